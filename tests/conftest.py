@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from sim.territory import Territory
+
+
+@pytest.fixture(scope="session")
+def territory() -> Territory:
+    return Territory.load()
