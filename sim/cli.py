@@ -23,14 +23,18 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _root(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Print the occisim version and exit.")] = False,
 ) -> None:
     if version:
         from sim import __version__
 
         console.print(f"occisim {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        console.print(ctx.get_help())
         raise typer.Exit()
 
 
