@@ -1,6 +1,6 @@
 """Speed of the territory layer: loading, and drawing home communes.
 
-    python bench/bench_territory.py
+python bench/bench_territory.py
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sim.config import ScenarioError, json_schema, load_scenario
 from sim.output import atomic_output_dir
 from sim.territory import Territory, TerritoryDataError
 
@@ -152,3 +153,134 @@ def territory(
 
 def main() -> None:
     app()
+
+
+def _load(path: Path):
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        for line in exc.messages:
+            err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
+    """Check scenario files against the schema (and HAD ids against geo/had.csv); exit 2 on any error."""
+    from sim.experiment import scenario_territory
+
+    failed = False
+    base = None
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+            base = base or Territory.load()
+            scenario_territory(scenario, base)
+        except ScenarioError as exc:
+            failed = True
+            for line in exc.messages:
+                line = line if line.startswith(str(path)) else f"{path}: {line}"
+                err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+            continue
+        except TerritoryDataError as exc:
+            raise fail(str(exc)) from None
+        console.print(f"[green]ok[/] {path} ({scenario.name}, hash {scenario.hash()})", highlight=False)
+    if failed:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors' completion and checking)."""
+    import json
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+HEADLINE_KPIS = [
+    ("bed_occupancy", "bed occupancy", ".1%"),
+    ("planned_wait_mean_days", "planned admission wait, mean (days)", ".1f"),
+    ("planned_wait_p90_days", "planned admission wait, p90 (days)", ".1f"),
+    ("planned_wait_p95_days", "planned admission wait, p95 (days)", ".1f"),
+    ("blina_cycle_start_wait_mean_days", "blinatumomab cycle-start wait, mean (days)", ".1f"),
+    ("episodes_per_year", "blinatumomab episodes per year", ".1f"),
+    ("episodes_route_had_per_year", "  home phase with their HAD", ".1f"),
+    ("episodes_route_derogation_per_year", "  with a neighbouring HAD (derogation)", ".1f"),
+    ("episodes_route_convention_per_year", "  under a convention", ".1f"),
+    ("episodes_route_inpatient_per_year", "  inpatient only", ".1f"),
+    ("hdj_blina_sessions_per_week", "day-hospital bag-change sessions per week", ".2f"),
+    ("hdj_overflow_per_week", "day-hospital overflow sessions per week", ".2f"),
+    ("hdj_utilisation", "day-hospital utilisation", ".1%"),
+    ("trips_per_year", "bag-change trips per year", ".0f"),
+    ("travel_km_per_year", "km travelled per year", ",.0f"),
+    ("km_per_episode", "km travelled per episode", ",.0f"),
+    ("travel_hours_per_year", "hours travelled per year", ",.0f"),
+    ("blina_bed_days_per_year", "blinatumomab bed-days per year", ",.0f"),
+    ("bed_days_saved_by_home_care_per_year", "bed-days saved by home care per year", ",.0f"),
+]
+
+
+def _summary_table(summary: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for name, justify in (("KPI", "left"), ("mean", "right"), ("95% CI", "right")):
+        table.add_column(name, justify=justify)
+    indexed = summary.set_index("kpi")
+    for key, label, fmt in HEADLINE_KPIS:
+        if key not in indexed.index:
+            continue
+        row = indexed.loc[key]
+        table.add_row(
+            label, format(row["mean"], fmt), f"{format(row['ci_low'], fmt)} - {format(row['ci_high'], fmt)}"
+        )
+    return table
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    replications: Annotated[
+        int | None, typer.Option(min=1, help="Replications (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: one per core).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Result folder (default: results/<scenario name>/).")
+    ] = None,
+) -> None:
+    """Simulate a scenario: replications in parallel, KPIs with 95% confidence intervals, result folder."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim.experiment import default_output_dir, run_experiment
+    from sim.results import write_results
+
+    scenario = _load(file)
+    n = replications or scenario.run.replications
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{scenario.name}: replications", total=n)
+        try:
+            result = run_experiment(
+                scenario, replications, seed, workers, progress=lambda k: bar.advance(task, k)
+            )
+        except ScenarioError as exc:
+            for line in exc.messages:
+                err_console.print(f"[bold red]error:[/] {file}: {line}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+    target = out or default_output_dir(scenario)
+    write_results(result, target, source=file)
+    console.print(
+        _summary_table(
+            result.summary,
+            f"{scenario.name}: {n} replications x {scenario.run.years:g} years "
+            f"(seed {result.scenario.run.seed}, {result.workers} workers, {result.seconds:.1f} s)",
+        )
+    )
+    console.print(f"results written to [bold]{target}/[/]")

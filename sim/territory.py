@@ -17,6 +17,8 @@ from typing import ClassVar
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from scipy import sparse
 
 from sim.travel import CircuityTravel, TravelMatrix, TravelModel, great_circle_km
 
@@ -292,6 +294,19 @@ class Territory:
     def has_authorised_had(self) -> np.ndarray:
         """Per commune: does at least one HAD of its zone hold the home-chemo authorisation?"""
         return (self.zones.covers & self.authorised[None, :]).any(axis=1)
+
+    @cached_property
+    def zone_adjacency(self) -> np.ndarray:
+        """``adjacency[i, j]``: the zones of HADs i and j touch (share a commune border), i != j."""
+        geoms = self.communes.geometry.to_numpy()
+        left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        covers = self.zones.covers.astype(np.int64)
+        touching = sparse.coo_matrix(
+            (np.ones(len(left), dtype=np.int64), (left, right)), shape=(len(geoms), len(geoms))
+        ).tocsr()
+        adjacency = (covers.T @ (touching @ covers)) > 0
+        np.fill_diagonal(adjacency, False)
+        return adjacency
 
     # --- what the model asks ----------------------------------------------------------------------
 

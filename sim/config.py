@@ -1,0 +1,384 @@
+"""Scenario files: schema, ``extends:`` inheritance, and one-line error messages.
+
+A scenario is YAML. ``scenarios/baseline.yaml`` sets every parameter with its source; a variant
+names ``extends: baseline.yaml`` and overrides only what changes (mappings merge key by key,
+lists and scalars replace).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim.distributions import Distribution, Empirical, Fixed, Triangular, Uniform
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Group = Literal["phi_neg_rr", "phi_pos_rr", "mrd_pos"]
+GROUPS: tuple[str, ...] = ("phi_neg_rr", "phi_pos_rr", "mrd_pos")
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input; ``str()`` is a list of one-line messages naming file and key path."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("\n".join(messages))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunConfig(_Section):
+    years: PositiveFloat = Field(5.0, description="Simulated years after the warm-up.")
+    warmup_days: NonNegativeFloat = Field(365.0, description="Days simulated before statistics start.")
+    start_date: dt.date = Field(dt.date(2026, 1, 5), description="Calendar date of simulation day 0.")
+    replications: PositiveInt = 20
+    seed: NonNegativeInt = 20261123
+
+
+class SpeedBandConfig(_Section):
+    up_to_km: PositiveFloat | None
+    kmh: PositiveFloat
+
+
+class TravelConfig(_Section):
+    circuity: float = Field(1.3, ge=1.0, description="Road km per great-circle km.")
+    circuity_by_department: dict[str, Annotated[float, Field(ge=1.0)]] = Field(default_factory=dict)
+    terminal_minutes: NonNegativeFloat = 10.0
+    speed_bands: list[SpeedBandConfig] = Field(
+        default_factory=lambda: [
+            SpeedBandConfig(up_to_km=15, kmh=45),
+            SpeedBandConfig(up_to_km=50, kmh=65),
+            SpeedBandConfig(up_to_km=None, kmh=80),
+        ],
+        min_length=1,
+    )
+
+    @model_validator(mode="after")
+    def _bands_end_open(self) -> TravelConfig:
+        if self.speed_bands[-1].up_to_km is not None:
+            raise ValueError("the last speed band needs up_to_km: null (no upper limit)")
+        limits = [b.up_to_km for b in self.speed_bands[:-1]]
+        if None in limits or limits != sorted(limits):
+            raise ValueError("speed band limits must increase, and only the last may be null")
+        return self
+
+
+class TerritoryConfig(_Section):
+    authorise: list[str] = Field(default_factory=list, description="HAD ids given home-chemo authorisation.")
+    revoke: list[str] = Field(default_factory=list, description="HAD ids losing home-chemo authorisation.")
+    overrides_file: Path | None = Field(
+        None, description="Zone overrides CSV (relative to the scenario file)."
+    )
+    travel: TravelConfig = Field(default_factory=TravelConfig)
+
+
+class Priorities(_Section):
+    """Admission priorities: lower goes first; equal priorities are served first come, first served."""
+
+    emergency: int = 0
+    adverse_event: int = 0
+    planned: int = 1
+    blinatumomab_cycle_start: int = 1
+
+
+class BackgroundBeds(_Section):
+    arrivals_per_day: NonNegativeFloat
+    emergency_share: Probability
+    length_of_stay: Distribution
+    seasonal_amplitude: Probability = 0.0
+    seasonal_peak_day_of_year: Annotated[int, Field(ge=1, le=366)] = 15
+
+
+class BedsConfig(_Section):
+    capacity: PositiveInt
+    priorities: Priorities = Field(default_factory=Priorities)
+    background: BackgroundBeds
+
+
+class DayHospitalConfig(_Section):
+    sessions_per_weekday: dict[Weekday, NonNegativeInt]
+    background_sessions_per_day: Distribution
+
+
+class Arrivals(_Section):
+    episodes_per_year: NonNegativeFloat
+    annual_growth: float = Field(0.0, gt=-1.0)
+    group_mix: dict[Group, NonNegativeFloat]
+
+    @field_validator("group_mix")
+    @classmethod
+    def _some_group(cls, mix: dict[str, float]) -> dict[str, float]:
+        if sum(mix.values()) <= 0:
+            raise ValueError("at least one group needs a positive weight")
+        return mix
+
+
+class Cycles(_Section):
+    per_group: dict[Group, Empirical]
+    max_cycles: PositiveInt | None = None
+
+    @field_validator("per_group")
+    @classmethod
+    def _whole_positive_cycles(cls, per_group: dict[str, Empirical]) -> dict[str, Empirical]:
+        for group, dist in per_group.items():
+            if any(v < 1 or v != int(v) for v in dist.values):
+                raise ValueError(f"{group}: cycle counts must be whole numbers >= 1, found {dist.values}")
+        return per_group
+
+
+class CycleOneOutcomes(_Section):
+    """What happens to episodes with a single cycle (drawn only for them)."""
+
+    weights: dict[Literal["death", "early_stop", "completed"], NonNegativeFloat]
+    death_day: Distribution
+    death_inpatient: bool = True
+    early_stop_day: Distribution
+    early_stop_never_home_probability: Probability
+
+
+class AdverseEvent(_Section):
+    probability_cycle1: Probability
+    probability_later: Probability
+    severe_share: Probability
+    onset_day: Distribution
+    onset_day_later: Distribution | None = None
+    stay_days: Distribution
+
+
+class AdverseEvents(_Section):
+    cytokine_release: AdverseEvent
+    neurotoxicity: AdverseEvent
+    infection: AdverseEvent
+
+
+class PrePhase(_Section):
+    probability: dict[Group, Probability]
+    length_of_stay: Distribution
+
+
+class Dose(_Section):
+    cycle1_start_ug_per_day: PositiveFloat = 9.0
+    step_up_day: PositiveInt = 8
+    target_ug_per_day: PositiveFloat = 28.0
+
+
+class Blinatumomab(_Section):
+    arrivals: Arrivals
+    cycles: Cycles
+    infusion_days: PositiveInt = 28
+    rest_days: NonNegativeInt = 14
+    cycle1_inpatient_days: PositiveInt = 9
+    later_inpatient_days: PositiveInt = 2
+    start_weekdays: list[Weekday] = Field(min_length=1)
+    dose: Dose = Field(default_factory=Dose)
+    pre_phase: PrePhase
+    cycle_one: CycleOneOutcomes
+    adverse_events: AdverseEvents
+
+    @model_validator(mode="after")
+    def _stays_fit_infusion(self) -> Blinatumomab:
+        for name in ("cycle1_inpatient_days", "later_inpatient_days"):
+            if getattr(self, name) > self.infusion_days:
+                raise ValueError(
+                    f"{name} ({getattr(self, name)}) is longer than infusion_days ({self.infusion_days})"
+                )
+        return self
+
+
+class Bags(_Section):
+    stability_hours: PositiveFloat = Field(96.0, description="Diluted-bag stability (thesis 003:1066-1068).")
+    change_patterns: list[list[Weekday]] = Field(min_length=1)
+    pharmacy_weekdays: list[Weekday] = Field(min_length=1)
+    where_changed: Literal["day_hospital", "home", "nearest_hospital"] = "day_hospital"
+    overfill_hours_short_bags: NonNegativeFloat = 4.0
+
+    @model_validator(mode="after")
+    def _no_bag_longer_than_stability(self) -> Bags:
+        for pattern in [*self.change_patterns, self.pharmacy_weekdays]:
+            gap = max_cyclic_gap_days(pattern)
+            if gap * 24 > self.stability_hours:
+                raise ValueError(
+                    f"change days {pattern} leave {gap} days between two changes, longer than the bag "
+                    f"stability of {self.stability_hours:g} h"
+                )
+        return self
+
+
+def max_cyclic_gap_days(days: list[str]) -> int:
+    """Longest interval, in days, between consecutive weekdays of a weekly pattern."""
+    index = sorted({WEEKDAYS.index(d) for d in days})
+    gaps = [(index[(i + 1) % len(index)] - index[i]) % 7 or 7 for i in range(len(index))]
+    return max(gaps)
+
+
+class HomeCare(_Section):
+    fallback: list[Literal["derogation", "convention", "inpatient"]] = Field(min_length=1)
+    derogation_max_km: NonNegativeFloat
+    startup_delay_days: Distribution
+    training_delay_days: Distribution
+    retraining_after_days: PositiveFloat = 365.0
+    derogation_extra_days: Distribution
+    convention_delay_days: Distribution
+    had_capacity: PositiveInt
+    had_capacity_by_had: dict[str, PositiveInt] = Field(default_factory=dict)
+    experienced_at_start: list[str] = Field(default_factory=list)
+
+    @field_validator("fallback")
+    @classmethod
+    def _ends_inpatient(cls, fallback: list[str]) -> list[str]:
+        if fallback[-1] != "inpatient":
+            raise ValueError("the last fallback must be 'inpatient' (someone has to give the infusion)")
+        return fallback
+
+
+class Scenario(_Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    question: str = ""
+    run: RunConfig = Field(default_factory=RunConfig)
+    territory: TerritoryConfig = Field(default_factory=TerritoryConfig)
+    beds: BedsConfig
+    day_hospital: DayHospitalConfig
+    blinatumomab: Blinatumomab
+    bags: Bags
+    home_care: HomeCare
+
+    def hash(self) -> str:
+        """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
+        data = self.model_dump(mode="json", exclude={"name", "description", "question"})
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# --- loading ----------------------------------------------------------------------------------------
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: file not found"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ScenarioError([f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [f"{path}: expected a mapping of keys at the top level, found {type(data).__name__}"]
+        )
+    return data
+
+
+def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """The scenario as a plain dict, with its ``extends:`` chain merged in."""
+    path = Path(path).resolve()
+    if path in _chain:
+        raise ScenarioError(
+            [f"{path}: extends: circular chain {' -> '.join(p.name for p in (*_chain, path))}"]
+        )
+    data = _read_yaml(path)
+    territory = data.get("territory")
+    if isinstance(territory, dict) and isinstance(territory.get("overrides_file"), str):
+        # A relative path means relative to the file that names it, wherever it is extended from.
+        territory["overrides_file"] = str((path.parent / territory["overrides_file"]).resolve())
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: extends: expected a file name, found {parent!r}"])
+    merged = _deep_merge(resolve_raw(path.parent / parent, (*_chain, path)), data)
+    return merged
+
+
+def _describe(error: dict) -> str:
+    message = error["msg"]
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing required key"
+    for prefix in ("Input should be ", "Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+            return ("expected " if prefix == "Input should be " else "") + message
+    return message
+
+
+def _key_path(loc: tuple) -> str:
+    # Discriminated unions add the tag to the location (length_of_stay.lognormal.cv); drop it.
+    parts = [
+        str(p)
+        for p in loc
+        if p not in {"fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical"}
+    ]
+    return ".".join(parts) or "(top level)"
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read, merge and validate a scenario file, or raise ScenarioError with one line per problem."""
+    path = Path(path)
+    raw = resolve_raw(path)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            found = error.get("input")
+            shown = "" if error["type"] == "missing" else f", found {json.dumps(found, default=str)[:80]}"
+            lines.append(f"{path}: {_key_path(error['loc'])}: {_describe(error)}{shown}")
+        raise ScenarioError(lines) from None
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Scenario.model_json_schema()
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Parent scenario file to inherit from.",
+    }
+    schema["title"] = "occisim scenario"
+    return schema
+
+
+__all__ = [
+    "GROUPS",
+    "WEEKDAYS",
+    "Empirical",
+    "Fixed",
+    "Scenario",
+    "ScenarioError",
+    "Triangular",
+    "Uniform",
+    "json_schema",
+    "load_scenario",
+    "max_cyclic_gap_days",
+]

@@ -1,0 +1,160 @@
+"""Random durations and counts, each configurable in a scenario file by ``dist:``.
+
+{dist: fixed, value: 9}
+{dist: exponential, mean: 28}
+{dist: lognormal, mean: 28, cv: 0.5}
+{dist: gamma, mean: 28, cv: 0.5}
+{dist: triangular, low: 2, mode: 5, high: 10}
+{dist: uniform, low: 7, high: 28}
+{dist: empirical, values: [1, 2, 3], weights: [9, 5, 1]}
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator, size: int | None = None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def mean_value(self) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Fixed(_Dist):
+    dist: Literal["fixed"]
+    value: float = Field(ge=0)
+
+    def sample(self, rng, size=None):
+        return self.value if size is None else np.full(size, self.value)
+
+    @property
+    def mean_value(self) -> float:
+        return self.value
+
+
+class Exponential(_Dist):
+    dist: Literal["exponential"]
+    mean: PositiveFloat
+
+    def sample(self, rng, size=None):
+        return rng.exponential(self.mean, size)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class LogNormal(_Dist):
+    """Parameterised by the mean and coefficient of variation of the variable itself."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveFloat
+    cv: PositiveFloat
+
+    def sample(self, rng, size=None):
+        sigma2 = math.log1p(self.cv**2)
+        mu = math.log(self.mean) - sigma2 / 2
+        return rng.lognormal(mu, math.sqrt(sigma2), size)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Gamma(_Dist):
+    dist: Literal["gamma"]
+    mean: PositiveFloat
+    cv: PositiveFloat
+
+    def sample(self, rng, size=None):
+        shape = 1.0 / self.cv**2
+        return rng.gamma(shape, self.mean / shape, size)
+
+    @property
+    def mean_value(self) -> float:
+        return self.mean
+
+
+class Triangular(_Dist):
+    dist: Literal["triangular"]
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high) or self.low == self.high:
+            raise ValueError(
+                f"needs low <= mode <= high and low < high, found {self.low}, {self.mode}, {self.high}"
+            )
+        return self
+
+    def sample(self, rng, size=None):
+        return rng.triangular(self.low, self.mode, self.high, size)
+
+    @property
+    def mean_value(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+
+class Uniform(_Dist):
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.low > self.high:
+            raise ValueError(f"needs low <= high, found {self.low} > {self.high}")
+        return self
+
+    def sample(self, rng, size=None):
+        return rng.uniform(self.low, self.high, size)
+
+    @property
+    def mean_value(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class Empirical(_Dist):
+    """Values drawn with the given weights (counts are fine: they are normalised)."""
+
+    dist: Literal["empirical"]
+    values: list[float] = Field(min_length=1)
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(f"{len(self.values)} values but {len(self.weights)} weights")
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+    def sample(self, rng, size=None):
+        return rng.choice(np.asarray(self.values, dtype=float), size=size, p=self.probabilities)
+
+    @property
+    def mean_value(self) -> float:
+        return float(np.dot(self.values, self.probabilities))
+
+
+Distribution = Annotated[
+    Fixed | Exponential | LogNormal | Gamma | Triangular | Uniform | Empirical,
+    Field(discriminator="dist"),
+]

@@ -1,0 +1,191 @@
+"""Replications of a scenario: seeds, parallel workers, and summary statistics.
+
+Replication r of a scenario run with seed S draws every random number from
+``SeedSequence(S, spawn_key=(r, ...))``, whatever process runs it, so results do not depend on
+the number of workers, and two scenarios run with the same seed see the same patients.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim import kpis
+from sim.config import Scenario, ScenarioError
+from sim.model import simulate
+from sim.territory import Territory, TerritoryDataError
+from sim.travel import CircuityTravel, SpeedBand
+
+
+def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Territory:
+    """The territory a scenario runs on: its travel model, zone overrides and authorisation set."""
+    spec = scenario.territory
+    travel = CircuityTravel(
+        circuity=spec.travel.circuity,
+        circuity_by_department=dict(spec.travel.circuity_by_department),
+        terminal_minutes=spec.travel.terminal_minutes,
+        bands=tuple(SpeedBand(b.up_to_km, b.kmh) for b in spec.travel.speed_bands),
+    )
+    if base is None or spec.overrides_file is not None or travel != CircuityTravel():
+        base = Territory.load(travel=travel, overrides_file=spec.overrides_file)
+    known = list(base.hads.index)
+    problems = [
+        f"territory.{key}: unknown HAD id {had!r}; known ids: {', '.join(known)}"
+        for key in ("authorise", "revoke")
+        for had in getattr(spec, key)
+        if had not in known
+    ]
+    home_care = scenario.home_care
+    problems += [
+        f"home_care.{key}: unknown HAD id {had!r}; known ids: {', '.join(known)}"
+        for key, hads in (
+            ("had_capacity_by_had", home_care.had_capacity_by_had),
+            ("experienced_at_start", home_care.experienced_at_start),
+        )
+        for had in hads
+        if had not in known
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return base.with_authorisation(authorise=spec.authorise, revoke=spec.revoke)
+
+
+@dataclass
+class ReplicationOutput:
+    replication: int
+    kpis: dict[str, float]
+    episodes: pd.DataFrame
+    admissions: pd.DataFrame
+    daily: pd.DataFrame
+
+
+def run_replication(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
+    record = simulate(scenario, territory, replication)
+    values = kpis.compute(record, scenario, territory, replication)
+    horizon_days = int(np.ceil(scenario.run.warmup_days + scenario.run.years * 365.25))
+    level = np.array(record.bed_level, dtype=float)
+    load = kpis.day_hospital_load(record, scenario, replication, horizon_days)
+    daily = pd.DataFrame(
+        {
+            "replication": replication,
+            "day": np.arange(horizon_days),
+            "beds_occupied": kpis.daily_mean_level(level[:, 0], level[:, 1], horizon_days),
+            "hdj_capacity": load["capacity"],
+            "hdj_background": load["background"],
+            "hdj_blinatumomab": load["blinatumomab"],
+            "hdj_overflow": load["overflow"],
+        }
+    )
+    episodes = kpis.episodes_frame(record, territory)
+    episodes.insert(0, "replication", replication)
+    admissions = kpis.admissions_frame(record)
+    admissions.insert(0, "replication", replication)
+    return ReplicationOutput(replication, values, episodes, admissions, daily)
+
+
+# Worker processes keep the territory they loaded, so each loads it once, not once per replication.
+_WORKER: dict[str, object] = {}
+
+
+def _worker_init(scenario_json: str) -> None:
+    scenario = Scenario.model_validate_json(scenario_json)
+    _WORKER["scenario"] = scenario
+    _WORKER["territory"] = scenario_territory(scenario)
+
+
+def _worker_run(replication: int) -> ReplicationOutput:
+    return run_replication(_WORKER["scenario"], _WORKER["territory"], replication)
+
+
+@dataclass
+class ExperimentResult:
+    scenario: Scenario
+    replications: pd.DataFrame  # one row per replication, one column per KPI
+    summary: pd.DataFrame  # one row per KPI
+    episodes: pd.DataFrame
+    admissions: pd.DataFrame
+    daily: pd.DataFrame
+    seconds: float = 0.0
+    workers: int = 1
+
+
+def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean, Student-t confidence interval, standard deviation and n of every KPI column."""
+    rows = []
+    for column in replications.columns:
+        if column == "replication":
+            continue
+        values = replications[column].dropna().to_numpy(dtype=float)
+        n = len(values)
+        mean = float(values.mean()) if n else np.nan
+        std = float(values.std(ddof=1)) if n > 1 else np.nan
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / np.sqrt(n)) if n > 1 else np.nan
+        rows.append(
+            {"kpi": column, "mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std, "n": n}
+        )
+    return pd.DataFrame(rows)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def run_experiment(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    territory: Territory | None = None,
+) -> ExperimentResult:
+    """Run the replications of a scenario, in parallel processes when ``workers`` > 1."""
+    import time
+
+    run = scenario.run.model_copy(
+        update={k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+    )
+    scenario = scenario.model_copy(update={"run": run})
+    workers = min(workers or default_workers(), run.replications)
+    start = time.perf_counter()
+    outputs: list[ReplicationOutput] = []
+    if workers <= 1:
+        try:
+            terr = scenario_territory(scenario, territory)
+        except TerritoryDataError as exc:
+            raise ScenarioError([str(exc)]) from None
+        for r in range(run.replications):
+            outputs.append(run_replication(scenario, terr, r))
+            if progress:
+                progress(1)
+    else:
+        scenario_territory(scenario, territory)  # fail fast on bad input, before starting workers
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_worker_init, initargs=(scenario.model_dump_json(),)
+        ) as pool:
+            for output in pool.map(_worker_run, range(run.replications)):
+                outputs.append(output)
+                if progress:
+                    progress(1)
+    outputs.sort(key=lambda o: o.replication)
+    table = pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outputs])
+    return ExperimentResult(
+        scenario=scenario,
+        replications=table,
+        summary=summarise(table),
+        episodes=pd.concat([o.episodes for o in outputs], ignore_index=True),
+        admissions=pd.concat([o.admissions for o in outputs], ignore_index=True),
+        daily=pd.concat([o.daily for o in outputs], ignore_index=True),
+        seconds=time.perf_counter() - start,
+        workers=workers,
+    )
+
+
+def default_output_dir(scenario: Scenario) -> Path:
+    return Path("results") / scenario.name

@@ -1,0 +1,122 @@
+"""Result folders: what a run writes, and how to read it back (for reports and notebooks).
+
+manifest.json        the resolved scenario, its hash, seed, replications, versions, date, run time
+replications.csv     one row per replication, one column per KPI
+summary.csv          per KPI: mean, 95 % CI low and high, std, n
+episodes.parquet     one row per blinatumomab episode and replication (per-patient records)
+admissions.parquet   every bed request: kind, request and admission times, wait
+daily.parquet        per day and replication: beds occupied, day-hospital load
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from sim import __version__
+from sim.config import Scenario
+from sim.experiment import ExperimentResult
+from sim.output import atomic_output_dir
+
+PACKAGES = ("numpy", "pandas", "simpy", "scipy", "geopandas", "shapely", "pydantic", "matplotlib")
+
+
+def code_version() -> str:
+    """occisim version plus the git commit when run from a checkout."""
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{__version__}+{commit}" if commit else __version__
+
+
+def manifest(result: ExperimentResult, source: Path | None) -> dict:
+    scenario = result.scenario
+    return {
+        "scenario": scenario.name,
+        "scenario_file": str(source) if source else None,
+        "scenario_hash": scenario.hash(),
+        "seed": scenario.run.seed,
+        "replications": scenario.run.replications,
+        "warmup_days": scenario.run.warmup_days,
+        "years": scenario.run.years,
+        "workers": result.workers,
+        "code_version": code_version(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "run_seconds": round(result.seconds, 3),
+        "random_numbers": "numpy PCG64 from SeedSequence(seed, spawn_key=(replication, stream, ...)); "
+        "streams: 0 background beds, 1 day-hospital background, 2 per-episode attributes",
+        "software": {
+            "python": platform.python_version(),
+            **{name: _version(name) for name in PACKAGES},
+        },
+        "machine": {"platform": platform.platform(), "processor": platform.machine()},
+        "resolved_scenario": scenario.model_dump(mode="json"),
+    }
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def write_results(result: ExperimentResult, out: Path, source: Path | None = None) -> Path:
+    """Write a result folder; it appears complete or not at all."""
+    with atomic_output_dir(out) as folder:
+        (folder / "manifest.json").write_text(
+            json.dumps(manifest(result, source), indent=2, ensure_ascii=False) + "\n"
+        )
+        result.replications.to_csv(folder / "replications.csv", index=False)
+        result.summary.to_csv(folder / "summary.csv", index=False)
+        result.episodes.to_parquet(folder / "episodes.parquet", index=False)
+        result.admissions.to_parquet(folder / "admissions.parquet", index=False)
+        result.daily.to_parquet(folder / "daily.parquet", index=False)
+    return out
+
+
+@dataclass
+class Results:
+    """A result folder loaded as pandas objects."""
+
+    path: Path
+    manifest: dict
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    episodes: pd.DataFrame
+    admissions: pd.DataFrame
+    daily: pd.DataFrame
+
+    @property
+    def scenario(self) -> Scenario:
+        return Scenario.model_validate(self.manifest["resolved_scenario"])
+
+
+def load_results(path: Path | str) -> Results:
+    path = Path(path)
+    if not (path / "manifest.json").exists():
+        raise FileNotFoundError(f"{path}: not a result folder (no manifest.json)")
+    return Results(
+        path=path,
+        manifest=json.loads((path / "manifest.json").read_text(encoding="utf-8")),
+        replications=pd.read_csv(path / "replications.csv"),
+        summary=pd.read_csv(path / "summary.csv"),
+        episodes=pd.read_parquet(path / "episodes.parquet"),
+        admissions=pd.read_parquet(path / "admissions.parquet"),
+        daily=pd.read_parquet(path / "daily.parquet"),
+    )
