@@ -81,15 +81,25 @@ def territory(
     overrides: Annotated[
         Path | None, typer.Option(help="Zone overrides CSV to use instead of geo/zone_overrides.csv.")
     ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="Scenario file whose territory settings (authorisations, overrides) apply."),
+    ] = None,
 ) -> None:
     """Coverage of the catchment by the 14 HADs: tables and a map, after optional authorisation changes."""
+    authorise, revoke = list(authorise or []), list(revoke or [])
+    if scenario is not None:
+        spec = _load(scenario).territory
+        authorise = [*spec.authorise, *authorise]
+        revoke = [*spec.revoke, *revoke]
+        overrides = overrides or spec.overrides_file
     try:
         base = Territory.load(geo_dir, overrides_file=overrides)
-        terr = base.with_authorisation(authorise=authorise or [], revoke=revoke or [])
+        terr = base.with_authorisation(authorise=authorise, revoke=revoke)
     except (TerritoryDataError, KeyError) as exc:
         raise fail(str(exc).strip("\"'")) from None
 
-    changes = [f"+{h}" for h in authorise or []] + [f"-{h}" for h in revoke or []]
+    changes = [f"+{h}" for h in authorise] + [f"-{h}" for h in revoke]
     heading = "status quo (thesis Tableau 27)" if not changes else "after " + ", ".join(changes)
 
     coverage = terr.coverage_table()
@@ -284,3 +294,37 @@ def run(
         )
     )
     console.print(f"results written to [bold]{target}/[/]")
+
+
+@app.command()
+def calibrate(
+    file: Annotated[Path, typer.Argument(help="Scenario file whose background bed demand to calibrate.")],
+    target_p95: Annotated[float, typer.Option(help="Target 95th-percentile planned wait, days.")] = 21.0,
+    low: Annotated[float, typer.Option(help="Lowest background arrival rate tried (per day).")] = 0.40,
+    high: Annotated[float, typer.Option(help="Highest background arrival rate tried (per day).")] = 0.60,
+    replications: Annotated[int, typer.Option(min=2)] = 20,
+    iterations: Annotated[int, typer.Option(min=1)] = 7,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Find the background admission rate that gives the target p95 wait for planned admissions."""
+    from sim.calibration import calibrate_background_rate
+
+    scenario = _load(file)
+    table = Table(title=f"calibrating beds.background.arrivals_per_day to a p95 wait of {target_p95:g} days")
+    for name in ("arrivals/day", "p95 planned wait (days)", "95% CI", "bed occupancy"):
+        table.add_column(name, justify="right")
+
+    def show(step) -> None:
+        err_console.print(f"  rate {step.arrivals_per_day:.4f}/day -> p95 wait {step.p95_wait_days:.1f} days")
+        table.add_row(
+            f"{step.arrivals_per_day:.4f}",
+            f"{step.p95_wait_days:.1f}",
+            f"{step.ci_low:.1f} - {step.ci_high:.1f}",
+            f"{step.occupancy:.1%}",
+        )
+
+    best, _ = calibrate_background_rate(
+        scenario, target_p95, low, high, replications, iterations, workers, on_step=show
+    )
+    console.print(table)
+    console.print(f"suggested beds.background.arrivals_per_day: [bold]{best:.3f}[/]")
