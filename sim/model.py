@@ -487,7 +487,8 @@ class Model:
             ug = (
                 dose.cycle1_start_ug_per_day if cycle == 1 and bag.start < step_up else dose.target_ug_per_day
             )
-            on_ward = bag.start < discharge or any(a <= bag.start < b for a, b in readmissions)
+            # A change due on the day of discharge is done on the ward, before the patient leaves.
+            on_ward = bag.start <= discharge or any(a <= bag.start < b for a, b in readmissions)
             where = "ward" if on_ward or bag.start == day1 else policy
             episode.bags.append((cycle, bag.start, bag.end, ug, where))
             if where == "day_hospital":
