@@ -8,9 +8,10 @@ the number of workers, and two scenarios run with the same seed see the same pat
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,8 @@ class ReplicationOutput:
 
 def run_replication(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
     record = simulate(scenario, territory, replication)
-    values = kpis.compute(record, scenario, territory, replication)
+    episodes = kpis.episodes_frame(record, territory)
+    values = kpis.compute(record, scenario, territory, replication, episodes)
     horizon_days = int(np.ceil(scenario.run.warmup_days + scenario.run.years * 365.25))
     level = np.array(record.bed_level, dtype=float)
     load = kpis.day_hospital_load(record, scenario, replication, horizon_days)
@@ -83,7 +85,7 @@ def run_replication(scenario: Scenario, territory: Territory, replication: int) 
             "hdj_overflow": load["overflow"],
         }
     )
-    episodes = kpis.episodes_frame(record, territory)
+    episodes = episodes.copy()
     episodes.insert(0, "replication", replication)
     admissions = kpis.admissions_frame(record)
     admissions.insert(0, "replication", replication)
@@ -114,6 +116,7 @@ class ExperimentResult:
     daily: pd.DataFrame
     seconds: float = 0.0
     workers: int = 1
+    outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
 
 
 def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -137,6 +140,62 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def with_run_settings(
+    scenario: Scenario, replications: int | None = None, seed: int | None = None
+) -> Scenario:
+    """The scenario with its replication count and seed replaced (when given)."""
+    update = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+    return scenario.model_copy(update={"run": scenario.run.model_copy(update=update)}) if update else scenario
+
+
+def run_replications(
+    scenario: Scenario,
+    indices: Sequence[int],
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    territory: Territory | None = None,
+) -> list[ReplicationOutput]:
+    """Run the given replication indices, in parallel processes when ``workers`` > 1, sorted by index."""
+    workers = max(1, min(workers or default_workers(), len(indices)))
+    try:
+        terr = scenario_territory(scenario, territory)  # fails fast on bad input, before any worker starts
+    except TerritoryDataError as exc:
+        raise ScenarioError([str(exc)]) from None
+    outputs: list[ReplicationOutput] = []
+    if workers == 1:
+        for r in indices:
+            outputs.append(run_replication(scenario, terr, r))
+            if progress:
+                progress(1)
+    else:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_worker_init, initargs=(scenario.model_dump_json(),)
+        ) as pool:
+            for output in pool.map(_worker_run, indices):
+                outputs.append(output)
+                if progress:
+                    progress(1)
+    return sorted(outputs, key=lambda o: o.replication)
+
+
+def assemble(
+    scenario: Scenario, outputs: list[ReplicationOutput], seconds: float, workers: int
+) -> ExperimentResult:
+    outputs = sorted(outputs, key=lambda o: o.replication)
+    table = pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outputs])
+    return ExperimentResult(
+        scenario=with_run_settings(scenario, replications=len(outputs)),
+        replications=table,
+        summary=summarise(table),
+        episodes=pd.concat([o.episodes for o in outputs], ignore_index=True),
+        admissions=pd.concat([o.admissions for o in outputs], ignore_index=True),
+        daily=pd.concat([o.daily for o in outputs], ignore_index=True),
+        seconds=seconds,
+        workers=workers,
+        outputs=outputs,
+    )
+
+
 def run_experiment(
     scenario: Scenario,
     replications: int | None = None,
@@ -145,46 +204,13 @@ def run_experiment(
     progress: Callable[[int], None] | None = None,
     territory: Territory | None = None,
 ) -> ExperimentResult:
-    """Run the replications of a scenario, in parallel processes when ``workers`` > 1."""
-    import time
-
-    run = scenario.run.model_copy(
-        update={k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
-    )
-    scenario = scenario.model_copy(update={"run": run})
-    workers = min(workers or default_workers(), run.replications)
+    """Run the replications of a scenario (indices 0..n-1) and summarise them."""
+    scenario = with_run_settings(scenario, replications, seed)
+    n = scenario.run.replications
+    workers = max(1, min(workers or default_workers(), n))
     start = time.perf_counter()
-    outputs: list[ReplicationOutput] = []
-    if workers <= 1:
-        try:
-            terr = scenario_territory(scenario, territory)
-        except TerritoryDataError as exc:
-            raise ScenarioError([str(exc)]) from None
-        for r in range(run.replications):
-            outputs.append(run_replication(scenario, terr, r))
-            if progress:
-                progress(1)
-    else:
-        scenario_territory(scenario, territory)  # fail fast on bad input, before starting workers
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_worker_init, initargs=(scenario.model_dump_json(),)
-        ) as pool:
-            for output in pool.map(_worker_run, range(run.replications)):
-                outputs.append(output)
-                if progress:
-                    progress(1)
-    outputs.sort(key=lambda o: o.replication)
-    table = pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outputs])
-    return ExperimentResult(
-        scenario=scenario,
-        replications=table,
-        summary=summarise(table),
-        episodes=pd.concat([o.episodes for o in outputs], ignore_index=True),
-        admissions=pd.concat([o.admissions for o in outputs], ignore_index=True),
-        daily=pd.concat([o.daily for o in outputs], ignore_index=True),
-        seconds=time.perf_counter() - start,
-        workers=workers,
-    )
+    outputs = run_replications(scenario, range(n), workers, progress, territory)
+    return assemble(scenario, outputs, time.perf_counter() - start, workers)
 
 
 def default_output_dir(scenario: Scenario) -> Path:

@@ -126,7 +126,14 @@ def day_hospital_load(record: Recorder, scenario: Scenario, replication: int, n_
     )
 
 
-def compute(record: Recorder, scenario: Scenario, territory: Territory, replication: int) -> dict[str, float]:
+def compute(
+    record: Recorder,
+    scenario: Scenario,
+    territory: Territory,
+    replication: int,
+    episodes: pd.DataFrame | None = None,
+) -> dict[str, float]:
+    """All KPIs of one replication; ``episodes`` is ``episodes_frame(record, territory)`` if already built."""
     run = scenario.run
     t0 = run.warmup_days
     t1 = run.warmup_days + run.years * 365.25
@@ -175,7 +182,8 @@ def compute(record: Recorder, scenario: Scenario, territory: Territory, replicat
     kpi["travel_km_per_year"] = trips["km"].sum() / years
     kpi["travel_hours_per_year"] = trips["hours"].sum() / years
 
-    episodes = episodes_frame(record, territory)
+    if episodes is None:
+        episodes = episodes_frame(record, territory)
     bags = [
         (cycle, start, end, where)
         for e in record.episodes

@@ -1,0 +1,231 @@
+"""Scenario comparison with common random numbers, paired differences and precision control.
+
+Every scenario runs replication r with the same seed, so replication r of two scenarios sees the
+same patients (arrivals, homes, groups, cycles, adverse events, background admissions). The
+difference other - base is then computed replication by replication (paired), which removes the
+noise the scenarios share: the confidence interval of the difference is far narrower than the
+intervals of the two means would suggest.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.config import Scenario
+from sim.experiment import ExperimentResult, assemble, default_workers, run_replications, with_run_settings
+from sim.territory import Territory
+
+# KPIs whose precision --target-precision controls (they answer the users' questions).
+HEADLINE_KPIS = (
+    "bed_occupancy",
+    "planned_wait_mean_days",
+    "blina_cycle_start_wait_mean_days",
+    "blina_bed_days_per_year",
+    "bed_days_saved_by_home_care_per_year",
+    "hdj_blina_sessions_per_week",
+    "trips_per_year",
+    "travel_km_per_year",
+)
+
+
+def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence half-width; half-width NaN below two values."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    n = len(values)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(values.mean())
+    if n < 2:
+        return mean, math.nan, math.nan
+    std = float(values.std(ddof=1))
+    return mean, float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)), std
+
+
+def paired_difference(base: pd.DataFrame, other: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
+    """Per KPI: mean of (other - base) over replications matched by index, with its 95 % CI."""
+    joined = base.set_index("replication").join(
+        other.set_index("replication"), how="inner", lsuffix="_base", rsuffix="_other"
+    )
+    rows = []
+    for kpi in kpis:
+        diff = (joined[f"{kpi}_other"] - joined[f"{kpi}_base"]).to_numpy(dtype=float)
+        mean, half, std = t_interval(diff)
+        rows.append(
+            {
+                "kpi": kpi,
+                "diff_mean": mean,
+                "diff_ci_low": mean - half,
+                "diff_ci_high": mean + half,
+                "diff_std": std,
+                "pairs": int(np.sum(~np.isnan(diff))),
+                "significant": bool(half == half and (mean - half > 0 or mean + half < 0)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def comparison_table(results: dict[str, pd.DataFrame], base: str) -> pd.DataFrame:
+    """Long table: one row per (scenario, KPI) with the mean, its CI, and the paired difference to base."""
+    kpis = [c for c in results[base].columns if c != "replication"]
+    rows = []
+    for name, table in results.items():
+        diffs = paired_difference(results[base], table, kpis).set_index("kpi") if name != base else None
+        for kpi in kpis:
+            values = table[kpi].to_numpy(dtype=float) if kpi in table else np.array([])
+            mean, half, std = t_interval(values)
+            row = {
+                "scenario": name,
+                "kpi": kpi,
+                "mean": mean,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+                "std": std,
+                "n": int(np.sum(~np.isnan(values))),
+            }
+            if diffs is not None:
+                row.update(diffs.loc[kpi].to_dict())
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class PrecisionReport:
+    target: float
+    cap: int
+    replications: int
+    reached: bool
+    worst: pd.DataFrame  # per quantity: relative half-width at the end
+
+
+def relative_half_widths(results: dict[str, pd.DataFrame], base: str, kpis: Sequence[str]) -> pd.DataFrame:
+    """Relative CI half-width of every headline KPI of every scenario and of every difference.
+
+    A mean's half-width is relative to the mean. A difference's half-width is relative to the
+    base scenario's mean: a difference that is truly zero can never be known to within 5 % of
+    itself, but it can be known to within 5 % of the quantity it changes.
+    """
+    rows = []
+    base_means = {k: t_interval(results[base][k])[0] for k in kpis}
+    for name, table in results.items():
+        for kpi in kpis:
+            mean, half, _ = t_interval(table[kpi])
+            rows.append({"quantity": f"{name}: {kpi}", "relative_half_width": _ratio(half, mean)})
+        if name == base:
+            continue
+        diffs = paired_difference(results[base], table, kpis).set_index("kpi")
+        for kpi in kpis:
+            half = (diffs.loc[kpi, "diff_ci_high"] - diffs.loc[kpi, "diff_ci_low"]) / 2
+            rows.append(
+                {"quantity": f"{name} - {base}: {kpi}", "relative_half_width": _ratio(half, base_means[kpi])}
+            )
+    return pd.DataFrame(rows)
+
+
+def _ratio(half: float, scale: float) -> float:
+    if not np.isfinite(half):
+        return math.inf
+    if half == 0:
+        return 0.0
+    return abs(half / scale) if scale else math.inf
+
+
+@dataclass
+class ComparisonResult:
+    base: str
+    results: dict[str, ExperimentResult]
+    table: pd.DataFrame
+    seconds: float
+    precision: PrecisionReport | None = None
+    history: list[int] = field(default_factory=list)  # replication counts tried
+
+
+def run_comparison(
+    scenarios: Sequence[Scenario],
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    target_precision: float | None = None,
+    max_replications: int = 200,
+    headline: Sequence[str] = HEADLINE_KPIS,
+    progress: Callable[[int, int], None] | None = None,
+    territory: Territory | None = None,
+) -> ComparisonResult:
+    """Run every scenario with the same seed and replication indices; the first is the base.
+
+    With ``target_precision``, replications are added (sequential procedure in the spirit of the
+    replications algorithm of Hoad, Robinson and Davies, 2010) until every headline KPI of every
+    scenario and every paired difference has a relative 95 % half-width at or below the target, or
+    the cap is reached. Each step estimates the replications still needed from the current
+    standard deviations, n_needed = (t * s / (target * scale))^2, and at most doubles n.
+    """
+    base_seed = seed if seed is not None else scenarios[0].run.seed
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must differ to be compared, found {names}")
+    scenarios = [with_run_settings(s, seed=base_seed) for s in scenarios]
+    n = replications or scenarios[0].run.replications
+    workers = workers or default_workers()
+    start = time.perf_counter()
+    outputs: dict[str, list] = {s.name: [] for s in scenarios}
+    history: list[int] = []
+    done = 0
+    precision = None
+    while True:
+        total = n * len(scenarios)
+        for scenario in scenarios:
+            new = range(len(outputs[scenario.name]), n)
+            outputs[scenario.name] += run_replications(
+                scenario,
+                new,
+                workers,
+                progress=(lambda k, total=total: progress(k, total)) if progress else None,
+                territory=territory,
+            )
+        done = n
+        history.append(n)
+        tables = {
+            s.name: pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outputs[s.name]])
+            for s in scenarios
+        }
+        if target_precision is None:
+            break
+        widths = relative_half_widths(tables, names[0], headline)
+        reached = bool((widths["relative_half_width"] <= target_precision).all())
+        precision = PrecisionReport(target_precision, max_replications, done, reached, widths)
+        if reached or done >= max_replications:
+            break
+        n = min(
+            max_replications,
+            max(done + 1, min(2 * done, _needed(tables, names[0], headline, target_precision))),
+        )
+    elapsed = time.perf_counter() - start
+    results = {s.name: assemble(s, outputs[s.name], elapsed, workers) for s in scenarios}
+    table = comparison_table({k: v.replications for k, v in results.items()}, names[0])
+    return ComparisonResult(names[0], results, table, elapsed, precision, history)
+
+
+def _needed(tables: dict[str, pd.DataFrame], base: str, kpis: Sequence[str], target: float) -> int:
+    """Replications each quantity needs at its current standard deviation; the largest of them."""
+    n = len(tables[base])
+    t = stats.t.ppf(0.975, max(n - 1, 1))
+    needed = n
+    base_means = {k: t_interval(tables[base][k])[0] for k in kpis}
+    for name, table in tables.items():
+        for kpi in kpis:
+            mean, _, std = t_interval(table[kpi])
+            if std == std and mean:
+                needed = max(needed, math.ceil((t * std / (target * abs(mean))) ** 2))
+            if name != base:
+                diff = table[kpi].to_numpy(float) - tables[base][kpi].to_numpy(float)
+                _, _, dstd = t_interval(diff)
+                if dstd == dstd and base_means[kpi]:
+                    needed = max(needed, math.ceil((t * dstd / (target * abs(base_means[kpi]))) ** 2))
+    return needed
