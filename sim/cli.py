@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -328,3 +329,139 @@ def calibrate(
     )
     console.print(table)
     console.print(f"suggested beds.background.arrivals_per_day: [bold]{best:.3f}[/]")
+
+
+def _fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
+    if not np.isfinite(low):
+        return format(mean, fmt)
+    return f"{format(mean, fmt)} [{format(low, fmt)}, {format(high, fmt)}]"
+
+
+@app.command()
+def compare(
+    base: Annotated[Path, typer.Argument(help="Base scenario file (the reference).")],
+    others: Annotated[list[Path], typer.Argument(help="Scenario files compared with the base.")],
+    replications: Annotated[
+        int | None, typer.Option(min=2, help="Replications per scenario (start value).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Seed shared by all scenarios (default: the base's).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: one per core).")
+    ] = None,
+    target_precision: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0001,
+            max=1.0,
+            help="Add replications until every headline 95% CI half-width is "
+            "within this fraction (means: of the mean; differences: of the base mean).",
+        ),
+    ] = None,
+    max_replications: Annotated[int, typer.Option(min=2, help="Cap for --target-precision.")] = 200,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/compare-<base name>/).")] = None,
+) -> None:
+    """Compare scenarios with common random numbers: means, paired differences to BASE, 95% CIs."""
+    import json
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim.compare import run_comparison
+    from sim.results import write_results
+
+    scenarios = [_load(path) for path in (base, *others)]
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("replications", total=None)
+
+        def advance(k: int, total: int) -> None:
+            bar.update(task, total=max(total, bar.tasks[0].completed + k))
+            bar.advance(task, k)
+
+        try:
+            comparison = run_comparison(
+                scenarios, replications, seed, workers, target_precision, max_replications, progress=advance
+            )
+        except (ScenarioError, ValueError) as exc:
+            for line in getattr(exc, "messages", [str(exc)]):
+                err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+
+    names = list(comparison.results)
+    rows = comparison.table.set_index(["scenario", "kpi"])
+    run0 = comparison.results[names[0]].scenario.run
+    for other in names[1:]:
+        table = Table(
+            title=f"{other} vs {names[0]}: {run0.replications} replications each, common random numbers "
+            f"(seed {run0.seed})",
+            title_justify="left",
+            header_style="bold",
+        )
+        table.add_column("KPI")
+        table.add_column(f"{names[0]} [95% CI]", justify="right")
+        table.add_column(f"{other} [95% CI]", justify="right")
+        table.add_column("difference [95% CI]", justify="right")
+        for key, label, fmt in HEADLINE_KPIS:
+            if (names[0], key) not in rows.index:
+                continue
+            b, r = rows.loc[(names[0], key)], rows.loc[(other, key)]
+            percent = "%" in fmt
+            scale, diff_fmt = (100, fmt.replace("%", "f")) if percent else (1, fmt)
+            diff = _fmt_ci(
+                r["diff_mean"] * scale, r["diff_ci_low"] * scale, r["diff_ci_high"] * scale, diff_fmt
+            )
+            diff += " pts" if percent else ""
+            table.add_row(
+                label,
+                _fmt_ci(b["mean"], b["ci_low"], b["ci_high"], fmt),
+                _fmt_ci(r["mean"], r["ci_low"], r["ci_high"], fmt),
+                f"[bold]{diff} *[/]" if r["significant"] else diff,
+            )
+        console.print(table)
+    console.print("* the 95% confidence interval of the paired difference excludes 0")
+
+    target = out or Path("results") / f"compare-{names[0]}"
+    with atomic_output_dir(target) as folder:
+        comparison.table.to_csv(folder / "comparison.csv", index=False)
+        info = {
+            "base": names[0],
+            "scenarios": names,
+            "scenario_files": [str(p) for p in (base, *others)],
+            "replications": comparison.results[names[0]].scenario.run.replications,
+            "replication_steps": comparison.history,
+            "seed": comparison.results[names[0]].scenario.run.seed,
+            "run_seconds": round(comparison.seconds, 2),
+        }
+        if comparison.precision is not None:
+            p = comparison.precision
+            info["precision"] = {
+                "target_relative_half_width": p.target,
+                "cap": p.cap,
+                "replications_needed": p.replications,
+                "reached": p.reached,
+                "worst": p.worst.sort_values("relative_half_width").tail(5).to_dict("records"),
+            }
+            p.worst.to_csv(folder / "precision.csv", index=False)
+        (folder / "manifest.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
+        for path, (name, result) in zip((base, *others), comparison.results.items(), strict=True):
+            sub = folder / name
+            sub.mkdir()
+            # write_results writes atomically into a sibling; here the whole folder is already atomic
+            write_results(result, sub, source=path)
+    if comparison.precision is not None:
+        p = comparison.precision
+        state = "reached" if p.reached else f"NOT reached (cap {p.cap})"
+        console.print(
+            f"precision target {p.target:.1%}: {state} with {p.replications} replications per scenario "
+            f"(steps {comparison.history})"
+        )
+    console.print(
+        f"comparison written to [bold]{target}/[/] (comparison.csv, manifest.json, one result folder each)"
+    )

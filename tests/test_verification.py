@@ -133,16 +133,17 @@ def test_planned_wait_matches_erlang_c(baseline_raw, territory, servers, rho, lo
     outputs = [run_replication(scenario, terr, r).kpis for r in range(replications)]
     waits = np.array([k["planned_wait_mean_days"] for k in outputs])
     occupancy = np.array([k["bed_occupancy"] for k in outputs])
-    assert all(k["emergency_wait_mean_days"] != k["emergency_wait_mean_days"] for k in outputs)  # no emergencies
+    assert all(math.isnan(k["emergency_wait_mean_days"]) for k in outputs)  # one priority class
 
     theory = mmc_mean_wait(servers, lam, 1.0 / los_mean)
     mean, half = t_interval(waits)
     assert half / mean < 0.15, f"CI too wide to be a check: {mean:.4f} +/- {half:.4f}"
     assert abs(mean - theory) <= half, f"Erlang C Wq {theory:.4f} outside CI {mean:.4f} +/- {half:.4f}"
 
-    # Utilisation of c servers in M/M/c is rho.
-    occ_mean, occ_half = t_interval(occupancy)
-    assert abs(occ_mean - rho) <= max(occ_half, 1e-3), f"occupancy {occ_mean:.4f} +/- {occ_half:.4f} vs {rho}"
+    # Utilisation of c servers in M/M/c is rho (99 % interval: a side check, kept from failing by chance).
+    occ_mean, occ_half = t_interval(occupancy, confidence=0.99)
+    assert occ_half < 0.02
+    assert abs(occ_mean - rho) <= occ_half, f"occupancy {occ_mean:.4f} +/- {occ_half:.4f} vs {rho}"
 
 
 # --- 2. flow balance -----------------------------------------------------------------------------------
@@ -334,7 +335,7 @@ def _high_demand_scenario(raw: dict) -> Scenario:
         **{
             "blinatumomab.arrivals.episodes_per_year": 24.6,
             "home_care.had_capacity": 1,
-            "home_care.had_capacity_by_had": {"had_ccm": 3},
+            "home_care.had_capacity_by_had": {"pasteur": 3},
             "run.years": 8,
         },
     )
