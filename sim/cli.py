@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -166,6 +167,23 @@ def main() -> None:
     app()
 
 
+@contextmanager
+def _progress_bar(description: str, total: int | None):
+    """A progress bar on stderr; yields the callback that advances it by k."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda k: bar.advance(task, k)
+
+
 def _load(path: Path):
     try:
         return load_scenario(path)
@@ -190,7 +208,8 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
         except ScenarioError as exc:
             failed = True
             for line in exc.messages:
-                line = line if line.startswith(str(path)) else f"{path}: {line}"
+                named = line.startswith((str(path), str(path.resolve())))
+                line = line if named else f"{path}: {line}"
                 err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
             continue
         except TerritoryDataError as exc:
@@ -465,3 +484,77 @@ def compare(
     console.print(
         f"comparison written to [bold]{target}/[/] (comparison.csv, manifest.json, one result folder each)"
     )
+
+
+def _set_warmup_in_file(path: Path, days: int) -> None:
+    """Write ``run.warmup_days`` into a scenario file, keeping its comments and layout."""
+    import re
+
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    run_at = next((i for i, line in enumerate(lines) if re.match(r"^run:\s*(#.*)?$", line)), None)
+    if run_at is None:
+        lines.append(f"run:\n  warmup_days: {days}   # set by occisim warmup (MSER-5)\n")
+    else:
+        end = next((i for i in range(run_at + 1, len(lines)) if re.match(r"^\S", lines[i])), len(lines))
+        for i in range(run_at + 1, end):
+            match = re.match(r"^(\s+)warmup_days:\s*[^#\n]*(#.*)?$", lines[i])
+            if match:
+                lines[i] = f"{match.group(1)}warmup_days: {days}   # set by occisim warmup (MSER-5)\n"
+                break
+        else:
+            lines.insert(run_at + 1, f"  warmup_days: {days}   # set by occisim warmup (MSER-5)\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+@app.command()
+def warmup(
+    file: Annotated[Path, typer.Argument(help="Scenario file to analyse.")],
+    replications: Annotated[int, typer.Option(min=2, help="Replications started from empty beds.")] = 10,
+    days: Annotated[int, typer.Option(min=100, help="Days simulated (from empty).")] = 1460,
+    window: Annotated[int, typer.Option(min=1, help="Welch moving-average half-window, days.")] = 30,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Store the suggestion as run.warmup_days in FILE.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/warmup-<name>/).")] = None,
+) -> None:
+    """Plot daily bed occupancy from an empty start (Welch's method) and suggest a warm-up (MSER-5)."""
+    import matplotlib.pyplot as plt
+
+    from sim.experiment import run_experiment
+    from sim.plots import warmup_figure
+    from sim.warmup import suggest_warmup_days, welch_moving_average
+
+    scenario = _load(file)
+    run_spec = scenario.run.model_copy(update={"warmup_days": 0.0, "years": days / 365.25})
+    probe = scenario.model_copy(update={"run": run_spec})
+    with _progress_bar(f"{scenario.name}: replications from empty beds", replications) as advance:
+        result = run_experiment(probe, replications, workers=workers, progress=advance)
+    daily = result.daily.pivot(index="replication", columns="day", values="beds_occupied").to_numpy()[
+        :, :days
+    ]
+    suggested = suggest_warmup_days(daily)
+    welch = welch_moving_average(daily.mean(axis=0), window)
+    target = out or Path("results") / f"warmup-{scenario.name}"
+    with atomic_output_dir(target) as folder:
+        fig = warmup_figure(
+            daily,
+            welch,
+            suggested,
+            scenario.beds.capacity,
+            f"{scenario.name}: warm-up of bed occupancy ({replications} replications)",
+        )
+        fig.savefig(folder / "warmup.png")
+        plt.close(fig)
+        pd.DataFrame(
+            {"day": np.arange(daily.shape[1]), "mean_beds": daily.mean(axis=0), "welch": welch}
+        ).to_csv(folder / "warmup.csv", index=False)
+    console.print(
+        f"suggested warm-up (MSER-5 on the replication mean): [bold]{suggested} days[/] "
+        f"(the scenario has {scenario.run.warmup_days:g})"
+    )
+    console.print(f"plot: [bold]{target / 'warmup.png'}[/]")
+    if write:
+        _set_warmup_in_file(file, suggested)
+        _load(file)  # the edited file must still validate
+        console.print(f"{file}: run.warmup_days set to {suggested}")

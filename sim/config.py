@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -23,6 +24,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -135,15 +137,17 @@ class Arrivals(_Section):
 
 
 class Cycles(_Section):
-    per_group: dict[Group, Empirical]
+    """Cycles per episode: any distribution; draws are rounded to a whole number of at least 1."""
+
+    per_group: dict[Group, Distribution]
     max_cycles: PositiveInt | None = None
 
     @field_validator("per_group")
     @classmethod
-    def _whole_positive_cycles(cls, per_group: dict[str, Empirical]) -> dict[str, Empirical]:
+    def _whole_positive_cycles(cls, per_group: dict[str, Any]) -> dict[str, Any]:
         for group, dist in per_group.items():
-            if any(v < 1 or v != int(v) for v in dist.values):
-                raise ValueError(f"{group}: cycle counts must be whole numbers >= 1, found {dist.values}")
+            if isinstance(dist, Empirical) and any(v < 1 or v != int(v) for v in dist.values):
+                raise ValueError(f"expected whole cycle counts >= 1 for {group}, found {dist.values}")
         return per_group
 
 
@@ -213,16 +217,21 @@ class Bags(_Section):
     where_changed: Literal["day_hospital", "home", "nearest_hospital"] = "day_hospital"
     overfill_hours_short_bags: NonNegativeFloat = 4.0
 
-    @model_validator(mode="after")
-    def _no_bag_longer_than_stability(self) -> Bags:
-        for pattern in [*self.change_patterns, self.pharmacy_weekdays]:
+    @field_validator("change_patterns", "pharmacy_weekdays")
+    @classmethod
+    def _no_bag_longer_than_stability(cls, value: list, info: ValidationInfo) -> list:
+        stability = info.data.get("stability_hours")
+        if stability is None:
+            return value
+        patterns = value if info.field_name == "change_patterns" else [value]
+        for pattern in patterns:
             gap = max_cyclic_gap_days(pattern)
-            if gap * 24 > self.stability_hours:
+            if gap * 24 > stability:
                 raise ValueError(
-                    f"change days {pattern} leave {gap} days between two changes, longer than the bag "
-                    f"stability of {self.stability_hours:g} h"
+                    f"expected change days at most {stability / 24:g} days apart (bag stability "
+                    f"{stability:g} h), found {pattern} with {gap} days between two changes"
                 )
-        return self
+        return value
 
 
 def max_cyclic_gap_days(days: list[str]) -> int:
@@ -274,9 +283,10 @@ class Scenario(_Section):
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
+    """Mappings merge key by key; lists, scalars and distributions (``dist:``) replace whole."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "dist" not in value:
             merged[key] = _deep_merge(merged[key], value)
         else:
             merged[key] = value
@@ -320,18 +330,70 @@ def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     return merged
 
 
-def _describe(error: dict) -> str:
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and Optional[...] from a type annotation."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    """The annotation found by stepping into key (or index, or union tag) ``part``."""
+    annotation = _unwrap(annotation)
+    origin = get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part)
+        return field.annotation if field else None
+    if origin is dict:
+        return get_args(annotation)[1]
+    if origin is list:
+        return get_args(annotation)[0]
+    if origin in (Union, UnionType):  # a discriminated union: the location names the tag
+        for member in get_args(annotation):
+            tag = getattr(member, "model_fields", {}).get("dist")
+            if tag is not None and get_args(tag.annotation) == (part,):
+                return member
+    return None
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Keys the schema accepts in the mapping holding ``loc[-1]`` (for 'unknown key' errors)."""
+    annotation: Any = Scenario
+    for part in loc[:-1]:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _describe(error: dict) -> tuple[str, bool]:
+    """Message for one validation error, and whether it already says what was found."""
     message = error["msg"]
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key"
+        allowed = _allowed_keys(error["loc"])
+        return "unknown key; expected " + (
+            f"one of {', '.join(allowed)}" if allowed else "no such key"
+        ), False
     if kind == "missing":
-        return "missing required key"
-    for prefix in ("Input should be ", "Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-            return ("expected " if prefix == "Input should be " else "") + message
-    return message
+        return "missing required key", True
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+        return message, "found" in message
+    if message.startswith("Input should be "):
+        return "expected " + message[len("Input should be ") :], False
+    return message, False
 
 
 def _key_path(loc: tuple) -> str:
@@ -353,9 +415,9 @@ def load_scenario(path: Path | str) -> Scenario:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            found = error.get("input")
-            shown = "" if error["type"] == "missing" else f", found {json.dumps(found, default=str)[:80]}"
-            lines.append(f"{path}: {_key_path(error['loc'])}: {_describe(error)}{shown}")
+            message, says_found = _describe(error)
+            shown = "" if says_found else f", found {json.dumps(error.get('input'), default=str)[:80]}"
+            lines.append(f"{path}: {_key_path(error['loc'])}: {message}{shown}")
         raise ScenarioError(lines) from None
 
 

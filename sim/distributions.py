@@ -94,7 +94,8 @@ class Triangular(_Dist):
     def _ordered(self) -> Triangular:
         if not (self.low <= self.mode <= self.high) or self.low == self.high:
             raise ValueError(
-                f"needs low <= mode <= high and low < high, found {self.low}, {self.mode}, {self.high}"
+                "expected low <= mode <= high with low < high, "
+                f"found low {self.low:g}, mode {self.mode:g}, high {self.high:g}"
             )
         return self
 
@@ -114,7 +115,7 @@ class Uniform(_Dist):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if self.low > self.high:
-            raise ValueError(f"needs low <= high, found {self.low} > {self.high}")
+            raise ValueError(f"expected low <= high, found low {self.low:g}, high {self.high:g}")
         return self
 
     def sample(self, rng, size=None):
@@ -136,9 +137,12 @@ class Empirical(_Dist):
     def _weights_match(self) -> Empirical:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError(f"{len(self.values)} values but {len(self.weights)} weights")
+                raise ValueError(
+                    f"expected one weight per value, "
+                    f"found {len(self.values)} values and {len(self.weights)} weights"
+                )
             if sum(self.weights) <= 0:
-                raise ValueError("weights must not all be zero")
+                raise ValueError(f"expected a positive weight somewhere, found {self.weights}")
         return self
 
     @property

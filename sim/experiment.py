@@ -38,14 +38,14 @@ def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Ter
         base = Territory.load(travel=travel, overrides_file=spec.overrides_file)
     known = list(base.hads.index)
     problems = [
-        f"territory.{key}: unknown HAD id {had!r}; known ids: {', '.join(known)}"
+        f"territory.{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
         for key in ("authorise", "revoke")
         for had in getattr(spec, key)
         if had not in known
     ]
     home_care = scenario.home_care
     problems += [
-        f"home_care.{key}: unknown HAD id {had!r}; known ids: {', '.join(known)}"
+        f"home_care.{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
         for key, hads in (
             ("had_capacity_by_had", home_care.had_capacity_by_had),
             ("experienced_at_start", home_care.experienced_at_start),

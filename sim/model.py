@@ -163,7 +163,7 @@ class Model:
         weights = np.array([mix.get(g, 0.0) for g in GROUPS])
         group = GROUPS[int(rng["group"].choice(len(GROUPS), p=weights / weights.sum()))]
         home = int(self.territory.draw_homes(rng["home"], 1)[0])
-        n_cycles = int(blina.cycles.per_group[group].sample(rng["cycles"]))
+        n_cycles = max(1, round(float(blina.cycles.per_group[group].sample(rng["cycles"]))))
         if blina.cycles.max_cycles is not None:
             n_cycles = min(n_cycles, blina.cycles.max_cycles)
         one = blina.cycle_one
@@ -427,12 +427,18 @@ class Model:
         if episode.had >= 0 and self.env.now < infusion_end:
             slot = self.had_slots[episode.had].request()
             waited_from = self.env.now
-            result = yield slot | self.env.timeout(infusion_end - self.env.now)
+            yield slot | self.env.timeout(infusion_end - self.env.now)
             episode.bed_days["waiting_home_care"] += self.env.now - waited_from
-            if slot not in result:
+            # A slot may be granted in the very instant the wait times out: it is then ours to release.
+            if not slot.triggered:
                 slot.cancel()
                 slot = None
+        # Severe events that begin while the patient still waits in the bed for home care lengthen the stay.
+        late = sum(a.stay for a in adverse if first_discharge <= day1 + a.onset < self.env.now)
+        yield from self._stay(episode, "adverse_event", min(late, infusion_end - self.env.now))
         if self.env.now >= infusion_end or (episode.had >= 0 and slot is None):
+            if slot is not None:
+                self.had_slots[episode.had].release(slot)
             self.discharge(request, row)
             self._place_bags(episode, cycle, bags, day1, math.inf, [])
             return ends_episode

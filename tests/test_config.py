@@ -230,8 +230,8 @@ BAD_INPUTS = [
     BadInput(
         "bag_longer_than_stability",
         "bags:\n  stability_hours: 96\n  change_patterns: [[mon]]\n",
-        "bags",
-        '[["mon"]]',
+        "bags.change_patterns",
+        "['mon']",
     ),
     BadInput(
         "unknown_distribution",
@@ -327,26 +327,12 @@ def test_run_leaves_an_existing_result_folder_untouched(tmp_path: Path):
     assert (out / "previous.csv").read_text(encoding="utf-8") == "kept\n"
 
 
-_NO_EXPECTED = {
-    "unknown_key": "sim/config.py _describe() returns just 'unknown key' for extra_forbidden: the "
-    "message never says which keys were expected (e.g. capacity, priorities, background)",
-    "bag_longer_than_stability": "Bags._no_bag_longer_than_stability (sim/config.py) raises 'change "
-    "days [...] leave 7 days ...' with no 'expected' part; key path is only 'bags' and 'found' is the "
-    "whole bags section cut at 80 characters",
-    "triangular_low_above_high": "Triangular._ordered (sim/distributions.py) says 'needs low <= mode "
-    "<= high ...' with no 'expected' part, and load_scenario adds a second ', found {...}'",
-    "unknown_had_id": "scenario_territory (sim/experiment.py) says \"unknown HAD id 'x'; known ids: "
-    "...\": no 'expected' part and no 'found' wording",
-}
-
-
 @pytest.mark.parametrize(
     "case",
     [
         pytest.param(
             c,
             id=c.id,
-            marks=[pytest.mark.xfail(reason=_NO_EXPECTED[c.id], strict=True)] if c.id in _NO_EXPECTED else [],
         )
         for c in BAD_INPUTS
     ],
@@ -362,11 +348,6 @@ def test_error_says_what_was_expected(tmp_path: Path, case: BadInput):
     assert case.found in after_key.split(", found ", 1)[1], line
 
 
-@pytest.mark.xfail(
-    reason="Bags._no_bag_longer_than_stability is a model validator, so the error's key path is "
-    "'bags', not the offending key 'bags.change_patterns'",
-    strict=True,
-)
 def test_bag_error_names_the_offending_key(tmp_path: Path):
     case = next(c for c in BAD_INPUTS if c.id == "bag_longer_than_stability")
     with pytest.raises(ScenarioError) as info:
@@ -620,12 +601,6 @@ def test_scenario_durations_and_counts_take_any_distribution(where: tuple[str, .
     assert value.mean_value == pytest.approx(20)
 
 
-@pytest.mark.xfail(
-    reason="_deep_merge (sim/config.py) merges a variant's distribution key by key into the parent's, "
-    "so switching kind keeps the parent's parameters: 'length_of_stay.mean: unknown key, found 28', "
-    "'length_of_stay.cv: unknown key, found 0.5'; a variant cannot change a distribution's kind at all",
-    strict=True,
-)
 def test_variant_can_switch_distribution_kind(tmp_path: Path):
     path = _variant(
         tmp_path,
@@ -635,12 +610,6 @@ def test_variant_can_switch_distribution_kind(tmp_path: Path):
     assert scenario.beds.background.length_of_stay == Triangular(dist="triangular", low=10, mode=20, high=30)
 
 
-@pytest.mark.xfail(
-    reason="Cycles.per_group (sim/config.py) accepts only Empirical, so a count cannot be given as "
-    "{dist: fixed, value: 2} although the issue says every random count takes a configurable "
-    "distribution including fixed",
-    strict=True,
-)
 def test_cycle_count_can_be_fixed(tmp_path: Path):
     path = _variant(
         tmp_path, "blinatumomab:\n  cycles:\n    per_group:\n      mrd_pos: {dist: fixed, value: 2}\n"

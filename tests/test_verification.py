@@ -360,12 +360,6 @@ def test_had_capacity_is_never_exceeded(baseline_raw, territory):
     assert len(reached) >= 2, "the capacity should bind somewhere, or the test checks nothing"
 
 
-@pytest.mark.xfail(
-    reason="sim/model.py Model.cycle: an HAD slot granted in the same instant as the wait's timeout "
-    "(both at the integer infusion end) is 'cancelled' after being granted; Request.cancel() is a no-op "
-    "on a triggered request, so the slot is never released and the HAD loses capacity for good",
-    strict=True,
-)
 def test_had_slots_are_never_leaked(baseline_raw, territory):
     """At the horizon, every HAD slot in use is held by an episode that is still being treated."""
     scenario = _high_demand_scenario(baseline_raw)
