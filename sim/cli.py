@@ -558,3 +558,44 @@ def warmup(
         _set_warmup_in_file(file, suggested)
         _load(file)  # the edited file must still validate
         console.print(f"{file}: run.warmup_days set to {suggested}")
+
+
+@app.command()
+def report(
+    result_dirs: Annotated[
+        list[Path], typer.Argument(help="Result folders (first = reference), or a compare folder.")
+    ],
+    out: Annotated[Path | None, typer.Option(help="HTML file (default: <first folder>/report.html).")] = None,
+) -> None:
+    """Write one self-contained HTML report (figures and maps embedded) from result folders."""
+    from sim.report import build_report
+
+    folders: list[Path] = []
+    for path in result_dirs:
+        compare_manifest = path / "manifest.json"
+        if (
+            compare_manifest.exists()
+            and "scenarios" in compare_manifest.read_text(encoding="utf-8")[:4000]
+            and (path / "comparison.csv").exists()
+        ):
+            import json
+
+            folders += [path / name for name in json.loads(compare_manifest.read_text())["scenarios"]]
+        else:
+            folders.append(path)
+    missing = [str(p) for p in folders if not (p / "manifest.json").exists()]
+    if missing:
+        raise fail(f"not a result folder (no manifest.json): {', '.join(missing)}; run `occisim run` first")
+    with _progress_bar("building the report", None):
+        try:
+            document = build_report(folders)
+        except (ValueError, ScenarioError, TerritoryDataError) as exc:
+            raise fail(str(exc)) from None
+    target = out or (result_dirs[0] / "report.html")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f".{target.name}.partial")
+    scratch.write_text(document, encoding="utf-8")
+    scratch.replace(target)
+    console.print(
+        f"report written to [bold]{target}[/] ({target.stat().st_size / 1e6:.1f} MB, self-contained)"
+    )

@@ -78,6 +78,7 @@ def run_replication(scenario: Scenario, territory: Territory, replication: int) 
         {
             "replication": replication,
             "day": np.arange(horizon_days),
+            "weekday": load["weekday"],
             "beds_occupied": kpis.daily_mean_level(level[:, 0], level[:, 1], horizon_days),
             "hdj_capacity": load["capacity"],
             "hdj_background": load["background"],

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # maps are written to files; no screen is assumed
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -177,3 +178,47 @@ def save_territory_map(territory: Territory, path: Path, title: str | None = Non
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def canton_outlines(territory: Territory) -> gpd.GeoDataFrame:
+    """Catchment cantons dissolved from their communes (computed once per territory)."""
+    cached = territory.__dict__.get("_canton_outlines")
+    if cached is None:
+        catchment = territory.communes[territory.communes["in_catchment"]]
+        cached = catchment[["canton", "geometry"]].dissolve(by="canton").reset_index()
+        territory.__dict__["_canton_outlines"] = cached
+    return cached
+
+
+def plot_canton_values(
+    territory: Territory,
+    values: pd.Series,
+    title: str,
+    cmap: str = "YlOrRd",
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> plt.Figure:
+    """Choropleth of a value per canton of the catchment (cantons without a value shown as 0)."""
+    cantons = canton_outlines(territory).copy()
+    cantons["value"] = cantons["canton"].map(values).fillna(0.0)
+    fig, ax = plt.subplots(figsize=(7.5, 6.5), dpi=100)
+    ax.set_aspect(1 / np.cos(np.radians(43.9)))
+    territory.communes[~territory.communes["in_catchment"]].plot(ax=ax, color=OUTSIDE_COLOUR, linewidth=0)
+    cantons.plot(
+        ax=ax,
+        column="value",
+        cmap=cmap,
+        vmin=vmin,
+        vmax=vmax,
+        edgecolor="white",
+        linewidth=0.2,
+        legend=True,
+        legend_kwds={"shrink": 0.7, "label": title.split(": ", 1)[-1]},
+    )
+    territory.departements.boundary.plot(ax=ax, color="black", linewidth=0.8)
+    lon, lat = territory.centre_lonlat
+    ax.plot(lon, lat, marker="*", markersize=14, color="#c0392b", markeredgecolor="black")
+    ax.set_title(title, fontsize=11)
+    ax.set_axis_off()
+    fig.tight_layout()
+    return fig
