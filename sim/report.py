@@ -93,7 +93,7 @@ _KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z0-9_]+):(?P<rest>.*)$")
 
 
 def _comments(path: Path) -> dict[str, str]:
-    """Inline comments of a YAML file by dotted key path (``beds.capacity`` -> '003:6166 ...')."""
+    """Inline comment of every key a YAML file sets, by dotted key path ('' where none)."""
     found: dict[str, str] = {}
     stack: list[tuple[int, str]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -105,8 +105,7 @@ def _comments(path: Path) -> dict[str, str]:
             stack.pop()
         stack.append((indent, match["key"]))
         rest = match["rest"]
-        if "#" in rest:
-            found[".".join(k for _, k in stack)] = rest.split("#", 1)[1].strip()
+        found[".".join(k for _, k in stack)] = rest.split("#", 1)[1].strip() if "#" in rest else ""
     return found
 
 
@@ -120,7 +119,7 @@ def parameter_sources(scenario_file: Path) -> dict[str, tuple[str, str]]:
         parent = re.search(r"^extends:\s*(\S+)", text, flags=re.MULTILINE)
         path = (path.parent / parent.group(1)).resolve() if parent else None
     sources: dict[str, tuple[str, str]] = {}
-    for file in reversed(chain):  # the child's comment wins
+    for file in reversed(chain):  # a key set again by a child takes the child's comment, even none
         for key, comment in _comments(file).items():
             sources[key] = (comment, file.name)
     return sources
@@ -143,19 +142,29 @@ def _format_value(value: object) -> str:
     return str(value)
 
 
+def _status(comment: str) -> str:
+    """'assumption' where the comment says so, or leans only on seed_facts' suggested defaults (M rows)."""
+    if not comment:
+        return "not documented"
+    lowered = comment.lower()
+    cites_source = re.search(r"\b00[0-4]:\d", comment) is not None
+    if "assumption" in lowered or "fitted" in lowered or (re.search(r"\bM\d+", comment) and not cites_source):
+        return "assumption"
+    return "source"
+
+
 def parameters_table(scenario: Scenario, scenario_file: Path | None) -> pd.DataFrame:
     sources = parameter_sources(scenario_file) if scenario_file and scenario_file.exists() else {}
     rows = []
     for key, value in _flatten(scenario.model_dump(mode="json", exclude={"name", "description", "question"})):
         parts = key.split(".")
         comment, origin = "", ""
-        for depth in range(len(parts), 0, -1):  # the nearest commented ancestor
+        for depth in range(len(parts), 0, -1):  # the nearest ancestor set in a file, with its comment
             if ".".join(parts[:depth]) in sources:
                 comment, origin = sources[".".join(parts[:depth])]
-                break
-        status = (
-            "assumption" if "assumption" in comment.lower() else ("source" if comment else "not documented")
-        )
+                if comment or depth == len(parts):
+                    break
+        status = _status(comment)
         rows.append(
             {
                 "parameter": key,
@@ -264,7 +273,7 @@ def travel_by_canton(result: Results, territory: Territory) -> pd.Series:
 def _stress_des(results: Sequence[Results]) -> str:
     m = results[0].manifest
     scenario = results[0].scenario
-    software = ", ".join(f"{k} {v}" for k, v in m["software"].items())
+    software = ", ".join(f"{k} {v}" for k, v in m["software"].items() if k != "python")
     rows = [
         (
             "1.1 Purpose",
@@ -305,7 +314,7 @@ def _stress_des(results: Sequence[Results]) -> str:
         ),
         (
             "3.3 Input parameters and assumptions",
-            "Table 'Parameters and sources' below; each marked source or assumption.",
+            "Table 'Parameters and sources' above; each marked source or assumption.",
         ),
         (
             "4.1 Initialisation",
@@ -317,7 +326,10 @@ def _stress_des(results: Sequence[Results]) -> str:
             f"{m['replications']} independent replications; Student-t 95 % CIs; "
             "differences paired by replication under common random numbers.",
         ),
-        ("5.1 Software", f"occisim {html.escape(m['code_version'])}; Python {software}"),
+        (
+            "5.1 Software",
+            f"occisim {html.escape(m['code_version'])}; Python {m['software']['python']}; {software}",
+        ),
         ("5.2 Random sampling", html.escape(m.get("random_numbers", "")) + f"; seed {m['seed']}"),
         (
             "5.3 Model execution",
@@ -453,27 +465,33 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
         parts.append("</div>")
 
     parts.append("<h2 id='parameters'>Parameters and sources</h2>")
+    base_table = None
     for r in results:
         source = Path(r.manifest["scenario_file"]) if r.manifest.get("scenario_file") else None
         table = parameters_table(r.scenario, source)
-        counts = table["status"].value_counts().to_dict()
-        parts.append(
-            f"<h3>{html.escape(r.manifest['scenario'])}</h3><p class='small'>"
-            + ", ".join(f"{v} {k}" for k, v in counts.items())
-            + "</p>"
-        )
+        if base_table is None:
+            base_table = table
+            counts = table["status"].value_counts().to_dict()
+            summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+            title = f"{html.escape(r.manifest['scenario'])}: all {len(table)} parameters ({summary})"
+        else:
+            merged = table.merge(base_table[["parameter", "value"]], on="parameter", suffixes=("", "_base"))
+            table = merged[merged["value"] != merged["value_base"]].drop(columns="value_base")
+            title = (
+                f"{html.escape(r.manifest['scenario'])}: {len(table)} parameter(s) changed from {names[0]}"
+            )
         rows = "".join(
             f"<tr><td>{html.escape(p)}</td><td class='left'>{html.escape(v)}</td>"
             f"<td class='left tag-{html.escape(s.split()[0])}'>{html.escape(s)}</td>"
             f"<td class='left'>{html.escape(c)}</td><td class='left small'>{html.escape(f)}</td></tr>"
             for p, v, s, c, f in table.itertuples(index=False)
         )
+        folded = r is results[0] and len(results) > 1  # the full base table is long: open it on demand
         parts.append(
+            f"<details{'' if folded else ' open'}><summary><b>{title}</b></summary>"
             "<table><tr><th>parameter</th><th>value</th><th>status</th><th>source or note</th>"
-            f"<th>file</th></tr>{rows}</table>"
+            f"<th>file</th></tr>{rows}</table></details>"
         )
-        if len(results) > 1:
-            break  # variants inherit the same parameters; their changes are in the scenario table above
 
     parts.append("<h2 id='stress'>Model reporting (STRESS-DES)</h2>")
     parts.append(

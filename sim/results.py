@@ -48,7 +48,7 @@ def manifest(result: ExperimentResult, source: Path | None) -> dict:
     scenario = result.scenario
     return {
         "scenario": scenario.name,
-        "scenario_file": str(source) if source else None,
+        "scenario_file": str(Path(source).resolve()) if source else None,
         "scenario_hash": scenario.hash(),
         "seed": scenario.run.seed,
         "replications": scenario.run.replications,
