@@ -247,6 +247,20 @@ HEADLINE_KPIS = [
     ("travel_hours_per_year", "hours travelled per year", ",.0f"),
     ("blina_bed_days_per_year", "blinatumomab bed-days per year", ",.0f"),
     ("bed_days_saved_by_home_care_per_year", "bed-days saved by home care per year", ",.0f"),
+    ("home_days_per_episode", "days at home per episode", ".1f"),
+    ("bed_days_total_per_episode", "days in hospital per episode", ".1f"),
+    ("cost_total_per_episode", "cost per episode, total (EUR)", ",.0f"),
+    ("cost_total_per_year", "cost per year, total (EUR)", ",.0f"),
+    ("cost_drug_per_year", "  blinatumomab", ",.0f"),
+    ("cost_drug_wasted_per_year", "    of which wasted vial content", ",.0f"),
+    ("cost_inpatient_cycle_start_per_year", "  bed-days: cycle starts", ",.0f"),
+    ("cost_inpatient_waiting_home_care_per_year", "  bed-days: waiting for home care", ",.0f"),
+    ("cost_inpatient_adverse_event_per_year", "  bed-days: adverse events", ",.0f"),
+    ("cost_inpatient_only_per_year", "  bed-days: inpatient only", ",.0f"),
+    ("cost_day_hospital_per_year", "  day-hospital sessions", ",.0f"),
+    ("cost_had_per_year", "  HAD days", ",.0f"),
+    ("cost_nurse_visits_per_year", "  nurse visits (convention)", ",.0f"),
+    ("cost_transport_per_year", "  transport", ",.0f"),
 ]
 
 

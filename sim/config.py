@@ -215,7 +215,6 @@ class Bags(_Section):
     change_patterns: list[list[Weekday]] = Field(min_length=1)
     pharmacy_weekdays: list[Weekday] = Field(min_length=1)
     where_changed: Literal["day_hospital", "home", "nearest_hospital"] = "day_hospital"
-    overfill_hours_short_bags: NonNegativeFloat = 4.0
 
     @field_validator("change_patterns", "pharmacy_weekdays")
     @classmethod
@@ -261,6 +260,48 @@ class HomeCare(_Section):
         return fallback
 
 
+class TransportMode(_Section):
+    """Price of one leg: flat fee (covering ``included_km``), pick-up supplement, then per km."""
+
+    flat_eur: NonNegativeFloat = 0.0
+    included_km: NonNegativeFloat = 0.0
+    pickup_eur: NonNegativeFloat = 0.0
+    per_km_eur: NonNegativeFloat
+
+
+class Transport(_Section):
+    modes: dict[str, TransportMode] = Field(min_length=1)
+    mix: dict[str, NonNegativeFloat] = Field(
+        min_length=1, description="Share of trips per mode (normalised)."
+    )
+
+    @model_validator(mode="after")
+    def _mix_names_modes(self) -> Transport:
+        unknown = sorted(set(self.mix) - set(self.modes))
+        if unknown:
+            raise ValueError(f"expected mix keys among the modes {sorted(self.modes)}, found {unknown}")
+        if sum(self.mix.values()) <= 0:
+            raise ValueError(f"expected a positive share somewhere, found {self.mix}")
+        return self
+
+
+class DrugCost(_Section):
+    vial_price_eur: NonNegativeFloat
+    vial_ug: PositiveFloat
+    overfill_hours_short_bags: NonNegativeFloat = 4.0
+    vial_sharing: bool = False
+
+
+class Costs(_Section):
+    drug: DrugCost
+    inpatient_bed_day_eur: NonNegativeFloat
+    day_hospital_session_eur: NonNegativeFloat
+    had_day_eur: NonNegativeFloat
+    had_day_by_had: dict[str, NonNegativeFloat] = Field(default_factory=dict)
+    nurse_visit_eur: NonNegativeFloat
+    transport: Transport
+
+
 class Scenario(_Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
@@ -272,6 +313,7 @@ class Scenario(_Section):
     blinatumomab: Blinatumomab
     bags: Bags
     home_care: HomeCare
+    costs: Costs
 
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""

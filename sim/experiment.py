@@ -69,7 +69,7 @@ class ReplicationOutput:
 
 def run_replication(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
     record = simulate(scenario, territory, replication)
-    episodes = kpis.episodes_frame(record, territory)
+    episodes = kpis.episodes_frame(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, replication, episodes)
     horizon_days = int(np.ceil(scenario.run.warmup_days + scenario.run.years * 365.25))
     level = np.array(record.bed_level, dtype=float)

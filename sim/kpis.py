@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.config import WEEKDAYS, Scenario
+from sim import economics
+from sim.config import WEEKDAYS, Costs, Scenario
 from sim.model import (
     ADMISSION_KINDS,
     BED_CAUSES,
@@ -55,8 +56,8 @@ def admissions_frame(record: Recorder) -> pd.DataFrame:
     return frame
 
 
-def episodes_frame(record: Recorder, territory: Territory) -> pd.DataFrame:
-    """One row per blinatumomab episode: the per-patient record."""
+def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None = None) -> pd.DataFrame:
+    """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
     communes = territory.communes
     trips = pd.DataFrame(record.trips, columns=["episode", "time", "origin", "destination", "km", "hours"])
     by_episode = trips.groupby("episode").agg(trips=("km", "size"), km=("km", "sum"), hours=("hours", "sum"))
@@ -88,6 +89,8 @@ def episodes_frame(record: Recorder, territory: Territory) -> pd.DataFrame:
                 "bags": len(bags),
                 "bag_changes_ward": sum(1 for b in bags if b[4] == "ward"),
                 "bag_changes_away": sum(1 for b in bags if b[4] != "ward"),
+                "bag_changes_at_home": sum(1 for b in bags if b[4] == "home"),
+                "day_hospital_sessions": sum(1 for b in bags if b[4] == "day_hospital"),
                 "bridge_bags": sum(1 for b in bags if b[2] - b[1] < 3 - 1e-9),
             }
         )
@@ -98,6 +101,12 @@ def episodes_frame(record: Recorder, territory: Territory) -> pd.DataFrame:
     frame[["trips", "km", "hours"]] = frame[["trips", "km", "hours"]].fillna(0)
     frame["trips"] = frame["trips"].astype(int)
     frame["bed_days_total"] = frame[[f"bed_days_{c}" for c in BED_CAUSES]].sum(axis=1)
+    if costs is not None:
+        bags = pd.DataFrame(
+            [(e.profile.index, end - start, ug) for e in record.episodes for _, start, end, ug, _ in e.bags],
+            columns=["episode", "days", "dose"],
+        )
+        frame = frame.merge(economics.episode_costs(frame, bags, trips, costs), on="episode", how="left")
     return frame
 
 
@@ -183,7 +192,7 @@ def compute(
     kpi["travel_hours_per_year"] = trips["hours"].sum() / years
 
     if episodes is None:
-        episodes = episodes_frame(record, territory)
+        episodes = episodes_frame(record, territory, scenario.costs)
     bags = [
         (cycle, start, end, where)
         for e in record.episodes
@@ -204,6 +213,19 @@ def compute(
     done = referred[referred["finished"]] if len(referred) else referred
     for column in ("trips", "km", "hours", "home_days", "bed_days_total"):
         kpi[f"{column}_per_episode"] = float(done[column].mean()) if len(done) else np.nan
+    # Costs: each episode referred in the window, followed to its end (the run drains after the horizon).
+    if "cost_total" in referred:
+        for item in (*economics.COST_ITEMS, "total", "drug_wasted"):
+            column = referred[f"cost_{item}"]
+            kpi[f"cost_{item}_per_episode"] = float(column.mean()) if len(referred) else np.nan
+            kpi[f"cost_{item}_per_year"] = float(column.sum()) / years
+        kpi["vials_per_episode"] = float(referred["vials"].mean()) if len(referred) else np.nan
+        kpi["nurse_visits_per_episode"] = float(referred["nurse_visits"].mean()) if len(referred) else np.nan
+        kpi["drug_wasted_share"] = (
+            float(referred["wasted_ug"].sum() / (referred["wasted_ug"] + referred["infused_ug"]).sum())
+            if len(referred) and referred["infused_ug"].sum() > 0
+            else np.nan
+        )
 
     # Home days and bed-days, clipped to the window.
     home = [(e.route, e.had, a, b) for e in record.episodes for a, b in e.home_segments]

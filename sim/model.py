@@ -45,6 +45,7 @@ PATIENT_ATTRIBUTES = (
     "pattern",
     "pre_phase",
 )
+DRAIN_LIMIT_DAYS = 3 * 365.0  # longest follow-up of referred episodes past the horizon
 CYCLES_DRAWN = 12  # adverse-event draws per patient, whatever the cycle count: keeps streams aligned
 
 
@@ -111,6 +112,7 @@ class Recorder:
         # (episode, time, origin commune, destination code, km, hours)
         self.had_slots: list[tuple[int, float, float]] = []  # (HAD, start, end)
         self.episodes: list[Episode] = []
+        self.end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
 
 
 class Model:
@@ -138,6 +140,7 @@ class Model:
         self.start_days = weekday_set(scenario.blinatumomab.start_weekdays)
         self.stability_days = bags.stability_hours / 24.0
         self.record = Recorder()
+        self.episode_processes: list[simpy.Process] = []
 
     # --- arrivals ---
 
@@ -232,7 +235,7 @@ class Model:
             yield self.env.timeout(profile.arrival - self.env.now)
             episode = Episode(profile)
             self.record.episodes.append(episode)
-            self.env.process(self.episode(episode))
+            self.episode_processes.append(self.env.process(self.episode(episode)))
             index += 1
 
     # --- beds ---
@@ -525,9 +528,20 @@ class Model:
     # --- run ---
 
     def run(self) -> Recorder:
+        """Simulate to the horizon, then let the episodes already referred finish (no new arrivals).
+
+        Statistics keep to [warm-up, horizon]; running on lets every referred episode be followed
+        and costed to its end, so per-episode figures are not biased towards short episodes.
+        """
         self.env.process(self.background_demand())
         self.env.process(self.arrivals())
         self.env.run(until=self.horizon)
+        unfinished = [p for p in self.episode_processes if p.is_alive]
+        if unfinished:
+            self.env.run(
+                until=self.env.any_of([self.env.all_of(unfinished), self.env.timeout(DRAIN_LIMIT_DAYS)])
+            )
+        self.record.end_time = self.env.now
         return self.record
 
 

@@ -55,6 +55,18 @@ REPORT_KPIS = [
     ("blina_bed_days_per_year", "Blinatumomab bed-days per year", "{:,.0f}"),
     ("bed_days_saved_by_home_care_per_year", "Bed-days saved by home care per year", "{:,.0f}"),
     ("adverse_event_readmissions_per_year", "Adverse-event readmissions per year", "{:.1f}"),
+    ("cost_total_per_episode", "Cost per episode, total (EUR)", "{:,.0f}"),
+    ("cost_total_per_year", "Cost per year, total (EUR)", "{:,.0f}"),
+    ("cost_drug_per_year", "... blinatumomab", "{:,.0f}"),
+    ("cost_drug_wasted_per_year", "...... of which wasted vial content", "{:,.0f}"),
+    ("cost_inpatient_cycle_start_per_year", "... bed-days: cycle starts", "{:,.0f}"),
+    ("cost_inpatient_waiting_home_care_per_year", "... bed-days: waiting for home care", "{:,.0f}"),
+    ("cost_inpatient_adverse_event_per_year", "... bed-days: adverse events", "{:,.0f}"),
+    ("cost_inpatient_only_per_year", "... bed-days: inpatient only", "{:,.0f}"),
+    ("cost_day_hospital_per_year", "... day-hospital sessions", "{:,.0f}"),
+    ("cost_had_per_year", "... HAD days", "{:,.0f}"),
+    ("cost_nurse_visits_per_year", "... nurse visits (convention)", "{:,.0f}"),
+    ("cost_transport_per_year", "... transport", "{:,.0f}"),
 ]
 
 CSS = """

@@ -155,6 +155,9 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
     terr = scenario_territory(scenario, territory)
     end = horizon(scenario)
     record = simulate(scenario, terr, replication)
+    # Arrivals stop at the horizon; the run goes on until every referred episode has finished.
+    run_end = record.end_time
+    assert run_end >= end
 
     # Arrivals, replayed independently from the patients' own streams, all entered the model.
     replay = Model(scenario, terr, replication)
@@ -171,17 +174,20 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
     in_system = [e for e in record.episodes if not math.isfinite(e.exit_time)]
     assert len(arrivals) == len(finished) + len(in_system)
     assert finished and len(arrivals) > 20
+    assert not in_system, "every episode referred before the horizon is followed to its end"
 
     rows = record.admissions
     by_episode: dict[int, list[list[float]]] = defaultdict(list)
     for kind, request, admit, discharge, episode in rows:
         assert kind in (EMERGENCY, PLANNED, BLINA_START, ADVERSE_EVENT)
-        assert 0 <= request <= end
+        assert 0 <= request <= run_end
+        if kind in (EMERGENCY, PLANNED):
+            assert request < end  # background patients arrive only before the horizon
         if not math.isnan(admit):
-            assert request <= admit <= end
+            assert request <= admit <= run_end
         if not math.isnan(discharge):
             assert not math.isnan(admit)
-            assert admit <= discharge <= end
+            assert admit <= discharge <= run_end
         if kind in (BLINA_START, ADVERSE_EVENT):
             assert 0 <= episode < len(record.episodes)
             by_episode[int(episode)].append([kind, request, admit, discharge])
@@ -190,7 +196,7 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
 
     for e in finished:
         p = e.profile
-        assert p.arrival <= e.exit_time <= end
+        assert p.arrival <= e.exit_time <= run_end
         assert e.cycles_started == p.n_cycles  # death and early stop only happen to 1-cycle episodes
         assert max(bags_by_cycle(e), default=0) == p.n_cycles
         # A finished episode holds no bed and waits for none, and its bed-days are its admissions.

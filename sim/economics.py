@@ -1,0 +1,132 @@
+"""Costs of an episode, item by item, from what the simulation counted (pure functions, no I/O).
+
+Every price comes from the scenario's ``costs`` section, where each carries its source and year.
+Drug: each bag is prepared with whole vials; a bag of 1-3 days carries 4 h of overfill, a 4-day
+bag none (003:4897-4905); what the vials hold beyond the infused dose is wasted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.config import Costs, TransportMode
+
+# Items of the payer's bill, in report order.
+COST_ITEMS = (
+    "drug",
+    "inpatient_cycle_start",
+    "inpatient_waiting_home_care",
+    "inpatient_adverse_event",
+    "inpatient_only",
+    "day_hospital",
+    "had",
+    "nurse_visits",
+    "transport",
+)
+
+
+@dataclass(frozen=True)
+class BagDrug:
+    vials: int
+    infused_ug: float
+    prepared_ug: float  # dose x (days + overfill)
+    wasted_ug: float  # vial content beyond what is infused
+
+
+def bag_drug(
+    dose_ug_per_day: float,
+    bag_days: float,
+    vial_ug: float,
+    overfill_hours: float,
+    overfill_max_days: float = 3.0,
+    vial_sharing: bool = False,
+) -> BagDrug:
+    """Vials for one bag. The bag is prepared for whole days; bags up to 3 days get the overfill."""
+    days = math.ceil(bag_days - 1e-9)
+    overfill = overfill_hours / 24.0 if days <= overfill_max_days else 0.0
+    prepared = dose_ug_per_day * (days + overfill)
+    infused = dose_ug_per_day * bag_days
+    vials = prepared / vial_ug if vial_sharing else math.ceil(prepared / vial_ug - 1e-9)
+    return BagDrug(vials=vials, infused_ug=infused, prepared_ug=prepared, wasted_ug=vials * vial_ug - infused)
+
+
+def trip_cost(one_way_km: float, mode: TransportMode) -> float:
+    """Cost of a round trip home - care site for one transport mode (flat fees apply per leg)."""
+    per_leg = mode.flat_eur + mode.pickup_eur + mode.per_km_eur * max(0.0, one_way_km - mode.included_km)
+    return 2 * per_leg
+
+
+def expected_trip_cost(one_way_km: float, costs: Costs) -> float:
+    """Round-trip cost averaged over the scenario's mix of transport modes."""
+    mix = costs.transport.mix
+    total = sum(mix.values())
+    return sum(
+        share / total * trip_cost(one_way_km, costs.transport.modes[name]) for name, share in mix.items()
+    )
+
+
+def episode_costs(
+    episodes: pd.DataFrame, bags: pd.DataFrame, trips: pd.DataFrame, costs: Costs
+) -> pd.DataFrame:
+    """One row per episode: cost by item (euros), drug vials and waste, and the total.
+
+    ``episodes`` is ``kpis.episodes_frame``; ``bags`` has columns episode, days, dose; ``trips`` has
+    episode and km (round trip).
+    """
+    out = pd.DataFrame(index=episodes["episode"].to_numpy())
+    drug = costs.drug
+    per_bag = [
+        bag_drug(dose, days, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing)
+        for dose, days in zip(bags["dose"], bags["days"])
+    ]
+    bag_table = (
+        pd.DataFrame(
+            {
+                "episode": bags["episode"].to_numpy(),
+                "vials": [b.vials for b in per_bag],
+                "wasted_ug": [b.wasted_ug for b in per_bag],
+                "infused_ug": [b.infused_ug for b in per_bag],
+            }
+        )
+        .groupby("episode")
+        .sum()
+    )
+    out["vials"] = bag_table["vials"].reindex(out.index).fillna(0.0).to_numpy()
+    out["infused_ug"] = bag_table["infused_ug"].reindex(out.index).fillna(0.0).to_numpy()
+    out["wasted_ug"] = bag_table["wasted_ug"].reindex(out.index).fillna(0.0).to_numpy()
+    out["cost_drug"] = out["vials"] * drug.vial_price_eur
+    out["cost_drug_wasted"] = out["wasted_ug"] / drug.vial_ug * drug.vial_price_eur
+
+    e = episodes.set_index("episode")
+    bed_day = costs.inpatient_bed_day_eur
+    out["cost_inpatient_cycle_start"] = (
+        e["bed_days_cycle_start"] + e["bed_days_pre_phase"] + e["bed_days_waiting_start_day"]
+    ).to_numpy() * bed_day
+    out["cost_inpatient_waiting_home_care"] = e["bed_days_waiting_home_care"].to_numpy() * bed_day
+    out["cost_inpatient_adverse_event"] = e["bed_days_adverse_event"].to_numpy() * bed_day
+    out["cost_inpatient_only"] = e["bed_days_inpatient_only"].to_numpy() * bed_day
+
+    sessions = e["day_hospital_sessions"].to_numpy()
+    out["cost_day_hospital"] = sessions * costs.day_hospital_session_eur
+    had_days = e["home_days"].to_numpy() * e["route"].isin(["had", "derogation"]).to_numpy()
+    tariff = np.array([costs.had_day_by_had.get(h, costs.had_day_eur) for h in e["had"]])
+    out["cost_had"] = had_days * tariff
+    convention_days = e["home_days"].to_numpy() * (e["route"] == "convention").to_numpy()
+    home_changes = e["bag_changes_at_home"].to_numpy() * (e["route"] == "convention").to_numpy()
+    out["nurse_visits"] = convention_days + home_changes
+    out["cost_nurse_visits"] = out["nurse_visits"] * costs.nurse_visit_eur
+
+    if len(trips):
+        per_trip = trips.assign(cost=[expected_trip_cost(km / 2, costs) for km in trips["km"]])
+        out["cost_transport"] = (
+            per_trip.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
+        )
+    else:
+        out["cost_transport"] = 0.0
+    out["cost_total"] = out[[f"cost_{item}" for item in COST_ITEMS]].sum(axis=1)
+    out.index.name = "episode"
+    return out.reset_index()
