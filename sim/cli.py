@@ -364,6 +364,15 @@ def calibrate(
     console.print(f"suggested beds.background.arrivals_per_day: [bold]{best:.3f}[/]")
 
 
+def _num(x: float) -> str:
+    """A number as people read it: thousands separated, few decimals."""
+    if not np.isfinite(x):
+        return str(x)
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.1f}" if abs(x) >= 10 else f"{x:.3g}"
+
+
 def _fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
     if not np.isfinite(low):
         return format(mean, fmt)
@@ -613,3 +622,153 @@ def report(
     console.print(
         f"report written to [bold]{target}[/] ({target.stat().st_size / 1e6:.1f} MB, self-contained)"
     )
+
+
+@app.command()
+def sensitivity(
+    file: Annotated[
+        Path, typer.Argument(help="Scenario file (its 'sensitivity' section gives the defaults).")
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="key=low:high, e.g. costs.had_day_eur=150:350 (repeatable)."),
+    ] = None,
+    kpi: Annotated[list[str] | None, typer.Option("--kpi", help="KPI to report (repeatable).")] = None,
+    replications: Annotated[int, typer.Option(min=1, help="Replications per run (same seeds for all).")] = 10,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/sensitivity-<name>/).")] = None,
+) -> None:
+    """One-way sensitivity: each parameter at low and high, others at base; tornado plots and a table."""
+    import matplotlib.pyplot as plt
+
+    from sim.sensitivity import one_way, parse_parameter, tornado_figure
+
+    scenario = _load(file)
+    try:
+        parameters = [parse_parameter(p) for p in param] if param else list(scenario.sensitivity.parameters)
+    except ScenarioError as exc:
+        raise fail(exc.messages[0]) from None
+    if not parameters:
+        raise fail(
+            f"{file}: sensitivity.parameters: expected parameters here or --param key=low:high, found none"
+        )
+    kpis = list(kpi or scenario.sensitivity.kpis)
+    runs = (1 + 2 * len(parameters)) * replications
+    with _progress_bar(f"{scenario.name}: one-way sensitivity", runs) as advance:
+        try:
+            table = one_way(scenario, parameters, kpis, replications, workers, advance)
+        except ScenarioError as exc:
+            for line in exc.messages:
+                err_console.print(f"[bold red]error:[/] {file}: {line}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+    target = out or Path("results") / f"sensitivity-{scenario.name}"
+    with atomic_output_dir(target) as folder:
+        table.to_csv(folder / "sensitivity.csv", index=False)
+        for name in kpis:
+            fig = tornado_figure(table, name)
+            fig.savefig(folder / f"tornado_{name}.png")
+            plt.close(fig)
+    for name in kpis:
+        rows = table[table["kpi"] == name].sort_values("swing", ascending=False)
+        view = Table(
+            title=f"{name}: base {_num(rows['kpi_base'].iloc[0])}", title_justify="left", header_style="bold"
+        )
+        for column in ("parameter", "low - high", "at low", "at high", "swing"):
+            view.add_column(column, justify="left" if column == "parameter" else "right")
+        for r in rows.itertuples():
+            view.add_row(
+                r.parameter,
+                f"{r.low_value:g} - {r.high_value:g}",
+                _num(r.kpi_at_low),
+                _num(r.kpi_at_high),
+                _num(r.swing),
+            )
+        console.print(view)
+    console.print(f"tornado plots and sensitivity.csv written to [bold]{target}/[/]")
+
+
+@app.command()
+def psa(
+    base: Annotated[
+        Path, typer.Argument(help="Base scenario (its 'psa' section gives parameters and outcome).")
+    ],
+    other: Annotated[Path, typer.Argument(help="Scenario compared with the base.")],
+    iterations: Annotated[
+        int | None, typer.Option(min=2, help="Outer iterations (Latin-hypercube draws).")
+    ] = None,
+    replications: Annotated[int | None, typer.Option(min=1, help="Inner replications per draw.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0)] = None,
+    wtp_max: Annotated[
+        float | None, typer.Option(min=0, help="Largest willingness to pay on the curve.")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: results/psa-<other>-vs-<base>/).")
+    ] = None,
+) -> None:
+    """Probabilistic sensitivity analysis: cost-effectiveness plane and acceptability curve."""
+    import json
+
+    import matplotlib.pyplot as plt
+
+    from sim.sensitivity import ce_plane_figure, ceac_figure
+    from sim.sensitivity import psa as run_psa
+
+    scenario_base, scenario_other = _load(base), _load(other)
+    spec = scenario_base.psa
+    n, r = iterations or spec.iterations, replications or spec.replications
+    with _progress_bar(f"PSA {scenario_other.name} vs {scenario_base.name}", 2 * n * r) as advance:
+        try:
+            result = run_psa(scenario_base, scenario_other, n, r, seed, workers, wtp_max, advance)
+        except ScenarioError as exc:
+            for line in exc.messages:
+                err_console.print(f"[bold red]error:[/] {base}: {line}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+    names = (scenario_base.name, scenario_other.name)
+    effect = spec.outcome if spec.outcome_direction == "increase" else f"{spec.outcome} avoided"
+    draws = result.draws
+    d_cost, d_effect = draws["incremental_cost"].mean(), draws["incremental_effect"].mean()
+    icer = d_cost / d_effect if d_effect else float("nan")
+    target = out or Path("results") / f"psa-{names[1]}-vs-{names[0]}"
+    with atomic_output_dir(target) as folder:
+        draws.to_csv(folder / "psa_draws.csv", index=False)
+        pd.DataFrame({"wtp": result.wtp, "probability_cost_effective": result.acceptability}).to_csv(
+            folder / "ceac.csv", index=False
+        )
+        for name, fig in (
+            ("ce_plane.png", ce_plane_figure(result, names, effect)),
+            ("ceac.png", ceac_figure(result, names, effect)),
+        ):
+            fig.savefig(folder / name)
+            plt.close(fig)
+        (folder / "manifest.json").write_text(
+            json.dumps(
+                {
+                    "base": names[0],
+                    "other": names[1],
+                    "iterations": n,
+                    "inner_replications": r,
+                    "seed": scenario_base.run.seed if seed is None else seed,
+                    "cost": spec.cost,
+                    "outcome": spec.outcome,
+                    "outcome_direction": spec.outcome_direction,
+                    "sampling": "Latin hypercube (scipy.stats.qmc)",
+                    "parameters": [p.model_dump(mode="json") for p in spec.parameters],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+    lo_c, hi_c = np.percentile(draws["incremental_cost"], [2.5, 97.5])
+    lo_e, hi_e = np.percentile(draws["incremental_effect"], [2.5, 97.5])
+    console.print(f"[bold]{names[1]} vs {names[0]}[/], {n} draws x {r} replications")
+    console.print(
+        f"  incremental cost ({spec.cost}): mean {d_cost:,.0f} EUR, 95% interval {lo_c:,.0f} to {hi_c:,.0f}"
+    )
+    console.print(
+        f"  incremental effect ({effect}): mean {d_effect:,.2f}, 95% interval {lo_e:,.2f} to {hi_e:,.2f}"
+    )
+    console.print(f"  ratio of means: {icer:,.0f} EUR per unit of effect")
+    dominant = ((draws["incremental_cost"] < 0) & (draws["incremental_effect"] > 0)).mean()
+    console.print(f"  probability cost-saving and more effective: {dominant:.0%}")
+    console.print(f"results written to [bold]{target}/[/] (psa_draws.csv, ceac.csv, ce_plane.png, ceac.png)")

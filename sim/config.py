@@ -302,6 +302,39 @@ class Costs(_Section):
     transport: Transport
 
 
+class SensitivityParameter(_Section):
+    key: str = Field(description="Dotted key path of a number in the scenario, e.g. costs.had_day_eur.")
+    low: float
+    high: float
+
+
+class SensitivitySpec(_Section):
+    """One-way sensitivity analysis: each parameter at its low and high value, the others at base."""
+
+    parameters: list[SensitivityParameter] = Field(default_factory=list)
+    kpis: list[str] = Field(
+        default_factory=lambda: ["cost_total_per_year", "blina_bed_days_per_year", "travel_km_per_year"]
+    )
+
+
+class PSAParameter(_Section):
+    key: str = Field(description="Dotted key path of a number in the scenario.")
+    distribution: Distribution
+
+
+class PSASpec(_Section):
+    """Probabilistic sensitivity analysis: parameters drawn by Latin hypercube, per outer iteration."""
+
+    iterations: PositiveInt = 50
+    replications: PositiveInt = 5
+    cost: str = "cost_total_per_year"
+    outcome: str = "bed_days_saved_by_home_care_per_year"
+    outcome_direction: Literal["increase", "decrease"] = Field(
+        "increase", description="Is more of the outcome better (increase) or less (decrease)?"
+    )
+    parameters: list[PSAParameter] = Field(default_factory=list)
+
+
 class Scenario(_Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
@@ -314,10 +347,12 @@ class Scenario(_Section):
     bags: Bags
     home_care: HomeCare
     costs: Costs
+    sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
+    psa: PSASpec = Field(default_factory=PSASpec)
 
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
-        data = self.model_dump(mode="json", exclude={"name", "description", "question"})
+        data = self.model_dump(mode="json", exclude={"name", "description", "question", "sensitivity", "psa"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -461,6 +496,33 @@ def load_scenario(path: Path | str) -> Scenario:
             shown = "" if says_found else f", found {json.dumps(error.get('input'), default=str)[:80]}"
             lines.append(f"{path}: {_key_path(error['loc'])}: {message}{shown}")
         raise ScenarioError(lines) from None
+
+
+def with_values(scenario: Scenario, updates: dict[str, Any], origin: str = "parameter") -> Scenario:
+    """The scenario with numbers at dotted key paths replaced, validated again (ScenarioError if not)."""
+    raw = scenario.model_dump(mode="json")
+    for key, value in updates.items():
+        node = raw
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node, dict) or part not in node:
+                raise ScenarioError(
+                    [f"{origin}: {key}: expected a key path of the scenario, found no {part!r}"]
+                )
+            node = node[part]
+        if not isinstance(node, dict) or parts[-1] not in node:
+            raise ScenarioError(
+                [f"{origin}: {key}: expected a key path of the scenario, found no {parts[-1]!r}"]
+            )
+        if isinstance(node[parts[-1]], bool) or not isinstance(node[parts[-1]], int | float):
+            raise ScenarioError([f"{origin}: {key}: expected a number there, found {node[parts[-1]]!r}"])
+        node[parts[-1]] = round(value) if isinstance(node[parts[-1]], int) else float(value)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(
+            [f"{origin}: {_key_path(e['loc'])}: {_describe(e)[0]}" for e in exc.errors()]
+        ) from None
 
 
 def json_schema() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from scipy import stats
 
 
 class _Dist(BaseModel):
@@ -28,6 +29,10 @@ class _Dist(BaseModel):
     def mean_value(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """Quantile function: values at probabilities u (for Latin hypercube sampling)."""
+        raise NotImplementedError
+
 
 class Fixed(_Dist):
     dist: Literal["fixed"]
@@ -35,6 +40,9 @@ class Fixed(_Dist):
 
     def sample(self, rng, size=None):
         return self.value if size is None else np.full(size, self.value)
+
+    def ppf(self, u):
+        return np.full(np.shape(u), self.value, dtype=float)
 
     @property
     def mean_value(self) -> float:
@@ -47,6 +55,9 @@ class Exponential(_Dist):
 
     def sample(self, rng, size=None):
         return rng.exponential(self.mean, size)
+
+    def ppf(self, u):
+        return -self.mean * np.log1p(-np.asarray(u, dtype=float))
 
     @property
     def mean_value(self) -> float:
@@ -65,6 +76,10 @@ class LogNormal(_Dist):
         mu = math.log(self.mean) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
+    def ppf(self, u):
+        sigma2 = math.log1p(self.cv**2)
+        return stats.lognorm(s=math.sqrt(sigma2), scale=math.exp(math.log(self.mean) - sigma2 / 2)).ppf(u)
+
     @property
     def mean_value(self) -> float:
         return self.mean
@@ -78,6 +93,10 @@ class Gamma(_Dist):
     def sample(self, rng, size=None):
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean / shape, size)
+
+    def ppf(self, u):
+        shape = 1.0 / self.cv**2
+        return stats.gamma(a=shape, scale=self.mean / shape).ppf(u)
 
     @property
     def mean_value(self) -> float:
@@ -102,6 +121,10 @@ class Triangular(_Dist):
     def sample(self, rng, size=None):
         return rng.triangular(self.low, self.mode, self.high, size)
 
+    def ppf(self, u):
+        width = self.high - self.low
+        return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width).ppf(u)
+
     @property
     def mean_value(self) -> float:
         return (self.low + self.mode + self.high) / 3
@@ -120,6 +143,9 @@ class Uniform(_Dist):
 
     def sample(self, rng, size=None):
         return rng.uniform(self.low, self.high, size)
+
+    def ppf(self, u):
+        return self.low + np.asarray(u, dtype=float) * (self.high - self.low)
 
     @property
     def mean_value(self) -> float:
@@ -152,6 +178,13 @@ class Empirical(_Dist):
 
     def sample(self, rng, size=None):
         return rng.choice(np.asarray(self.values, dtype=float), size=size, p=self.probabilities)
+
+    def ppf(self, u):
+        order = np.argsort(self.values)
+        values = np.asarray(self.values, dtype=float)[order]
+        cumulative = np.cumsum(self.probabilities[order])
+        index = np.searchsorted(cumulative, np.asarray(u, dtype=float), side="right")
+        return values[np.clip(index, 0, len(values) - 1)]
 
     @property
     def mean_value(self) -> float:

@@ -214,5 +214,40 @@ def run_experiment(
     return assemble(scenario, outputs, time.perf_counter() - start, workers)
 
 
+def _job_run(job: tuple[str, int]) -> dict[str, float]:
+    scenario_json, replication = job
+    scenario = Scenario.model_validate_json(scenario_json)
+    base = _WORKER.get("base")
+    if base is None:
+        base = _WORKER["base"] = Territory.load()
+    territory = scenario_territory(scenario, base)
+    return run_replication(scenario, territory, replication).kpis
+
+
+def run_many(
+    jobs: Sequence[tuple[Scenario, int]],
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, float]]:
+    """KPIs of many (scenario, replication) runs in one pool, in job order (for sensitivity and PSA)."""
+    for scenario in {s.model_dump_json(): s for s, _ in jobs}.values():
+        scenario_territory(scenario, _WORKER.setdefault("base", Territory.load()))  # fail fast on bad input
+    payload = [(s.model_dump_json(), r) for s, r in jobs]
+    workers = max(1, min(workers or default_workers(), len(payload)))
+    results: list[dict[str, float]] = []
+    if workers == 1:
+        for job in payload:
+            results.append(_job_run(job))
+            if progress:
+                progress(1)
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for kpis_of_job in pool.map(_job_run, payload, chunksize=max(1, len(payload) // (8 * workers))):
+            results.append(kpis_of_job)
+            if progress:
+                progress(1)
+    return results
+
+
 def default_output_dir(scenario: Scenario) -> Path:
     return Path("results") / scenario.name

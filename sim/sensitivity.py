@@ -1,0 +1,230 @@
+"""One-way sensitivity analysis and probabilistic sensitivity analysis (PSA).
+
+One-way: each parameter at its low and its high value, the others at base, every run with the
+same seed (common random numbers), so a bar of the tornado is the parameter's effect, not noise.
+
+PSA: the uncertain parameters are drawn together by Latin hypercube, one set per outer iteration;
+for each set the base and the compared scenario run the same inner replications (common random
+numbers within the iteration). The spread of the incremental cost and incremental outcome across
+iterations is the parameter uncertainty: a cost-effectiveness plane and an acceptability curve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from sim.config import Scenario, ScenarioError, SensitivityParameter, with_values
+from sim.experiment import run_many, with_run_settings
+
+
+def parse_parameter(text: str) -> SensitivityParameter:
+    """``key=low:high`` from the command line."""
+    try:
+        key, bounds = text.split("=", 1)
+        low, high = (float(v) for v in bounds.split(":", 1))
+    except ValueError:
+        raise ScenarioError(
+            [f"--param {text!r}: expected key=low:high, e.g. costs.had_day_eur=150:350"]
+        ) from None
+    return SensitivityParameter(key=key.strip(), low=low, high=high)
+
+
+def _value_at(scenario: Scenario, key: str) -> float:
+    node = scenario.model_dump(mode="json")
+    for part in key.split("."):
+        node = node[part]
+    return float(node)
+
+
+def one_way(
+    scenario: Scenario,
+    parameters: Sequence[SensitivityParameter],
+    kpis: Sequence[str],
+    replications: int,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Per (parameter, KPI): base, low and high means and the effect of each bound on the KPI."""
+    variants = [("base", None, scenario)]
+    for p in parameters:
+        variants.append(("low", p, with_values(scenario, {p.key: p.low}, origin="sensitivity")))
+        variants.append(("high", p, with_values(scenario, {p.key: p.high}, origin="sensitivity")))
+    jobs = [(s, r) for _, _, s in variants for r in range(replications)]
+    results = run_many(jobs, workers, progress)
+    means: list[dict[str, float]] = []
+    for k in range(len(variants)):
+        block = pd.DataFrame(results[k * replications : (k + 1) * replications])
+        missing = [kpi for kpi in kpis if kpi not in block]
+        if missing:
+            raise ScenarioError(
+                [f"sensitivity: kpis: expected KPI names of replications.csv, found {missing}"]
+            )
+        means.append(block[list(kpis)].mean().to_dict())
+    base = means[0]
+    rows = []
+    for i, p in enumerate(parameters):
+        low, high = means[1 + 2 * i], means[2 + 2 * i]
+        for kpi in kpis:
+            rows.append(
+                {
+                    "parameter": p.key,
+                    "base_value": _value_at(scenario, p.key),
+                    "low_value": p.low,
+                    "high_value": p.high,
+                    "kpi": kpi,
+                    "kpi_base": base[kpi],
+                    "kpi_at_low": low[kpi],
+                    "kpi_at_high": high[kpi],
+                    "effect_low": low[kpi] - base[kpi],
+                    "effect_high": high[kpi] - base[kpi],
+                    "swing": abs(high[kpi] - low[kpi]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def tornado_figure(table: pd.DataFrame, kpi: str) -> plt.Figure:
+    """Bars from the base value of the KPI to its value at each parameter's low and high bound."""
+    rows = table[table["kpi"] == kpi].sort_values("swing")
+    base = float(rows["kpi_base"].iloc[0]) if len(rows) else 0.0
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6), dpi=110)
+    y = np.arange(len(rows))
+    ax.barh(y, rows["effect_low"], left=base, color="#5dade2", label="parameter at its low value")
+    ax.barh(y, rows["effect_high"], left=base, color="#e67e22", label="parameter at its high value")
+    ax.axvline(base, color="black", linewidth=1)
+    labels = [
+        f"{r.parameter}\n{r.low_value:g} - {r.high_value:g} (base {r.base_value:g})"
+        for r in rows.itertuples()
+    ]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel(f"{kpi} (base {base:,.0f})" if abs(base) >= 1000 else f"{kpi} (base {base:.3g})")
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    ax.set_title(f"One-way sensitivity: {kpi}")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+# --- probabilistic sensitivity analysis ---
+
+
+@dataclass
+class PSAResult:
+    draws: pd.DataFrame  # one row per outer iteration: parameter values, costs, outcomes, increments
+    wtp: np.ndarray
+    acceptability: np.ndarray  # probability the compared scenario is cost-effective at each wtp
+    cost: str
+    outcome: str
+
+
+def psa(
+    base: Scenario,
+    other: Scenario,
+    iterations: int | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    wtp_max: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PSAResult:
+    """Latin-hypercube PSA of ``other`` against ``base``, using the base scenario's ``psa`` section."""
+    spec = base.psa
+    n = iterations or spec.iterations
+    r = replications or spec.replications
+    if not spec.parameters:
+        raise ScenarioError(
+            ["psa.parameters: expected at least one parameter with a distribution, found none"]
+        )
+    seed = base.run.seed if seed is None else seed
+    sampler = qmc.LatinHypercube(d=len(spec.parameters), seed=np.random.default_rng([seed, 1]))
+    u = sampler.random(n)
+    values = {p.key: p.distribution.ppf(u[:, j]) for j, p in enumerate(spec.parameters)}
+    jobs = []
+    iteration_seeds = np.random.SeedSequence([seed, 2]).generate_state(n, dtype=np.uint32)
+    for i in range(n):
+        updates = {key: float(v[i]) for key, v in values.items()}
+        # Both scenarios get the same parameter draw and the same inner seed (common random numbers).
+        for scenario in (base, other):
+            drawn = with_run_settings(
+                with_values(scenario, updates, origin="psa"), seed=int(iteration_seeds[i])
+            )
+            jobs += [(drawn, rep) for rep in range(r)]
+    results = run_many(jobs, workers, progress)
+    rows = []
+    sign = 1.0 if spec.outcome_direction == "increase" else -1.0
+    for i in range(n):
+        block = pd.DataFrame(results[2 * i * r : 2 * (i + 1) * r])
+        a, b = block.iloc[:r], block.iloc[r:]
+        for column in (spec.cost, spec.outcome):
+            if column not in block:
+                raise ScenarioError([f"psa: {column}: expected a KPI name of replications.csv"])
+        row = {key: float(v[i]) for key, v in values.items()}
+        row.update(
+            {
+                "iteration": i,
+                "cost_base": a[spec.cost].mean(),
+                "cost_other": b[spec.cost].mean(),
+                "outcome_base": a[spec.outcome].mean(),
+                "outcome_other": b[spec.outcome].mean(),
+            }
+        )
+        row["incremental_cost"] = row["cost_other"] - row["cost_base"]
+        row["incremental_effect"] = sign * (row["outcome_other"] - row["outcome_base"])
+        rows.append(row)
+    draws = pd.DataFrame(rows)
+    if wtp_max is None:
+        ratio = (draws["incremental_cost"].abs() / draws["incremental_effect"].abs().replace(0, np.nan)).max()
+        wtp_max = float(2 * ratio) if np.isfinite(ratio) and ratio > 0 else 1000.0
+    wtp = np.linspace(0, wtp_max, 201)
+    net = (
+        wtp[None, :] * draws["incremental_effect"].to_numpy()[:, None]
+        - draws["incremental_cost"].to_numpy()[:, None]
+    )
+    return PSAResult(draws, wtp, (net > 0).mean(axis=0), spec.cost, spec.outcome)
+
+
+def ce_plane_figure(result: PSAResult, names: tuple[str, str], effect_label: str) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(6.5, 5.5), dpi=110)
+    d = result.draws
+    ax.scatter(d["incremental_effect"], d["incremental_cost"], s=14, color="#1b4f72", alpha=0.7)
+    ax.scatter(
+        [d["incremental_effect"].mean()],
+        [d["incremental_cost"].mean()],
+        s=80,
+        color="#c0392b",
+        marker="X",
+        label="mean",
+    )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"incremental effect: {effect_label}")
+    ax.set_ylabel(f"incremental cost: {result.cost} (EUR)")
+    ax.set_title(
+        f"Cost-effectiveness plane: {names[1]} vs {names[0]}\n{len(d)} Latin-hypercube draws", fontsize=10
+    )
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def ceac_figure(result: PSAResult, names: tuple[str, str], effect_label: str) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(6.5, 4.5), dpi=110)
+    ax.plot(result.wtp, result.acceptability, color="#1b4f72", linewidth=2)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(f"willingness to pay per unit of {effect_label} (EUR)")
+    ax.set_ylabel(f"probability {names[1]} is cost-effective")
+    ax.set_title(f"Cost-effectiveness acceptability curve: {names[1]} vs {names[0]}", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
