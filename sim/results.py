@@ -120,3 +120,30 @@ def load_results(path: Path | str) -> Results:
         admissions=pd.read_parquet(path / "admissions.parquet"),
         daily=pd.read_parquet(path / "daily.parquet"),
     )
+
+
+@dataclass
+class Comparison:
+    """A compare folder loaded as pandas objects: the comparison table and each scenario's results."""
+
+    path: Path
+    manifest: dict
+    table: pd.DataFrame  # one row per (scenario, KPI): mean, CI, paired difference to the base
+    results: dict[str, Results]
+
+    def kpi(self, name: str) -> pd.DataFrame:
+        """One KPI across scenarios, indexed by scenario."""
+        return self.table[self.table["kpi"] == name].set_index("scenario")
+
+
+def load_comparison(path: Path | str) -> Comparison:
+    path = Path(path)
+    if not (path / "comparison.csv").exists():
+        raise FileNotFoundError(f"{path}: not a compare folder (no comparison.csv)")
+    manifest_data = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    return Comparison(
+        path=path,
+        manifest=manifest_data,
+        table=pd.read_csv(path / "comparison.csv"),
+        results={name: load_results(path / name) for name in manifest_data["scenarios"]},
+    )

@@ -180,13 +180,14 @@ def test_parameters_table_of_the_baseline():
 def test_a_variant_key_without_comment_is_not_documented(tmp_path):
     variant = tmp_path / "variant.yaml"
     variant.write_text(
-        f"extends: {BASELINE}\nname: variant\nbeds:\n  capacity: 20\n"
+        f"extends: {BASELINE}\nname: variant\nbeds:   # what-if block, 003:6166\n  capacity: 20\n"
         "home_care:\n  had_capacity: 3   # assumption: one more slot per HAD\n",
         encoding="utf-8",
     )
     table = by_parameter(parameters_table(load_scenario(variant), variant))
     assert table.loc["beds.capacity", "value"] == "20"
-    assert table.loc["beds.capacity", "status"] == "not documented"  # not the baseline's source for 18
+    # neither the baseline's source for 18 nor the comment of the parent key `beds:`
+    assert table.loc["beds.capacity", "status"] == "not documented"
     assert table.loc["beds.capacity", "file"] == "variant.yaml"
     assert table.loc["beds.capacity", "source or note"] == ""
     assert table.loc["home_care.had_capacity", "status"] == "assumption"
