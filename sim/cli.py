@@ -510,23 +510,47 @@ def compare(
 
 
 def _set_warmup_in_file(path: Path, days: int) -> None:
-    """Write ``run.warmup_days`` into a scenario file, keeping its comments and layout."""
+    """Write ``run.warmup_days`` into a scenario file, keeping its comments and layout.
+
+    The edited text is validated before it replaces the file, so a failed edit leaves it untouched.
+    """
     import re
 
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    run_at = next((i for i, line in enumerate(lines) if re.match(r"^run:\s*(#.*)?$", line)), None)
+    import yaml
+
+    note = "   # set by occisim warmup (MSER-5)"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    run_at = next((i for i, line in enumerate(lines) if re.match(r"^run:", line)), None)
     if run_at is None:
-        lines.append(f"run:\n  warmup_days: {days}   # set by occisim warmup (MSER-5)\n")
+        lines.append(f"run:\n  warmup_days: {days}{note}\n")
+    elif (inline := re.match(r"^run:\s*(\{.*\})\s*(#.*)?$", lines[run_at])) is not None:
+        mapping = yaml.safe_load(inline.group(1)) or {}
+        mapping["warmup_days"] = days
+        lines[run_at] = (
+            f"run: {yaml.safe_dump(mapping, default_flow_style=True, sort_keys=False).strip()}{note}\n"
+        )
     else:
         end = next((i for i in range(run_at + 1, len(lines)) if re.match(r"^\S", lines[i])), len(lines))
         for i in range(run_at + 1, end):
             match = re.match(r"^(\s+)warmup_days:\s*[^#\n]*(#.*)?$", lines[i])
             if match:
-                lines[i] = f"{match.group(1)}warmup_days: {days}   # set by occisim warmup (MSER-5)\n"
+                lines[i] = f"{match.group(1)}warmup_days: {days}{note}\n"
                 break
         else:
-            lines.insert(run_at + 1, f"  warmup_days: {days}   # set by occisim warmup (MSER-5)\n")
-    path.write_text("".join(lines), encoding="utf-8")
+            lines.insert(run_at + 1, f"  warmup_days: {days}{note}\n")
+    scratch = path.with_name(f".{path.name}.warmup-edit")
+    scratch.write_text("".join(lines), encoding="utf-8")
+    try:
+        edited = load_scenario(scratch)
+        if edited.run.warmup_days != days:
+            raise ScenarioError([f"{path}: run.warmup_days: could not be set to {days}; edit it by hand"])
+    except ScenarioError:
+        scratch.unlink()
+        raise
+    scratch.replace(path)
 
 
 @app.command()
@@ -578,8 +602,10 @@ def warmup(
     )
     console.print(f"plot: [bold]{target / 'warmup.png'}[/]")
     if write:
-        _set_warmup_in_file(file, suggested)
-        _load(file)  # the edited file must still validate
+        try:
+            _set_warmup_in_file(file, suggested)
+        except ScenarioError as exc:
+            raise fail(exc.messages[0]) from None
         console.print(f"{file}: run.warmup_days set to {suggested}")
 
 
@@ -612,7 +638,7 @@ def report(
     with _progress_bar("building the report", None):
         try:
             document = build_report(folders)
-        except (ValueError, ScenarioError, TerritoryDataError) as exc:
+        except (ValueError, ScenarioError, TerritoryDataError, OSError) as exc:
             raise fail(str(exc)) from None
     target = out or (result_dirs[0] / "report.html")
     target.parent.mkdir(parents=True, exist_ok=True)

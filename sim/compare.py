@@ -51,12 +51,13 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
 
 def paired_difference(base: pd.DataFrame, other: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
     """Per KPI: mean of (other - base) over replications matched by index, with its 95 % CI."""
-    joined = base.set_index("replication").join(
-        other.set_index("replication"), how="inner", lsuffix="_base", rsuffix="_other"
-    )
+    joined = base.merge(other, on="replication", how="inner", suffixes=("_base", "_other"))
     rows = []
     for kpi in kpis:
-        diff = (joined[f"{kpi}_other"] - joined[f"{kpi}_base"]).to_numpy(dtype=float)
+        if f"{kpi}_other" not in joined or f"{kpi}_base" not in joined:
+            diff = np.array([])  # a KPI one side does not have (folders written by other code versions)
+        else:
+            diff = (joined[f"{kpi}_other"] - joined[f"{kpi}_base"]).to_numpy(dtype=float)
         mean, half, std = t_interval(diff)
         rows.append(
             {

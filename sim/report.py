@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import yaml
 from scipy import stats
 
 from sim import plots
@@ -127,9 +128,8 @@ def parameter_sources(scenario_file: Path) -> dict[str, tuple[str, str]]:
     path: Path | None = scenario_file.resolve()
     while path is not None and path not in chain:
         chain.append(path)
-        text = path.read_text(encoding="utf-8")
-        parent = re.search(r"^extends:\s*(\S+)", text, flags=re.MULTILINE)
-        path = (path.parent / parent.group(1)).resolve() if parent else None
+        parent = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("extends")
+        path = (path.parent / parent).resolve() if isinstance(parent, str) else None
     sources: dict[str, tuple[str, str]] = {}
     for file in reversed(chain):  # a key set again by a child takes the child's comment, even none
         for key, comment in _comments(file).items():

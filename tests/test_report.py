@@ -218,11 +218,6 @@ def test_parameter_sources_follow_a_relative_extends_chain(tmp_path):
     assert sources["bags.stability_hours"][1] == "baseline.yaml"
 
 
-@pytest.mark.xfail(
-    reason="parameter_sources reads extends: with a regex (\\S+) that keeps YAML quotes, so a quoted "
-    "parent path (valid YAML, accepted by load_scenario) raises FileNotFoundError",
-    strict=True,
-)
 def test_parameter_sources_with_a_quoted_extends(tmp_path):
     variant = tmp_path / "quoted.yaml"
     variant.write_text(f'extends: "{BASELINE}"\nname: quoted\nbeds:\n  capacity: 20\n', encoding="utf-8")

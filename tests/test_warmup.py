@@ -177,11 +177,6 @@ def test_set_warmup_inserts_into_a_run_block_without_it(tmp_path):
     assert scenario.beds.capacity == 20
 
 
-@pytest.mark.xfail(
-    reason="_set_warmup_in_file appends 'run:' to a file whose last line has no newline: it joins "
-    "that line (here inside a comment), and the file no longer validates",
-    strict=True,
-)
 def test_set_warmup_on_a_file_without_final_newline(tmp_path):
     path = tmp_path / "variant.yaml"
     path.write_text(
@@ -192,11 +187,6 @@ def test_set_warmup_on_a_file_without_final_newline(tmp_path):
     assert scenario.run.warmup_days == 42 and scenario.beds.capacity == 20
 
 
-@pytest.mark.xfail(
-    reason="_set_warmup_in_file does not recognise a flow-style 'run: {...}' and appends a second "
-    "run: key; YAML keeps the last one, silently dropping the file's other run settings",
-    strict=True,
-)
 def test_set_warmup_with_a_flow_style_run_mapping(tmp_path):
     path = tmp_path / "variant.yaml"
     path.write_text(
