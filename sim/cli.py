@@ -181,7 +181,13 @@ def _progress_bar(description: str, total: int | None):
         transient=True,
     ) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda k: bar.advance(task, k)
+
+        def advance(k: int, new_total: int | None = None) -> None:
+            if new_total is not None:  # sequential procedures learn their total as they go
+                bar.update(task, total=new_total)
+            bar.advance(task, k)
+
+        yield advance
 
 
 def _load(path: Path):
@@ -294,26 +300,14 @@ def run(
     ] = None,
 ) -> None:
     """Simulate a scenario: replications in parallel, KPIs with 95% confidence intervals, result folder."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from sim.experiment import default_output_dir, run_experiment
     from sim.results import write_results
 
     scenario = _load(file)
     n = replications or scenario.run.replications
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"{scenario.name}: replications", total=n)
+    with _progress_bar(f"{scenario.name}: replications", n) as advance:
         try:
-            result = run_experiment(
-                scenario, replications, seed, workers, progress=lambda k: bar.advance(task, k)
-            )
+            result = run_experiment(scenario, replications, seed, workers, progress=advance)
         except ScenarioError as exc:
             for line in exc.messages:
                 err_console.print(f"[bold red]error:[/] {file}: {line}", highlight=False, soft_wrap=True)
@@ -407,29 +401,20 @@ def compare(
     """Compare scenarios with common random numbers: means, paired differences to BASE, 95% CIs."""
     import json
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from sim.compare import run_comparison
     from sim.results import write_results
 
     scenarios = [_load(path) for path in (base, *others)]
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("replications", total=None)
-
-        def advance(k: int, total: int) -> None:
-            bar.update(task, total=max(total, bar.tasks[0].completed + k))
-            bar.advance(task, k)
-
+    with _progress_bar("replications", None) as advance:
         try:
             comparison = run_comparison(
-                scenarios, replications, seed, workers, target_precision, max_replications, progress=advance
+                scenarios,
+                replications,
+                seed,
+                workers,
+                target_precision,
+                max_replications,
+                progress=lambda k, total: advance(k, total),
             )
         except (ScenarioError, ValueError) as exc:
             for line in getattr(exc, "messages", [str(exc)]):

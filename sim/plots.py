@@ -192,6 +192,52 @@ def travel_by_department_figure(episodes: dict[str, pd.DataFrame], warmup: float
         ax.set_xlabel("department of residence")
         ax.set_title(label, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig
+
+
+COST_LABELS = {
+    "drug": "blinatumomab",
+    "inpatient_cycle_start": "bed-days: cycle starts",
+    "inpatient_waiting_home_care": "bed-days: waiting for home care",
+    "inpatient_adverse_event": "bed-days: adverse events",
+    "inpatient_only": "bed-days: inpatient only",
+    "day_hospital": "day-hospital sessions",
+    "had": "HAD days",
+    "nurse_visits": "nurse visits",
+    "transport": "transport",
+}
+
+
+def cost_breakdown_figure(summaries: dict[str, pd.DataFrame]) -> plt.Figure:
+    """Cost per year by payer item, one stacked bar per scenario (drug apart: it dwarfs the rest)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), dpi=110, gridspec_kw={"width_ratios": [1, 2.2]})
+    names = list(summaries)
+    means = {name: summary.set_index("kpi")["mean"] for name, summary in summaries.items()}
+    x = np.arange(len(names))
+    axes[0].bar(x, [means[n].get("cost_drug_per_year", 0.0) / 1e3 for n in names], color=PALETTE[0])
+    axes[0].bar(
+        x,
+        [means[n].get("cost_drug_wasted_per_year", 0.0) / 1e3 for n in names],
+        color="#c0392b",
+        label="of which wasted vial content",
+    )
+    axes[0].set_xticks(x, names, rotation=20, ha="right", fontsize=8)
+    axes[0].set_ylabel("thousand EUR per year")
+    axes[0].set_title("Blinatumomab", fontsize=10)
+    axes[0].legend(fontsize=7)
+    bottom = np.zeros(len(names))
+    for item, colour in zip([k for k in COST_LABELS if k != "drug"], PALETTE[1:] + PALETTE[:1]):
+        values = np.array([means[n].get(f"cost_{item}_per_year", 0.0) / 1e3 for n in names])
+        axes[1].bar(x, values, bottom=bottom, color=colour, label=COST_LABELS[item])
+        bottom += values
+    axes[1].set_xticks(x, names, rotation=20, ha="right", fontsize=8)
+    axes[1].set_title("Care and transport", fontsize=10)
+    axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    for ax in axes:
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle("Cost per year by payer item (mean over replications)", fontsize=11)
     fig.tight_layout()
     return fig

@@ -437,6 +437,10 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
     parts.append(
         _img(plots.had_days_figure({r.manifest["scenario"]: r.summary for r in results}, had_names), "HAD")
     )
+    parts.append("<h3>Costs by payer item</h3>")
+    parts.append(
+        _img(plots.cost_breakdown_figure({r.manifest["scenario"]: r.summary for r in results}), "costs")
+    )
     parts.append("<h3>Trips and km per episode by department</h3>")
     parts.append(
         _img(
