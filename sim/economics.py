@@ -50,7 +50,9 @@ def bag_drug(
     overfill = overfill_hours / 24.0 if days <= overfill_max_days else 0.0
     prepared = dose_ug_per_day * (days + overfill)
     infused = dose_ug_per_day * bag_days
-    vials = prepared / vial_ug if vial_sharing else math.ceil(prepared / vial_ug - 1e-9)
+    if vial_sharing:  # pro rata: opened vials and overfill are used for other patients, nothing is lost
+        return BagDrug(vials=infused / vial_ug, infused_ug=infused, prepared_ug=prepared, wasted_ug=0.0)
+    vials = math.ceil(prepared / vial_ug - 1e-9)
     return BagDrug(vials=vials, infused_ug=infused, prepared_ug=prepared, wasted_ug=vials * vial_ug - infused)
 
 
@@ -110,7 +112,9 @@ def episode_costs(
     out["cost_inpatient_adverse_event"] = e["bed_days_adverse_event"].to_numpy() * bed_day
     out["cost_inpatient_only"] = e["bed_days_inpatient_only"].to_numpy() * bed_day
 
-    sessions = e["day_hospital_sessions"].to_numpy()
+    # A bag changed at the nearest hospital is a day-hospital session there, at the same tariff.
+    local = e["local_hospital_sessions"].to_numpy() if "local_hospital_sessions" in e else 0
+    sessions = e["day_hospital_sessions"].to_numpy() + local
     out["cost_day_hospital"] = sessions * costs.day_hospital_session_eur
     had_days = e["home_days"].to_numpy() * e["route"].isin(["had", "derogation"]).to_numpy()
     tariff = np.array([costs.had_day_by_had.get(h, costs.had_day_eur) for h in e["had"]])

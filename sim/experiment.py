@@ -45,16 +45,18 @@ def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Ter
     ]
     home_care = scenario.home_care
     problems += [
-        f"home_care.{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
+        f"{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
         for key, hads in (
-            ("had_capacity_by_had", home_care.had_capacity_by_had),
-            ("experienced_at_start", home_care.experienced_at_start),
+            ("home_care.had_capacity_by_had", home_care.had_capacity_by_had),
+            ("home_care.experienced_at_start", home_care.experienced_at_start),
+            ("costs.had_day_by_had", scenario.costs.had_day_by_had),
         )
         for had in hads
         if had not in known
     ]
     if problems:
         raise ScenarioError(problems)
+    base.zone_adjacency  # noqa: B018 - computed once on the shared base, then inherited by every variant
     return base.with_authorisation(authorise=spec.authorise, revoke=spec.revoke)
 
 

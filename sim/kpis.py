@@ -56,6 +56,35 @@ def admissions_frame(record: Recorder) -> pd.DataFrame:
     return frame
 
 
+EPISODE_COLUMNS = [
+    "episode",
+    "group",
+    "insee",
+    "dep",
+    "km_to_iucto",
+    "arrival",
+    "route",
+    "had",
+    "ready_delay",
+    "cycles_planned",
+    "cycles_started",
+    "outcome",
+    "died_in_cycle1",
+    "exit_time",
+    "finished",
+    "cycle1_wait",
+    *[f"bed_days_{c}" for c in BED_CAUSES],
+    "home_days",
+    "bags",
+    "bag_changes_ward",
+    "bag_changes_away",
+    "bag_changes_at_home",
+    "day_hospital_sessions",
+    "local_hospital_sessions",
+    "bridge_bags",
+]
+
+
 def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None = None) -> pd.DataFrame:
     """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
     communes = territory.communes
@@ -91,12 +120,11 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
                 "bag_changes_away": sum(1 for b in bags if b[4] != "ward"),
                 "bag_changes_at_home": sum(1 for b in bags if b[4] == "home"),
                 "day_hospital_sessions": sum(1 for b in bags if b[4] == "day_hospital"),
+                "local_hospital_sessions": sum(1 for b in bags if b[4] == "nearest_hospital"),
                 "bridge_bags": sum(1 for b in bags if b[2] - b[1] < 3 - 1e-9),
             }
         )
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
+    frame = pd.DataFrame(rows, columns=EPISODE_COLUMNS)
     frame = frame.join(by_episode, on="episode")
     frame[["trips", "km", "hours"]] = frame[["trips", "km", "hours"]].fillna(0)
     frame["trips"] = frame["trips"].astype(int)
@@ -218,7 +246,7 @@ def compute(
         for item in (*economics.COST_ITEMS, "total", "drug_wasted"):
             column = referred[f"cost_{item}"]
             kpi[f"cost_{item}_per_episode"] = float(column.mean()) if len(referred) else np.nan
-            kpi[f"cost_{item}_per_year"] = float(column.sum()) / years
+            kpi[f"cost_{item}_per_year"] = float(column.sum()) / years  # no episode: 0 EUR
         kpi["vials_per_episode"] = float(referred["vials"].mean()) if len(referred) else np.nan
         kpi["nurse_visits_per_episode"] = float(referred["nurse_visits"].mean()) if len(referred) else np.nan
         kpi["drug_wasted_share"] = (

@@ -31,6 +31,15 @@ IUCT_ONCOPOLE_LONLAT = (1.4311, 43.5556)
 SAME_SITE_KM = 0.5
 
 
+# Cached properties that depend on the geography and the zones only, not on who is authorised.
+AUTHORISATION_FREE_CACHES = (
+    "zone_adjacency",
+    "catchment_index",
+    "_cumulative_population",
+    "_canton_outlines",
+)
+
+
 class TerritoryDataError(ValueError):
     """A geo/ data file is missing or malformed; the message names the file and the field."""
 
@@ -288,7 +297,11 @@ class Territory:
         authorised = self.authorised.copy()
         for had, status in wanted.items():
             authorised[self.hads.index.get_loc(had)] = bool(status)
-        return replace(self, authorised=authorised)
+        changed = replace(self, authorised=authorised)
+        for name in AUTHORISATION_FREE_CACHES:  # computed once per geography, whatever is authorised
+            if name in self.__dict__:
+                changed.__dict__[name] = self.__dict__[name]
+        return changed
 
     @cached_property
     def has_authorised_had(self) -> np.ndarray:

@@ -128,11 +128,6 @@ def test_vial_sharing_gives_fractional_vials():
     assert b.wasted_ug == pytest.approx(0.0, abs=1e-9)
 
 
-@pytest.mark.xfail(
-    reason="vial_sharing=True still bills the 4 h overfill and the unused days of a stopped bag and "
-    "reports them as waste; baseline.yaml documents it as 'pro rata, no waste' (seed facts D3, M25)",
-    strict=True,
-)
 def test_vial_sharing_is_pro_rata_with_no_waste():
     for dose, days in ((28, 3), (28, 1), (28, 2.5)):
         b = drug(dose=dose, days=days, vial_sharing=True)
@@ -564,11 +559,6 @@ def test_a_per_had_tariff_changes_only_that_hads_patients(base_runs, baseline_sh
         pd.testing.assert_series_equal(other[column], e[column])
 
 
-@pytest.mark.xfail(
-    reason="costs.had_day_by_had keys are not checked against geo/had.csv (home_care.had_capacity_by_had "
-    "is): a misspelt HAD id silently falls back to costs.had_day_eur",
-    strict=True,
-)
 def test_a_per_had_tariff_for_an_unknown_had_is_rejected(baseline_short, territory):
     scenario = baseline_short.model_copy(
         update={"costs": baseline_short.costs.model_copy(update={"had_day_by_had": {"albii": 400.0}})}
@@ -609,12 +599,6 @@ def test_home_bag_changes_cost_no_transport_and_no_day_hospital(base_runs, terri
         np.testing.assert_allclose(base["cost_total"] - e["cost_total"], saved - extra, rtol=1e-9, atol=1e-6)
 
 
-@pytest.mark.xfail(
-    reason="with no blinatumomab episode at all, kpis.compute returns no cost_* KPI (the columns are only "
-    "created when the episodes frame is not empty), so one_way / PSA on episodes_per_year=0 fail with "
-    "'expected KPI names of replications.csv' and replications tables get NaN instead of 0 €",
-    strict=True,
-)
 def test_a_run_without_episodes_costs_nothing(baseline_short, territory):
     scenario = with_values(baseline_short, {"blinatumomab.arrivals.episodes_per_year": 0})
     out = run_replication(scenario, scenario_territory(scenario, territory), 0)
