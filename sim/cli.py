@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.config import ScenarioError, json_schema, load_scenario
+from sim.kpis import TERMINAL_KPIS
 from sim.output import atomic_output_dir
 from sim.territory import Territory, TerritoryDataError
 
@@ -233,49 +234,12 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
-HEADLINE_KPIS = [
-    ("bed_occupancy", "bed occupancy", ".1%"),
-    ("planned_wait_mean_days", "planned admission wait, mean (days)", ".1f"),
-    ("planned_wait_p90_days", "planned admission wait, p90 (days)", ".1f"),
-    ("planned_wait_p95_days", "planned admission wait, p95 (days)", ".1f"),
-    ("blina_cycle_start_wait_mean_days", "blinatumomab cycle-start wait, mean (days)", ".1f"),
-    ("episodes_per_year", "blinatumomab episodes per year", ".1f"),
-    ("episodes_route_had_per_year", "  home phase with their HAD", ".1f"),
-    ("episodes_route_derogation_per_year", "  with a neighbouring HAD (derogation)", ".1f"),
-    ("episodes_route_convention_per_year", "  under a convention", ".1f"),
-    ("episodes_route_inpatient_per_year", "  inpatient only", ".1f"),
-    ("hdj_blina_sessions_per_week", "day-hospital bag-change sessions per week", ".2f"),
-    ("hdj_overflow_per_week", "day-hospital overflow sessions per week", ".2f"),
-    ("hdj_utilisation", "day-hospital utilisation", ".1%"),
-    ("trips_per_year", "bag-change trips per year", ".0f"),
-    ("travel_km_per_year", "km travelled per year", ",.0f"),
-    ("km_per_episode", "km travelled per episode", ",.0f"),
-    ("travel_hours_per_year", "hours travelled per year", ",.0f"),
-    ("blina_bed_days_per_year", "blinatumomab bed-days per year", ",.0f"),
-    ("bed_days_saved_by_home_care_per_year", "bed-days saved by home care per year", ",.0f"),
-    ("home_days_per_episode", "days at home per episode", ".1f"),
-    ("bed_days_total_per_episode", "days in hospital per episode", ".1f"),
-    ("cost_total_per_episode", "cost per episode, total (EUR)", ",.0f"),
-    ("cost_total_per_year", "cost per year, total (EUR)", ",.0f"),
-    ("cost_drug_per_year", "  blinatumomab", ",.0f"),
-    ("cost_drug_wasted_per_year", "    of which wasted vial content", ",.0f"),
-    ("cost_inpatient_cycle_start_per_year", "  bed-days: cycle starts", ",.0f"),
-    ("cost_inpatient_waiting_home_care_per_year", "  bed-days: waiting for home care", ",.0f"),
-    ("cost_inpatient_adverse_event_per_year", "  bed-days: adverse events", ",.0f"),
-    ("cost_inpatient_only_per_year", "  bed-days: inpatient only", ",.0f"),
-    ("cost_day_hospital_per_year", "  day-hospital sessions", ",.0f"),
-    ("cost_had_per_year", "  HAD days", ",.0f"),
-    ("cost_nurse_visits_per_year", "  nurse visits (convention)", ",.0f"),
-    ("cost_transport_per_year", "  transport", ",.0f"),
-]
-
-
 def _summary_table(summary: pd.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     for name, justify in (("KPI", "left"), ("mean", "right"), ("95% CI", "right")):
         table.add_column(name, justify=justify)
     indexed = summary.set_index("kpi")
-    for key, label, fmt in HEADLINE_KPIS:
+    for key, label, fmt in TERMINAL_KPIS:
         if key not in indexed.index:
             continue
         row = indexed.loc[key]
@@ -435,7 +399,7 @@ def compare(
         table.add_column(f"{names[0]} [95% CI]", justify="right")
         table.add_column(f"{other} [95% CI]", justify="right")
         table.add_column("difference [95% CI]", justify="right")
-        for key, label, fmt in HEADLINE_KPIS:
+        for key, label, fmt in TERMINAL_KPIS:
             if (names[0], key) not in rows.index:
                 continue
             b, r = rows.loc[(names[0], key)], rows.loc[(other, key)]

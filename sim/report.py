@@ -27,48 +27,10 @@ from sim import plots
 from sim.compare import comparison_table
 from sim.config import Scenario
 from sim.experiment import scenario_territory
+from sim.kpis import KPI_CATALOGUE
 from sim.maps import plot_canton_values, plot_territory
 from sim.results import Results, load_results
 from sim.territory import Territory
-
-REPORT_KPIS = [
-    ("bed_occupancy", "Bed occupancy", "{:.1%}"),
-    ("planned_wait_mean_days", "Planned admission wait, mean (days)", "{:.1f}"),
-    ("planned_wait_p90_days", "Planned admission wait, p90 (days)", "{:.1f}"),
-    ("planned_wait_max_days", "Planned admission wait, max (days)", "{:.1f}"),
-    ("blina_cycle_start_wait_mean_days", "Blinatumomab cycle-start wait, mean (days)", "{:.1f}"),
-    ("episodes_per_year", "Blinatumomab episodes per year", "{:.1f}"),
-    ("episodes_route_had_per_year", "... home phase with an HAD of their zone", "{:.2f}"),
-    ("episodes_route_derogation_per_year", "... with a neighbouring HAD (derogation)", "{:.2f}"),
-    ("episodes_route_convention_per_year", "... under a convention", "{:.2f}"),
-    ("episodes_route_inpatient_per_year", "... inpatient only", "{:.2f}"),
-    ("hdj_blina_sessions_per_week", "Day-hospital bag-change sessions per week", "{:.2f}"),
-    ("hdj_overflow_per_week", "Day-hospital overflow sessions per week", "{:.2f}"),
-    ("hdj_utilisation", "Day-hospital utilisation", "{:.1%}"),
-    ("bag_changes_away_from_ward_per_year", "Bag changes away from the ward per year", "{:.0f}"),
-    ("trips_per_year", "Bag-change trips per year", "{:.0f}"),
-    ("travel_km_per_year", "Km travelled per year", "{:,.0f}"),
-    ("travel_hours_per_year", "Hours travelled per year", "{:,.0f}"),
-    ("trips_per_episode", "Trips per episode", "{:.1f}"),
-    ("km_per_episode", "Km per episode", "{:,.0f}"),
-    ("home_days_per_episode", "Days at home per episode", "{:.1f}"),
-    ("bed_days_total_per_episode", "Bed-days per episode", "{:.1f}"),
-    ("blina_bed_days_per_year", "Blinatumomab bed-days per year", "{:,.0f}"),
-    ("bed_days_saved_by_home_care_per_year", "Bed-days saved by home care per year", "{:,.0f}"),
-    ("adverse_event_readmissions_per_year", "Adverse-event readmissions per year", "{:.1f}"),
-    ("cost_total_per_episode", "Cost per episode, total (EUR)", "{:,.0f}"),
-    ("cost_total_per_year", "Cost per year, total (EUR)", "{:,.0f}"),
-    ("cost_drug_per_year", "... blinatumomab", "{:,.0f}"),
-    ("cost_drug_wasted_per_year", "...... of which wasted vial content", "{:,.0f}"),
-    ("cost_inpatient_cycle_start_per_year", "... bed-days: cycle starts", "{:,.0f}"),
-    ("cost_inpatient_waiting_home_care_per_year", "... bed-days: waiting for home care", "{:,.0f}"),
-    ("cost_inpatient_adverse_event_per_year", "... bed-days: adverse events", "{:,.0f}"),
-    ("cost_inpatient_only_per_year", "... bed-days: inpatient only", "{:,.0f}"),
-    ("cost_day_hospital_per_year", "... day-hospital sessions", "{:,.0f}"),
-    ("cost_had_per_year", "... HAD days", "{:,.0f}"),
-    ("cost_nurse_visits_per_year", "... nurse visits (convention)", "{:,.0f}"),
-    ("cost_transport_per_year", "... transport", "{:,.0f}"),
-]
 
 CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; margin: 0; color: #1c2833; }
@@ -239,25 +201,28 @@ def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
         + "</tr>"
     )
     body = []
-    for key, label, fmt in REPORT_KPIS:
+    for key, label, fmt, _ in KPI_CATALOGUE:
         if (names[0], key) not in indexed.index:
             continue
-        cells = [f"<td>{html.escape(label)}</td>"]
+        indent = len(label) - len(label.lstrip())
+        cells = [
+            f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(label.strip()[:1].upper() + label.strip()[1:])}</td>"
+        ]
         for i, name in enumerate(names):
             r = indexed.loc[(name, key)]
             ci = (
                 ""
                 if not np.isfinite(r["ci_low"])
-                else f" [{fmt.format(r['ci_low'])}, {fmt.format(r['ci_high'])}]"
+                else f" [{format(r['ci_low'], fmt)}, {format(r['ci_high'], fmt)}]"
             )
-            cells.append(f"<td>{fmt.format(r['mean'])}{ci}</td>")
+            cells.append(f"<td>{format(r['mean'], fmt)}{ci}</td>")
             if i:
                 dfmt = fmt.replace("%", "f") if "%" in fmt else fmt
                 k = 100 if "%" in fmt else 1
                 unit = " pts" if "%" in fmt else ""
                 text = (
-                    f"{dfmt.format(r['diff_mean'] * k)}{unit} [{dfmt.format(r['diff_ci_low'] * k)}, "
-                    f"{dfmt.format(r['diff_ci_high'] * k)}]"
+                    f"{format(r['diff_mean'] * k, dfmt)}{unit} [{format(r['diff_ci_low'] * k, dfmt)}, "
+                    f"{format(r['diff_ci_high'] * k, dfmt)}]"
                 )
                 sig = bool(r["significant"])
                 cells.append(f"<td class='{'sig' if sig else ''}'>{text}{' *' if sig else ''}</td>")
