@@ -185,6 +185,11 @@ def kpi_table(results: Sequence[Results]) -> tuple[pd.DataFrame, str]:
     return long, method
 
 
+def _sentence_case(label: str) -> str:
+    text = label.strip()
+    return text[:1].upper() + text[1:]
+
+
 def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
     indexed = long.set_index(["scenario", "kpi"])
     head = (
@@ -205,9 +210,7 @@ def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
         if (names[0], key) not in indexed.index:
             continue
         indent = len(label) - len(label.lstrip())
-        cells = [
-            f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(label.strip()[:1].upper() + label.strip()[1:])}</td>"
-        ]
+        cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(_sentence_case(label))}</td>"]
         for i, name in enumerate(names):
             r = indexed.loc[(name, key)]
             ci = (
