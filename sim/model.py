@@ -153,6 +153,8 @@ class Model:
             return cumulative_intensity / rate
         growth = math.log1p(arrivals.annual_growth) / 365.25
         extra = cumulative_intensity - rate * warmup
+        if 1 + extra * growth / rate <= 0:
+            return math.inf  # a declining rate offers only finitely many more arrivals
         return warmup + math.log1p(extra * growth / rate) / growth
 
     def draw_profile(self, index: int, previous_intensity: float) -> tuple[Profile, float]:
