@@ -300,6 +300,10 @@ class Costs(_Section):
     had_day_by_had: dict[str, NonNegativeFloat] = Field(default_factory=dict)
     nurse_visit_eur: NonNegativeFloat
     transport: Transport
+    bag_delivery: TransportMode = Field(
+        default_factory=lambda: TransportMode(per_km_eur=0.0),
+        description="Courier taking a bag from the IUCT-O pharmacy to where it is changed away from IUCT-O.",
+    )
 
 
 class SensitivityParameter(_Section):

@@ -26,6 +26,7 @@ COST_ITEMS = (
     "had",
     "nurse_visits",
     "transport",
+    "bag_delivery",
 )
 
 
@@ -72,7 +73,11 @@ def expected_trip_cost(one_way_km: float, costs: Costs) -> float:
 
 
 def episode_costs(
-    episodes: pd.DataFrame, bags: pd.DataFrame, trips: pd.DataFrame, costs: Costs
+    episodes: pd.DataFrame,
+    bags: pd.DataFrame,
+    trips: pd.DataFrame,
+    costs: Costs,
+    deliveries: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per episode: cost by item (euros), drug vials and waste, and the total.
 
@@ -131,6 +136,16 @@ def episode_costs(
         )
     else:
         out["cost_transport"] = 0.0
+    if deliveries is not None and len(deliveries):
+        per_delivery = deliveries.assign(
+            cost=[trip_cost(km / 2, costs.bag_delivery) for km in deliveries["km"]]
+        )
+        by_episode = per_delivery.groupby("episode")
+        out["deliveries"] = by_episode.size().reindex(out.index).fillna(0).astype(int).to_numpy()
+        out["delivery_km"] = by_episode["km"].sum().reindex(out.index).fillna(0.0).to_numpy()
+        out["cost_bag_delivery"] = by_episode["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
+    else:
+        out["deliveries"], out["delivery_km"], out["cost_bag_delivery"] = 0, 0.0, 0.0
     out["cost_total"] = out[[f"cost_{item}" for item in COST_ITEMS]].sum(axis=1)
     out.index.name = "episode"
     return out.reset_index()

@@ -67,6 +67,8 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("cost_had_per_year", "  HAD days", ",.0f", True),
     ("cost_nurse_visits_per_year", "  nurse visits (convention)", ",.0f", True),
     ("cost_transport_per_year", "  transport", ",.0f", True),
+    ("cost_bag_delivery_per_year", "  bag delivery by courier", ",.0f", True),
+    ("bag_delivery_km_per_year", "courier km per year (bags changed away from IUCT-O)", ",.0f", False),
 )
 
 TERMINAL_KPIS = tuple((key, label, fmt) for key, label, fmt, terminal in KPI_CATALOGUE if terminal)
@@ -179,7 +181,10 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
             [(e.profile.index, end - start, ug) for e in record.episodes for _, start, end, ug, _ in e.bags],
             columns=["episode", "days", "dose"],
         )
-        frame = frame.merge(economics.episode_costs(frame, bags, trips, costs), on="episode", how="left")
+        deliveries = pd.DataFrame(record.deliveries, columns=["episode", "time", "km"])
+        frame = frame.merge(
+            economics.episode_costs(frame, bags, trips, costs, deliveries), on="episode", how="left"
+        )
     return frame
 
 
@@ -261,6 +266,10 @@ def compute(
     trips = pd.DataFrame(record.trips, columns=["episode", "time", "origin", "destination", "km", "hours"])
     trips = trips[(trips["time"] >= t0) & (trips["time"] < t1)]
     kpi["trips_per_year"] = len(trips) / years
+    deliveries = pd.DataFrame(record.deliveries, columns=["episode", "time", "km"])
+    deliveries = deliveries[(deliveries["time"] >= t0) & (deliveries["time"] < t1)]
+    kpi["bag_deliveries_per_year"] = len(deliveries) / years
+    kpi["bag_delivery_km_per_year"] = deliveries["km"].sum() / years
     kpi["travel_km_per_year"] = trips["km"].sum() / years
     kpi["travel_hours_per_year"] = trips["hours"].sum() / years
 

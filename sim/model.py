@@ -111,6 +111,7 @@ class Recorder:
         self.trips: list[tuple[int, float, int, int, float, float]] = []
         # (episode, time, origin commune, destination code, km, hours)
         self.had_slots: list[tuple[int, float, float]] = []  # (HAD, start, end)
+        self.deliveries: list[tuple[int, float, float]] = []  # (episode, time, courier km round trip)
         self.episodes: list[Episode] = []
         self.end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
 
@@ -526,6 +527,10 @@ class Model:
                         2 * terr.to_had_sites.hours[p.home, site],
                     )
                 )
+                # The bag still comes from the IUCT-O pharmacy (003:5003-5005): a courier takes it there.
+                self.record.deliveries.append((p.index, bag.start, 2 * terr.site_km_to_centre[site]))
+            elif where == "home":
+                self.record.deliveries.append((p.index, bag.start, 2 * terr.to_centre.km[p.home, 0]))
 
     # --- run ---
 

@@ -208,6 +208,7 @@ COST_LABELS = {
     "had": "HAD days",
     "nurse_visits": "nurse visits",
     "transport": "transport",
+    "bag_delivery": "bag delivery by courier",
 }
 
 

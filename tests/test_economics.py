@@ -328,6 +328,9 @@ def test_the_runs_cover_every_cost_item(base_episodes):
     assert len(e) >= 15
     assert {"had", "convention"} <= set(e["route"])
     for item in COST_ITEMS:
+        if item == "bag_delivery":  # the baseline changes every bag at IUCT-O: no courier (tested below)
+            assert (e["cost_bag_delivery"] == 0).all()
+            continue
         assert (e[f"cost_{item}"] > 0).any(), f"no episode with a {item} cost: the checks below are vacuous"
     assert (e["bed_days_pre_phase"] > 0).any()
     assert (e["bed_days_waiting_start_day"] > 0).any()
@@ -570,7 +573,7 @@ def test_a_per_had_tariff_for_an_unknown_had_is_rejected(baseline_short, territo
 # --- bag changes at home --------------------------------------------------------------------------------
 
 
-def test_home_bag_changes_cost_no_transport_and_no_day_hospital(base_runs, territory):
+def test_home_bag_changes_cost_no_patient_transport_but_a_courier(base_runs, territory):
     scenario = short(load_scenario(SCENARIOS / "home_bag_change.yaml"))
     assert scenario.bags.where_changed == "home"
     terr = scenario_territory(scenario, territory)
@@ -594,8 +597,16 @@ def test_home_bag_changes_cost_no_transport_and_no_day_hospital(base_runs, terri
             e.loc[convention, "home_days"] + e.loc[convention, "bag_changes_at_home"],
             rtol=1e-12,
         )
+        # every bag changed at home is brought from the IUCT-O pharmacy by a courier
+        np.testing.assert_array_equal(e["deliveries"], e["bag_changes_at_home"])
+        courier = [
+            n * trip_cost(km, scenario.costs.bag_delivery) for n, km in zip(e["deliveries"], e["km_to_iucto"])
+        ]
+        np.testing.assert_allclose(e["cost_bag_delivery"], courier, rtol=1e-9)
+        np.testing.assert_allclose(e["delivery_km"], 2 * e["deliveries"] * e["km_to_iucto"], rtol=1e-9)
+        assert (e["cost_bag_delivery"] > 0).any()
         saved = base["cost_transport"] + base["cost_day_hospital"]
-        extra = (e["nurse_visits"] - base["nurse_visits"]) * NURSE
+        extra = (e["nurse_visits"] - base["nurse_visits"]) * NURSE + e["cost_bag_delivery"]
         np.testing.assert_allclose(base["cost_total"] - e["cost_total"], saved - extra, rtol=1e-9, atol=1e-6)
 
 
