@@ -156,7 +156,7 @@ class CycleOneOutcomes(_Section):
 
     weights: dict[Literal["death", "early_stop", "completed"], NonNegativeFloat]
     death_day: Distribution
-    death_inpatient: bool = True
+    death_inpatient_probability: Probability
     early_stop_day: Distribution
     early_stop_never_home_probability: Probability
 
@@ -248,6 +248,7 @@ class HomeCare(_Section):
     retraining_after_days: PositiveFloat = 365.0
     derogation_extra_days: Distribution
     convention_delay_days: Distribution
+    convention_reuse_days: NonNegativeFloat = 365.0
     had_capacity: PositiveInt
     had_capacity_by_had: dict[str, PositiveInt] = Field(default_factory=dict)
     experienced_at_start: list[str] = Field(default_factory=list)
@@ -299,6 +300,7 @@ class Costs(_Section):
     had_day_eur: NonNegativeFloat
     had_day_by_had: dict[str, NonNegativeFloat] = Field(default_factory=dict)
     nurse_visit_eur: NonNegativeFloat
+    convention_provider_day_eur: NonNegativeFloat = 0.0
     transport: Transport
     bag_delivery: TransportMode = Field(
         default_factory=lambda: TransportMode(per_km_eur=0.0),

@@ -25,6 +25,7 @@ COST_ITEMS = (
     "day_hospital",
     "had",
     "nurse_visits",
+    "convention_provider",
     "transport",
     "bag_delivery",
 )
@@ -128,6 +129,7 @@ def episode_costs(
     home_changes = e["bag_changes_at_home"].to_numpy() * (e["route"] == "convention").to_numpy()
     out["nurse_visits"] = convention_days + home_changes
     out["cost_nurse_visits"] = out["nurse_visits"] * costs.nurse_visit_eur
+    out["cost_convention_provider"] = convention_days * costs.convention_provider_day_eur
 
     if len(trips):
         per_trip = trips.assign(cost=[expected_trip_cost(km / 2, costs) for km in trips["km"]])

@@ -66,6 +66,7 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("cost_day_hospital_per_year", "  day-hospital sessions", ",.0f", True),
     ("cost_had_per_year", "  HAD days", ",.0f", True),
     ("cost_nurse_visits_per_year", "  nurse visits (convention)", ",.0f", True),
+    ("cost_convention_provider_per_year", "  home-care provider (convention)", ",.0f", True),
     ("cost_transport_per_year", "  transport", ",.0f", True),
     ("cost_bag_delivery_per_year", "  bag delivery by courier", ",.0f", True),
     ("bag_delivery_km_per_year", "courier km per year (bags changed away from IUCT-O)", ",.0f", False),

@@ -72,7 +72,8 @@ class Profile:
     outcome: str  # "death", "early_stop" or "completed" (drawn for single-cycle episodes)
     death_day: float
     early_stop_day: float
-    never_home: bool
+    never_home: bool  # an early stop spent entirely in hospital
+    dies_inpatient: bool  # a death in cycle 1 after a cycle spent entirely in hospital
     pre_phase: bool
     pre_phase_days: float
     adverse: list[list[AdverseEventDraw]]  # per cycle (index 0 = cycle 1), severe events only
@@ -133,6 +134,7 @@ class Model:
         ]
         self.had_slots = [simpy.Resource(self.env, capacity=c) for c in self.had_capacity]
         self.had_last_active = np.full(len(self.had_ids), -np.inf)
+        self.convention_last_set_up: dict[tuple[int, ...], float] = {}
         for had in home_care.experienced_at_start:
             self.had_last_active[self.had_ids.index(had)] = 0.0
         bags = scenario.bags
@@ -181,6 +183,7 @@ class Model:
         death_day = float(one.death_day.sample(rng["outcome"]))
         early_stop_day = float(one.early_stop_day.sample(rng["outcome"]))
         never_home = bool(rng["outcome"].random() < one.early_stop_never_home_probability)
+        dies_inpatient = bool(rng["outcome"].random() < one.death_inpatient_probability)
         adverse = self._draw_adverse_events(rng["adverse"])
         home_care = self.scenario.home_care
         pre = rng["pre_phase"]
@@ -196,6 +199,7 @@ class Model:
             death_day=death_day,
             early_stop_day=early_stop_day,
             never_home=never_home,
+            dies_inpatient=dies_inpatient,
             pre_phase=pre_phase,
             pre_phase_days=pre_phase_days,
             adverse=adverse,
@@ -316,11 +320,21 @@ class Model:
                     delay = p.startup_delay + p.derogation_extra + self._training(had, p)
                 elif fallback == "convention":
                     episode.route = "convention"
-                    delay = p.convention_delay
+                    delay = self._convention_delay(p)
                 else:
                     episode.route = "inpatient"
                 break
         episode.ready_time = now + delay
+
+    def _convention_delay(self, profile: Profile) -> float:
+        """A new convention takes weeks (003:6013-6015); one set up for the same zone lately is reused."""
+        zone = tuple(np.flatnonzero(self.territory.zones.covers[profile.home]))
+        now = self.env.now
+        last = self.convention_last_set_up.get(zone, -math.inf)
+        self.convention_last_set_up[zone] = now
+        if now - last <= self.scenario.home_care.convention_reuse_days:
+            return profile.startup_delay
+        return profile.convention_delay
 
     def _training(self, had: int, profile: Profile) -> float:
         """An HAD that never treated such a patient, or not for a year, trains its staff (003:6066-6081)."""
@@ -356,6 +370,8 @@ class Model:
         target = self.env.now
         for cycle in range(1, p.n_cycles + 1):
             if bed is None:
+                # A planned cycle start is booked for a start weekday: the patient waits at home until then.
+                target = self.calendar.next_day_in(max(target, self.env.now), self.start_days)
                 yield self.env.timeout(max(0.0, target - self.env.now))
                 request_time = self.env.now
                 bed = yield from self.admit(BLINA_START, priority, p.index)
@@ -387,7 +403,7 @@ class Model:
         if cycle == 1 and p.outcome == "death":
             stop_at = day1 + p.death_day
             ends_episode = episode.died = True
-            inpatient_throughout |= self.scenario.blinatumomab.cycle_one.death_inpatient
+            inpatient_throughout |= p.dies_inpatient
         elif cycle == 1 and p.outcome == "early_stop":
             stop_at = day1 + p.early_stop_day
             ends_episode = True
@@ -398,7 +414,11 @@ class Model:
         inpatient_days = blina.cycle1_inpatient_days if cycle == 1 else blina.later_inpatient_days
         first_discharge = day1 + inpatient_days
         # Severe events in the compulsory inpatient days lengthen the stay (003:3740-3746).
-        extension = sum(a.stay for a in adverse if day1 + a.onset < first_discharge)
+        # A severe event while in hospital anyway keeps the patient until it is over (003:3740-3746).
+        extension = max(
+            [0.0]
+            + [day1 + a.onset + a.stay - first_discharge for a in adverse if day1 + a.onset < first_discharge]
+        )
         ready = episode.ready_time if cycle == 1 else day1
         planned_discharge = (
             math.inf if inpatient_throughout else math.ceil(max(first_discharge + extension, ready) - 1e-9)

@@ -207,6 +207,7 @@ COST_LABELS = {
     "day_hospital": "day-hospital sessions",
     "had": "HAD days",
     "nurse_visits": "nurse visits",
+    "convention_provider": "home-care provider (convention)",
     "transport": "transport",
     "bag_delivery": "bag delivery by courier",
 }

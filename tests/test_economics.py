@@ -494,6 +494,9 @@ PRICE_KEYS = (
     "costs.day_hospital_session_eur",
     "costs.had_day_eur",
     "costs.nurse_visit_eur",
+    "costs.convention_provider_day_eur",
+    "costs.bag_delivery.flat_eur",
+    "costs.bag_delivery.per_km_eur",
     *(
         f"costs.transport.modes.{mode}.{fee}"
         for mode in ("vsl", "taxi", "ambulance", "private_car")
