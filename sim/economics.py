@@ -79,6 +79,7 @@ def episode_costs(
     trips: pd.DataFrame,
     costs: Costs,
     deliveries: pd.DataFrame | None = None,
+    legs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per episode: cost by item (euros), drug vials and waste, and the total.
 
@@ -138,6 +139,12 @@ def episode_costs(
         )
     else:
         out["cost_transport"] = 0.0
+    if legs is not None and len(legs):
+        # A journey in or out of a hospital stay is one leg: half a round trip's fees.
+        per_leg = legs.assign(cost=[expected_trip_cost(km, costs) / 2 for km in legs["km"]])
+        out["cost_transport"] += (
+            per_leg.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
+        )
     if deliveries is not None and len(deliveries):
         per_delivery = deliveries.assign(
             cost=[trip_cost(km / 2, costs.bag_delivery) for km in deliveries["km"]]

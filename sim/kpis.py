@@ -45,7 +45,8 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("hdj_utilisation", "day-hospital utilisation", ".1%", True),
     ("bag_changes_away_from_ward_per_year", "bag changes away from the ward per year", ".0f", False),
     ("trips_per_year", "bag-change trips per year", ".0f", True),
-    ("travel_km_per_year", "km travelled per year", ",.0f", True),
+    ("travel_km_per_year", "km travelled per year (bag changes, admissions, discharges)", ",.0f", True),
+    ("bag_change_km_per_year", "  of which for bag changes", ",.0f", True),
     ("travel_hours_per_year", "hours travelled per year", ",.0f", True),
     ("trips_per_episode", "trips per episode", ".1f", False),
     ("km_per_episode", "km travelled per episode", ",.0f", True),
@@ -174,8 +175,18 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
         )
     frame = pd.DataFrame(rows, columns=EPISODE_COLUMNS)
     frame = frame.join(by_episode, on="episode")
-    frame[["trips", "km", "hours"]] = frame[["trips", "km", "hours"]].fillna(0)
-    frame["trips"] = frame["trips"].astype(int)
+    legs = pd.DataFrame(record.legs, columns=["episode", "time", "km", "hours"])
+    by_leg = legs.groupby("episode").agg(
+        legs=("km", "size"), legs_km=("km", "sum"), legs_hours=("hours", "sum")
+    )
+    frame = frame.join(by_leg, on="episode")
+    counts = ["trips", "km", "hours", "legs", "legs_km", "legs_hours"]
+    frame[counts] = frame[counts].fillna(0)
+    frame[["trips", "legs"]] = frame[["trips", "legs"]].astype(int)
+    # Patient travel: bag-change round trips plus the journeys in and out of hospital stays.
+    frame = frame.rename(columns={"km": "bag_change_km", "hours": "bag_change_hours"})
+    frame["km"] = frame["bag_change_km"] + frame["legs_km"]
+    frame["hours"] = frame["bag_change_hours"] + frame["legs_hours"]
     frame["bed_days_total"] = frame[[f"bed_days_{c}" for c in BED_CAUSES]].sum(axis=1)
     if costs is not None:
         bags = pd.DataFrame(
@@ -184,7 +195,7 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
         )
         deliveries = pd.DataFrame(record.deliveries, columns=["episode", "time", "km"])
         frame = frame.merge(
-            economics.episode_costs(frame, bags, trips, costs, deliveries), on="episode", how="left"
+            economics.episode_costs(frame, bags, trips, costs, deliveries, legs), on="episode", how="left"
         )
     return frame
 
@@ -271,8 +282,12 @@ def compute(
     deliveries = deliveries[(deliveries["time"] >= t0) & (deliveries["time"] < t1)]
     kpi["bag_deliveries_per_year"] = len(deliveries) / years
     kpi["bag_delivery_km_per_year"] = deliveries["km"].sum() / years
-    kpi["travel_km_per_year"] = trips["km"].sum() / years
-    kpi["travel_hours_per_year"] = trips["hours"].sum() / years
+    legs = pd.DataFrame(record.legs, columns=["episode", "time", "km", "hours"])
+    legs = legs[(legs["time"] >= t0) & (legs["time"] < t1)]
+    kpi["hospital_journeys_per_year"] = len(legs) / years
+    kpi["travel_km_per_year"] = (trips["km"].sum() + legs["km"].sum()) / years
+    kpi["travel_hours_per_year"] = (trips["hours"].sum() + legs["hours"].sum()) / years
+    kpi["bag_change_km_per_year"] = trips["km"].sum() / years
 
     if episodes is None:
         episodes = episodes_frame(record, territory, scenario.costs)

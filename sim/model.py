@@ -113,6 +113,9 @@ class Recorder:
         # (episode, time, origin commune, destination code, km, hours)
         self.had_slots: list[tuple[int, float, float]] = []  # (HAD, start, end)
         self.deliveries: list[tuple[int, float, float]] = []  # (episode, time, courier km round trip)
+        self.legs: list[
+            tuple[int, float, float, float]
+        ] = []  # admission/discharge: (episode, time, km, hours)
         self.episodes: list[Episode] = []
         self.end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
 
@@ -258,12 +261,25 @@ class Model:
         yield request
         row[2] = self.env.now
         self._bed_change(+1)
+        if episode >= 0:
+            self._leg(episode)  # the patient comes in from home
         return request, row
 
-    def discharge(self, request, row) -> None:
+    def discharge(self, request, row, home: bool = False) -> None:
+        """Free the bed; ``home``: the patient goes home (a leg of travel), else died in hospital."""
         row[3] = self.env.now
+        if home:
+            self._leg(int(row[4]))
         self.beds.release(request)
         self._bed_change(-1)
+
+    def _leg(self, episode: int) -> None:
+        """One-way journey between home and IUCT-O for an admission or a discharge."""
+        home = self.record.episodes[episode].profile.home
+        terr = self.territory
+        self.record.legs.append(
+            (episode, self.env.now, terr.to_centre.km[home, 0], terr.to_centre.hours[home, 0])
+        )
 
     def background_demand(self):
         """Other acute-leukemia inpatients sharing the beds (BRIEF section 5; all assumptions)."""
@@ -443,7 +459,7 @@ class Model:
             yield from self._stay(
                 episode, cause, max(stop_at if ends_episode else infusion_end, infusion_end) - self.env.now
             )
-            self.discharge(request, row)
+            self.discharge(request, row, home=p.outcome != "death")
             self._place_bags(episode, cycle, bags, day1, math.inf, [])
             return ends_episode
 
@@ -465,12 +481,13 @@ class Model:
         if self.env.now >= infusion_end or (episode.had >= 0 and slot is None):
             if slot is not None:
                 self.had_slots[episode.had].release(slot)
-            self.discharge(request, row)
+            died_here = p.outcome == "death" and stop_at <= self.env.now
+            self.discharge(request, row, home=not died_here)
             self._place_bags(episode, cycle, bags, day1, math.inf, [])
             return ends_episode
 
         discharge_time = self.env.now
-        self.discharge(request, row)
+        self.discharge(request, row, home=True)
         slot_start = self.env.now
         readmissions: list[tuple[float, float]] = []
         segment_start = self.env.now
@@ -485,7 +502,7 @@ class Model:
             )
             admitted = self.env.now
             yield from self._stay(episode, "adverse_event", event.stay)
-            self.discharge(readmit_request, readmit_row)
+            self.discharge(readmit_request, readmit_row, home=True)
             readmissions.append((admitted, self.env.now))
             segment_start = self.env.now
         if self.env.now < infusion_end:
