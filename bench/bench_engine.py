@@ -22,10 +22,12 @@ import numpy as np
 import simpy
 
 import sim.model
-from sim.config import Scenario, load_scenario
-from sim.experiment import run_replication, scenario_territory
-from sim.model import Model
-from sim.territory import Territory
+from sim.model.engine import Model
+from sim.runs.replications import run_replication
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
+from sim.territory.binding import scenario_territory
+from sim.territory.catchment import Territory
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 

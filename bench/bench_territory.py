@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from sim.territory import Territory
+from sim.territory.catchment import Territory
 
 
 def main() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.compare import run_comparison
-from sim.config import load_scenario
-from sim.experiment import run_experiment
-from sim.results import load_comparison, load_results, write_results
+from sim.outputs.folders import load_comparison, load_results, write_results
+from sim.runs.compare import run_comparison
+from sim.runs.replications import run_experiment
+from sim.scenario.files import load_scenario
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 12)

@@ -12,10 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sim.config import ScenarioError, json_schema, load_scenario
-from sim.kpis import TERMINAL_KPIS
-from sim.output import atomic_output_dir
-from sim.territory import Territory, TerritoryDataError
+from sim.measures.catalogue import TERMINAL_KPIS
+from sim.outputs.folders import atomic_output_dir
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import json_schema, load_scenario
+from sim.territory.catchment import Territory
+from sim.territory.geodata import TerritoryDataError
 
 app = typer.Typer(
     help="Discrete-event simulation of acute-leukemia care capacity in Occitanie (IUCT-Oncopole, HAD).",
@@ -147,7 +149,7 @@ def territory(
         }
     )[terr.communes["in_catchment"].to_numpy()]
 
-    from sim.maps import save_territory_map  # matplotlib import is slow; only when drawing
+    from sim.outputs.maps import save_territory_map
 
     with atomic_output_dir(out) as scratch:
         coverage.to_csv(scratch / "coverage_by_had.csv", index=False)
@@ -203,7 +205,7 @@ def _load(path: Path):
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
     """Check scenario files against the schema (and HAD ids against geo/had.csv); exit 2 on any error."""
-    from sim.experiment import scenario_territory
+    from sim.territory.binding import scenario_territory
 
     failed = False
     base = None
@@ -264,8 +266,8 @@ def run(
     ] = None,
 ) -> None:
     """Simulate a scenario: replications in parallel, KPIs with 95% confidence intervals, result folder."""
-    from sim.experiment import default_output_dir, run_experiment
-    from sim.results import write_results
+    from sim.outputs.folders import write_results
+    from sim.runs.replications import default_output_dir, run_experiment
 
     scenario = _load(file)
     n = replications or scenario.run.replications
@@ -299,7 +301,7 @@ def calibrate(
     workers: Annotated[int | None, typer.Option(min=1)] = None,
 ) -> None:
     """Find the background admission rate that gives the target p95 wait for planned admissions."""
-    from sim.calibration import calibrate_background_rate
+    from sim.runs.calibration import calibrate_background_rate
 
     scenario = _load(file)
     table = Table(title=f"calibrating beds.background.arrivals_per_day to a p95 wait of {target_p95:g} days")
@@ -365,8 +367,8 @@ def compare(
     """Compare scenarios with common random numbers: means, paired differences to BASE, 95% CIs."""
     import json
 
-    from sim.compare import run_comparison
-    from sim.results import write_results
+    from sim.outputs.folders import write_results
+    from sim.runs.compare import run_comparison
 
     scenarios = [_load(path) for path in (base, *others)]
     with _progress_bar("replications", None) as advance:
@@ -517,9 +519,9 @@ def warmup(
     """Plot daily bed occupancy from an empty start (Welch's method) and suggest a warm-up (MSER-5)."""
     import matplotlib.pyplot as plt
 
-    from sim.experiment import run_experiment
-    from sim.plots import warmup_figure
-    from sim.warmup import suggest_warmup_days, welch_moving_average
+    from sim.measures.warmup import suggest_warmup_days, welch_moving_average
+    from sim.outputs.figures import warmup_figure
+    from sim.runs.replications import run_experiment
 
     scenario = _load(file)
     run_spec = scenario.run.model_copy(update={"warmup_days": 0.0, "years": days / 365.25})
@@ -566,7 +568,7 @@ def report(
     out: Annotated[Path | None, typer.Option(help="HTML file (default: <first folder>/report.html).")] = None,
 ) -> None:
     """Write one self-contained HTML report (figures and maps embedded) from result folders."""
-    from sim.report import build_report
+    from sim.outputs.report import build_report
 
     folders: list[Path] = []
     for path in result_dirs:
@@ -616,7 +618,8 @@ def sensitivity(
     """One-way sensitivity: each parameter at low and high, others at base; tornado plots and a table."""
     import matplotlib.pyplot as plt
 
-    from sim.sensitivity import one_way, parse_parameter, tornado_figure
+    from sim.outputs.figures import tornado_figure
+    from sim.runs.sensitivity import one_way, parse_parameter
 
     scenario = _load(file)
     try:
@@ -686,8 +689,8 @@ def psa(
 
     import matplotlib.pyplot as plt
 
-    from sim.sensitivity import ce_plane_figure, ceac_figure
-    from sim.sensitivity import psa as run_psa
+    from sim.outputs.figures import ce_plane_figure, ceac_figure
+    from sim.runs.sensitivity import psa as run_psa
 
     scenario_base, scenario_other = _load(base), _load(other)
     spec = scenario_base.psa

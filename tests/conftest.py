@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.territory import Territory
+from sim.territory.catchment import Territory
 
 
 @pytest.fixture(scope="session")

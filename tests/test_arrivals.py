@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config import load_scenario, with_values
-from sim.experiment import scenario_territory
-from sim.model import Model
+from sim.model.engine import Model
+from sim.scenario.files import load_scenario, with_values
+from sim.territory.binding import scenario_territory
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 

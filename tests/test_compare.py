@@ -17,10 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.compare import comparison_table, paired_difference, relative_half_widths, run_comparison, t_interval
-from sim.config import load_scenario
-from sim.experiment import run_experiment, summarise
-from sim.results import load_results
+from sim.measures.statistics import comparison_table, paired_difference, summarise, t_interval
+from sim.outputs.folders import load_results
+from sim.runs.compare import relative_half_widths, run_comparison
+from sim.runs.replications import run_experiment
+from sim.scenario.files import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"

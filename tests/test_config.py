@@ -13,8 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.config import Scenario, ScenarioError, json_schema, load_scenario, resolve_raw
-from sim.distributions import (
+from sim.scenario.distributions import (
     Distribution,
     Empirical,
     Exponential,
@@ -24,7 +23,10 @@ from sim.distributions import (
     Triangular,
     Uniform,
 )
-from sim.experiment import scenario_territory
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import json_schema, load_scenario, resolve_raw
+from sim.scenario.schema import Scenario
+from sim.territory.binding import scenario_territory
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -17,10 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import Costs, DrugCost, ScenarioError, Transport, TransportMode, load_scenario, with_values
-from sim.economics import COST_ITEMS, bag_drug, episode_costs, expected_trip_cost, trip_cost
-from sim.experiment import run_replication, scenario_territory
-from sim.model import BED_CAUSES, simulate
+from sim.measures.economics import COST_ITEMS, bag_drug, episode_costs, expected_trip_cost, trip_cost
+from sim.model.engine import BED_CAUSES, simulate
+from sim.runs.replications import run_replication
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario, with_values
+from sim.scenario.schema import Costs, DrugCost, Transport, TransportMode
+from sim.territory.binding import scenario_territory
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config import load_scenario, with_values
-from sim.experiment import scenario_territory
-from sim.model import Model
+from sim.model.engine import Model
+from sim.scenario.files import load_scenario, with_values
+from sim.territory.binding import scenario_territory
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
@@ -57,7 +57,7 @@ def test_a_convention_is_set_up_once_per_zone_and_reused(territory):
 
 
 def test_convention_reuse_shortens_the_wait_for_home_care(territory):
-    from sim.experiment import run_experiment
+    from sim.runs.replications import run_experiment
 
     def convention_delays(reuse: float):
         scenario = with_values(

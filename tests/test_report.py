@@ -17,9 +17,9 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.config import load_scenario
-from sim.report import kpi_table, parameter_sources, parameters_table
-from sim.results import Results
+from sim.outputs.folders import Results
+from sim.outputs.report import kpi_table, parameter_sources, parameters_table
+from sim.scenario.files import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"

@@ -14,7 +14,7 @@ from itertools import pairwise
 
 import pytest
 
-from sim.schedule import WEEKDAY_INDEX, Bag, Calendar, ScheduleError, bag_schedule, weekday_set
+from sim.model.calendar import WEEKDAY_INDEX, Bag, Calendar, ScheduleError, bag_schedule, weekday_set
 
 MONDAY = dt.date(2026, 1, 5)  # the baseline's start_date
 CAL = Calendar(MONDAY)

@@ -21,9 +21,13 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.config import ScenarioError, SensitivityParameter, load_scenario, with_values
-from sim.experiment import run_replication, scenario_territory, with_run_settings
-from sim.sensitivity import ce_plane_figure, ceac_figure, one_way, parse_parameter, psa, tornado_figure
+from sim.outputs.figures import ce_plane_figure, ceac_figure, tornado_figure
+from sim.runs.replications import run_replication, with_run_settings
+from sim.runs.sensitivity import one_way, parse_parameter, psa
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario, with_values
+from sim.scenario.schema import SensitivityParameter
+from sim.territory.binding import scenario_territory
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"

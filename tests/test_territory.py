@@ -10,7 +10,8 @@ import pytest
 import shapely
 from scipy import stats
 
-from sim.territory import DEFAULT_GEO_DIR, Territory, TerritoryDataError
+from sim.territory.catchment import Territory
+from sim.territory.geodata import DEFAULT_GEO_DIR, TerritoryDataError
 
 CATCHMENT_DEPS = {"09", "12", "31", "32", "46", "65", "81", "82", "11"}
 

@@ -11,7 +11,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.maps import STATUS_STYLE, plot_territory
+from sim.outputs.maps import STATUS_STYLE, plot_territory
 
 runner = CliRunner()
 

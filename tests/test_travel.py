@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.travel import CircuityTravel, OSRMTravel, SpeedBand, great_circle_km
+from sim.territory.travel import CircuityTravel, OSRMTravel, SpeedBand, great_circle_km
 
 TOULOUSE = (1.44305, 43.60405)
 TARBES = (0.07785, 43.23313)

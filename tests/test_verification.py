@@ -17,10 +17,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.config import Scenario, resolve_raw
-from sim.experiment import run_experiment, run_replication, scenario_territory
-from sim.model import ADVERSE_EVENT, BLINA_START, EMERGENCY, PLANNED, Model, simulate
-from sim.schedule import Calendar, weekday_set
+from sim.model.calendar import Calendar, weekday_set
+from sim.model.engine import ADVERSE_EVENT, BLINA_START, EMERGENCY, PLANNED, Model, simulate
+from sim.runs.replications import run_experiment, run_replication
+from sim.scenario.files import resolve_raw
+from sim.scenario.schema import Scenario
+from sim.territory.binding import scenario_territory
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 TOL = 1e-9

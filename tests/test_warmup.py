@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import _set_warmup_in_file, app
-from sim.config import load_scenario
-from sim.warmup import mser, suggest_warmup_days, welch_moving_average
+from sim.measures.warmup import mser, suggest_warmup_days, welch_moving_average
+from sim.scenario.files import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim.config import GROUPS, Scenario
-from sim.schedule import Bag, Calendar, bag_schedule, weekday_set
-from sim.territory import Territory
+from sim.model.calendar import Bag, Calendar, bag_schedule, weekday_set
+from sim.scenario.schema import GROUPS, Scenario
+from sim.territory.catchment import Territory
 
 # Admission kinds (recorded with every bed request).
 EMERGENCY, PLANNED, BLINA_START, ADVERSE_EVENT = 0, 1, 2, 3

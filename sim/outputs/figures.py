@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,7 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.config import WEEKDAYS
+from sim.measures.catalogue import COST_LABELS
+from sim.scenario.schema import WEEKDAYS
+
+if TYPE_CHECKING:
+    from sim.runs.sensitivity import PSAResult
 
 PALETTE = ["#1b4f72", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#d4ac0d", "#2e86c1"]
 
@@ -198,19 +204,6 @@ def travel_by_department_figure(episodes: dict[str, pd.DataFrame], warmup: float
     return fig
 
 
-COST_LABELS = {
-    "drug": "blinatumomab",
-    "inpatient_cycle_start": "bed-days: cycle starts",
-    "inpatient_waiting_home_care": "bed-days: waiting for home care",
-    "inpatient_adverse_event": "bed-days: adverse events",
-    "inpatient_only": "bed-days: inpatient only",
-    "day_hospital": "day-hospital sessions",
-    "had": "HAD days",
-    "nurse_visits": "nurse visits",
-    "convention_provider": "home-care provider (convention)",
-    "transport": "transport",
-    "bag_delivery": "bag delivery by courier",
-}
 
 
 def cost_breakdown_figure(summaries: dict[str, pd.DataFrame]) -> plt.Figure:
@@ -241,5 +234,65 @@ def cost_breakdown_figure(summaries: dict[str, pd.DataFrame]) -> plt.Figure:
     for ax in axes:
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle("Cost per year by payer item (mean over replications)", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def tornado_figure(table: pd.DataFrame, kpi: str) -> plt.Figure:
+    """Bars from the base value of the KPI to its value at each parameter's low and high bound."""
+    rows = table[table["kpi"] == kpi].sort_values("swing")
+    base = float(rows["kpi_base"].iloc[0]) if len(rows) else 0.0
+    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.6), dpi=110)
+    y = np.arange(len(rows))
+    ax.barh(y, rows["effect_low"], left=base, color="#5dade2", label="parameter at its low value")
+    ax.barh(y, rows["effect_high"], left=base, color="#e67e22", label="parameter at its high value")
+    ax.axvline(base, color="black", linewidth=1)
+    labels = [
+        f"{r.parameter}\n{r.low_value:g} - {r.high_value:g} (base {r.base_value:g})"
+        for r in rows.itertuples()
+    ]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel(f"{kpi} (base {base:,.0f})" if abs(base) >= 1000 else f"{kpi} (base {base:.3g})")
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    ax.set_title(f"One-way sensitivity: {kpi}")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def ce_plane_figure(result: PSAResult, names: tuple[str, str], effect_label: str) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(6.5, 5.5), dpi=110)
+    d = result.draws
+    ax.scatter(d["incremental_effect"], d["incremental_cost"], s=14, color="#1b4f72", alpha=0.7)
+    ax.scatter(
+        [d["incremental_effect"].mean()],
+        [d["incremental_cost"].mean()],
+        s=80,
+        color="#c0392b",
+        marker="X",
+        label="mean",
+    )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"incremental effect: {effect_label}")
+    ax.set_ylabel(f"incremental cost: {result.cost} (EUR)")
+    ax.set_title(
+        f"Cost-effectiveness plane: {names[1]} vs {names[0]}\n{len(d)} Latin-hypercube draws", fontsize=10
+    )
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def ceac_figure(result: PSAResult, names: tuple[str, str], effect_label: str) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(6.5, 4.5), dpi=110)
+    ax.plot(result.wtp, result.acceptability, color="#1b4f72", linewidth=2)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(f"willingness to pay per unit of {effect_label} (EUR)")
+    ax.set_ylabel(f"probability {names[1]} is cost-effective")
+    ax.set_title(f"Cost-effectiveness acceptability curve: {names[1]} vs {names[0]}", fontsize=10)
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

@@ -15,7 +15,7 @@ import shapely
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.territory import Territory
+from sim.territory.catchment import Territory
 
 # Colour-blind-safe pair (blue / orange) for "can get home chemo" vs "cannot".
 STATUS_STYLE = {

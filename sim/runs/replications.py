@@ -16,48 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim import kpis
-from sim.config import Scenario, ScenarioError
-from sim.model import simulate
-from sim.territory import Territory, TerritoryDataError
-from sim.travel import CircuityTravel, SpeedBand
-
-
-def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Territory:
-    """The territory a scenario runs on: its travel model, zone overrides and authorisation set."""
-    spec = scenario.territory
-    travel = CircuityTravel(
-        circuity=spec.travel.circuity,
-        circuity_by_department=dict(spec.travel.circuity_by_department),
-        terminal_minutes=spec.travel.terminal_minutes,
-        bands=tuple(SpeedBand(b.up_to_km, b.kmh) for b in spec.travel.speed_bands),
-    )
-    if base is None or spec.overrides_file is not None or travel != CircuityTravel():
-        base = Territory.load(travel=travel, overrides_file=spec.overrides_file)
-    known = list(base.hads.index)
-    problems = [
-        f"territory.{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
-        for key in ("authorise", "revoke")
-        for had in getattr(spec, key)
-        if had not in known
-    ]
-    home_care = scenario.home_care
-    problems += [
-        f"{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
-        for key, hads in (
-            ("home_care.had_capacity_by_had", home_care.had_capacity_by_had),
-            ("home_care.experienced_at_start", home_care.experienced_at_start),
-            ("costs.had_day_by_had", scenario.costs.had_day_by_had),
-        )
-        for had in hads
-        if had not in known
-    ]
-    if problems:
-        raise ScenarioError(problems)
-    base.zone_adjacency  # noqa: B018 - computed once on the shared base, then inherited by every variant
-    return base.with_authorisation(authorise=spec.authorise, revoke=spec.revoke)
+from sim.measures import frames, kpis
+from sim.measures.statistics import summarise
+from sim.model.engine import simulate
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
+from sim.territory.binding import scenario_territory
+from sim.territory.catchment import Territory
+from sim.territory.geodata import TerritoryDataError
 
 
 @dataclass
@@ -71,17 +38,17 @@ class ReplicationOutput:
 
 def run_replication(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
     record = simulate(scenario, territory, replication)
-    episodes = kpis.episodes_frame(record, territory, scenario.costs)
+    episodes = frames.episodes_frame(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, replication, episodes)
     horizon_days = int(np.ceil(scenario.run.warmup_days + scenario.run.years * 365.25))
     level = np.array(record.bed_level, dtype=float)
-    load = kpis.day_hospital_load(record, scenario, replication, horizon_days)
+    load = frames.day_hospital_load(record, scenario, replication, horizon_days)
     daily = pd.DataFrame(
         {
             "replication": replication,
             "day": np.arange(horizon_days),
             "weekday": load["weekday"],
-            "beds_occupied": kpis.daily_mean_level(level[:, 0], level[:, 1], horizon_days),
+            "beds_occupied": frames.daily_mean_level(level[:, 0], level[:, 1], horizon_days),
             "hdj_capacity": load["capacity"],
             "hdj_background": load["background"],
             "hdj_blinatumomab": load["blinatumomab"],
@@ -90,7 +57,7 @@ def run_replication(scenario: Scenario, territory: Territory, replication: int) 
     )
     episodes = episodes.copy()
     episodes.insert(0, "replication", replication)
-    admissions = kpis.admissions_frame(record)
+    admissions = frames.admissions_frame(record)
     admissions.insert(0, "replication", replication)
     return ReplicationOutput(replication, values, episodes, admissions, daily)
 
@@ -122,21 +89,6 @@ class ExperimentResult:
     outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
 
 
-def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean, Student-t confidence interval, standard deviation and n of every KPI column."""
-    rows = []
-    for column in replications.columns:
-        if column == "replication":
-            continue
-        values = replications[column].dropna().to_numpy(dtype=float)
-        n = len(values)
-        mean = float(values.mean()) if n else np.nan
-        std = float(values.std(ddof=1)) if n > 1 else np.nan
-        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / np.sqrt(n)) if n > 1 else np.nan
-        rows.append(
-            {"kpi": column, "mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std, "n": n}
-        )
-    return pd.DataFrame(rows)
 
 
 def default_workers() -> int:

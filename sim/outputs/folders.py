@@ -13,7 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -21,9 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim import __version__
-from sim.config import Scenario
-from sim.experiment import ExperimentResult
-from sim.output import atomic_output_dir
+from sim.runs.replications import ExperimentResult
+from sim.scenario.schema import Scenario
 
 PACKAGES = ("numpy", "pandas", "simpy", "scipy", "geopandas", "shapely", "pydantic", "matplotlib")
 
@@ -88,6 +91,30 @@ def write_results(result: ExperimentResult, out: Path, source: Path | None = Non
         result.admissions.to_parquet(folder / "admissions.parquet", index=False)
         result.daily.to_parquet(folder / "daily.parquet", index=False)
     return out
+
+
+@contextmanager
+def atomic_output_dir(target: Path) -> Iterator[Path]:
+    """Yield a scratch folder next to ``target``; it replaces ``target`` only if the block succeeds.
+
+    On any error the scratch folder is removed and an existing ``target`` is left untouched, so a
+    reader never sees a half-written result folder.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        yield scratch
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    backup = None
+    if target.exists():
+        backup = target.with_name(f".{target.name}.old-{scratch.name.rsplit('-', 1)[-1]}")
+        target.rename(backup)
+    scratch.rename(target)
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)
 
 
 @dataclass

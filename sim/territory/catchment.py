@@ -7,12 +7,10 @@ cover a commune, whether one of them may give chemotherapy at home, how far it i
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -20,16 +18,9 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from sim.travel import CircuityTravel, TravelMatrix, TravelModel, great_circle_km
-
-DEFAULT_GEO_DIR = Path(__file__).resolve().parents[1] / "geo"
-
-# IUCT-Oncopole, Toulouse: the only centre treating adult haematological cancers (BRIEF section 1).
-IUCT_ONCOPOLE_LONLAT = (1.4311, 43.5556)
-
-# Two main sites closer than this are the same site for the nearest-site rule (Toulouse hosts two).
-SAME_SITE_KM = 0.5
-
+from sim.territory.geodata import IUCT_ONCOPOLE_LONLAT, TerritoryDataError, geo_dir, load_hads
+from sim.territory.travel import CircuityTravel, TravelMatrix, TravelModel
+from sim.territory.zones import Zones, build_zones, load_overrides, load_shared_territories
 
 # Cached properties that depend on the geography and the zones only, not on who is authorised.
 AUTHORISATION_FREE_CACHES = (
@@ -41,177 +32,26 @@ AUTHORISATION_FREE_CACHES = (
 )
 
 
-class TerritoryDataError(ValueError):
-    """A geo/ data file is missing or malformed; the message names the file and the field."""
 
 
-def geo_dir() -> Path:
-    return Path(os.environ.get("OCCISIM_GEO_DIR", DEFAULT_GEO_DIR))
 
 
-def _read_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
-    if not path.exists():
-        raise TerritoryDataError(f"{path}: file not found")
-    table = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False, skipinitialspace=True)
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        raise TerritoryDataError(f"{path}: missing column(s) {', '.join(missing)}; expected {list(required)}")
-    return table
 
 
-def load_hads(path: Path) -> pd.DataFrame:
-    """The HAD table, indexed by id, with typed columns and ``departments`` as tuples."""
-    table = _read_table(
-        path,
-        [
-            "id",
-            "name",
-            "type",
-            "site_name",
-            "site_insee",
-            "site_lat",
-            "site_lon",
-            "departments",
-            "chemo_authorised",
-            "tie_rank",
-        ],
-    )
-    if table["id"].duplicated().any():
-        raise TerritoryDataError(
-            f"{path}: field id: duplicated ids {sorted(table['id'][table['id'].duplicated()])}"
-        )
-    for row, value in enumerate(table["chemo_authorised"], start=1):
-        if value.strip().lower() not in ("true", "false"):
-            raise TerritoryDataError(
-                f"{path}: row {row} field chemo_authorised: expected true or false, found {value!r}"
-            )
-    for field in ("site_lat", "site_lon", "tie_rank"):
-        parsed = pd.to_numeric(table[field], errors="coerce")
-        if parsed.isna().any():
-            row = int(parsed.isna().to_numpy().argmax()) + 1
-            raise TerritoryDataError(
-                f"{path}: row {row} field {field}: expected a number, found {table[field][row - 1]!r}"
-            )
-        table[field] = parsed
-    table["chemo_authorised"] = table["chemo_authorised"].str.strip().str.lower() == "true"
-    table["departments"] = [tuple(v.split()) for v in table["departments"]]
-    return table.set_index("id")
 
 
-@dataclass(frozen=True)
-class AreaSelector:
-    """A set of communes named by administrative unit, as the data files write it."""
-
-    kind: str  # "epci", "canton" or "commune"
-    codes: tuple[str, ...]
-
-    COLUMNS: ClassVar[dict[str, str]] = {"epci": "epci", "canton": "canton", "commune": "insee"}
-
-    def mask(self, communes: pd.DataFrame) -> np.ndarray:
-        return communes[self.COLUMNS[self.kind]].isin(self.codes).to_numpy()
 
 
-@dataclass(frozen=True)
-class ZoneRule:
-    """Communes selected by ``area`` are served by exactly ``hads``."""
-
-    label: str
-    hads: tuple[str, ...]
-    area: AreaSelector
-    why: str
-    source: str  # file the rule came from
 
 
-def _load_rules(path: Path, label_column: str | None) -> list[ZoneRule]:
-    selector_column = "selector"
-    code_column = "codes" if label_column else "code"
-    table = _read_table(path, [c for c in (label_column, "hads", selector_column, code_column, "why") if c])
-    rules = []
-    for row, record in enumerate(table.to_dict("records"), start=1):
-        kind = record[selector_column].strip()
-        if kind not in AreaSelector.COLUMNS:
-            raise TerritoryDataError(
-                f"{path}: row {row} field selector: expected one of "
-                f"{sorted(AreaSelector.COLUMNS)}, found {kind!r}"
-            )
-        codes = tuple(record[code_column].split())
-        hads = tuple(record["hads"].split())
-        if not codes or not hads:
-            raise TerritoryDataError(f"{path}: row {row}: needs at least one code and one HAD id")
-        label = record[label_column] if label_column else f"override {kind} {' '.join(codes)}"
-        rules.append(ZoneRule(label, hads, AreaSelector(kind, codes), record["why"], path.name))
-    return rules
 
 
-def load_shared_territories(path: Path) -> list[ZoneRule]:
-    return _load_rules(path, "territory")
 
 
-def load_overrides(path: Path) -> list[ZoneRule]:
-    return _load_rules(path, None)
 
 
-@dataclass(frozen=True)
-class Zones:
-    """Which HADs cover each commune: ``covers[i, j]`` is True when HAD j serves commune i."""
-
-    covers: np.ndarray
-    rule: np.ndarray  # why each commune got its HADs (for the map and for planners' questions)
 
 
-def build_zones(
-    communes: pd.DataFrame, hads: pd.DataFrame, shared: Sequence[ZoneRule], overrides: Sequence[ZoneRule]
-) -> Zones:
-    """Assign every catchment commune to the HAD(s) whose zone covers it.
-
-    1. Among the HADs whose departments of intervention include the commune's department, the
-       one with the nearest main site (great-circle) serves it. Two HADs on the same site: the
-       lower ``tie_rank`` wins.
-    2. The shared territories replace that choice by their pair of HADs.
-    3. The planner's overrides replace anything before them.
-    Communes outside the catchment get no HAD.
-    """
-    had_ids = list(hads.index)
-    for rule in (*shared, *overrides):
-        unknown = [h for h in rule.hads if h not in hads.index]
-        if unknown:
-            raise TerritoryDataError(
-                f"{rule.source}: {rule.label}: field hads: unknown HAD id(s) {unknown}; known ids: {had_ids}"
-            )
-    n, m = len(communes), len(hads)
-    sites = hads[["site_lon", "site_lat"]].to_numpy()
-    km = great_circle_km(communes[["lon", "lat"]].to_numpy(), sites)
-    serves_department = np.array(
-        [[dep in deps for deps in hads["departments"]] for dep in communes["dep"]], dtype=bool
-    )
-    in_catchment = communes["in_catchment"].to_numpy()
-    if not serves_department[in_catchment].any(axis=1).all():
-        orphan = communes.loc[in_catchment & ~serves_department.any(axis=1), "insee"].tolist()
-        raise TerritoryDataError(f"had.csv: field departments: no HAD intervenes in communes {orphan[:10]}")
-
-    eligible_km = np.where(serves_department, km, np.inf)
-    nearest = eligible_km.min(axis=1, keepdims=True)
-    ties = eligible_km <= nearest + SAME_SITE_KM
-    rank = np.where(ties, hads["tie_rank"].to_numpy()[None, :], np.inf)
-    covers = np.zeros((n, m), dtype=bool)
-    covers[np.arange(n), rank.argmin(axis=1)] = True
-    rule = np.full(n, "nearest main site in department", dtype=object)
-
-    column = {h: j for j, h in enumerate(had_ids)}
-    for zone_rule in (*shared, *overrides):
-        mask = zone_rule.area.mask(communes) & in_catchment
-        if not mask.any():
-            raise TerritoryDataError(
-                f"{zone_rule.source}: {zone_rule.label}: field codes: selects no catchment commune "
-                f"({zone_rule.area.kind} {' '.join(zone_rule.area.codes)})"
-            )
-        covers[mask] = False
-        covers[np.ix_(mask, [column[h] for h in zone_rule.hads])] = True
-        rule[mask] = zone_rule.label
-
-    covers[~in_catchment] = False
-    rule[~in_catchment] = "outside catchment"
-    return Zones(covers=covers, rule=rule)
 
 
 @dataclass(frozen=True)

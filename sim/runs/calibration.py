@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.config import Scenario
-from sim.experiment import run_experiment
-from sim.territory import Territory
+from sim.runs.replications import run_experiment
+from sim.scenario.schema import Scenario
+from sim.territory.catchment import Territory
 
 KPI = "planned_wait_p95_days"
 

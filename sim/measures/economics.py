@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.config import Costs, TransportMode
+from sim.scenario.schema import Costs, TransportMode
 
 # Items of the payer's bill, in report order.
 COST_ITEMS = (
@@ -83,7 +83,7 @@ def episode_costs(
 ) -> pd.DataFrame:
     """One row per episode: cost by item (euros), drug vials and waste, and the total.
 
-    ``episodes`` is ``kpis.episodes_frame``; ``bags`` has columns episode, days, dose; ``trips`` has
+    ``episodes`` is ``frames.episodes_frame``; ``bags`` has columns episode, days, dose; ``trips`` has
     episode and km (round trip).
     """
     out = pd.DataFrame(index=episodes["episode"].to_numpy())

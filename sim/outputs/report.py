@@ -23,14 +23,14 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from sim import plots
-from sim.compare import comparison_table
-from sim.config import Scenario
-from sim.experiment import scenario_territory
-from sim.kpis import KPI_CATALOGUE
-from sim.maps import plot_canton_values, plot_territory
-from sim.results import Results, load_results
-from sim.territory import Territory
+from sim.measures.catalogue import KPI_CATALOGUE
+from sim.measures.statistics import comparison_table
+from sim.outputs import figures as plots
+from sim.outputs.folders import Results, load_results
+from sim.outputs.maps import plot_canton_values, plot_territory
+from sim.scenario.schema import Scenario
+from sim.territory.binding import scenario_territory
+from sim.territory.catchment import Territory
 
 CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; margin: 0; color: #1c2833; }

@@ -1,0 +1,145 @@
+"""Key performance indicators of one replication, from the model's raw records.
+
+Statistics cover the window after the warm-up, [warmup, horizon]. Per-year figures divide by the
+window length in years; per-episode figures average over episodes referred in the window and
+finished before the horizon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.measures import economics
+from sim.measures.frames import (
+    admissions_frame,
+    clipped_overlap,
+    day_hospital_load,
+    episodes_frame,
+    max_concurrent,
+    step_integral,
+)
+from sim.model.engine import ADMISSION_KINDS, BLINA_START, EMERGENCY, PLANNED, ROUTES, Recorder
+from sim.scenario.schema import WEEKDAYS, Scenario
+from sim.territory.catchment import Territory
+
+
+def compute(
+    record: Recorder,
+    scenario: Scenario,
+    territory: Territory,
+    replication: int,
+    episodes: pd.DataFrame | None = None,
+) -> dict[str, float]:
+    """All KPIs of one replication; ``episodes`` is ``episodes_frame(record, territory)`` if already built."""
+    run = scenario.run
+    t0 = run.warmup_days
+    t1 = run.warmup_days + run.years * 365.25
+    years = run.years
+    kpi: dict[str, float] = {}
+
+    level = np.array(record.bed_level, dtype=float)
+    kpi["bed_occupancy"] = step_integral(level[:, 0], level[:, 1], t0, t1) / (
+        scenario.beds.capacity * (t1 - t0)
+    )
+
+    adm = admissions_frame(record)
+    in_window = (adm["request"] >= t0) & (adm["request"] < t1)
+    admitted = adm[in_window & adm["admit"].notna()]
+    for kind, label in ((PLANNED, "planned"), (EMERGENCY, "emergency"), (BLINA_START, "blina_cycle_start")):
+        waits = admitted.loc[admitted["kind"] == kind, "wait"].to_numpy()
+        kpi[f"{label}_wait_mean_days"] = float(waits.mean()) if len(waits) else np.nan
+        if label != "emergency":
+            for q in (90, 95):
+                kpi[f"{label}_wait_p{q}_days"] = float(np.percentile(waits, q)) if len(waits) else np.nan
+            kpi[f"{label}_wait_max_days"] = float(waits.max()) if len(waits) else np.nan
+    kpi["admissions_not_yet_admitted"] = float((in_window & adm["admit"].isna()).sum())
+    ae = admitted[admitted["kind"] == ADMISSION_KINDS.index("adverse_event")]
+    kpi["adverse_event_readmissions_per_year"] = len(ae) / years
+
+    n_days = int(np.ceil(t1))
+    load = day_hospital_load(record, scenario, replication, n_days)
+    window = load.iloc[int(np.ceil(t0)) : int(np.floor(t1))]
+    weeks = len(window) / 7
+    kpi["hdj_blina_sessions_per_week"] = window["blinatumomab"].sum() / weeks
+    kpi["hdj_overflow_per_week"] = window["overflow"].sum() / weeks
+    open_days = window[window["capacity"] > 0]
+    used = np.minimum(open_days["background"] + open_days["blinatumomab"], open_days["capacity"])
+    kpi["hdj_utilisation"] = float(used.sum() / open_days["capacity"].sum()) if len(open_days) else np.nan
+    for day in WEEKDAYS[:5]:
+        sub = open_days[open_days["weekday"] == day]
+        if len(sub):
+            kpi[f"hdj_utilisation_{day}"] = float(
+                np.minimum(sub["background"] + sub["blinatumomab"], sub["capacity"]).sum()
+                / sub["capacity"].sum()
+            )
+
+    trips = pd.DataFrame(record.trips, columns=["episode", "time", "origin", "destination", "km", "hours"])
+    trips = trips[(trips["time"] >= t0) & (trips["time"] < t1)]
+    kpi["trips_per_year"] = len(trips) / years
+    deliveries = pd.DataFrame(record.deliveries, columns=["episode", "time", "km"])
+    deliveries = deliveries[(deliveries["time"] >= t0) & (deliveries["time"] < t1)]
+    kpi["bag_deliveries_per_year"] = len(deliveries) / years
+    kpi["bag_delivery_km_per_year"] = deliveries["km"].sum() / years
+    legs = pd.DataFrame(record.legs, columns=["episode", "time", "km", "hours"])
+    legs = legs[(legs["time"] >= t0) & (legs["time"] < t1)]
+    kpi["hospital_journeys_per_year"] = len(legs) / years
+    kpi["travel_km_per_year"] = (trips["km"].sum() + legs["km"].sum()) / years
+    kpi["travel_hours_per_year"] = (trips["hours"].sum() + legs["hours"].sum()) / years
+    kpi["bag_change_km_per_year"] = trips["km"].sum() / years
+
+    if episodes is None:
+        episodes = episodes_frame(record, territory, scenario.costs)
+    bags = [
+        (cycle, start, end, where)
+        for e in record.episodes
+        for cycle, start, end, _, where in e.bags
+        if t0 <= start < t1
+    ]
+    kpi["bag_changes_away_from_ward_per_year"] = sum(1 for b in bags if b[3] != "ward") / years
+    kpi["bridge_bags_per_year"] = sum(1 for b in bags if b[2] - b[1] < 3 - 1e-9) / years
+
+    referred = (
+        episodes[(episodes["arrival"] >= t0) & (episodes["arrival"] < t1)] if len(episodes) else episodes
+    )
+    kpi["episodes_per_year"] = len(referred) / years
+    for route in ROUTES:
+        kpi[f"episodes_route_{route}_per_year"] = (
+            float((referred["route"] == route).sum()) / years if len(referred) else 0.0
+        )
+    done = referred[referred["finished"]] if len(referred) else referred
+    for column in ("trips", "km", "hours", "home_days", "bed_days_total"):
+        kpi[f"{column}_per_episode"] = float(done[column].mean()) if len(done) else np.nan
+    # Costs: each episode referred in the window, followed to its end (the run drains after the horizon).
+    if "cost_total" in referred:
+        for item in (*economics.COST_ITEMS, "total", "drug_wasted"):
+            column = referred[f"cost_{item}"]
+            kpi[f"cost_{item}_per_episode"] = float(column.mean()) if len(referred) else np.nan
+            kpi[f"cost_{item}_per_year"] = float(column.sum()) / years  # no episode: 0 EUR
+        kpi["vials_per_episode"] = float(referred["vials"].mean()) if len(referred) else np.nan
+        kpi["nurse_visits_per_episode"] = float(referred["nurse_visits"].mean()) if len(referred) else np.nan
+        kpi["drug_wasted_share"] = (
+            float(referred["wasted_ug"].sum() / (referred["wasted_ug"] + referred["infused_ug"]).sum())
+            if len(referred) and referred["infused_ug"].sum() > 0
+            else np.nan
+        )
+
+    # Home days and bed-days, clipped to the window.
+    home = [(e.route, e.had, a, b) for e in record.episodes for a, b in e.home_segments]
+    home_days_window = sum(clipped_overlap(np.array([a]), np.array([b]), t0, t1)[0] for _, _, a, b in home)
+    kpi["bed_days_saved_by_home_care_per_year"] = home_days_window / years
+    for j, had in enumerate(territory.hads.index):
+        days = sum(clipped_overlap(np.array([a]), np.array([b]), t0, t1)[0] for _, h, a, b in home if h == j)
+        kpi[f"had_patient_days_per_year_{had}"] = days / years
+    blina_beds = adm[(adm["kind"] != EMERGENCY) & (adm["kind"] != PLANNED) & adm["admit"].notna()]
+    stays = clipped_overlap(
+        blina_beds["admit"].to_numpy(), blina_beds["discharge"].fillna(t1).to_numpy(), t0, t1
+    )
+    kpi["blina_bed_days_per_year"] = float(stays.sum()) / years
+    slots = np.array(record.had_slots, dtype=float).reshape(-1, 3)
+    for j, had in enumerate(territory.hads.index):
+        mine = slots[slots[:, 0] == j]
+        kpi[f"had_max_concurrent_{had}"] = float(max_concurrent(mine[:, 1], mine[:, 2]))
+    return kpi
+
+

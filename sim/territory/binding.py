@@ -1,0 +1,43 @@
+"""Binding a scenario to the territory: its travel model, zone overrides and authorisation set."""
+
+from __future__ import annotations
+
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
+from sim.territory.catchment import Territory
+from sim.territory.travel import CircuityTravel, SpeedBand
+
+
+def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Territory:
+    """The territory a scenario runs on: its travel model, zone overrides and authorisation set."""
+    spec = scenario.territory
+    travel = CircuityTravel(
+        circuity=spec.travel.circuity,
+        circuity_by_department=dict(spec.travel.circuity_by_department),
+        terminal_minutes=spec.travel.terminal_minutes,
+        bands=tuple(SpeedBand(b.up_to_km, b.kmh) for b in spec.travel.speed_bands),
+    )
+    if base is None or spec.overrides_file is not None or travel != CircuityTravel():
+        base = Territory.load(travel=travel, overrides_file=spec.overrides_file)
+    known = list(base.hads.index)
+    problems = [
+        f"territory.{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
+        for key in ("authorise", "revoke")
+        for had in getattr(spec, key)
+        if had not in known
+    ]
+    home_care = scenario.home_care
+    problems += [
+        f"{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
+        for key, hads in (
+            ("home_care.had_capacity_by_had", home_care.had_capacity_by_had),
+            ("home_care.experienced_at_start", home_care.experienced_at_start),
+            ("costs.had_day_by_had", scenario.costs.had_day_by_had),
+        )
+        for had in hads
+        if had not in known
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    base.zone_adjacency  # noqa: B018 - computed once on the shared base, then inherited by every variant
+    return base.with_authorisation(authorise=spec.authorise, revoke=spec.revoke)

@@ -1,0 +1,76 @@
+"""The geo/ data files: where they are, reading them, and the HAD table."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULT_GEO_DIR = Path(__file__).resolve().parents[2] / "geo"
+
+
+# IUCT-Oncopole, Toulouse: the only centre treating adult haematological cancers (BRIEF section 1).
+IUCT_ONCOPOLE_LONLAT = (1.4311, 43.5556)
+
+
+# Two main sites closer than this are the same site for the nearest-site rule (Toulouse hosts two).
+SAME_SITE_KM = 0.5
+
+
+class TerritoryDataError(ValueError):
+    """A geo/ data file is missing or malformed; the message names the file and the field."""
+
+
+def geo_dir() -> Path:
+    return Path(os.environ.get("OCCISIM_GEO_DIR", DEFAULT_GEO_DIR))
+
+
+def read_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
+    if not path.exists():
+        raise TerritoryDataError(f"{path}: file not found")
+    table = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False, skipinitialspace=True)
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise TerritoryDataError(f"{path}: missing column(s) {', '.join(missing)}; expected {list(required)}")
+    return table
+
+
+def load_hads(path: Path) -> pd.DataFrame:
+    """The HAD table, indexed by id, with typed columns and ``departments`` as tuples."""
+    table = read_table(
+        path,
+        [
+            "id",
+            "name",
+            "type",
+            "site_name",
+            "site_insee",
+            "site_lat",
+            "site_lon",
+            "departments",
+            "chemo_authorised",
+            "tie_rank",
+        ],
+    )
+    if table["id"].duplicated().any():
+        raise TerritoryDataError(
+            f"{path}: field id: duplicated ids {sorted(table['id'][table['id'].duplicated()])}"
+        )
+    for row, value in enumerate(table["chemo_authorised"], start=1):
+        if value.strip().lower() not in ("true", "false"):
+            raise TerritoryDataError(
+                f"{path}: row {row} field chemo_authorised: expected true or false, found {value!r}"
+            )
+    for field in ("site_lat", "site_lon", "tie_rank"):
+        parsed = pd.to_numeric(table[field], errors="coerce")
+        if parsed.isna().any():
+            row = int(parsed.isna().to_numpy().argmax()) + 1
+            raise TerritoryDataError(
+                f"{path}: row {row} field {field}: expected a number, found {table[field][row - 1]!r}"
+            )
+        table[field] = parsed
+    table["chemo_authorised"] = table["chemo_authorised"].str.strip().str.lower() == "true"
+    table["departments"] = [tuple(v.split()) for v in table["departments"]]
+    return table.set_index("id")
