@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.outputs.folders import Results
-from sim.outputs.report import kpi_table, parameter_sources, parameters_table
+from sim.outputs.report import kpi_table, parameters_table
 from sim.scenario.files import load_scenario
+from sim.scenario.sources import parameter_sources
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"

@@ -20,7 +20,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 
 from sim.measures.catalogue import KPI_CATALOGUE
@@ -29,6 +28,7 @@ from sim.outputs import figures as plots
 from sim.outputs.folders import Results, load_results
 from sim.outputs.maps import plot_canton_values, plot_territory
 from sim.scenario.schema import Scenario
+from sim.scenario.sources import parameter_sources
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 
@@ -63,41 +63,6 @@ def _img(fig: plt.Figure, alt: str, caption: str = "") -> str:
 
 
 # --- parameters and their sources ---
-
-_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z0-9_]+):(?P<rest>.*)$")
-
-
-def _comments(path: Path) -> dict[str, str]:
-    """Inline comment of every key a YAML file sets, by dotted key path ('' where none)."""
-    found: dict[str, str] = {}
-    stack: list[tuple[int, str]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = _KEY_LINE.match(line)
-        if not match:
-            continue
-        indent = len(match["indent"])
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        stack.append((indent, match["key"]))
-        rest = match["rest"]
-        found[".".join(k for _, k in stack)] = rest.split("#", 1)[1].strip() if "#" in rest else ""
-    return found
-
-
-def parameter_sources(scenario_file: Path) -> dict[str, tuple[str, str]]:
-    """Comment per key path over the whole ``extends:`` chain: {key: (comment, file it came from)}."""
-    chain: list[Path] = []
-    path: Path | None = scenario_file.resolve()
-    while path is not None and path not in chain:
-        chain.append(path)
-        parent = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("extends")
-        path = (path.parent / parent).resolve() if isinstance(parent, str) else None
-    sources: dict[str, tuple[str, str]] = {}
-    for file in reversed(chain):  # a key set again by a child takes the child's comment, even none
-        for key, comment in _comments(file).items():
-            sources[key] = (comment, file.name)
-    return sources
-
 
 def _flatten(data: object, prefix: str = "") -> list[tuple[str, object]]:
     if isinstance(data, dict) and "dist" not in data:

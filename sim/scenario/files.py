@@ -46,24 +46,37 @@ def _read_yaml(path: Path) -> dict:
     return data
 
 
-def resolve_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
-    """The scenario as a plain dict, with its ``extends:`` chain merged in."""
+def extends_chain(path: Path) -> list[tuple[Path, dict]]:
+    """The file and its ``extends:`` ancestors, child first, each read once: [(path, data)].
+
+    ``data`` is the file's own mapping without its ``extends`` key. The one walk of the chain:
+    merging (``resolve_raw``) and parameter sources (``sim.scenario.sources``) both use it.
+    """
+    chain: list[tuple[Path, dict]] = []
     path = Path(path).resolve()
-    if path in _chain:
-        raise ScenarioError(
-            [f"{path}: extends: circular chain {' -> '.join(p.name for p in (*_chain, path))}"]
-        )
-    data = _read_yaml(path)
-    territory = data.get("territory")
-    if isinstance(territory, dict) and isinstance(territory.get("overrides_file"), str):
-        # A relative path means relative to the file that names it, wherever it is extended from.
-        territory["overrides_file"] = str((path.parent / territory["overrides_file"]).resolve())
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError([f"{path}: extends: expected a file name, found {parent!r}"])
-    merged = _deep_merge(resolve_raw(path.parent / parent, (*_chain, path)), data)
+    while True:
+        if path in (p for p, _ in chain):
+            names = " -> ".join(p.name for p in (*(p for p, _ in chain), path))
+            raise ScenarioError([f"{chain[-1][0]}: extends: circular chain {names}"])
+        data = _read_yaml(path)
+        parent = data.pop("extends", None)
+        chain.append((path, data))
+        if parent is None:
+            return chain
+        if not isinstance(parent, str):
+            raise ScenarioError([f"{path}: extends: expected a file name, found {parent!r}"])
+        path = (path.parent / parent).resolve()
+
+
+def resolve_raw(path: Path) -> dict:
+    """The scenario as a plain dict, with its ``extends:`` chain merged in."""
+    merged: dict = {}
+    for file, data in reversed(extends_chain(path)):
+        territory = data.get("territory")
+        if isinstance(territory, dict) and isinstance(territory.get("overrides_file"), str):
+            # A relative path means relative to the file that names it, wherever it is extended from.
+            territory["overrides_file"] = str((file.parent / territory["overrides_file"]).resolve())
+        merged = _deep_merge(merged, data)
     return merged
 
 
