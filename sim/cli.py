@@ -16,6 +16,7 @@ from sim.measures.catalogue import TERMINAL_KPIS
 from sim.outputs.folders import atomic_output_dir
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import json_schema, load_scenario
+from sim.scenario.schema import DAYS_PER_YEAR
 from sim.territory.catchment import Territory
 from sim.territory.geodata import TerritoryDataError
 
@@ -524,7 +525,7 @@ def warmup(
     from sim.runs.replications import run_experiment
 
     scenario = _load(file)
-    run_spec = scenario.run.model_copy(update={"warmup_days": 0.0, "years": days / 365.25})
+    run_spec = scenario.run.model_copy(update={"warmup_days": 0.0, "years": days / DAYS_PER_YEAR})
     probe = scenario.model_copy(update={"run": run_spec})
     with _progress_bar(f"{scenario.name}: replications from empty beds", replications) as advance:
         result = run_experiment(probe, replications, workers=workers, progress=advance)

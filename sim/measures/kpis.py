@@ -34,7 +34,7 @@ def compute(
     """All KPIs of one replication; ``episodes`` is ``episodes_frame(record, territory)`` if already built."""
     run = scenario.run
     t0 = run.warmup_days
-    t1 = run.warmup_days + run.years * 365.25
+    t1 = run.horizon
     years = run.years
     kpi: dict[str, float] = {}
 

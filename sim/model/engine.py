@@ -15,7 +15,7 @@ import numpy as np
 import simpy
 
 from sim.model.calendar import Bag, Calendar, bag_schedule, weekday_set
-from sim.scenario.schema import GROUPS, Scenario
+from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, Scenario
 from sim.territory.catchment import Territory
 
 # Admission kinds (recorded with every bed request).
@@ -126,7 +126,7 @@ class Model:
         self.territory = territory
         self.replication = replication
         self.seed = scenario.run.seed
-        self.horizon = scenario.run.warmup_days + scenario.run.years * 365.25
+        self.horizon = scenario.run.horizon
         self.calendar = Calendar(scenario.run.start_date)
         self.env = simpy.Environment()
         self.beds = simpy.PriorityResource(self.env, capacity=scenario.beds.capacity)
@@ -153,11 +153,11 @@ class Model:
     def _arrival_time(self, cumulative_intensity: float) -> float:
         """Invert the cumulative intensity of episode arrivals (constant in warm-up, then growing)."""
         arrivals = self.scenario.blinatumomab.arrivals
-        rate = arrivals.episodes_per_year / 365.25
+        rate = arrivals.episodes_per_year / DAYS_PER_YEAR
         warmup = self.scenario.run.warmup_days
         if cumulative_intensity <= rate * warmup or arrivals.annual_growth == 0:
             return cumulative_intensity / rate
-        growth = math.log1p(arrivals.annual_growth) / 365.25
+        growth = math.log1p(arrivals.annual_growth) / DAYS_PER_YEAR
         extra = cumulative_intensity - rate * warmup
         if 1 + extra * growth / rate <= 0:
             return math.inf  # a declining rate offers only finitely many more arrivals
@@ -288,11 +288,11 @@ class Model:
         peak_rate = spec.arrivals_per_day * (1 + spec.seasonal_amplitude)
         n = rng.poisson(peak_rate * self.horizon)
         times = np.sort(rng.uniform(0, self.horizon, n))
-        day_of_year = (self.scenario.run.start_date.timetuple().tm_yday + times) % 365.25
+        day_of_year = (self.scenario.run.start_date.timetuple().tm_yday + times) % DAYS_PER_YEAR
         rate = spec.arrivals_per_day * (
             1
             + spec.seasonal_amplitude
-            * np.cos(2 * np.pi * (day_of_year - spec.seasonal_peak_day_of_year) / 365.25)
+            * np.cos(2 * np.pi * (day_of_year - spec.seasonal_peak_day_of_year) / DAYS_PER_YEAR)
         )
         keep = rng.random(n) * peak_rate < rate
         times = times[keep]

@@ -40,7 +40,7 @@ def run_replication(scenario: Scenario, territory: Territory, replication: int) 
     record = simulate(scenario, territory, replication)
     episodes = frames.episodes_frame(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, replication, episodes)
-    horizon_days = int(np.ceil(scenario.run.warmup_days + scenario.run.years * 365.25))
+    horizon_days = scenario.run.horizon_whole_days
     level = np.array(record.bed_level, dtype=float)
     load = frames.day_hospital_load(record, scenario, replication, horizon_days)
     daily = pd.DataFrame(

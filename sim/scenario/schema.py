@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +33,7 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Group = Literal["phi_neg_rr", "phi_pos_rr", "mrd_pos"]
 GROUPS: tuple[str, ...] = ("phi_neg_rr", "phi_pos_rr", "mrd_pos")
+DAYS_PER_YEAR = 365.25  # simulated time is in days; a year is a mean Julian year
 
 
 
@@ -46,6 +48,16 @@ class RunConfig(_Section):
     start_date: dt.date = Field(dt.date(2026, 1, 5), description="Calendar date of simulation day 0.")
     replications: PositiveInt = 20
     seed: NonNegativeInt = 20261123
+
+    @property
+    def horizon(self) -> float:
+        """End of the statistics window, in days from day 0 (the window is [warmup_days, horizon])."""
+        return self.warmup_days + self.years * DAYS_PER_YEAR
+
+    @property
+    def horizon_whole_days(self) -> int:
+        """Whole simulated days up to the horizon (rows of the daily tables)."""
+        return math.ceil(self.horizon)
 
 
 class SpeedBandConfig(_Section):
