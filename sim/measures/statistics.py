@@ -1,7 +1,7 @@
-"""Statistics, in one home: confidence intervals, replication summaries and paired differences.
+"""Statistics, in one home: confidence intervals, replication summaries and differences.
 
 Every confidence interval occisim prints or writes comes from here (Student t on replications;
-paired differences under common random numbers).
+differences paired under common random numbers, or Welch for runs with different seeds).
 """
 
 from __future__ import annotations
@@ -21,12 +21,16 @@ def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
         if column == "replication":
             continue
         values = replications[column].dropna().to_numpy(dtype=float)
-        n = len(values)
-        mean = float(values.mean()) if n else np.nan
-        std = float(values.std(ddof=1)) if n > 1 else np.nan
-        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / np.sqrt(n)) if n > 1 else np.nan
+        mean, half, std = t_interval(values, confidence)
         rows.append(
-            {"kpi": column, "mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std, "n": n}
+            {
+                "kpi": column,
+                "mean": mean,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+                "std": std,
+                "n": len(values),
+            }
         )
     return pd.DataFrame(rows)
 
@@ -69,12 +73,49 @@ def paired_difference(base: pd.DataFrame, other: pd.DataFrame, kpis: Sequence[st
     return pd.DataFrame(rows)
 
 
-def comparison_table(results: dict[str, pd.DataFrame], base: str) -> pd.DataFrame:
-    """Long table: one row per (scenario, KPI) with the mean, its CI, and the paired difference to base."""
+def welch_difference(
+    base: pd.DataFrame, other: pd.DataFrame, kpis: Sequence[str], confidence: float = 0.95
+) -> pd.DataFrame:
+    """Per KPI: difference of the means (other - base) of independent samples, with its Welch CI.
+
+    For runs that do not share their seed, so replications cannot be paired.
+    """
+    rows = []
+    for kpi in kpis:
+        a = base[kpi].dropna() if kpi in base else pd.Series(dtype=float)
+        b = other[kpi].dropna() if kpi in other else pd.Series(dtype=float)
+        diff = b.mean() - a.mean()
+        var_a = a.var(ddof=1) / len(a) if len(a) > 1 else math.nan
+        var_b = b.var(ddof=1) / len(b) if len(b) > 1 else math.nan
+        se = np.sqrt(var_a + var_b)
+        if se > 0:  # Welch-Satterthwaite degrees of freedom
+            dof = se**4 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
+            half = stats.t.ppf(0.5 + confidence / 2, dof) * se
+        else:
+            half = 0.0 if se == 0 else math.nan  # no spread, or too few values to estimate it
+        rows.append(
+            {
+                "kpi": kpi,
+                "diff_mean": diff,
+                "diff_ci_low": diff - half,
+                "diff_ci_high": diff + half,
+                "significant": bool(half > 0 and (diff - half > 0 or diff + half < 0)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def comparison_table(results: dict[str, pd.DataFrame], base: str, paired: bool = True) -> pd.DataFrame:
+    """Long table: one row per (scenario, KPI) with the mean, its CI, and the difference to base.
+
+    Differences are paired by replication (common random numbers), or with ``paired=False``
+    compared as independent samples (Welch).
+    """
     kpis = [c for c in results[base].columns if c != "replication"]
+    difference = paired_difference if paired else welch_difference
     rows = []
     for name, table in results.items():
-        diffs = paired_difference(results[base], table, kpis).set_index("kpi") if name != base else None
+        diffs = difference(results[base], table, kpis).set_index("kpi") if name != base else None
         for kpi in kpis:
             values = table[kpi].to_numpy(dtype=float) if kpi in table else np.array([])
             mean, half, std = t_interval(values)

@@ -20,7 +20,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.measures.catalogue import KPI_CATALOGUE
 from sim.measures.statistics import comparison_table
@@ -122,32 +121,11 @@ def parameters_table(scenario: Scenario, scenario_file: Path | None) -> pd.DataF
 def kpi_table(results: Sequence[Results]) -> tuple[pd.DataFrame, str]:
     """Means with CIs and differences to the first result; paired when the seeds match."""
     tables = {r.manifest["scenario"]: r.replications for r in results}
-    base = results[0].manifest["scenario"]
     paired = len({r.manifest["seed"] for r in results}) == 1
-    long = comparison_table(tables, base)
-    method = "paired by replication (common random numbers)"
-    if not paired:
-        method = "independent samples (seeds differ; Welch interval)"
-        for name, table in tables.items():
-            if name == base:
-                continue
-            for kpi in long["kpi"].unique():
-                a, b = tables[base][kpi].dropna(), table[kpi].dropna()
-                diff = b.mean() - a.mean()
-                se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
-                dof = se**4 / (
-                    (a.var(ddof=1) / len(a)) ** 2 / (len(a) - 1)
-                    + (b.var(ddof=1) / len(b)) ** 2 / (len(b) - 1)
-                )
-                half = stats.t.ppf(0.975, dof) * se if se > 0 else 0.0
-                mask = (long["scenario"] == name) & (long["kpi"] == kpi)
-                long.loc[mask, ["diff_mean", "diff_ci_low", "diff_ci_high"]] = [
-                    diff,
-                    diff - half,
-                    diff + half,
-                ]
-                long.loc[mask, "significant"] = bool(half and (diff - half > 0 or diff + half < 0))
-    return long, method
+    long = comparison_table(tables, results[0].manifest["scenario"], paired=paired)
+    if paired:
+        return long, "paired by replication (common random numbers)"
+    return long, "independent samples (seeds differ; Welch interval)"
 
 
 def _sentence_case(label: str) -> str:
