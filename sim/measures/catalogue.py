@@ -2,6 +2,35 @@
 
 from __future__ import annotations
 
+# Items of the payer's bill with their labels, in report order. The economics sums the items in
+# this order (so the total is the same to the last bit), the figures and the KPI table show them.
+COST_LABELS: dict[str, str] = {
+    "drug": "blinatumomab",
+    "inpatient_cycle_start": "bed-days: cycle starts",
+    "inpatient_waiting_home_care": "bed-days: waiting for home care",
+    "inpatient_adverse_event": "bed-days: adverse events",
+    "inpatient_only": "bed-days: inpatient only",
+    "day_hospital": "day-hospital sessions",
+    "had": "HAD days",
+    "nurse_visits": "nurse visits (convention)",
+    "convention_provider": "home-care provider (convention)",
+    "transport": "transport",
+    "bag_delivery": "bag delivery by courier",
+}
+COST_ITEMS: tuple[str, ...] = tuple(COST_LABELS)
+DRUG_WASTED_LABEL = "of which wasted vial content"
+
+
+def _cost_rows() -> tuple[tuple[str, str, str, bool], ...]:
+    """Cost per year of each item, a sub-item of the total; the drug's wasted part under the drug."""
+    rows = []
+    for item, label in COST_LABELS.items():
+        rows.append((f"cost_{item}_per_year", f"  {label}", ",.0f", True))
+        if item == "drug":
+            rows.append(("cost_drug_wasted_per_year", f"    {DRUG_WASTED_LABEL}", ",.0f", True))
+    return tuple(rows)
+
+
 # Headline KPIs as people read them: (key, label, format spec, shown in the terminal summary).
 # One list for the terminal tables and the HTML report, in reading order; indentation = sub-item.
 KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
@@ -34,35 +63,10 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("adverse_event_readmissions_per_year", "adverse-event readmissions per year", ".1f", False),
     ("cost_total_per_episode", "cost per episode, total (EUR)", ",.0f", True),
     ("cost_total_per_year", "cost per year, total (EUR)", ",.0f", True),
-    ("cost_drug_per_year", "  blinatumomab", ",.0f", True),
-    ("cost_drug_wasted_per_year", "    of which wasted vial content", ",.0f", True),
-    ("cost_inpatient_cycle_start_per_year", "  bed-days: cycle starts", ",.0f", True),
-    ("cost_inpatient_waiting_home_care_per_year", "  bed-days: waiting for home care", ",.0f", True),
-    ("cost_inpatient_adverse_event_per_year", "  bed-days: adverse events", ",.0f", True),
-    ("cost_inpatient_only_per_year", "  bed-days: inpatient only", ",.0f", True),
-    ("cost_day_hospital_per_year", "  day-hospital sessions", ",.0f", True),
-    ("cost_had_per_year", "  HAD days", ",.0f", True),
-    ("cost_nurse_visits_per_year", "  nurse visits (convention)", ",.0f", True),
-    ("cost_convention_provider_per_year", "  home-care provider (convention)", ",.0f", True),
-    ("cost_transport_per_year", "  transport", ",.0f", True),
-    ("cost_bag_delivery_per_year", "  bag delivery by courier", ",.0f", True),
+    *_cost_rows(),
     ("bag_delivery_km_per_year", "courier km per year (bags changed away from IUCT-O)", ",.0f", False),
 )
 
 
 TERMINAL_KPIS = tuple((key, label, fmt) for key, label, fmt, terminal in KPI_CATALOGUE if terminal)
 
-
-COST_LABELS = {
-    "drug": "blinatumomab",
-    "inpatient_cycle_start": "bed-days: cycle starts",
-    "inpatient_waiting_home_care": "bed-days: waiting for home care",
-    "inpatient_adverse_event": "bed-days: adverse events",
-    "inpatient_only": "bed-days: inpatient only",
-    "day_hospital": "day-hospital sessions",
-    "had": "HAD days",
-    "nurse_visits": "nurse visits",
-    "convention_provider": "home-care provider (convention)",
-    "transport": "transport",
-    "bag_delivery": "bag delivery by courier",
-}

@@ -13,22 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.measures.catalogue import COST_ITEMS  # the items of the payer's bill, in report order
 from sim.scenario.schema import Costs, TransportMode
-
-# Items of the payer's bill, in report order.
-COST_ITEMS = (
-    "drug",
-    "inpatient_cycle_start",
-    "inpatient_waiting_home_care",
-    "inpatient_adverse_event",
-    "inpatient_only",
-    "day_hospital",
-    "had",
-    "nurse_visits",
-    "convention_provider",
-    "transport",
-    "bag_delivery",
-)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.measures.catalogue import COST_LABELS
+from sim.measures.catalogue import COST_ITEMS, COST_LABELS, DRUG_WASTED_LABEL
 from sim.scenario.schema import WEEKDAYS
 
 if TYPE_CHECKING:
@@ -204,8 +204,6 @@ def travel_by_department_figure(episodes: dict[str, pd.DataFrame], warmup: float
     return fig
 
 
-
-
 def cost_breakdown_figure(summaries: dict[str, pd.DataFrame]) -> plt.Figure:
     """Cost per year by payer item, one stacked bar per scenario (drug apart: it dwarfs the rest)."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), dpi=110, gridspec_kw={"width_ratios": [1, 2.2]})
@@ -217,14 +215,14 @@ def cost_breakdown_figure(summaries: dict[str, pd.DataFrame]) -> plt.Figure:
         x,
         [means[n].get("cost_drug_wasted_per_year", 0.0) / 1e3 for n in names],
         color="#c0392b",
-        label="of which wasted vial content",
+        label=DRUG_WASTED_LABEL,
     )
     axes[0].set_xticks(x, names, rotation=20, ha="right", fontsize=8)
     axes[0].set_ylabel("thousand EUR per year")
     axes[0].set_title("Blinatumomab", fontsize=10)
     axes[0].legend(fontsize=7)
     bottom = np.zeros(len(names))
-    for item, colour in zip([k for k in COST_LABELS if k != "drug"], PALETTE[1:] + PALETTE[:1]):
+    for item, colour in zip([k for k in COST_ITEMS if k != "drug"], PALETTE[1:] + PALETTE[:1]):
         values = np.array([means[n].get(f"cost_{item}_per_year", 0.0) / 1e3 for n in names])
         axes[1].bar(x, values, bottom=bottom, color=colour, label=COST_LABELS[item])
         bottom += values
