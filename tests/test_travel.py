@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import TravelConfig
 from sim.territory.travel import CircuityTravel, OSRMTravel, SpeedBand, great_circle_km
 
 TOULOUSE = (1.44305, 43.60405)
@@ -40,6 +42,16 @@ def test_circuity_and_bands_are_parameters():
         CircuityTravel(circuity=0.9)
     with pytest.raises(ValueError):
         CircuityTravel(bands=(SpeedBand(20, 40.0),))
+
+
+def test_the_default_travel_model_is_the_scenario_schemas_default():
+    assert CircuityTravel() == CircuityTravel.from_config(TravelConfig())
+    baseline = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
+    assert CircuityTravel.from_config(baseline.territory.travel) == CircuityTravel()
+    mountain = TravelConfig(circuity_by_department={"65": 1.4}, terminal_minutes=5)
+    model = CircuityTravel.from_config(mountain)
+    assert (model.circuity_by_department, model.terminal_minutes) == ({"65": 1.4}, 5.0)
+    assert model.bands[-1] == SpeedBand(None, 80.0)
 
 
 class FakeOSRM:

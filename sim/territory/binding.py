@@ -5,18 +5,13 @@ from __future__ import annotations
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
-from sim.territory.travel import CircuityTravel, SpeedBand
+from sim.territory.travel import CircuityTravel
 
 
 def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Territory:
     """The territory a scenario runs on: its travel model, zone overrides and authorisation set."""
     spec = scenario.territory
-    travel = CircuityTravel(
-        circuity=spec.travel.circuity,
-        circuity_by_department=dict(spec.travel.circuity_by_department),
-        terminal_minutes=spec.travel.terminal_minutes,
-        bands=tuple(SpeedBand(b.up_to_km, b.kmh) for b in spec.travel.speed_bands),
-    )
+    travel = CircuityTravel.from_config(spec.travel)
     if base is None or spec.overrides_file is not None or travel != CircuityTravel():
         base = Territory.load(travel=travel, overrides_file=spec.overrides_file)
     known = list(base.hads.index)

@@ -16,6 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
+from sim.scenario.schema import TravelConfig
+
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -54,22 +56,37 @@ class SpeedBand:
     kmh: float
 
 
-DEFAULT_BANDS = (SpeedBand(15, 45), SpeedBand(50, 65), SpeedBand(None, 80))
+def _speed_bands(config: TravelConfig) -> tuple[SpeedBand, ...]:
+    return tuple(SpeedBand(band.up_to_km, band.kmh) for band in config.speed_bands)
+
+
+# The defaults are the scenario schema's: a scenario that leaves travel out gets this very model.
+_DEFAULTS = TravelConfig()
 
 
 @dataclass(frozen=True)
 class CircuityTravel:
     """Road km = circuity x great-circle km; time = terminal minutes + banded driving time.
 
-    Speeds apply to successive slices of the trip (the first 15 km at 45 km/h, the next 35 km at
-    65 km/h, the rest at 80 km/h), so time grows continuously with distance. BRIEF section 3:
-    all values are assumptions and every one is a parameter.
+    Speeds apply to successive slices of the trip (the kilometres of each band at its speed), so
+    time grows continuously with distance. BRIEF section 3: all values are assumptions and every
+    one is a parameter; the defaults are those of the scenario schema (``TravelConfig``).
     """
 
-    circuity: float = 1.3
+    circuity: float = _DEFAULTS.circuity
     circuity_by_department: dict[str, float] = field(default_factory=dict)
-    terminal_minutes: float = 10.0
-    bands: tuple[SpeedBand, ...] = DEFAULT_BANDS
+    terminal_minutes: float = _DEFAULTS.terminal_minutes
+    bands: tuple[SpeedBand, ...] = _speed_bands(_DEFAULTS)
+
+    @classmethod
+    def from_config(cls, config: TravelConfig) -> CircuityTravel:
+        """The travel model a scenario's ``territory.travel`` section describes."""
+        return cls(
+            circuity=config.circuity,
+            circuity_by_department=dict(config.circuity_by_department),
+            terminal_minutes=config.terminal_minutes,
+            bands=_speed_bands(config),
+        )
 
     def __post_init__(self) -> None:
         if self.circuity < 1.0 or any(c < 1.0 for c in self.circuity_by_department.values()):
