@@ -141,6 +141,17 @@ def test_authorisation_change_applies_without_touching_the_base(territory: Terri
         territory.with_authorisation(authorise=["nope"])
 
 
+def test_canton_outlines_cover_the_catchment_once_per_geography(territory: Territory):
+    cantons = territory.canton_outlines
+    catchment = territory.communes[territory.communes["in_catchment"]]
+    assert list(cantons.columns) == ["canton", "geometry"]
+    assert set(cantons["canton"]) == set(catchment["canton"]) and cantons["canton"].is_unique
+    area = shapely.area(cantons.geometry.to_numpy()).sum()
+    assert area == pytest.approx(shapely.area(catchment.geometry.to_numpy()).sum(), rel=1e-6)
+    # an authorisation change keeps the geography, so it shares the outlines rather than dissolving again
+    assert territory.with_authorisation(authorise=["udsma"]).canton_outlines is cantons
+
+
 def test_distances_are_plausible(territory: Territory):
     tarbes = territory.access("65440")
     # Toulouse-Tarbes: about 155 km by the A64; great circle about 130 km.

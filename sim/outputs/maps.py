@@ -180,16 +180,6 @@ def save_territory_map(territory: Territory, path: Path, title: str | None = Non
     return path
 
 
-def canton_outlines(territory: Territory) -> gpd.GeoDataFrame:
-    """Catchment cantons dissolved from their communes (computed once per territory)."""
-    cached = territory.__dict__.get("_canton_outlines")
-    if cached is None:
-        catchment = territory.communes[territory.communes["in_catchment"]]
-        cached = catchment[["canton", "geometry"]].dissolve(by="canton").reset_index()
-        territory.__dict__["_canton_outlines"] = cached
-    return cached
-
-
 def plot_canton_values(
     territory: Territory,
     values: pd.Series,
@@ -199,7 +189,7 @@ def plot_canton_values(
     vmax: float | None = None,
 ) -> plt.Figure:
     """Choropleth of a value per canton of the catchment (cantons without a value shown as 0)."""
-    cantons = canton_outlines(territory).copy()
+    cantons = territory.canton_outlines.copy()
     cantons["value"] = cantons["canton"].map(values).fillna(0.0)
     fig, ax = plt.subplots(figsize=(7.5, 6.5), dpi=100)
     ax.set_aspect(1 / np.cos(np.radians(43.9)))

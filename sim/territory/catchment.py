@@ -27,7 +27,7 @@ AUTHORISATION_FREE_CACHES = (
     "zone_adjacency",
     "catchment_index",
     "_cumulative_population",
-    "_canton_outlines",
+    "canton_outlines",
     "site_km_to_centre",
 )
 
@@ -167,6 +167,12 @@ class Territory:
         adjacency = (covers.T @ (touching @ covers)) > 0
         np.fill_diagonal(adjacency, False)
         return adjacency
+
+    @cached_property
+    def canton_outlines(self) -> gpd.GeoDataFrame:
+        """Cantons of the catchment dissolved from their communes (columns canton, geometry)."""
+        catchment = self.communes[self.communes["in_catchment"]]
+        return catchment[["canton", "geometry"]].dissolve(by="canton").reset_index()
 
     # --- what the model asks ----------------------------------------------------------------------
 
