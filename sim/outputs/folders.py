@@ -27,6 +27,7 @@ import pandas as pd
 from sim import __version__
 from sim.runs.replications import ExperimentResult
 from sim.scenario.schema import Scenario
+from sim.scenario.sources import parameter_sources
 
 PACKAGES = ("numpy", "pandas", "simpy", "scipy", "geopandas", "shapely", "pydantic", "matplotlib")
 
@@ -69,6 +70,13 @@ def manifest(result: ExperimentResult, source: Path | None) -> dict:
         },
         "machine": {"platform": platform.platform(), "processor": platform.machine()},
         "resolved_scenario": scenario.model_dump(mode="json"),
+        # The comment and file of every key over the extends: chain, read now: the report needs no
+        # scenario file, which may since have moved or changed. None without a source file.
+        "parameter_sources": (
+            {key: [comment, file] for key, (comment, file) in parameter_sources(Path(source)).items()}
+            if source
+            else None
+        ),
     }
 
 
