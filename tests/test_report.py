@@ -17,8 +17,9 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.outputs.folders import Results
-from sim.outputs.report import kpi_table, parameters_table
+from sim.outputs.description import model_logic, scenario_logic
+from sim.outputs.folders import Results, load_results
+from sim.outputs.report import kpi_table, parameters_table, run_parameter_sources
 from sim.scenario.files import load_scenario
 from sim.scenario.sources import parameter_sources
 
@@ -96,6 +97,13 @@ def test_report_has_kpis_and_stress_des_rows(report_html):
     assert "3 independent replications" in report_html
     assert re.search(rf"5\.2 Random sampling</b></td><td[^>]*>[^<]*seed {seed}", report_html)
     assert "Scenarios compared: base_short, gers_short" in report_html
+    # the model logic is the runs': the base's beds and bags, and what the variant changes
+    logic = re.search(r"2\.2 Base model logic</b></td><td[^>]*>(.*?)</td>", report_html).group(1)
+    assert "<b>base_short</b><br>18 beds in a priority queue" in logic
+    assert "96 h" in logic and "Mon+Thu or Tue+Fri" in logic and "8 of 14 HADs authorised" in logic
+    changes = re.search(r"2\.3 Scenario logic</b></td><td[^>]*>(.*?)</td>", report_html).group(1)
+    assert "<b>gers_short</b><br>Home phase with an authorised HAD" in changes
+    assert "9 of 14 HADs authorised" in changes and "beds" not in changes.split("gers_short", 1)[1]
 
 
 def test_report_marks_parameters_as_source_or_assumption(report_html):
@@ -164,7 +172,7 @@ def by_parameter(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_parameters_table_of_the_baseline():
-    table = by_parameter(parameters_table(load_scenario(BASELINE), BASELINE))
+    table = by_parameter(parameters_table(load_scenario(BASELINE), parameter_sources(BASELINE)))
     assert set(table.columns) >= {"value", "status", "source or note", "file"}
     assert set(table["status"]) <= {"source", "assumption", "not documented"}
     capacity = table.loc["beds.capacity"]
@@ -185,7 +193,7 @@ def test_a_variant_key_without_comment_is_not_documented(tmp_path):
         "home_care:\n  had_capacity: 3   # assumption: one more slot per HAD\n",
         encoding="utf-8",
     )
-    table = by_parameter(parameters_table(load_scenario(variant), variant))
+    table = by_parameter(parameters_table(load_scenario(variant), parameter_sources(variant)))
     assert table.loc["beds.capacity", "value"] == "20"
     # neither the baseline's source for 18 nor the comment of the parent key `beds:`
     assert table.loc["beds.capacity", "status"] == "not documented"
@@ -223,7 +231,7 @@ def test_parameter_sources_with_a_quoted_extends(tmp_path):
     variant = tmp_path / "quoted.yaml"
     variant.write_text(f'extends: "{BASELINE}"\nname: quoted\nbeds:\n  capacity: 20\n', encoding="utf-8")
     scenario = load_scenario(variant)  # loads fine
-    table = by_parameter(parameters_table(scenario, variant))
+    table = by_parameter(parameters_table(scenario, parameter_sources(variant)))
     assert table.loc["beds.capacity", "status"] == "not documented"
     assert table.loc["beds.background.length_of_stay", "status"] == "assumption"
 
@@ -234,3 +242,104 @@ def test_compare_manifest_lists_the_scenario_folders(compare_dir):
     assert manifest["scenarios"] == ["base_short", "gers_short"]
     for name in manifest["scenarios"]:
         assert (compare_dir / name / "manifest.json").exists()
+
+
+# --- the model described from the run, not from a fixed text --------------------------------------------
+
+
+def manifest_results(scenario_file: Path) -> Results:
+    """A result whose manifest holds only what the description reads (no simulation)."""
+    scenario = load_scenario(scenario_file)
+    manifest = {"scenario": scenario.name, "resolved_scenario": scenario.model_dump(mode="json")}
+    empty = pd.DataFrame()
+    return Results(Path(scenario.name), manifest, empty, empty, empty, empty, empty)
+
+
+def test_model_logic_of_the_baseline():
+    logic = model_logic(load_scenario(BASELINE))
+    assert logic["beds"].startswith(
+        "18 beds in a priority queue (emergencies and adverse-event readmissions "
+        "first, then planned admissions and blinatumomab cycle starts)"
+    )
+    assert "started on Mon, Tue, Wed or Thu" in logic["cycles"]
+    assert "first 9 days of cycle 1 and 2 days of later cycles" in logic["cycles"]
+    assert logic["bags"].startswith("bags stable 96 h, made by the pharmacy on Mon, Tue, Wed, Thu and Fri")
+    assert "at home changed on Mon+Thu or Tue+Fri, in the IUCT-O day hospital" in logic["bags"]
+    assert logic["day_hospital"] == "day-hospital sessions: 30 a day on Mon, Tue, Wed, Thu and Fri"
+    assert logic["home_care"].endswith(
+        "else a neighbouring authorised HAD by derogation (its site within 50 km), "
+        "else a convention with a home-care provider, else the whole infusion in hospital"
+    )
+
+
+def test_the_description_of_beds_20_says_20_beds():
+    logic = model_logic(load_scenario(SCENARIOS / "beds_20.yaml"))
+    assert logic["beds"].startswith("20 beds in a priority queue") and "18" not in logic["beds"]
+    base, changes = scenario_logic([manifest_results(BASELINE), manifest_results(SCENARIOS / "beds_20.yaml")])
+    assert "18 beds" in base and "20 beds" not in base
+    assert changes.startswith("<br><b>beds_20</b><br>20 beds in a priority queue")
+    assert "bags" not in changes  # only what differs from the base
+    # a report led by beds_20 describes beds_20
+    base, changes = scenario_logic([manifest_results(SCENARIOS / "beds_20.yaml")])
+    assert base.startswith("<b>beds_20</b><br>20 beds") and changes == ""
+
+
+def test_the_description_of_seven_day_bags_gives_its_stability_and_patterns():
+    logic = model_logic(load_scenario(SCENARIOS / "seven_day_bags.yaml"))
+    assert logic["bags"].startswith("bags stable 168 h,")
+    assert "at home changed on Mon or Tue," in logic["bags"]
+    assert "96 h" not in logic["bags"] and "Thu" not in logic["bags"].split("at home", 1)[1]
+    _, changes = scenario_logic(
+        [manifest_results(BASELINE), manifest_results(SCENARIOS / "seven_day_bags.yaml")]
+    )
+    assert "<b>seven_day_bags</b><br>Bags stable 168 h" in changes and "beds" not in changes
+
+
+def test_the_description_follows_where_bags_are_changed():
+    home = model_logic(load_scenario(SCENARIOS / "home_bag_change.yaml"))["bags"]
+    assert "at home by the HAD or convention nurse" in home and "day hospital" not in home
+    nearest = model_logic(load_scenario(SCENARIOS / "nearest_hospital_bags.yaml"))["bags"]
+    assert "nearest hospital" in nearest
+    short = model_logic(load_scenario(SCENARIOS / "short_cycle1_stay.yaml"))["cycles"]
+    assert "first 5 days of cycle 1 and 2 days of later cycles" in short
+    _, changes = scenario_logic([manifest_results(BASELINE), manifest_results(SCENARIOS / "demand_x2.yaml")])
+    assert changes == "<br><b>demand_x2</b><br>The same logic, other parameter values."
+
+
+# --- parameter sources travel with the run ----------------------------------------------------------------
+
+
+def test_parameter_sources_are_kept_in_the_manifest_when_the_files_move(tmp_path):
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "baseline.yaml").write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    (files / "tiny.yaml").write_text(
+        "extends: baseline.yaml\nname: tiny\n"
+        "run: {years: 0.1, warmup_days: 5, replications: 1}\n"
+        "beds:\n  capacity: 19   # what-if: one more bed\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "tiny"
+    result = CliRunner().invoke(app, ["run", str(files / "tiny.yaml"), "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (files / "tiny.yaml").rename(tmp_path / "moved.yaml")
+    (files / "baseline.yaml").unlink()
+
+    results = load_results(out)
+    stored = results.manifest["parameter_sources"]
+    assert stored["beds.capacity"] == ["what-if: one more bed", "tiny.yaml"]
+    table = by_parameter(parameters_table(results.scenario, run_parameter_sources(results)))
+    assert table.loc["beds.capacity", "value"] == "19"
+    assert table.loc["beds.capacity", "source or note"] == "what-if: one more bed"
+    assert table.loc["beds.capacity", "file"] == "tiny.yaml"
+    assert table.loc["bags.stability_hours", "status"] == "source"
+    assert "003:1066" in table.loc["bags.stability_hours", "source or note"]
+    assert table.loc["bags.stability_hours", "file"] == "baseline.yaml"
+
+
+def test_an_older_manifest_without_sources_reads_the_scenario_file(tmp_path):
+    results = manifest_results(BASELINE)
+    results.manifest["scenario_file"] = str(BASELINE)
+    assert run_parameter_sources(results) == parameter_sources(BASELINE)
+    results.manifest["scenario_file"] = str(tmp_path / "gone.yaml")
+    assert run_parameter_sources(results) == {}

