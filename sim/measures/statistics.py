@@ -16,23 +16,21 @@ from scipy import stats
 
 def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean, Student-t confidence interval, standard deviation and n of every KPI column."""
-    rows = []
-    for column in replications.columns:
-        if column == "replication":
-            continue
-        values = replications[column].dropna().to_numpy(dtype=float)
-        mean, half, std = t_interval(values, confidence)
-        rows.append(
-            {
-                "kpi": column,
-                "mean": mean,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
-                "std": std,
-                "n": len(values),
-            }
-        )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        [
+            {"kpi": column, **mean_with_interval(replications[column], confidence)}
+            for column in replications.columns
+            if column != "replication"
+        ]
+    )
+
+
+def mean_with_interval(values: Sequence[float] | np.ndarray | pd.Series, confidence: float = 0.95) -> dict:
+    """Mean, Student-t confidence interval, standard deviation and n of the values that are not NaN."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    mean, half, std = t_interval(values, confidence)
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std, "n": len(values)}
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -117,17 +115,8 @@ def comparison_table(results: dict[str, pd.DataFrame], base: str, paired: bool =
     for name, table in results.items():
         diffs = difference(results[base], table, kpis).set_index("kpi") if name != base else None
         for kpi in kpis:
-            values = table[kpi].to_numpy(dtype=float) if kpi in table else np.array([])
-            mean, half, std = t_interval(values)
-            row = {
-                "scenario": name,
-                "kpi": kpi,
-                "mean": mean,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
-                "std": std,
-                "n": int(np.sum(~np.isnan(values))),
-            }
+            values = table.get(kpi, [])
+            row = {"scenario": name, "kpi": kpi, **mean_with_interval(values)}
             if diffs is not None:
                 row.update(diffs.loc[kpi].to_dict())
             rows.append(row)

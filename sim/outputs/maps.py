@@ -26,6 +26,12 @@ STATUS_STYLE = {
     "shared_none": {"color": "#f0a04b", "hatch": "///", "label": "shared zone, neither authorised"},
 }
 OUTSIDE_COLOUR = "#e6e6e6"
+SITE_COLOUR = "#1b4f72"  # an HAD main site: filled when authorised, hollow when not
+CENTRE_COLOUR = "#c0392b"  # IUCT-Oncopole
+
+
+def _site_face(authorised: bool) -> str:
+    return SITE_COLOUR if authorised else "white"
 
 
 def zone_status(territory: Territory) -> np.ndarray:
@@ -88,8 +94,8 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
             row["site_lat"],
             marker="o",
             markersize=7,
-            markerfacecolor="#1b4f72" if authorised else "white",
-            markeredgecolor="#1b4f72",
+            markerfacecolor=_site_face(authorised),
+            markeredgecolor=SITE_COLOUR,
             markeredgewidth=1.5,
         )
     # Label each main site once (Toulouse hosts two HADs); a site with a neighbour just east of it
@@ -114,7 +120,7 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
         )
 
     lon, lat = territory.centre_lonlat
-    ax.plot(lon, lat, marker="*", markersize=18, color="#c0392b", markeredgecolor="black", zorder=5)
+    ax.plot(lon, lat, marker="*", markersize=18, color=CENTRE_COLOUR, markeredgecolor="black", zorder=5)
     ax.annotate(
         "IUCT-Oncopole",
         (lon, lat),
@@ -122,7 +128,7 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
         textcoords="offset points",
         fontsize=8,
         fontweight="bold",
-        color="#c0392b",
+        color=CENTRE_COLOUR,
         ha="right",
     )
 
@@ -135,26 +141,26 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
         Line2D([], [], color="#333333", linewidth=0.6, label="HAD zone boundary"),
         Line2D([], [], color="black", linewidth=1.4, label="department boundary"),
         Line2D(
-            [], [], marker="*", color="#c0392b", linestyle="", markersize=12, label="IUCT-Oncopole (Toulouse)"
+            [],
+            [],
+            marker="*",
+            color=CENTRE_COLOUR,
+            linestyle="",
+            markersize=12,
+            label="IUCT-Oncopole (Toulouse)",
         ),
+    ]
+    handles += [
         Line2D(
             [],
             [],
             marker="o",
             linestyle="",
-            markerfacecolor="#1b4f72",
-            markeredgecolor="#1b4f72",
-            label="HAD main site, authorised",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="",
-            markerfacecolor="white",
-            markeredgecolor="#1b4f72",
-            label="HAD main site, not authorised",
-        ),
+            markerfacecolor=_site_face(authorised),
+            markeredgecolor=SITE_COLOUR,
+            label=f"HAD main site, {'authorised' if authorised else 'not authorised'}",
+        )
+        for authorised in (True, False)
     ]
     ax.legend(handles=handles, loc="lower right", fontsize=7.5, framealpha=0.92)
     ax.set_title(title or "HAD zones and home-chemotherapy authorisation", fontsize=12)
@@ -207,7 +213,7 @@ def plot_canton_values(
     )
     territory.departements.boundary.plot(ax=ax, color="black", linewidth=0.8)
     lon, lat = territory.centre_lonlat
-    ax.plot(lon, lat, marker="*", markersize=14, color="#c0392b", markeredgecolor="black")
+    ax.plot(lon, lat, marker="*", markersize=14, color=CENTRE_COLOUR, markeredgecolor="black")
     ax.set_title(title, fontsize=11)
     ax.set_axis_off()
     fig.tight_layout()
