@@ -64,29 +64,8 @@ def zone_outlines(territory: Territory) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"zone": [p[0] for p in parts]}, geometry=[p[1] for p in parts], crs=4326)
 
 
-def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes | None = None) -> plt.Figure:
-    """HAD zones coloured by authorisation, with departments, IUCT-O and the HAD sites."""
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(11, 9.5), dpi=110)
-    else:
-        fig = ax.figure
-    communes = territory.communes
-    status = zone_status(territory)
-    # Lambert-93-like look without a projection library call: scale x by cos(latitude).
-    ax.set_aspect(1 / np.cos(np.radians(43.9)))
-
-    communes[status == ""].plot(ax=ax, color=OUTSIDE_COLOUR, linewidth=0)
-    for key, style in STATUS_STYLE.items():
-        subset = communes[status == key]
-        if len(subset):
-            subset.plot(ax=ax, color=style["color"], hatch=style["hatch"], edgecolor="white", linewidth=0.0)
-    zone_outlines(territory).boundary.plot(ax=ax, color="#333333", linewidth=0.6)
-    territory.departements.boundary.plot(ax=ax, color="black", linewidth=1.4)
-
-    for dep, geom in zip(territory.departements["dep"], territory.departements.geometry):
-        point = geom.representative_point()
-        ax.annotate(dep, (point.x, point.y), fontsize=8, color="#555555", ha="center", alpha=0.8)
-
+def _draw_had_sites(ax: plt.Axes, territory: Territory) -> None:
+    """A marker per HAD main site (filled when authorised) and one label per site town."""
     hads = territory.hads
     for (_, row), authorised in zip(hads.iterrows(), territory.authorised):
         ax.plot(
@@ -119,6 +98,8 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
         )
 
+
+def _draw_centre(ax: plt.Axes, territory: Territory) -> None:
     lon, lat = territory.centre_lonlat
     ax.plot(lon, lat, marker="*", markersize=18, color=CENTRE_COLOUR, markeredgecolor="black", zorder=5)
     ax.annotate(
@@ -132,6 +113,8 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
         ha="right",
     )
 
+
+def _legend_handles() -> list[Patch | Line2D]:
     handles = [
         Patch(facecolor=s["color"], hatch=s["hatch"], edgecolor="#555555", label=s["label"])
         for s in STATUS_STYLE.values()
@@ -162,7 +145,36 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
         )
         for authorised in (True, False)
     ]
-    ax.legend(handles=handles, loc="lower right", fontsize=7.5, framealpha=0.92)
+    return handles
+
+
+def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes | None = None) -> plt.Figure:
+    """HAD zones coloured by authorisation, with departments, IUCT-O and the HAD sites."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(11, 9.5), dpi=110)
+    else:
+        fig = ax.figure
+    communes = territory.communes
+    status = zone_status(territory)
+    # Lambert-93-like look without a projection library call: scale x by cos(latitude).
+    ax.set_aspect(1 / np.cos(np.radians(43.9)))
+
+    communes[status == ""].plot(ax=ax, color=OUTSIDE_COLOUR, linewidth=0)
+    for key, style in STATUS_STYLE.items():
+        subset = communes[status == key]
+        if len(subset):
+            subset.plot(ax=ax, color=style["color"], hatch=style["hatch"], edgecolor="white", linewidth=0.0)
+    zone_outlines(territory).boundary.plot(ax=ax, color="#333333", linewidth=0.6)
+    territory.departements.boundary.plot(ax=ax, color="black", linewidth=1.4)
+
+    for dep, geom in zip(territory.departements["dep"], territory.departements.geometry):
+        point = geom.representative_point()
+        ax.annotate(dep, (point.x, point.y), fontsize=8, color="#555555", ha="center", alpha=0.8)
+
+    _draw_had_sites(ax, territory)
+    _draw_centre(ax, territory)
+
+    ax.legend(handles=_legend_handles(), loc="lower right", fontsize=7.5, framealpha=0.92)
     ax.set_title(title or "HAD zones and home-chemotherapy authorisation", fontsize=12)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
