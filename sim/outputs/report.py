@@ -109,7 +109,7 @@ def run_parameter_sources(result: Results) -> dict[str, tuple[str, str]]:
 
 
 def parameters_table(scenario: Scenario, sources: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
-    """Every parameter with its value and source: {key path: (comment, file)} from the files."""
+    """Every parameter with its value, status and source; ``sources`` maps key paths to (comment, file)."""
     rows = []
     for key, value in _flatten(scenario.model_dump(mode="json", exclude={"name", "description", "question"})):
         parts = key.split(".")
