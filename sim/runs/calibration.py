@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.runs.replications import run_experiment
+from sim.runs.replications import WorkerPool, run_experiment
 from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
 
@@ -32,12 +32,8 @@ def with_background_rate(scenario: Scenario, rate: float) -> Scenario:
     return scenario.model_copy(update={"beds": scenario.beds.model_copy(update={"background": background})})
 
 
-def evaluate(
-    scenario: Scenario, rate: float, replications: int, workers: int | None, territory=None
-) -> CalibrationStep:
-    result = run_experiment(
-        with_background_rate(scenario, rate), replications, workers=workers, territory=territory
-    )
+def evaluate(scenario: Scenario, rate: float, replications: int, pool: WorkerPool) -> CalibrationStep:
+    result = run_experiment(with_background_rate(scenario, rate), replications, pool=pool)
     summary = result.summary.set_index("kpi")
     return CalibrationStep(
         rate,
@@ -61,15 +57,16 @@ def calibrate_background_rate(
 ) -> tuple[float, list[CalibrationStep]]:
     """Bisect the background arrival rate (per day) until the mean p95 planned wait meets the target."""
     steps: list[CalibrationStep] = []
-    for _ in range(iterations):
-        middle = (low + high) / 2
-        step = evaluate(scenario, middle, replications, workers, territory)
-        steps.append(step)
-        if on_step:
-            on_step(step)
-        if step.p95_wait_days > target_p95_days:
-            high = middle
-        else:
-            low = middle
+    with WorkerPool(workers, territory) as pool:
+        for _ in range(iterations):
+            middle = (low + high) / 2
+            step = evaluate(scenario, middle, replications, pool)
+            steps.append(step)
+            if on_step:
+                on_step(step)
+            if step.p95_wait_days > target_p95_days:
+                high = middle
+            else:
+                low = middle
     best = min(steps, key=lambda s: abs(s.p95_wait_days - target_p95_days))
     return best.arrivals_per_day, steps
