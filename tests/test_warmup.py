@@ -1,4 +1,4 @@
-"""Warm-up analysis: Welch's moving average, MSER-5, and `occisim warmup` (with --write)."""
+"""Warm-up analysis: Welch's moving average, MSER-5, the scenario-file edit, and `occisim warmup`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.measures.warmup import mser, suggest_warmup_days, welch_moving_average
+from sim.runs.calibration import probe_warmup
 from sim.scenario.edit import set_warmup_days
 from sim.scenario.files import load_scenario
 
@@ -118,18 +119,14 @@ def test_warmup_cli_writes_plot_and_table(tmp_path):
     assert BASELINE.read_bytes() == before  # without --write the file is left alone
 
 
-def test_warmup_cli_write_updates_a_variant_file(tmp_path):
+def test_warmup_write_updates_a_variant_file(tmp_path):
     shutil.copy(BASELINE, tmp_path / "baseline.yaml")
     variant = tmp_path / "gers_pasteur.yaml"
     shutil.copy(SCENARIOS / "gers_pasteur.yaml", variant)
     original = variant.read_text(encoding="utf-8")
     baseline_before = (tmp_path / "baseline.yaml").read_bytes()
-    result = CliRunner().invoke(
-        app, ["warmup", str(variant), *PROBE, "--out", str(tmp_path / "wu"), "--write"]
-    )
-    assert result.exit_code == 0, result.output + repr(result.exception)
-    days = suggestion(result.output)
-    assert "run.warmup_days set to" in result.output
+    days = probe_warmup(load_scenario(variant), replications=3, days=400, window=30, workers=1).suggested_days
+    set_warmup_days(variant, days)
 
     text = variant.read_text(encoding="utf-8")
     assert text.startswith(original)  # every original line and comment kept, in place
@@ -140,6 +137,17 @@ def test_warmup_cli_write_updates_a_variant_file(tmp_path):
     assert scenario.run.years == load_scenario(BASELINE).run.years  # the rest of run: still inherited
     assert scenario.territory.authorise == ["croix_rouge_gers"]
     assert (tmp_path / "baseline.yaml").read_bytes() == baseline_before  # the parent is not edited
+
+
+def test_warmup_cli_write_sets_the_suggestion_and_says_so(tmp_path):
+    path = tmp_path / "gers_pasteur.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'gers_pasteur.yaml'}\n", encoding="utf-8")
+    probe = ["--replications", "2", "--days", "100", "--workers", "1"]  # the shortest probe allowed
+    result = CliRunner().invoke(app, ["warmup", str(path), *probe, "--out", str(tmp_path / "wu"), "--write"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    days = suggestion(result.output)
+    assert "run.warmup_days set to" in result.output
+    assert load_scenario(path).run.warmup_days == days
 
 
 # --- the file edit behind --write -------------------------------------------------------------------------
