@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.outputs.folders import load_comparison, load_results, write_results
+from sim.outputs.folders import (
+    is_comparison_folder,
+    load_comparison,
+    load_results,
+    write_comparison,
+    write_results,
+)
 from sim.runs.compare import run_comparison
 from sim.runs.replications import run_experiment
 from sim.scenario.files import load_scenario
@@ -75,10 +81,14 @@ print(
 )
 
 # %% [markdown]
-# ## 3. Reading a compare folder written by `occisim compare`
-# `occisim compare scenarios/baseline.yaml scenarios/gers_pasteur.yaml --out results/compare-example`
+# ## 3. A compare folder: written, and read back
+# The comparison above, written as `occisim compare` writes it
+# (`occisim compare scenarios/baseline.yaml scenarios/gers_pasteur.yaml --out results/compare-example`):
+# comparison.csv, a manifest saying it is a comparison, and one result folder per scenario.
 
 # %%
-if Path("results/compare-example/comparison.csv").exists():
+files = [Path("scenarios/baseline.yaml"), Path("scenarios/gers_pasteur.yaml")]
+write_comparison(comparison, Path("results/compare-example"), files)
+if is_comparison_folder("results/compare-example"):
     folder = load_comparison("results/compare-example")
     print(folder.kpi("travel_km_per_year")[["mean", "diff_mean", "diff_ci_low", "diff_ci_high"]])

@@ -1,4 +1,5 @@
-"""Scenario comparison: CI and paired-difference arithmetic, common random numbers, `occisim compare`.
+"""Scenario comparison: CI and paired-difference arithmetic, common random numbers, compare folders,
+and `occisim compare`.
 
 The arithmetic tests use small hand-computed cases; the simulation tests use short runs (1.5 years,
 a 60-day warm-up, a few replications, one worker) so the whole file stays quick.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +20,9 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.measures.statistics import comparison_table, paired_difference, summarise, t_interval
-from sim.outputs.folders import load_results
-from sim.runs.compare import relative_half_widths, run_comparison
+from sim.outputs.folders import is_comparison_folder, load_results, result_folders, write_comparison
+from sim.outputs.terminal import precision_message
+from sim.runs.compare import ComparisonResult, relative_half_widths, run_comparison
 from sim.runs.replications import run_experiment
 from sim.scenario.files import load_scenario
 
@@ -273,7 +276,7 @@ def test_common_random_numbers_reduce_the_variance_of_a_difference(territory):
     assert (crn_table["travel_km_per_year"] - base_table["travel_km_per_year"]).var(ddof=1) > 0
 
 
-# --- occisim compare --------------------------------------------------------------------------------------
+# --- compare folders and occisim compare --------------------------------------------------------------
 
 
 def invoke(*args: str):
@@ -282,11 +285,31 @@ def invoke(*args: str):
     return result
 
 
-def test_compare_cli_writes_table_manifest_and_result_folders(tmp_path):
+def compare_files(files: Sequence[Path], out: Path, **settings) -> ComparisonResult:
+    """What `occisim compare FILES --workers 1 --out OUT` runs and writes, from Python."""
+    comparison = run_comparison([load_scenario(f) for f in files], workers=1, **settings)
+    write_comparison(comparison, out, files)
+    return comparison
+
+
+def test_compare_cli_prints_the_table_and_writes_the_folder(tmp_path):
     base, other = write_short_pair(tmp_path / "scenarios")
     out = tmp_path / "cmp"
     result = invoke("compare", base, other, "--workers", "1", "--out", out)
     assert "gers_short vs base_short" in result.output
+    assert "comparison written to" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "base_short",
+        "comparison.csv",
+        "gers_short",
+        "manifest.json",
+    ]
+
+
+def test_compare_folder_has_table_manifest_and_result_folders(tmp_path):
+    base, other = write_short_pair(tmp_path / "scenarios")
+    out = tmp_path / "cmp"
+    compare_files([base, other], out)
 
     table = pd.read_csv(out / "comparison.csv")
     expected = ["scenario", "kpi", "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low", "diff_ci_high"]
@@ -326,15 +349,26 @@ def test_compare_cli_writes_table_manifest_and_result_folders(tmp_path):
     cols = ["replication", "episode", "arrival", "insee"]
     pd.testing.assert_frame_equal(loaded["base_short"].episodes[cols], loaded["gers_short"].episodes[cols])
 
+    # the manifest says what the folder is; `occisim report` expands it into the scenarios' folders
+    assert manifest["kind"] == "comparison"
+    assert is_comparison_folder(out) and not is_comparison_folder(out / "base_short")
+    assert result_folders([out, out / "gers_short"]) == [
+        out / "base_short",
+        out / "gers_short",
+        out / "gers_short",
+    ]
+    del manifest["kind"]  # folders written before the manifest said its kind are still recognised
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert is_comparison_folder(out)
+    (out / "comparison.csv").unlink()
+    assert not is_comparison_folder(out)
 
-def test_compare_cli_target_precision_stops_when_reached(tmp_path):
+
+def test_compare_target_precision_stops_when_reached(tmp_path):
     base, other = write_short_pair(tmp_path / "scenarios")
     out = tmp_path / "cmp"
     cap = 40
-    result = invoke(
-        "compare", base, other, "--workers", "1", "--out", out,
-        "--target-precision", "0.5", "--replications", "3", "--max-replications", cap,
-    )  # fmt: skip
+    comparison = compare_files([base, other], out, replications=3, target_precision=0.5, max_replications=cap)
     manifest = json.loads((out / "manifest.json").read_text())
     precision = manifest["precision"]
     steps = manifest["replication_steps"]
@@ -349,16 +383,15 @@ def test_compare_cli_target_precision_stops_when_reached(tmp_path):
     assert any(" - base_short: " in q for q in widths["quantity"])  # differences are controlled too
     for name in manifest["scenarios"]:
         assert len(load_results(out / name).replications) == steps[-1]
-    assert "precision target 50.0%: reached" in result.output
+    assert "precision target 50.0%: reached" in precision_message(comparison)
 
 
-def test_compare_cli_target_precision_stops_at_the_cap(tmp_path):
+def test_compare_target_precision_stops_at_the_cap(tmp_path):
     base, other = write_short_pair(tmp_path / "scenarios")
     out = tmp_path / "cmp"
-    result = invoke(
-        "compare", base, other, "--workers", "1", "--out", out,
-        "--target-precision", "0.0001", "--replications", "3", "--max-replications", "12",
-    )  # fmt: skip
+    comparison = compare_files(
+        [base, other], out, replications=3, target_precision=0.0001, max_replications=12
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     precision = manifest["precision"]
     assert precision["reached"] is False
@@ -368,4 +401,4 @@ def test_compare_cli_target_precision_stops_at_the_cap(tmp_path):
     widths = pd.read_csv(out / "precision.csv")
     assert (widths["relative_half_width"] > 0.0001).any()
     assert len(load_results(out / "gers_short").replications) == 12
-    assert "NOT reached" in result.output
+    assert "NOT reached" in precision_message(comparison)

@@ -21,7 +21,10 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.measures.statistics import incremental_summary, percentile_interval
 from sim.outputs.figures import ce_plane_figure, ceac_figure, tornado_figure
+from sim.outputs.folders import write_psa
+from sim.outputs.terminal import psa_lines
 from sim.runs.replications import run_replication, with_run_settings
 from sim.runs.sensitivity import one_way, parse_parameter, psa
 from sim.scenario.errors import ScenarioError
@@ -447,14 +450,13 @@ def test_sensitivity_cli_bad_input_exits_2_without_traceback(tmp_path, args, mes
     assert not out.exists()
 
 
-def test_psa_cli_writes_draws_curve_and_figures(tmp_path, small):
+def test_psa_folder_has_draws_curve_and_figures(tmp_path, small):
     folder = tmp_path / "s"
     base_file = write_short(folder, "base_short", BASELINE)
     other_file = write_short(folder, "gers_short", SCENARIOS / "gers_pasteur.yaml")
-    out = tmp_path / "psa"
-    args = ("--iterations", 3, "--replications", 1, "--workers", 1, "--out", out)
-    result = invoke("psa", base_file, other_file, *args)
-    assert result.exit_code == 0, result.output + repr(result.exception)
+    scenario_base, scenario_other = load_scenario(base_file), load_scenario(other_file)
+    result = psa(scenario_base, scenario_other, iterations=3, replications=1, workers=1)
+    out = write_psa(result, scenario_base, scenario_other, tmp_path / "psa")
     names = sorted(p.name for p in out.iterdir())
     assert names == ["ce_plane.png", "ceac.csv", "ceac.png", "manifest.json", "psa_draws.csv"]
     draws = pd.read_csv(out / "psa_draws.csv")
@@ -464,11 +466,38 @@ def test_psa_cli_writes_draws_curve_and_figures(tmp_path, small):
     np.testing.assert_allclose(curve["wtp"], small.wtp)
     np.testing.assert_allclose(curve["probability_cost_effective"], small.acceptability)
     assert curve["probability_cost_effective"].between(0, 1).all()
-    printed = " ".join(result.stdout.split())
+    printed = " ".join(psa_lines(result, ("base_short", "gers_short")))
     assert "gers_short vs base_short" in printed
     assert "3 draws x 1 replications" in printed
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 20261123 and manifest["iterations"] == 3
+
+
+def test_psa_cli_prints_the_summary_and_writes_the_folder(tmp_path):
+    folder = tmp_path / "s"
+    base_file = write_short(folder, "base_short", BASELINE)
+    other_file = write_short(folder, "gers_short", SCENARIOS / "gers_pasteur.yaml")
+    out = tmp_path / "psa"
+    args = ("--iterations", 2, "--replications", 1, "--workers", 1, "--out", out)
+    result = invoke("psa", base_file, other_file, *args)
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    printed = " ".join(result.stdout.split())
+    assert "gers_short vs base_short, 2 draws x 1 replications" in printed
+    assert "probability cost-saving and more effective" in printed
+    assert (out / "psa_draws.csv").exists() and (out / "manifest.json").exists()
+
+
+def test_percentile_interval_and_incremental_summary_by_hand():
+    assert percentile_interval(np.arange(101.0)) == (2.5, 97.5)
+    assert percentile_interval(np.arange(101.0), percent=90) == (5.0, 95.0)
+    cost = pd.Series([-100.0, -50.0, 20.0, 30.0])
+    effect = pd.Series([2.0, 1.0, -1.0, 2.0])
+    s = incremental_summary(cost, effect)
+    assert (s.cost_mean, s.effect_mean) == (-25.0, 1.0)
+    assert s.ratio_of_means == -25.0
+    assert s.probability_dominant == 0.5  # the first two draws save money and gain effect
+    assert s.cost_interval == pytest.approx(tuple(np.percentile(cost, [2.5, 97.5])))
+    assert math.isnan(incremental_summary(cost, pd.Series([1.0, -1.0, 1.0, -1.0])).ratio_of_means)
 
 
 def test_psa_cli_with_no_parameters_exits_2(tmp_path):

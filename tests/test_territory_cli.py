@@ -1,4 +1,4 @@
-"""`occisim territory`: the planner's view of coverage, as tables and a map."""
+"""`occisim territory`: the planner's view of coverage, as tables and a map (and the commune table)."""
 
 from __future__ import annotations
 
@@ -76,3 +76,25 @@ def test_unknown_had_is_a_clear_error_and_writes_nothing(tmp_path: Path):
     assert "unknown HAD id" in result.output and "croix_rouge_gers" in result.output
     assert not out.exists()
     assert "Traceback" not in result.output
+
+
+def test_commune_zone_table_lists_the_catchment_communes(territory):
+    table = territory.commune_zone_table()
+    assert list(table.columns) == [
+        "insee",
+        "name",
+        "dep",
+        "canton",
+        "population",
+        "hads",
+        "rule",
+        "authorised_had",
+        "km_to_iucto",
+        "hours_to_iucto",
+    ]
+    catchment = territory.communes["in_catchment"].to_numpy()
+    assert len(table) == catchment.sum()
+    assert table["authorised_had"].tolist() == territory.has_authorised_had[catchment].tolist()
+    first = territory.access(str(table["insee"].iloc[0]))
+    assert table["hads"].iloc[0] == " ".join(first.hads)
+    assert table["km_to_iucto"].iloc[0] == round(first.km_to_centre, 1)

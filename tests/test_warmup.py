@@ -1,4 +1,4 @@
-"""Warm-up analysis: Welch's moving average, MSER-5, and `occisim warmup` (with --write)."""
+"""Warm-up analysis: Welch's moving average, MSER-5, the scenario-file edit, and `occisim warmup`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.cli import _set_warmup_in_file, app
+from sim.cli import app
 from sim.measures.warmup import mser, suggest_warmup_days, welch_moving_average
+from sim.runs.calibration import probe_warmup
+from sim.scenario.edit import set_warmup_days
 from sim.scenario.files import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -117,18 +119,14 @@ def test_warmup_cli_writes_plot_and_table(tmp_path):
     assert BASELINE.read_bytes() == before  # without --write the file is left alone
 
 
-def test_warmup_cli_write_updates_a_variant_file(tmp_path):
+def test_warmup_write_updates_a_variant_file(tmp_path):
     shutil.copy(BASELINE, tmp_path / "baseline.yaml")
     variant = tmp_path / "gers_pasteur.yaml"
     shutil.copy(SCENARIOS / "gers_pasteur.yaml", variant)
     original = variant.read_text(encoding="utf-8")
     baseline_before = (tmp_path / "baseline.yaml").read_bytes()
-    result = CliRunner().invoke(
-        app, ["warmup", str(variant), *PROBE, "--out", str(tmp_path / "wu"), "--write"]
-    )
-    assert result.exit_code == 0, result.output + repr(result.exception)
-    days = suggestion(result.output)
-    assert "run.warmup_days set to" in result.output
+    days = probe_warmup(load_scenario(variant), replications=3, days=400, window=30, workers=1).suggested_days
+    set_warmup_days(variant, days)
 
     text = variant.read_text(encoding="utf-8")
     assert text.startswith(original)  # every original line and comment kept, in place
@@ -141,6 +139,17 @@ def test_warmup_cli_write_updates_a_variant_file(tmp_path):
     assert (tmp_path / "baseline.yaml").read_bytes() == baseline_before  # the parent is not edited
 
 
+def test_warmup_cli_write_sets_the_suggestion_and_says_so(tmp_path):
+    path = tmp_path / "gers_pasteur.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'gers_pasteur.yaml'}\n", encoding="utf-8")
+    probe = ["--replications", "2", "--days", "100", "--workers", "1"]  # the shortest probe allowed
+    result = CliRunner().invoke(app, ["warmup", str(path), *probe, "--out", str(tmp_path / "wu"), "--write"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    days = suggestion(result.output)
+    assert "run.warmup_days set to" in result.output
+    assert load_scenario(path).run.warmup_days == days
+
+
 # --- the file edit behind --write -------------------------------------------------------------------------
 
 
@@ -148,7 +157,7 @@ def test_set_warmup_replaces_an_existing_value_in_place(tmp_path):
     path = tmp_path / "baseline.yaml"
     shutil.copy(BASELINE, path)
     before = path.read_text(encoding="utf-8").splitlines()
-    _set_warmup_in_file(path, 123)
+    set_warmup_days(path, 123)
     after = path.read_text(encoding="utf-8").splitlines()
     assert len(after) == len(before)
     changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
@@ -157,7 +166,7 @@ def test_set_warmup_replaces_an_existing_value_in_place(tmp_path):
     scenario = load_scenario(path)
     assert scenario.run.warmup_days == 123
     assert scenario.run.years == load_scenario(BASELINE).run.years
-    _set_warmup_in_file(path, 45)  # again: updated, not duplicated
+    set_warmup_days(path, 45)  # again: updated, not duplicated
     assert path.read_text(encoding="utf-8").count("warmup_days:") == 1
     assert load_scenario(path).run.warmup_days == 45
 
@@ -169,7 +178,7 @@ def test_set_warmup_inserts_into_a_run_block_without_it(tmp_path):
         "  replications: 4\nbeds:\n  capacity: 20   # what-if\n",
         encoding="utf-8",
     )
-    _set_warmup_in_file(path, 77)
+    set_warmup_days(path, 77)
     text = path.read_text(encoding="utf-8")
     assert "run:   # short runs\n" in text and "years: 2   # analyst\n" in text and "# what-if\n" in text
     scenario = load_scenario(path)
@@ -182,7 +191,7 @@ def test_set_warmup_on_a_file_without_final_newline(tmp_path):
     path.write_text(
         f"extends: {BASELINE}\nname: variant\nbeds:\n  capacity: 20   # what-if", encoding="utf-8"
     )
-    _set_warmup_in_file(path, 42)
+    set_warmup_days(path, 42)
     scenario = load_scenario(path)
     assert scenario.run.warmup_days == 42 and scenario.beds.capacity == 20
 
@@ -193,7 +202,7 @@ def test_set_warmup_with_a_flow_style_run_mapping(tmp_path):
         f"extends: {BASELINE}\nname: variant\nrun: {{years: 2, warmup_days: 30}}\n", encoding="utf-8"
     )
     assert load_scenario(path).run.years == 2
-    _set_warmup_in_file(path, 42)
+    set_warmup_days(path, 42)
     scenario = load_scenario(path)
     assert scenario.run.warmup_days == 42
     assert scenario.run.years == 2  # fails: back to the baseline's 5 years

@@ -1,13 +1,15 @@
 """Statistics, in one home: confidence intervals, replication summaries and differences.
 
 Every confidence interval occisim prints or writes comes from here (Student t on replications;
-differences paired under common random numbers, or Welch for runs with different seeds).
+differences paired under common random numbers, or Welch for runs with different seeds), and so do
+the percentile intervals of PSA draws.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -121,3 +123,35 @@ def comparison_table(results: dict[str, pd.DataFrame], base: str, paired: bool =
                 row.update(diffs.loc[kpi].to_dict())
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def percentile_interval(values: pd.Series | np.ndarray, percent: float = 95.0) -> tuple[float, float]:
+    """The central ``percent`` % of the values (e.g. 2.5th and 97.5th percentiles), not a CI of a mean."""
+    tail = (100.0 - percent) / 2
+    low, high = np.percentile(values, [tail, 100.0 - tail])
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class IncrementalSummary:
+    """Incremental cost and effect over PSA draws: means, 95 % intervals, ratio of means, dominance."""
+
+    cost_mean: float
+    effect_mean: float
+    cost_interval: tuple[float, float]
+    effect_interval: tuple[float, float]
+    ratio_of_means: float  # cost per unit of effect; NaN when the mean effect is 0
+    probability_dominant: float  # share of draws both cost-saving and more effective
+
+
+def incremental_summary(incremental_cost: pd.Series, incremental_effect: pd.Series) -> IncrementalSummary:
+    """Summary of PSA draws of the incremental cost and effect of one scenario against another."""
+    cost_mean, effect_mean = incremental_cost.mean(), incremental_effect.mean()
+    return IncrementalSummary(
+        cost_mean=cost_mean,
+        effect_mean=effect_mean,
+        cost_interval=percentile_interval(incremental_cost),
+        effect_interval=percentile_interval(incremental_effect),
+        ratio_of_means=cost_mean / effect_mean if effect_mean else math.nan,
+        probability_dominant=((incremental_cost < 0) & (incremental_effect > 0)).mean(),
+    )

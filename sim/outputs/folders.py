@@ -6,6 +6,9 @@ summary.csv          per KPI: mean, 95 % CI low and high, std, n
 episodes.parquet     one row per blinatumomab episode and replication (per-patient records)
 admissions.parquet   every bed request: kind, request and admission times, wait
 daily.parquet        per day and replication: beds occupied, day-hospital load
+
+The other commands' folders are written here too: compare (comparison.csv, manifest.json with
+"kind": "comparison", one result folder per scenario), PSA, one-way sensitivity, warm-up, territory.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ import platform
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,6 +33,13 @@ from sim.runs.replications import ExperimentResult
 from sim.scenario.schema import Scenario
 from sim.scenario.sources import parameter_sources
 
+if TYPE_CHECKING:
+    from sim.runs.calibration import WarmupProbe
+    from sim.runs.compare import ComparisonResult
+    from sim.runs.sensitivity import PSAResult
+    from sim.territory.catchment import Territory
+
+COMPARISON = "comparison"  # the "kind" in a compare folder's manifest.json
 PACKAGES = ("numpy", "pandas", "simpy", "scipy", "geopandas", "shapely", "pydantic", "matplotlib")
 
 
@@ -182,3 +193,173 @@ def load_comparison(path: Path | str) -> Comparison:
         table=pd.read_csv(path / "comparison.csv"),
         results={name: load_results(path / name) for name in manifest_data["scenarios"]},
     )
+
+
+def write_comparison(comparison: ComparisonResult, out: Path, sources: Sequence[Path]) -> Path:
+    """Write a compare folder (``sources``: the scenario files, base first); complete or not at all.
+
+    comparison.csv (one row per scenario and KPI), manifest.json (what was compared, how many
+    replications), precision.csv with a precision target, and one result folder per scenario.
+    """
+    with atomic_output_dir(out) as folder:
+        comparison.table.to_csv(folder / "comparison.csv", index=False)
+        if comparison.precision is not None:
+            comparison.precision.worst.to_csv(folder / "precision.csv", index=False)
+        (folder / "manifest.json").write_text(
+            json.dumps(_comparison_manifest(comparison, sources), indent=2, default=str) + "\n"
+        )
+        for path, (name, result) in zip(sources, comparison.results.items(), strict=True):
+            sub = folder / name
+            sub.mkdir()
+            # write_results writes atomically into a sibling; here the whole folder is already atomic
+            write_results(result, sub, source=path)
+    return out
+
+
+def _comparison_manifest(comparison: ComparisonResult, sources: Sequence[Path]) -> dict:
+    names = list(comparison.results)
+    run = comparison.results[names[0]].scenario.run
+    info = {
+        "kind": COMPARISON,
+        "base": names[0],
+        "scenarios": names,
+        "scenario_files": [str(p) for p in sources],
+        "replications": run.replications,
+        "replication_steps": comparison.history,
+        "seed": run.seed,
+        "run_seconds": round(comparison.seconds, 2),
+    }
+    if comparison.precision is not None:
+        p = comparison.precision
+        info["precision"] = {
+            "target_relative_half_width": p.target,
+            "cap": p.cap,
+            "replications_needed": p.replications,
+            "reached": p.reached,
+            "worst": p.worst.sort_values("relative_half_width").tail(5).to_dict("records"),
+        }
+    return info
+
+
+def is_comparison_folder(path: Path | str) -> bool:
+    """Whether ``path`` is a compare folder (its manifest says so; older ones list their scenarios)."""
+    path = Path(path)
+    try:
+        info = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(info, dict):
+        return False
+    if "kind" in info:
+        return info["kind"] == COMPARISON
+    return isinstance(info.get("scenarios"), list) and (path / "comparison.csv").exists()
+
+
+def result_folders(paths: Sequence[Path]) -> list[Path]:
+    """The result folders named by ``paths``: a compare folder stands for its scenarios' folders."""
+    folders: list[Path] = []
+    for path in paths:
+        if is_comparison_folder(path):
+            info = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+            folders += [path / name for name in info["scenarios"]]
+        else:
+            folders.append(path)
+    return folders
+
+
+# --- folders of the other commands (figures need matplotlib, imported only when writing them) ---
+
+
+def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path) -> Path:
+    """Write a PSA folder: psa_draws.csv, ceac.csv, ce_plane.png, ceac.png and manifest.json."""
+    import matplotlib.pyplot as plt
+
+    from sim.outputs.figures import ce_plane_figure, ceac_figure
+
+    names = (base.name, other.name)
+    spec = base.psa
+    with atomic_output_dir(out) as folder:
+        result.draws.to_csv(folder / "psa_draws.csv", index=False)
+        pd.DataFrame({"wtp": result.wtp, "probability_cost_effective": result.acceptability}).to_csv(
+            folder / "ceac.csv", index=False
+        )
+        for name, fig in (
+            ("ce_plane.png", ce_plane_figure(result, names, result.effect)),
+            ("ceac.png", ceac_figure(result, names, result.effect)),
+        ):
+            fig.savefig(folder / name)
+            plt.close(fig)
+        info = {
+            "base": names[0],
+            "other": names[1],
+            "iterations": result.iterations,
+            "inner_replications": result.replications,
+            "seed": result.seed,
+            "cost": spec.cost,
+            "outcome": spec.outcome,
+            "outcome_direction": spec.outcome_direction,
+            "sampling": "Latin hypercube (scipy.stats.qmc)",
+            "parameters": [p.model_dump(mode="json") for p in spec.parameters],
+        }
+        (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
+    return out
+
+
+def write_sensitivity(table: pd.DataFrame, kpis: Sequence[str], out: Path) -> Path:
+    """Write a one-way sensitivity folder: sensitivity.csv and one tornado_<kpi>.png per KPI."""
+    import matplotlib.pyplot as plt
+
+    from sim.outputs.figures import tornado_figure
+
+    with atomic_output_dir(out) as folder:
+        table.to_csv(folder / "sensitivity.csv", index=False)
+        for name in kpis:
+            fig = tornado_figure(table, name)
+            fig.savefig(folder / f"tornado_{name}.png")
+            plt.close(fig)
+    return out
+
+
+def write_warmup(probe: WarmupProbe, scenario: Scenario, out: Path) -> Path:
+    """Write a warm-up folder: warmup.png (Welch's plot, MSER-5 cut) and warmup.csv."""
+    import matplotlib.pyplot as plt
+
+    from sim.outputs.figures import warmup_figure
+
+    with atomic_output_dir(out) as folder:
+        fig = warmup_figure(
+            probe.daily,
+            probe.welch,
+            probe.suggested_days,
+            scenario.beds.capacity,
+            f"{scenario.name}: warm-up of bed occupancy ({len(probe.daily)} replications)",
+        )
+        fig.savefig(folder / "warmup.png")
+        plt.close(fig)
+        probe.table().to_csv(folder / "warmup.csv", index=False)
+    return out
+
+
+def write_territory(territory: Territory, heading: str, out: Path) -> Path:
+    """Write a territory folder: coverage and gap tables, the commune zone table and the map."""
+    from sim.outputs.maps import save_territory_map
+
+    with atomic_output_dir(out) as folder:
+        territory.coverage_table().to_csv(folder / "coverage_by_had.csv", index=False)
+        territory.unauthorised_population().to_csv(folder / "unauthorised_by_department.csv", index=False)
+        territory.commune_zone_table().to_csv(folder / "commune_zones.csv", index=False)
+        save_territory_map(
+            territory,
+            folder / "territory_map.png",
+            title=f"HAD zones and home-chemotherapy authorisation: {heading}",
+        )
+    return out
+
+
+def write_text_atomically(target: Path, text: str) -> Path:
+    """Write a text file (e.g. a report) that appears complete or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f".{target.name}.partial")
+    scratch.write_text(text, encoding="utf-8")
+    scratch.replace(target)
+    return target

@@ -1,9 +1,13 @@
-"""Calibrate the background bed demand to an observed waiting time.
+"""Pilot runs that choose a scenario's settings: the background bed demand and the warm-up.
 
-The sources give one bed figure: admissions wait "up to 3 weeks" depending on the season
-(003:6168-6170). The other acute-leukemia admissions that share the 18 beds are not described, so
-their arrival rate is chosen so that the 95th percentile wait of planned admissions, averaged
-over replications, hits a target (21 days by default). Monotone in the rate, so bisection works.
+Background demand. The sources give one bed figure: admissions wait "up to 3 weeks" depending on
+the season (003:6168-6170). The other acute-leukemia admissions that share the 18 beds are not
+described, so their arrival rate is chosen so that the 95th percentile wait of planned admissions,
+averaged over replications, hits a target (21 days by default). Monotone in the rate, so bisection
+works.
+
+Warm-up. Replications started from empty beds give the daily occupancy; Welch's moving average
+shows where it levels off and MSER-5 suggests the days to discard (``sim.measures.warmup``).
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.runs.replications import run_experiment
-from sim.scenario.schema import Scenario
+import numpy as np
+import pandas as pd
+
+from sim.measures.warmup import suggest_warmup_days, welch_moving_average
+from sim.runs.replications import Progress, WorkerPool, run_experiment
+from sim.scenario.schema import DAYS_PER_YEAR, Scenario
 from sim.territory.catchment import Territory
 
 KPI = "planned_wait_p95_days"
@@ -32,12 +40,8 @@ def with_background_rate(scenario: Scenario, rate: float) -> Scenario:
     return scenario.model_copy(update={"beds": scenario.beds.model_copy(update={"background": background})})
 
 
-def evaluate(
-    scenario: Scenario, rate: float, replications: int, workers: int | None, territory=None
-) -> CalibrationStep:
-    result = run_experiment(
-        with_background_rate(scenario, rate), replications, workers=workers, territory=territory
-    )
+def evaluate(scenario: Scenario, rate: float, replications: int, pool: WorkerPool) -> CalibrationStep:
+    result = run_experiment(with_background_rate(scenario, rate), replications, pool=pool)
     summary = result.summary.set_index("kpi")
     return CalibrationStep(
         rate,
@@ -61,15 +65,49 @@ def calibrate_background_rate(
 ) -> tuple[float, list[CalibrationStep]]:
     """Bisect the background arrival rate (per day) until the mean p95 planned wait meets the target."""
     steps: list[CalibrationStep] = []
-    for _ in range(iterations):
-        middle = (low + high) / 2
-        step = evaluate(scenario, middle, replications, workers, territory)
-        steps.append(step)
-        if on_step:
-            on_step(step)
-        if step.p95_wait_days > target_p95_days:
-            high = middle
-        else:
-            low = middle
+    with WorkerPool(workers, territory) as pool:
+        for _ in range(iterations):
+            middle = (low + high) / 2
+            step = evaluate(scenario, middle, replications, pool)
+            steps.append(step)
+            if on_step:
+                on_step(step)
+            if step.p95_wait_days > target_p95_days:
+                high = middle
+            else:
+                low = middle
     best = min(steps, key=lambda s: abs(s.p95_wait_days - target_p95_days))
     return best.arrivals_per_day, steps
+
+
+@dataclass
+class WarmupProbe:
+    """Beds occupied day by day from empty beds, and the warm-up it suggests."""
+
+    daily: np.ndarray  # one row per replication, one column per day
+    welch: np.ndarray  # Welch's moving average of the mean over replications
+    suggested_days: int  # MSER-5 on the mean over replications
+
+    def table(self) -> pd.DataFrame:
+        """Per day: mean beds occupied over replications and its moving average."""
+        return pd.DataFrame(
+            {"day": np.arange(self.daily.shape[1]), "mean_beds": self.daily.mean(axis=0), "welch": self.welch}
+        )
+
+
+def probe_warmup(
+    scenario: Scenario,
+    replications: int,
+    days: int,
+    window: int,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> WarmupProbe:
+    """Run ``days`` from empty beds, no warm-up discarded; Welch's half-window ``window`` days."""
+    run = scenario.run.model_copy(update={"warmup_days": 0.0, "years": days / DAYS_PER_YEAR})
+    probe = scenario.model_copy(update={"run": run})
+    result = run_experiment(probe, replications, workers=workers, progress=progress)
+    daily = result.daily.pivot(index="replication", columns="day", values="beds_occupied").to_numpy()[
+        :, :days
+    ]
+    return WarmupProbe(daily, welch_moving_average(daily.mean(axis=0), window), suggest_warmup_days(daily))

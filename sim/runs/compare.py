@@ -19,13 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.measures.statistics import comparison_table, paired_difference, t_interval
-from sim.runs.replications import (
-    ExperimentResult,
-    assemble,
-    default_workers,
-    run_replications,
-    with_run_settings,
-)
+from sim.runs.replications import ExperimentResult, WorkerPool, assemble, default_workers, with_run_settings
 from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
 
@@ -40,12 +34,6 @@ HEADLINE_KPIS = (
     "trips_per_year",
     "travel_km_per_year",
 )
-
-
-
-
-
-
 
 
 @dataclass
@@ -128,36 +116,31 @@ def run_comparison(
     start = time.perf_counter()
     outputs: dict[str, list] = {s.name: [] for s in scenarios}
     history: list[int] = []
-    done = 0
     precision = None
-    while True:
-        total = n * len(scenarios)
-        for scenario in scenarios:
-            new = range(len(outputs[scenario.name]), n)
-            outputs[scenario.name] += run_replications(
-                scenario,
-                new,
-                workers,
-                progress=(lambda k, total=total: progress(k, total)) if progress else None,
-                territory=territory,
+    with WorkerPool(workers, territory) as pool:
+        while True:
+            jobs = [(s, r) for s in scenarios for r in range(len(outputs[s.name]), n)]
+            total = n * len(scenarios)
+            tick = (lambda k, total=total: progress(k, total)) if progress else None
+            for (scenario, _), output in zip(jobs, pool.outputs(jobs, tick), strict=True):
+                outputs[scenario.name].append(output)
+            done = n
+            history.append(n)
+            tables = {
+                s.name: pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outputs[s.name]])
+                for s in scenarios
+            }
+            if target_precision is None:
+                break
+            widths = relative_half_widths(tables, names[0], headline)
+            reached = bool((widths["relative_half_width"] <= target_precision).all())
+            precision = PrecisionReport(target_precision, max_replications, done, reached, widths)
+            if reached or done >= max_replications:
+                break
+            n = min(
+                max_replications,
+                max(done + 1, min(2 * done, _needed(tables, names[0], headline, target_precision))),
             )
-        done = n
-        history.append(n)
-        tables = {
-            s.name: pd.DataFrame([{"replication": o.replication, **o.kpis} for o in outputs[s.name]])
-            for s in scenarios
-        }
-        if target_precision is None:
-            break
-        widths = relative_half_widths(tables, names[0], headline)
-        reached = bool((widths["relative_half_width"] <= target_precision).all())
-        precision = PrecisionReport(target_precision, max_replications, done, reached, widths)
-        if reached or done >= max_replications:
-            break
-        n = min(
-            max_replications,
-            max(done + 1, min(2 * done, _needed(tables, names[0], headline, target_precision))),
-        )
     elapsed = time.perf_counter() - start
     results = {s.name: assemble(s, outputs[s.name], elapsed, workers) for s in scenarios}
     table = comparison_table({k: v.replications for k, v in results.items()}, names[0])

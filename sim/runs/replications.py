@@ -3,13 +3,18 @@
 Replication r of a scenario run with seed S draws every random number from
 ``SeedSequence(S, spawn_key=(r, ...))``, whatever process runs it, so results do not depend on
 the number of workers, and two scenarios run with the same seed see the same patients.
+
+Every command runs its replications through one ``WorkerPool``: results come back in job order,
+and each worker process loads the territory once, whatever number of scenarios it is sent.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,20 +67,6 @@ def run_replication(scenario: Scenario, territory: Territory, replication: int) 
     return ReplicationOutput(replication, values, episodes, admissions, daily)
 
 
-# Worker processes keep the territory they loaded, so each loads it once, not once per replication.
-_WORKER: dict[str, object] = {}
-
-
-def _worker_init(scenario_json: str) -> None:
-    scenario = Scenario.model_validate_json(scenario_json)
-    _WORKER["scenario"] = scenario
-    _WORKER["territory"] = scenario_territory(scenario)
-
-
-def _worker_run(replication: int) -> ReplicationOutput:
-    return run_replication(_WORKER["scenario"], _WORKER["territory"], replication)
-
-
 @dataclass
 class ExperimentResult:
     scenario: Scenario
@@ -89,8 +80,6 @@ class ExperimentResult:
     outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
 
 
-
-
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -101,36 +90,6 @@ def with_run_settings(
     """The scenario with its replication count and seed replaced (when given)."""
     update = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     return scenario.model_copy(update={"run": scenario.run.model_copy(update=update)}) if update else scenario
-
-
-def run_replications(
-    scenario: Scenario,
-    indices: Sequence[int],
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
-    territory: Territory | None = None,
-) -> list[ReplicationOutput]:
-    """Run the given replication indices, in parallel processes when ``workers`` > 1, sorted by index."""
-    workers = max(1, min(workers or default_workers(), len(indices)))
-    try:
-        terr = scenario_territory(scenario, territory)  # fails fast on bad input, before any worker starts
-    except TerritoryDataError as exc:
-        raise ScenarioError([str(exc)]) from None
-    outputs: list[ReplicationOutput] = []
-    if workers == 1:
-        for r in indices:
-            outputs.append(run_replication(scenario, terr, r))
-            if progress:
-                progress(1)
-    else:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_worker_init, initargs=(scenario.model_dump_json(),)
-        ) as pool:
-            for output in pool.map(_worker_run, indices):
-                outputs.append(output)
-                if progress:
-                    progress(1)
-    return sorted(outputs, key=lambda o: o.replication)
 
 
 def assemble(
@@ -151,56 +110,143 @@ def assemble(
     )
 
 
+Job = tuple[Scenario, int]  # (scenario, replication index)
+Progress = Callable[[int], None]  # told how many more runs are done
+
+
+@functools.cache
+def _base_territory() -> Territory:
+    """The project's territory (geo/), loaded once per process: the caller's and each worker's."""
+    return Territory.load()
+
+
+@functools.lru_cache(maxsize=8)
+def _worker_binding(scenario_json: str) -> tuple[Scenario, Territory]:
+    """In a worker process: a scenario and its territory, bound to the process's base once."""
+    scenario = Scenario.model_validate_json(scenario_json)
+    return scenario, scenario_territory(scenario, _base_territory())
+
+
+def _outputs_task(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
+    return run_replication(scenario, territory, replication)
+
+
+def _kpis_task(scenario: Scenario, territory: Territory, replication: int) -> dict[str, float]:
+    return run_replication(scenario, territory, replication).kpis
+
+
+def _in_worker(task: Callable, job: tuple[str, int]) -> object:
+    scenario_json, replication = job
+    scenario, territory = _worker_binding(scenario_json)
+    return task(scenario, territory, replication)
+
+
+class WorkerPool:
+    """Runs (scenario, replication) jobs and returns their results in job order.
+
+    One job in all, or one worker: the jobs run in this process. Otherwise they run in worker
+    processes, started at the first call that needs them and kept until the ``with`` block ends, so
+    a command's successive batches (scenarios, precision steps, bisection steps) share them. Every
+    scenario is bound to the territory here first, so bad input fails before any worker starts;
+    each worker loads the base territory once and binds each scenario it is sent to it.
+    """
+
+    def __init__(self, workers: int | None = None, territory: Territory | None = None) -> None:
+        self.workers = workers or default_workers()
+        self.territory = territory  # the base territory of this process (default: geo/, loaded once)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
+            self._executor = None
+
+    def outputs(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ReplicationOutput]:
+        """Everything each run gives: KPIs and the episode, admission and daily tables."""
+        return self._run(jobs, _outputs_task, progress)
+
+    def kpis(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[dict[str, float]]:
+        """The KPIs of each run only (less to send back from the workers)."""
+        return self._run(jobs, _kpis_task, progress)
+
+    def _run(self, jobs: Sequence[Job], task: Callable, progress: Progress | None) -> list:
+        keys = self._check(jobs)
+        workers = min(self.workers, len(jobs))
+        if workers <= 1:
+            results = self._here(jobs, keys, task)
+        else:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(max_workers=workers)
+            results = self._executor.map(
+                functools.partial(_in_worker, task),
+                [(keys[id(scenario)], r) for scenario, r in jobs],
+                chunksize=max(1, len(jobs) // (8 * workers)),
+            )
+        collected = []
+        for result in results:
+            collected.append(result)
+            if progress:
+                progress(1)
+        return collected
+
+    def _base(self) -> Territory:
+        return self.territory if self.territory is not None else _base_territory()
+
+    def _check(self, jobs: Sequence[Job]) -> dict[int, str]:
+        """Bind every scenario of the jobs once, so bad input fails now; their JSON, by identity."""
+        keys: dict[int, str] = {}
+        checked: set[str] = set()
+        for scenario, _ in jobs:
+            if id(scenario) in keys:
+                continue
+            keys[id(scenario)] = key = scenario.model_dump_json()
+            if key not in checked:
+                try:
+                    scenario_territory(scenario, self._base())
+                except TerritoryDataError as exc:
+                    raise ScenarioError([str(exc)]) from None
+                checked.add(key)
+        return keys
+
+    def _here(self, jobs: Sequence[Job], keys: dict[int, str], task: Callable) -> Iterator[object]:
+        """The jobs run in this process, each scenario bound once per run of jobs in a row."""
+        bound_to, territory = None, None
+        for scenario, r in jobs:
+            if keys[id(scenario)] != bound_to:
+                bound_to, territory = keys[id(scenario)], scenario_territory(scenario, self._base())
+            yield task(scenario, territory, r)
+
+
 def run_experiment(
     scenario: Scenario,
     replications: int | None = None,
     seed: int | None = None,
     workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     territory: Territory | None = None,
+    pool: WorkerPool | None = None,
 ) -> ExperimentResult:
-    """Run the replications of a scenario (indices 0..n-1) and summarise them."""
+    """Run the replications of a scenario (indices 0..n-1) and summarise them.
+
+    They run in ``pool`` when given (its workers and territory), else in a pool of their own.
+    """
     scenario = with_run_settings(scenario, replications, seed)
     n = scenario.run.replications
-    workers = max(1, min(workers or default_workers(), n))
     start = time.perf_counter()
-    outputs = run_replications(scenario, range(n), workers, progress, territory)
-    return assemble(scenario, outputs, time.perf_counter() - start, workers)
-
-
-def _job_run(job: tuple[str, int]) -> dict[str, float]:
-    scenario_json, replication = job
-    scenario = Scenario.model_validate_json(scenario_json)
-    base = _WORKER.get("base")
-    if base is None:
-        base = _WORKER["base"] = Territory.load()
-    territory = scenario_territory(scenario, base)
-    return run_replication(scenario, territory, replication).kpis
+    with WorkerPool(workers, territory) if pool is None else contextlib.nullcontext(pool) as runner:
+        outputs = runner.outputs([(scenario, r) for r in range(n)], progress)
+    return assemble(scenario, outputs, time.perf_counter() - start, max(1, min(runner.workers, n)))
 
 
 def run_many(
-    jobs: Sequence[tuple[Scenario, int]],
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    jobs: Sequence[Job], workers: int | None = None, progress: Progress | None = None
 ) -> list[dict[str, float]]:
     """KPIs of many (scenario, replication) runs in one pool, in job order (for sensitivity and PSA)."""
-    for scenario in {s.model_dump_json(): s for s, _ in jobs}.values():
-        scenario_territory(scenario, _WORKER.setdefault("base", Territory.load()))  # fail fast on bad input
-    payload = [(s.model_dump_json(), r) for s, r in jobs]
-    workers = max(1, min(workers or default_workers(), len(payload)))
-    results: list[dict[str, float]] = []
-    if workers == 1:
-        for job in payload:
-            results.append(_job_run(job))
-            if progress:
-                progress(1)
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for kpis_of_job in pool.map(_job_run, payload, chunksize=max(1, len(payload) // (8 * workers))):
-            results.append(kpis_of_job)
-            if progress:
-                progress(1)
-    return results
+    with WorkerPool(workers) as pool:
+        return pool.kpis(jobs, progress)
 
 
 def default_output_dir(scenario: Scenario) -> Path:

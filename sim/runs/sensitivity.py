@@ -105,6 +105,15 @@ class PSAResult:
     acceptability: np.ndarray  # probability the compared scenario is cost-effective at each wtp
     cost: str
     outcome: str
+    outcome_direction: str  # "increase": more outcome is better; "decrease": less is
+    seed: int  # the seed of the parameter draws and of the iterations' inner seeds
+    iterations: int
+    replications: int  # inner replications per scenario and iteration
+
+    @property
+    def effect(self) -> str:
+        """What the incremental effect counts, for labels: the outcome, or the outcome avoided."""
+        return self.outcome if self.outcome_direction == "increase" else f"{self.outcome} avoided"
 
 
 def psa(
@@ -170,7 +179,8 @@ def psa(
         wtp[None, :] * draws["incremental_effect"].to_numpy()[:, None]
         - draws["incremental_cost"].to_numpy()[:, None]
     )
-    return PSAResult(draws, wtp, (net > 0).mean(axis=0), spec.cost, spec.outcome)
+    acceptability = (net > 0).mean(axis=0)
+    return PSAResult(draws, wtp, acceptability, spec.cost, spec.outcome, spec.outcome_direction, seed, n, r)
 
 
 

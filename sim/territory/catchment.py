@@ -250,3 +250,22 @@ class Territory:
         )
         table["share_without"] = table["population_without"] / table["population"]
         return table.reset_index()
+
+    def commune_zone_table(self) -> pd.DataFrame:
+        """Per commune of the catchment: its HADs, the zoning rule, authorisation and travel to IUCT-O."""
+        communes = self.communes
+        table = pd.DataFrame(
+            {
+                "insee": communes["insee"],
+                "name": communes["name"],
+                "dep": communes["dep"],
+                "canton": communes["canton"],
+                "population": communes["population"],
+                "hads": [" ".join(self.hads.index[row]) for row in self.zones.covers],
+                "rule": self.zones.rule,
+                "authorised_had": self.has_authorised_had,
+                "km_to_iucto": self.to_centre.km[:, 0].round(1),
+                "hours_to_iucto": self.to_centre.hours[:, 0].round(2),
+            }
+        )
+        return table[communes["in_catchment"].to_numpy()]
