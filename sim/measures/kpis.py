@@ -13,13 +13,28 @@ import pandas as pd
 from sim.measures import economics
 from sim.measures.frames import (
     admissions_frame,
+    bed_levels,
     clipped_overlap,
     day_hospital_load,
     episodes_frame,
+    is_bridge_bag,
     max_concurrent,
+    records_frame,
     step_integral,
 )
-from sim.model.engine import ADMISSION_KINDS, BLINA_START, EMERGENCY, PLANNED, ROUTES, Recorder
+from sim.model.records import (
+    ADVERSE_EVENT,
+    BLINA_START,
+    EMERGENCY,
+    PLANNED,
+    ROUTES,
+    Delivery,
+    HadStay,
+    HomeSegment,
+    Leg,
+    Recorder,
+    Trip,
+)
 from sim.scenario.schema import WEEKDAYS, Scenario
 from sim.territory.catchment import Territory
 
@@ -38,10 +53,8 @@ def compute(
     years = run.years
     kpi: dict[str, float] = {}
 
-    level = np.array(record.bed_level, dtype=float)
-    kpi["bed_occupancy"] = step_integral(level[:, 0], level[:, 1], t0, t1) / (
-        scenario.beds.capacity * (t1 - t0)
-    )
+    times, levels = bed_levels(record)
+    kpi["bed_occupancy"] = step_integral(times, levels, t0, t1) / (scenario.beds.capacity * (t1 - t0))
 
     adm = admissions_frame(record)
     in_window = (adm["request"] >= t0) & (adm["request"] < t1)
@@ -54,7 +67,7 @@ def compute(
                 kpi[f"{label}_wait_p{q}_days"] = float(np.percentile(waits, q)) if len(waits) else np.nan
             kpi[f"{label}_wait_max_days"] = float(waits.max()) if len(waits) else np.nan
     kpi["admissions_not_yet_admitted"] = float((in_window & adm["admit"].isna()).sum())
-    ae = admitted[admitted["kind"] == ADMISSION_KINDS.index("adverse_event")]
+    ae = admitted[admitted["kind"] == ADVERSE_EVENT]
     kpi["adverse_event_readmissions_per_year"] = len(ae) / years
 
     n_days = int(np.ceil(t1))
@@ -74,14 +87,14 @@ def compute(
                 / sub["capacity"].sum()
             )
 
-    trips = pd.DataFrame(record.trips, columns=["episode", "time", "origin", "destination", "km", "hours"])
+    trips = records_frame(record.trips, Trip)
     trips = trips[(trips["time"] >= t0) & (trips["time"] < t1)]
     kpi["trips_per_year"] = len(trips) / years
-    deliveries = pd.DataFrame(record.deliveries, columns=["episode", "time", "km"])
+    deliveries = records_frame(record.deliveries, Delivery)
     deliveries = deliveries[(deliveries["time"] >= t0) & (deliveries["time"] < t1)]
     kpi["bag_deliveries_per_year"] = len(deliveries) / years
     kpi["bag_delivery_km_per_year"] = deliveries["km"].sum() / years
-    legs = pd.DataFrame(record.legs, columns=["episode", "time", "km", "hours"])
+    legs = records_frame(record.legs, Leg)
     legs = legs[(legs["time"] >= t0) & (legs["time"] < t1)]
     kpi["hospital_journeys_per_year"] = len(legs) / years
     kpi["travel_km_per_year"] = (trips["km"].sum() + legs["km"].sum()) / years
@@ -90,14 +103,9 @@ def compute(
 
     if episodes is None:
         episodes = episodes_frame(record, territory, scenario.costs)
-    bags = [
-        (cycle, start, end, where)
-        for e in record.episodes
-        for cycle, start, end, _, where in e.bags
-        if t0 <= start < t1
-    ]
-    kpi["bag_changes_away_from_ward_per_year"] = sum(1 for b in bags if b[3] != "ward") / years
-    kpi["bridge_bags_per_year"] = sum(1 for b in bags if b[2] - b[1] < 3 - 1e-9) / years
+    bags = [b for e in record.episodes for b in e.bags if t0 <= b.start < t1]
+    kpi["bag_changes_away_from_ward_per_year"] = sum(1 for b in bags if b.where != "ward") / years
+    kpi["bridge_bags_per_year"] = sum(1 for b in bags if is_bridge_bag(b)) / years
 
     referred = (
         episodes[(episodes["arrival"] >= t0) & (episodes["arrival"] < t1)] if len(episodes) else episodes
@@ -125,21 +133,26 @@ def compute(
         )
 
     # Home days and bed-days, clipped to the window.
-    home = [(e.route, e.had, a, b) for e in record.episodes for a, b in e.home_segments]
-    home_days_window = sum(clipped_overlap(np.array([a]), np.array([b]), t0, t1)[0] for _, _, a, b in home)
+    home = [(e.had, s) for e in record.episodes for s in e.home_segments]
+    home_days_window = sum(_days_in(s, t0, t1) for _, s in home)
     kpi["bed_days_saved_by_home_care_per_year"] = home_days_window / years
     for j, had in enumerate(territory.hads.index):
-        days = sum(clipped_overlap(np.array([a]), np.array([b]), t0, t1)[0] for _, h, a, b in home if h == j)
+        days = sum(_days_in(s, t0, t1) for h, s in home if h == j)
         kpi[f"had_patient_days_per_year_{had}"] = days / years
     blina_beds = adm[(adm["kind"] != EMERGENCY) & (adm["kind"] != PLANNED) & adm["admit"].notna()]
     stays = clipped_overlap(
         blina_beds["admit"].to_numpy(), blina_beds["discharge"].fillna(t1).to_numpy(), t0, t1
     )
     kpi["blina_bed_days_per_year"] = float(stays.sum()) / years
-    slots = np.array(record.had_slots, dtype=float).reshape(-1, 3)
+    stays = records_frame(record.had_stays, HadStay)
     for j, had in enumerate(territory.hads.index):
-        mine = slots[slots[:, 0] == j]
-        kpi[f"had_max_concurrent_{had}"] = float(max_concurrent(mine[:, 1], mine[:, 2]))
+        mine = stays[stays["had"] == j]
+        kpi[f"had_max_concurrent_{had}"] = float(
+            max_concurrent(mine["start"].to_numpy(dtype=float), mine["end"].to_numpy(dtype=float))
+        )
     return kpi
 
 
+def _days_in(segment: HomeSegment, t0: float, t1: float) -> float:
+    """Days of a home segment within [t0, t1]."""
+    return clipped_overlap(np.array([segment.start]), np.array([segment.end]), t0, t1)[0]

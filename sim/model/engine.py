@@ -9,28 +9,33 @@ Time is in days from simulation day 0 (``run.start_date``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
 from sim.model.calendar import Bag, Calendar, bag_schedule, weekday_set
+from sim.model.records import (
+    ADVERSE_EVENT,
+    BLINA_START,
+    EMERGENCY,
+    PLANNED,
+    Admission,
+    AdverseEventDraw,
+    BagChange,
+    BedLevel,
+    CycleStartWait,
+    DayHospitalSession,
+    Delivery,
+    Episode,
+    HadStay,
+    HomeSegment,
+    Leg,
+    Profile,
+    Recorder,
+    Trip,
+)
 from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, Scenario
 from sim.territory.catchment import Territory
-
-# Admission kinds (recorded with every bed request).
-EMERGENCY, PLANNED, BLINA_START, ADVERSE_EVENT = 0, 1, 2, 3
-ADMISSION_KINDS = ("emergency", "planned", "blinatumomab_cycle_start", "adverse_event")
-ROUTES = ("had", "derogation", "convention", "inpatient")
-BED_CAUSES = (
-    "pre_phase",
-    "waiting_start_day",
-    "cycle_start",
-    "waiting_home_care",
-    "adverse_event",
-    "inpatient_only",
-)
-CHANGE_PLACES = ("ward", "day_hospital", "home", "nearest_hospital")
 
 # Random-number streams: each a SeedSequence spawn key under (seed, replication).
 STREAM_BACKGROUND, STREAM_DAY_HOSPITAL, STREAM_PATIENT = 0, 1, 2
@@ -51,73 +56,6 @@ CYCLES_DRAWN = 12  # adverse-event draws per patient, whatever the cycle count: 
 
 def stream(seed: int, replication: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, *key)))
-
-
-@dataclass
-class AdverseEventDraw:
-    kind: str
-    onset: float  # days after day 1 of the cycle
-    stay: float
-
-
-@dataclass
-class Profile:
-    """Everything random about one episode, drawn from the episode's own streams at referral."""
-
-    index: int
-    arrival: float
-    group: str
-    home: int  # row of territory.communes
-    n_cycles: int
-    outcome: str  # "death", "early_stop" or "completed" (drawn for single-cycle episodes)
-    death_day: float
-    early_stop_day: float
-    never_home: bool  # an early stop spent entirely in hospital
-    dies_inpatient: bool  # a death in cycle 1 after a cycle spent entirely in hospital
-    pre_phase: bool
-    pre_phase_days: float
-    adverse: list[list[AdverseEventDraw]]  # per cycle (index 0 = cycle 1), severe events only
-    startup_delay: float
-    training_delay: float
-    derogation_extra: float
-    convention_delay: float
-    pattern_u: np.ndarray
-
-
-@dataclass
-class Episode:
-    """What happened to one episode: the per-patient record the outputs are built from."""
-
-    profile: Profile
-    route: str = ""
-    had: int = -1  # HAD index for had/derogation routes
-    ready_time: float = 0.0
-    cycles_started: int = 0
-    exit_time: float = math.nan
-    died: bool = False
-    bed_days: dict[str, float] = field(default_factory=lambda: dict.fromkeys(BED_CAUSES, 0.0))
-    home_segments: list[tuple[float, float]] = field(default_factory=list)
-    cycle_start_waits: list[tuple[float, float]] = field(default_factory=list)  # (request time, wait)
-    bags: list[tuple[int, float, float, float, str]] = field(default_factory=list)
-    # (cycle, start, end, dose ug/day, where the bag was hung)
-
-
-class Recorder:
-    """Plain lists appended during the run; turned into arrays by ``sim.kpis``."""
-
-    def __init__(self) -> None:
-        self.bed_level: list[tuple[float, int]] = [(0.0, 0)]
-        self.admissions: list[list[float]] = []  # [kind, request, admit, discharge, episode]
-        self.day_hospital: list[tuple[int, int]] = []  # (day, episode) per bag-change session
-        self.trips: list[tuple[int, float, int, int, float, float]] = []
-        # (episode, time, origin commune, destination code, km, hours)
-        self.had_slots: list[tuple[int, float, float]] = []  # (HAD, start, end)
-        self.deliveries: list[tuple[int, float, float]] = []  # (episode, time, courier km round trip)
-        self.legs: list[
-            tuple[int, float, float, float]
-        ] = []  # admission/discharge: (episode, time, km, hours)
-        self.episodes: list[Episode] = []
-        self.end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
 
 
 class Model:
@@ -251,25 +189,25 @@ class Model:
     # --- beds ---
 
     def _bed_change(self, delta: int) -> None:
-        self.record.bed_level.append((self.env.now, self.record.bed_level[-1][1] + delta))
+        self.record.bed_level.append(BedLevel(self.env.now, self.record.bed_level[-1].level + delta))
 
-    def admit(self, kind: int, priority: int, episode: int = -1):
+    def admit(self, kind: int, priority: int, episode: int | None = None):
         """Wait for a bed; returns (request, admission record). Every admission records its wait."""
-        row = [kind, self.env.now, math.nan, math.nan, episode]
-        self.record.admissions.append(row)
+        admission = Admission(kind, self.env.now, episode=episode)
+        self.record.admissions.append(admission)
         request = self.beds.request(priority=priority)
         yield request
-        row[2] = self.env.now
+        admission.admit = self.env.now
         self._bed_change(+1)
-        if episode >= 0:
+        if episode is not None:
             self._leg(episode)  # the patient comes in from home
-        return request, row
+        return request, admission
 
-    def discharge(self, request, row, home: bool = False) -> None:
+    def discharge(self, request, admission: Admission, home: bool = False) -> None:
         """Free the bed; ``home``: the patient goes home (a leg of travel), else died in hospital."""
-        row[3] = self.env.now
+        admission.discharge = self.env.now
         if home:
-            self._leg(int(row[4]))
+            self._leg(admission.episode)
         self.beds.release(request)
         self._bed_change(-1)
 
@@ -278,7 +216,7 @@ class Model:
         home = self.record.episodes[episode].profile.home
         terr = self.territory
         self.record.legs.append(
-            (episode, self.env.now, terr.to_centre.km[home, 0], terr.to_centre.hours[home, 0])
+            Leg(episode, self.env.now, terr.to_centre.km[home, 0], terr.to_centre.hours[home, 0])
         )
 
     def background_demand(self):
@@ -381,7 +319,7 @@ class Model:
         if p.pre_phase:
             request_time = self.env.now
             bed = yield from self.admit(BLINA_START, priority, p.index)
-            episode.cycle_start_waits.append((request_time, self.env.now - request_time))
+            episode.cycle_start_waits.append(CycleStartWait(request_time, self.env.now - request_time))
             yield from self._stay(episode, "pre_phase", p.pre_phase_days)
         target = self.env.now
         for cycle in range(1, p.n_cycles + 1):
@@ -391,7 +329,7 @@ class Model:
                 yield self.env.timeout(max(0.0, target - self.env.now))
                 request_time = self.env.now
                 bed = yield from self.admit(BLINA_START, priority, p.index)
-                episode.cycle_start_waits.append((request_time, self.env.now - request_time))
+                episode.cycle_start_waits.append(CycleStartWait(request_time, self.env.now - request_time))
             day1 = self.calendar.next_day_in(self.env.now, self.start_days)
             yield from self._stay(episode, "waiting_start_day", day1 - self.env.now)
             episode.cycles_started = cycle
@@ -466,7 +404,7 @@ class Model:
         yield from self._stay(episode, "adverse_event", min(extension, infusion_end - self.env.now))
         yield from self._stay(episode, "waiting_home_care", min(ready, infusion_end) - self.env.now)
         slot = None
-        if episode.had >= 0 and self.env.now < infusion_end:
+        if episode.had is not None and self.env.now < infusion_end:
             slot = self.had_slots[episode.had].request()
             waited_from = self.env.now
             yield slot | self.env.timeout(infusion_end - self.env.now)
@@ -478,7 +416,7 @@ class Model:
         # Severe events that begin while the patient still waits in the bed for home care lengthen the stay.
         late = sum(a.stay for a in adverse if first_discharge <= day1 + a.onset < self.env.now)
         yield from self._stay(episode, "adverse_event", min(late, infusion_end - self.env.now))
-        if self.env.now >= infusion_end or (episode.had >= 0 and slot is None):
+        if self.env.now >= infusion_end or (episode.had is not None and slot is None):
             if slot is not None:
                 self.had_slots[episode.had].release(slot)
             died_here = p.outcome == "death" and stop_at <= self.env.now
@@ -496,7 +434,7 @@ class Model:
             if onset < self.env.now or onset >= infusion_end:
                 continue
             yield self.env.timeout(onset - self.env.now)
-            episode.home_segments.append((segment_start, self.env.now))
+            episode.home_segments.append(HomeSegment(segment_start, self.env.now))
             readmit_request, readmit_row = yield from self.admit(
                 ADVERSE_EVENT, self.scenario.beds.priorities.adverse_event, p.index
             )
@@ -507,10 +445,10 @@ class Model:
             segment_start = self.env.now
         if self.env.now < infusion_end:
             yield self.env.timeout(infusion_end - self.env.now)
-            episode.home_segments.append((segment_start, self.env.now))
+            episode.home_segments.append(HomeSegment(segment_start, self.env.now))
         if slot is not None:
             self.had_slots[episode.had].release(slot)
-            self.record.had_slots.append((episode.had, slot_start, self.env.now))
+            self.record.had_stays.append(HadStay(episode.had, slot_start, self.env.now))
             self.had_last_active[episode.had] = self.env.now
         self._place_bags(episode, cycle, bags, day1, discharge_time, readmissions)
         if ends_episode and math.isfinite(stop_at) and stop_at > self.env.now:
@@ -539,15 +477,15 @@ class Model:
             # A change due on the day of discharge is done on the ward, before the patient leaves.
             on_ward = bag.start <= discharge or any(a <= bag.start < b for a, b in readmissions)
             where = "ward" if on_ward or bag.start == day1 else policy
-            episode.bags.append((cycle, bag.start, bag.end, ug, where))
+            episode.bags.append(BagChange(cycle, bag.start, bag.end, ug, where))
             if where == "day_hospital":
-                self.record.day_hospital.append((int(bag.start), p.index))
+                self.record.day_hospital_sessions.append(DayHospitalSession(int(bag.start), p.index))
                 self.record.trips.append(
-                    (
+                    Trip(
                         p.index,
                         bag.start,
                         p.home,
-                        -1,
+                        None,
                         2 * terr.to_centre.km[p.home, 0],
                         2 * terr.to_centre.hours[p.home, 0],
                     )
@@ -555,7 +493,7 @@ class Model:
             elif where == "nearest_hospital":
                 site = int(np.argmin(terr.to_had_sites.km[p.home]))
                 self.record.trips.append(
-                    (
+                    Trip(
                         p.index,
                         bag.start,
                         p.home,
@@ -565,9 +503,9 @@ class Model:
                     )
                 )
                 # The bag still comes from the IUCT-O pharmacy (003:5003-5005): a courier takes it there.
-                self.record.deliveries.append((p.index, bag.start, 2 * terr.site_km_to_centre[site]))
+                self.record.deliveries.append(Delivery(p.index, bag.start, 2 * terr.site_km_to_centre[site]))
             elif where == "home":
-                self.record.deliveries.append((p.index, bag.start, 2 * terr.to_centre.km[p.home, 0]))
+                self.record.deliveries.append(Delivery(p.index, bag.start, 2 * terr.to_centre.km[p.home, 0]))
 
     # --- run ---
 
