@@ -18,6 +18,7 @@ import pytest
 from scipy import stats
 
 from sim.model.calendar import Calendar, weekday_set
+from sim.model.draws import Draws
 from sim.model.engine import Model, simulate
 from sim.model.records import ADVERSE_EVENT, BLINA_START, EMERGENCY, PLANNED, BagChange, HadStay
 from sim.runs.replications import run_experiment, run_replication
@@ -163,10 +164,10 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
     assert run_end >= end
 
     # Arrivals, replayed independently from the patients' own streams, all entered the model.
-    replay = Model(scenario, terr, replication)
+    replay = Draws(scenario, terr, replication)
     arrivals, intensity = [], 0.0
     while True:
-        profile, intensity = replay.draw_profile(len(arrivals), intensity)
+        profile, intensity = replay.profile(len(arrivals), intensity)
         if profile.arrival >= end:
             break
         arrivals.append(profile.arrival)

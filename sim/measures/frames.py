@@ -15,10 +15,8 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
-from sim.model.calendar import Calendar
-from sim.model.engine import STREAM_DAY_HOSPITAL, stream
 from sim.model.records import BED_CAUSES, Admission, BagChange, Delivery, Leg, Recorder, Trip
-from sim.scenario.schema import WEEKDAYS, Costs, Scenario
+from sim.scenario.schema import WEEKDAYS, Costs
 from sim.territory.catchment import Territory
 
 
@@ -158,25 +156,18 @@ def is_bridge_bag(bag: BagChange) -> bool:
     return bag.end - bag.start < 3 - 1e-9
 
 
-def day_hospital_load(record: Recorder, scenario: Scenario, replication: int, n_days: int) -> pd.DataFrame:
+def day_hospital_load(record: Recorder) -> pd.DataFrame:
     """Per simulated day: capacity, background sessions, blinatumomab sessions, overflow."""
-    calendar = Calendar(scenario.run.start_date)
-    weekday = np.array([calendar.weekday(d) for d in range(n_days)])
-    names = np.array(WEEKDAYS)[weekday]
-    capacity = np.array([scenario.day_hospital.sessions_per_weekday.get(n, 0) for n in names])
-    rng = stream(scenario.run.seed, replication, STREAM_DAY_HOSPITAL)
-    background = np.rint(scenario.day_hospital.background_sessions_per_day.sample(rng, n_days)).astype(int)
-    background = np.minimum(np.clip(background, 0, None), capacity)  # the day hospital books up to capacity
+    days = record.day_hospital_days
+    n_days = len(days.capacity)
     blina = np.zeros(n_days, dtype=int)
-    days = [s.day for s in record.day_hospital_sessions if s.day < n_days]
-    np.add.at(blina, days, 1)
-    free = capacity - background
-    overflow = np.clip(blina - free, 0, None)
+    np.add.at(blina, [s.day for s in record.day_hospital_sessions if s.day < n_days], 1)
+    overflow = np.clip(blina - (days.capacity - days.background), 0, None)
     return pd.DataFrame(
         {
-            "weekday": names,
-            "capacity": capacity,
-            "background": background,
+            "weekday": np.array(WEEKDAYS)[days.weekday],
+            "capacity": days.capacity,
+            "background": days.background,
             "blinatumomab": blina,
             "overflow": overflow,
         }

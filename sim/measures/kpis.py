@@ -43,7 +43,6 @@ def compute(
     record: Recorder,
     scenario: Scenario,
     territory: Territory,
-    replication: int,
     episodes: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """All KPIs of one replication; ``episodes`` is ``episodes_frame(record, territory)`` if already built."""
@@ -70,8 +69,7 @@ def compute(
     ae = admitted[admitted["kind"] == ADVERSE_EVENT]
     kpi["adverse_event_readmissions_per_year"] = len(ae) / years
 
-    n_days = int(np.ceil(t1))
-    load = day_hospital_load(record, scenario, replication, n_days)
+    load = day_hospital_load(record)
     window = load.iloc[int(np.ceil(t0)) : int(np.floor(t1))]
     weeks = len(window) / 7
     kpi["hdj_blina_sessions_per_week"] = window["blinatumomab"].sum() / weeks

@@ -13,14 +13,15 @@ import math
 import numpy as np
 import simpy
 
+from sim.model import day_hospital
 from sim.model.calendar import Bag, Calendar, bag_schedule, weekday_set
+from sim.model.draws import CYCLES_DRAWN, Draws
 from sim.model.records import (
     ADVERSE_EVENT,
     BLINA_START,
     EMERGENCY,
     PLANNED,
     Admission,
-    AdverseEventDraw,
     BagChange,
     BedLevel,
     CycleStartWait,
@@ -34,36 +35,16 @@ from sim.model.records import (
     Recorder,
     Trip,
 )
-from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, Scenario
+from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
 
-# Random-number streams: each a SeedSequence spawn key under (seed, replication).
-STREAM_BACKGROUND, STREAM_DAY_HOSPITAL, STREAM_PATIENT = 0, 1, 2
-PATIENT_ATTRIBUTES = (
-    "arrival",
-    "group",
-    "home",
-    "cycles",
-    "outcome",
-    "adverse",
-    "delays",
-    "pattern",
-    "pre_phase",
-)
 DRAIN_LIMIT_DAYS = 3 * 365.0  # longest follow-up of referred episodes past the horizon
-CYCLES_DRAWN = 12  # adverse-event draws per patient, whatever the cycle count: keeps streams aligned
-
-
-def stream(seed: int, replication: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, *key)))
 
 
 class Model:
     def __init__(self, scenario: Scenario, territory: Territory, replication: int):
         self.scenario = scenario
         self.territory = territory
-        self.replication = replication
-        self.seed = scenario.run.seed
         self.horizon = scenario.run.horizon
         self.calendar = Calendar(scenario.run.start_date)
         self.env = simpy.Environment()
@@ -83,93 +64,11 @@ class Model:
         self.pharmacy_days = weekday_set(bags.pharmacy_weekdays)
         self.start_days = weekday_set(scenario.blinatumomab.start_weekdays)
         self.stability_days = bags.stability_hours / 24.0
-        self.record = Recorder()
+        self.draws = Draws(scenario, territory, replication)
+        self.record = Recorder(day_hospital.book_background(scenario, self.calendar, self.draws))
         self.episode_processes: list[simpy.Process] = []
 
     # --- arrivals ---
-
-    def _arrival_time(self, cumulative_intensity: float) -> float:
-        """Invert the cumulative intensity of episode arrivals (constant in warm-up, then growing)."""
-        arrivals = self.scenario.blinatumomab.arrivals
-        rate = arrivals.episodes_per_year / DAYS_PER_YEAR
-        warmup = self.scenario.run.warmup_days
-        if cumulative_intensity <= rate * warmup or arrivals.annual_growth == 0:
-            return cumulative_intensity / rate
-        growth = math.log1p(arrivals.annual_growth) / DAYS_PER_YEAR
-        extra = cumulative_intensity - rate * warmup
-        if 1 + extra * growth / rate <= 0:
-            return math.inf  # a declining rate offers only finitely many more arrivals
-        return warmup + math.log1p(extra * growth / rate) / growth
-
-    def draw_profile(self, index: int, previous_intensity: float) -> tuple[Profile, float]:
-        rng = {
-            name: stream(self.seed, self.replication, STREAM_PATIENT, index, i)
-            for i, name in enumerate(PATIENT_ATTRIBUTES)
-        }
-        blina = self.scenario.blinatumomab
-        intensity = previous_intensity + rng["arrival"].exponential()
-        mix = blina.arrivals.group_mix
-        weights = np.array([mix.get(g, 0.0) for g in GROUPS])
-        group = GROUPS[int(rng["group"].choice(len(GROUPS), p=weights / weights.sum()))]
-        home = int(self.territory.draw_homes(rng["home"], 1)[0])
-        n_cycles = max(1, round(float(blina.cycles.per_group[group].sample(rng["cycles"]))))
-        if blina.cycles.max_cycles is not None:
-            n_cycles = min(n_cycles, blina.cycles.max_cycles)
-        one = blina.cycle_one
-        outcome_names = list(one.weights)
-        outcome_w = np.array([one.weights[k] for k in outcome_names])
-        outcome_pick = outcome_names[
-            int(rng["outcome"].choice(len(outcome_names), p=outcome_w / outcome_w.sum()))
-        ]
-        death_day = float(one.death_day.sample(rng["outcome"]))
-        early_stop_day = float(one.early_stop_day.sample(rng["outcome"]))
-        never_home = bool(rng["outcome"].random() < one.early_stop_never_home_probability)
-        dies_inpatient = bool(rng["outcome"].random() < one.death_inpatient_probability)
-        adverse = self._draw_adverse_events(rng["adverse"])
-        home_care = self.scenario.home_care
-        pre = rng["pre_phase"]
-        pre_phase = bool(pre.random() < blina.pre_phase.probability.get(group, 0.0))
-        pre_phase_days = float(blina.pre_phase.length_of_stay.sample(pre))
-        profile = Profile(
-            index=index,
-            arrival=self._arrival_time(intensity),
-            group=group,
-            home=home,
-            n_cycles=n_cycles,
-            outcome=outcome_pick if n_cycles == 1 else "completed",
-            death_day=death_day,
-            early_stop_day=early_stop_day,
-            never_home=never_home,
-            dies_inpatient=dies_inpatient,
-            pre_phase=pre_phase,
-            pre_phase_days=pre_phase_days,
-            adverse=adverse,
-            startup_delay=float(home_care.startup_delay_days.sample(rng["delays"])),
-            training_delay=float(home_care.training_delay_days.sample(rng["delays"])),
-            derogation_extra=float(home_care.derogation_extra_days.sample(rng["delays"])),
-            convention_delay=float(home_care.convention_delay_days.sample(rng["delays"])),
-            pattern_u=rng["pattern"].random(CYCLES_DRAWN),
-        )
-        return profile, intensity
-
-    def _draw_adverse_events(self, rng: np.random.Generator) -> list[list[AdverseEventDraw]]:
-        events = self.scenario.blinatumomab.adverse_events
-        per_cycle: list[list[AdverseEventDraw]] = []
-        for cycle in range(1, CYCLES_DRAWN + 1):
-            drawn = []
-            for kind in ("cytokine_release", "neurotoxicity", "infection"):
-                spec = getattr(events, kind)
-                occurs, severe = rng.random(2)
-                onset_dist = (
-                    spec.onset_day if cycle == 1 or spec.onset_day_later is None else spec.onset_day_later
-                )
-                onset = float(onset_dist.sample(rng))
-                stay = float(spec.stay_days.sample(rng))
-                probability = spec.probability_cycle1 if cycle == 1 else spec.probability_later
-                if occurs < probability and severe < spec.severe_share:
-                    drawn.append(AdverseEventDraw(kind, onset, stay))
-            per_cycle.append(sorted(drawn, key=lambda a: a.onset))
-        return per_cycle
 
     def arrivals(self):
         if self.scenario.blinatumomab.arrivals.episodes_per_year == 0:
@@ -177,7 +76,7 @@ class Model:
         intensity = 0.0
         index = 0
         while True:
-            profile, intensity = self.draw_profile(index, intensity)
+            profile, intensity = self.draws.profile(index, intensity)
             if profile.arrival >= self.horizon:
                 return
             yield self.env.timeout(profile.arrival - self.env.now)
@@ -221,23 +120,9 @@ class Model:
 
     def background_demand(self):
         """Other acute-leukemia inpatients sharing the beds (BRIEF section 5; all assumptions)."""
-        spec = self.scenario.beds.background
-        rng = stream(self.seed, self.replication, STREAM_BACKGROUND)
-        peak_rate = spec.arrivals_per_day * (1 + spec.seasonal_amplitude)
-        n = rng.poisson(peak_rate * self.horizon)
-        times = np.sort(rng.uniform(0, self.horizon, n))
-        day_of_year = (self.scenario.run.start_date.timetuple().tm_yday + times) % DAYS_PER_YEAR
-        rate = spec.arrivals_per_day * (
-            1
-            + spec.seasonal_amplitude
-            * np.cos(2 * np.pi * (day_of_year - spec.seasonal_peak_day_of_year) / DAYS_PER_YEAR)
-        )
-        keep = rng.random(n) * peak_rate < rate
-        times = times[keep]
-        stays = spec.length_of_stay.sample(rng, len(times))
-        emergency = rng.random(len(times)) < spec.emergency_share
+        drawn = self.draws.background_admissions()
         priorities = self.scenario.beds.priorities
-        for t, stay, urgent in zip(times, stays, emergency):
+        for t, stay, urgent in zip(drawn.times, drawn.stays, drawn.emergency):
             yield self.env.timeout(t - self.env.now)
             kind = EMERGENCY if urgent else PLANNED
             priority = priorities.emergency if urgent else priorities.planned

@@ -80,6 +80,15 @@ class Delivery(NamedTuple):
     km: float
 
 
+@dataclass(slots=True, frozen=True)
+class DayHospitalDays:
+    """Per simulated day: its weekday, the sessions open, the sessions booked by other patients."""
+
+    weekday: np.ndarray  # 0 = Monday
+    capacity: np.ndarray
+    background: np.ndarray
+
+
 class DayHospitalSession(NamedTuple):
     """A blinatumomab bag change in IUCT-O's day hospital."""
 
@@ -176,6 +185,7 @@ class Episode:
 class Recorder:
     """Everything recorded in one replication, appended to while the model runs."""
 
+    day_hospital_days: DayHospitalDays  # booked before the run
     bed_level: list[BedLevel] = field(default_factory=lambda: [BedLevel(0.0, 0)])
     admissions: list[Admission] = field(default_factory=list)
     legs: list[Leg] = field(default_factory=list)
