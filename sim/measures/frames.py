@@ -64,8 +64,11 @@ def records_frame(rows: Sequence[object], record: type) -> pd.DataFrame:
     names, missing = _columns(record)
     values = operator.attrgetter(*names)
     table = [values(row) for row in rows]
-    if missing:
-        table = [tuple(missing[i] if v is None else v for i, v in enumerate(row)) for row in table]
+    if missing and table:
+        columns = list(zip(*table))
+        for i, stand_in in missing.items():
+            columns[i] = [stand_in if v is None else v for v in columns[i]]
+        table = list(zip(*columns))
     return pd.DataFrame(table, columns=list(names))
 
 

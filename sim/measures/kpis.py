@@ -29,7 +29,6 @@ from sim.model.records import (
     PLANNED,
     ROUTES,
     Delivery,
-    HadStay,
     HomeSegment,
     Leg,
     Recorder,
@@ -142,12 +141,12 @@ def compute(
         blina_beds["admit"].to_numpy(), blina_beds["discharge"].fillna(t1).to_numpy(), t0, t1
     )
     kpi["blina_bed_days_per_year"] = float(stays.sum()) / years
-    stays = records_frame(record.had_stays, HadStay)
+    stays = record.had_stays
+    stay_had = np.array([s.had for s in stays])
+    starts = np.array([s.start for s in stays], dtype=float)
+    ends = np.array([s.end for s in stays], dtype=float)
     for j, had in enumerate(territory.hads.index):
-        mine = stays[stays["had"] == j]
-        kpi[f"had_max_concurrent_{had}"] = float(
-            max_concurrent(mine["start"].to_numpy(dtype=float), mine["end"].to_numpy(dtype=float))
-        )
+        kpi[f"had_max_concurrent_{had}"] = float(max_concurrent(starts[stay_had == j], ends[stay_had == j]))
     return kpi
 
 
