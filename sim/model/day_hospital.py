@@ -17,9 +17,9 @@ from sim.scenario.schema import WEEKDAYS, Scenario
 def book_background(scenario: Scenario, calendar: Calendar, draws: Draws) -> DayHospitalDays:
     """Each day to the horizon: sessions open, and those other patients book (up to capacity)."""
     n_days = scenario.run.horizon_whole_days
-    weekday = np.array([calendar.weekday(d) for d in range(n_days)])
+    weekday = calendar.weekday(np.arange(n_days))
     sessions = scenario.day_hospital.sessions_per_weekday
-    capacity = np.array([sessions.get(name, 0) for name in np.array(WEEKDAYS)[weekday]])
+    capacity = np.array([sessions.get(name, 0) for name in WEEKDAYS])[weekday]
     background = np.rint(draws.day_hospital_background(n_days)).astype(int)
     background = np.minimum(np.clip(background, 0, None), capacity)  # the day hospital books up to capacity
     return DayHospitalDays(weekday, capacity, background)
