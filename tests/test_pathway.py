@@ -42,19 +42,19 @@ def test_a_convention_is_set_up_once_per_zone_and_reused(territory):
     rodez, millau, foix = terr.position("12202"), terr.position("12145"), terr.position("09122")
     first, _ = model.draws.profile(0, 0.0)
     first.home = rodez
-    assert model._convention_delay(first) == first.convention_delay
+    assert model.home_care.convention_delay(first) == first.convention_delay
     second, _ = model.draws.profile(1, 0.0)
     second.home = millau  # same zone (UDSMA)
     assert np.array_equal(terr.zones.covers[rodez], terr.zones.covers[millau])
-    assert model._convention_delay(second) == second.startup_delay
+    assert model.home_care.convention_delay(second) == second.startup_delay
     third, _ = model.draws.profile(2, 0.0)
     third.home = foix  # another zone: a convention of its own
-    assert model._convention_delay(third) == third.convention_delay
+    assert model.home_care.convention_delay(third) == third.convention_delay
     # After the reuse window the convention must be set up again.
     model.env.run(until=400)
     again, _ = model.draws.profile(3, 0.0)
     again.home = rodez
-    assert model._convention_delay(again) == again.convention_delay
+    assert model.home_care.convention_delay(again) == again.convention_delay
 
 
 def test_convention_reuse_shortens_the_wait_for_home_care(territory):

@@ -381,7 +381,7 @@ def test_had_slots_are_never_leaked(baseline_raw, territory):
     for r in range(3):
         model = Model(scenario, terr, r)
         model.run()
-        for j, resource in enumerate(model.had_slots):
+        for j, resource in enumerate(model.home_care.slots):
             holders = Counter(id(req.proc) for req in resource.users)
             for req in resource.users:
                 if not req.proc.is_alive or holders[id(req.proc)] > 1:
