@@ -43,7 +43,7 @@ def stream(seed: int, replication: int, *key: int) -> np.random.Generator:
 def sample(dist: Distribution, rng: np.random.Generator, size: int | None = None):
     """Values of ``dist`` drawn from ``rng``: one value, or an array of ``size`` values."""
     # Dispatch on the ``dist`` tag, not on the class: isinstance on pydantic models is slow, and
-    # an episode's profile takes ~80 draws.
+    # each episode's profile takes dozens of draws.
     match dist.dist:
         case "fixed":
             return dist.value if size is None else np.full(size, dist.value)

@@ -21,8 +21,11 @@ from sim.territory.catchment import Territory
 
 
 class SlotRequest(Request):
-    """A request for an HAD slot. Leaving its ``with`` block gives a granted slot back, and withdraws
-    a request still waiting (a plain request would also schedule the release of a slot never held)."""
+    """A request for an HAD slot, to be used as a ``with`` block.
+
+    Leaving the block gives a granted slot back, and withdraws a request still waiting (a plain
+    request would also schedule the release of a slot it never held: one more event).
+    """
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         if self.triggered:
