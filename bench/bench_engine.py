@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-import sim.model
 from sim.model.engine import Model
 from sim.runs.replications import run_replication
 from sim.scenario.files import load_scenario
@@ -57,12 +56,12 @@ def counting_model() -> Iterator[list[CountingEnvironment]]:
         built.append(env)
         return env
 
-    original = sim.model.simpy.Environment
-    sim.model.simpy.Environment = factory
+    original = simpy.Environment
+    simpy.Environment = factory
     try:
         yield built
     finally:
-        sim.model.simpy.Environment = original
+        simpy.Environment = original
 
 
 def mm_c(env: simpy.Environment, horizon: float, seed: int) -> simpy.Environment:

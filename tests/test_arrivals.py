@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model.engine import Model
+from sim.model.draws import Draws
 from sim.scenario.files import load_scenario, with_values
 from sim.territory.binding import scenario_territory
 
@@ -16,11 +16,11 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
 
 def arrival_times(scenario, territory, replication: int) -> np.ndarray:
-    model = Model(scenario, territory, replication)
+    draws = Draws(scenario, territory, replication)
     times, intensity = [], 0.0
     while True:
-        profile, intensity = model.draw_profile(len(times), intensity)
-        if profile.arrival >= model.horizon:
+        profile, intensity = draws.profile(len(times), intensity)
+        if profile.arrival >= scenario.run.horizon:
             return np.array(times)
         times.append(profile.arrival)
 

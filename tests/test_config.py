@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.model.draws import sample
 from sim.scenario.distributions import (
     Distribution,
     Empirical,
@@ -456,7 +457,7 @@ N = 200_000
 
 def _draw(spec: dict, seed: int = 12345) -> tuple[object, np.ndarray]:
     dist = DISTRIBUTION.validate_python(spec)
-    values = np.asarray(dist.sample(np.random.default_rng(seed), N), dtype=float)
+    values = np.asarray(sample(dist, np.random.default_rng(seed), N), dtype=float)
     assert values.shape == (N,)
     return dist, values
 
@@ -466,7 +467,7 @@ def test_fixed():
     assert isinstance(dist, Fixed)
     assert np.all(values == 9)
     assert dist.mean_value == 9
-    assert dist.sample(np.random.default_rng(0)) == 9
+    assert sample(dist, np.random.default_rng(0)) == 9
 
 
 def test_exponential():

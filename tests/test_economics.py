@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from sim.measures.economics import COST_ITEMS, bag_drug, episode_costs, expected_trip_cost, trip_cost
-from sim.model.engine import BED_CAUSES, simulate
+from sim.model.engine import simulate
+from sim.model.records import BED_CAUSES
 from sim.runs.replications import run_replication
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario, with_values
@@ -398,9 +399,9 @@ def test_every_day_hospital_session_is_one_trip_to_the_iuct(base_episodes):
 def test_each_stay_is_a_journey_in_and_one_out_unless_the_patient_died(base_runs):
     for out, record in base_runs:
         stays: dict[int, int] = defaultdict(int)
-        for _kind, _, admit, _, episode in record.admissions:
-            if episode >= 0 and not math.isnan(admit):
-                stays[int(episode)] += 1
+        for admission in record.admissions:
+            if admission.episode is not None and admission.admit is not None:
+                stays[admission.episode] += 1
         e = out.episodes.set_index("episode")
         for episode, n in stays.items():
             legs = e.loc[episode, "legs"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.model.draws import Draws
 from sim.model.engine import Model
 from sim.scenario.files import load_scenario, with_values
 from sim.territory.binding import scenario_territory
@@ -17,13 +18,13 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 def test_hospital_only_episodes_match_the_thesis(territory):
     """3 of the 32 episodes were spent entirely in hospital (003:4928-4936)."""
     scenario = load_scenario(BASELINE)
-    model = Model(scenario, scenario_territory(scenario, territory), 0)
+    draws = Draws(scenario, scenario_territory(scenario, territory), 0)
     n = 6000
     hospital_only = 0
     deaths = 0
     intensity = 0.0
     for index in range(n):
-        profile, intensity = model.draw_profile(index, intensity)
+        profile, intensity = draws.profile(index, intensity)
         deaths += profile.outcome == "death"
         hospital_only += (profile.outcome == "death" and profile.dies_inpatient) or (
             profile.outcome == "early_stop" and profile.never_home
@@ -39,21 +40,21 @@ def test_a_convention_is_set_up_once_per_zone_and_reused(territory):
     terr = scenario_territory(scenario, territory)
     model = Model(scenario, terr, 0)
     rodez, millau, foix = terr.position("12202"), terr.position("12145"), terr.position("09122")
-    first, _ = model.draw_profile(0, 0.0)
+    first, _ = model.draws.profile(0, 0.0)
     first.home = rodez
-    assert model._convention_delay(first) == first.convention_delay
-    second, _ = model.draw_profile(1, 0.0)
+    assert model.home_care.convention_delay(first) == first.convention_delay
+    second, _ = model.draws.profile(1, 0.0)
     second.home = millau  # same zone (UDSMA)
     assert np.array_equal(terr.zones.covers[rodez], terr.zones.covers[millau])
-    assert model._convention_delay(second) == second.startup_delay
-    third, _ = model.draw_profile(2, 0.0)
+    assert model.home_care.convention_delay(second) == second.startup_delay
+    third, _ = model.draws.profile(2, 0.0)
     third.home = foix  # another zone: a convention of its own
-    assert model._convention_delay(third) == third.convention_delay
+    assert model.home_care.convention_delay(third) == third.convention_delay
     # After the reuse window the convention must be set up again.
     model.env.run(until=400)
-    again, _ = model.draw_profile(3, 0.0)
+    again, _ = model.draws.profile(3, 0.0)
     again.home = rodez
-    assert model._convention_delay(again) == again.convention_delay
+    assert model.home_care.convention_delay(again) == again.convention_delay
 
 
 def test_convention_reuse_shortens_the_wait_for_home_care(territory):

@@ -18,7 +18,9 @@ import pytest
 from scipy import stats
 
 from sim.model.calendar import Calendar, weekday_set
-from sim.model.engine import ADVERSE_EVENT, BLINA_START, EMERGENCY, PLANNED, Model, simulate
+from sim.model.draws import Draws
+from sim.model.engine import Model, simulate
+from sim.model.records import ADVERSE_EVENT, BLINA_START, EMERGENCY, PLANNED, BagChange, HadStay
 from sim.runs.replications import run_experiment, run_replication
 from sim.scenario.files import resolve_raw
 from sim.scenario.schema import Scenario
@@ -83,10 +85,10 @@ def infusion_end(episode, cycle: int, day1: float, scenario: Scenario) -> float:
     return end
 
 
-def bags_by_cycle(episode) -> dict[int, list[tuple]]:
-    cycles: dict[int, list[tuple]] = defaultdict(list)
+def bags_by_cycle(episode) -> dict[int, list[BagChange]]:
+    cycles: dict[int, list[BagChange]] = defaultdict(list)
     for bag in episode.bags:
-        cycles[bag[0]].append(bag)
+        cycles[bag.cycle].append(bag)
     return cycles
 
 
@@ -162,39 +164,39 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
     assert run_end >= end
 
     # Arrivals, replayed independently from the patients' own streams, all entered the model.
-    replay = Model(scenario, terr, replication)
+    replay = Draws(scenario, terr, replication)
     arrivals, intensity = [], 0.0
     while True:
-        profile, intensity = replay.draw_profile(len(arrivals), intensity)
+        profile, intensity = replay.profile(len(arrivals), intensity)
         if profile.arrival >= end:
             break
         arrivals.append(profile.arrival)
     assert [e.profile.arrival for e in record.episodes] == arrivals
     assert [e.profile.index for e in record.episodes] == list(range(len(arrivals)))
 
-    finished = [e for e in record.episodes if math.isfinite(e.exit_time)]
-    in_system = [e for e in record.episodes if not math.isfinite(e.exit_time)]
+    finished = [e for e in record.episodes if e.exit_time is not None]
+    in_system = [e for e in record.episodes if e.exit_time is None]
     assert len(arrivals) == len(finished) + len(in_system)
     assert finished and len(arrivals) > 20
     assert not in_system, "every episode referred before the horizon is followed to its end"
 
     rows = record.admissions
-    by_episode: dict[int, list[list[float]]] = defaultdict(list)
-    for kind, request, admit, discharge, episode in rows:
-        assert kind in (EMERGENCY, PLANNED, BLINA_START, ADVERSE_EVENT)
-        assert 0 <= request <= run_end
-        if kind in (EMERGENCY, PLANNED):
-            assert request < end  # background patients arrive only before the horizon
-        if not math.isnan(admit):
-            assert request <= admit <= run_end
-        if not math.isnan(discharge):
-            assert not math.isnan(admit)
-            assert admit <= discharge <= run_end
-        if kind in (BLINA_START, ADVERSE_EVENT):
-            assert 0 <= episode < len(record.episodes)
-            by_episode[int(episode)].append([kind, request, admit, discharge])
+    by_episode: dict[int, list] = defaultdict(list)
+    for a in rows:
+        assert a.kind in (EMERGENCY, PLANNED, BLINA_START, ADVERSE_EVENT)
+        assert 0 <= a.request <= run_end
+        if a.kind in (EMERGENCY, PLANNED):
+            assert a.request < end  # background patients arrive only before the horizon
+        if a.admit is not None:
+            assert a.request <= a.admit <= run_end
+        if a.discharge is not None:
+            assert a.admit is not None
+            assert a.admit <= a.discharge <= run_end
+        if a.kind in (BLINA_START, ADVERSE_EVENT):
+            assert 0 <= a.episode < len(record.episodes)
+            by_episode[a.episode].append(a)
         else:
-            assert episode == -1
+            assert a.episode is None
 
     for e in finished:
         p = e.profile
@@ -203,10 +205,10 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
         assert max(bags_by_cycle(e), default=0) == p.n_cycles
         # A finished episode holds no bed and waits for none, and its bed-days are its admissions.
         stays = by_episode[p.index]
-        assert all(not math.isnan(s[3]) and s[3] <= e.exit_time + TOL for s in stays)
-        assert sum(s[3] - s[2] for s in stays) == pytest.approx(sum(e.bed_days.values()), abs=1e-6)
-        assert all(s[1] >= p.arrival - TOL for s in stays)
-        starts = sum(1 for s in stays if s[0] == BLINA_START)
+        assert all(s.discharge is not None and s.discharge <= e.exit_time + TOL for s in stays)
+        assert sum(s.discharge - s.admit for s in stays) == pytest.approx(sum(e.bed_days.values()), abs=1e-6)
+        assert all(s.request >= p.arrival - TOL for s in stays)
+        starts = sum(1 for s in stays if s.kind == BLINA_START)
         # The pre-phase bed carries on into cycle 1: one cycle-start admission per cycle.
         assert starts == len(e.cycle_start_waits) == p.n_cycles
     for e in in_system:
@@ -214,19 +216,19 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
         assert len(bags_by_cycle(e)) <= e.cycles_started <= e.profile.n_cycles
         assert len(bags_by_cycle(e)) < e.profile.n_cycles
 
-    admitted_not_discharged = sum(1 for r in rows if not math.isnan(r[2]) and math.isnan(r[3]))
-    levels = np.array([lv for _, lv in record.bed_level])
-    times = np.array([t for t, _ in record.bed_level])
+    admitted_not_discharged = sum(1 for a in rows if a.admit is not None and a.discharge is None)
+    levels = np.array([b.level for b in record.bed_level])
+    times = np.array([b.time for b in record.bed_level])
     assert levels[-1] == admitted_not_discharged
     assert levels.min() >= 0
     assert levels.max() <= scenario.beds.capacity
     assert levels.max() == scenario.beds.capacity  # the baseline saturates its beds at times
     assert np.all(np.diff(times) >= 0)
-    assert len(record.bed_level) == 1 + sum(1 for r in rows if not math.isnan(r[2])) + sum(
-        1 for r in rows if not math.isnan(r[3])
+    assert len(record.bed_level) == 1 + sum(1 for a in rows if a.admit is not None) + sum(
+        1 for a in rows if a.discharge is not None
     )
     # Nobody waits while a bed is free: a request still pending at the horizon implies full beds.
-    if any(math.isnan(r[2]) for r in rows):
+    if any(a.admit is None for a in rows):
         assert levels[-1] == scenario.beds.capacity
 
 
@@ -240,21 +242,24 @@ def _check_bags(scenario: Scenario, record, stability_days: float) -> int:
     n_bags = 0
     for e in record.episodes:
         for cycle, bags in bags_by_cycle(e).items():
-            day1 = bags[0][1]
+            day1 = bags[0].start
             assert day1 == int(day1), "a cycle starts at a day boundary"
             assert calendar.weekday(int(day1)) in start_days
             step_up = day1 + dose.step_up_day - 1
-            for i, (_, start, end, ug, _where) in enumerate(bags):
+            for i, bag in enumerate(bags):
+                start, end = bag.start, bag.end
                 assert end > start
                 assert end - start <= stability_days + TOL, (e.profile.index, cycle, start, end)
                 if i:
-                    assert start == bags[i - 1][2], "bags of one cycle are contiguous"
+                    assert start == bags[i - 1].end, "bags of one cycle are contiguous"
                 if cycle == 1:
                     assert not start < step_up < end, "the step-up day starts a new bag"
-                    assert ug == (dose.cycle1_start_ug_per_day if start < step_up else dose.target_ug_per_day)
+                    assert bag.dose == (
+                        dose.cycle1_start_ug_per_day if start < step_up else dose.target_ug_per_day
+                    )
                 else:
-                    assert ug == dose.target_ug_per_day
-            assert bags[-1][2] == pytest.approx(infusion_end(e, cycle, day1, scenario))
+                    assert bag.dose == dose.target_ug_per_day
+            assert bags[-1].end == pytest.approx(infusion_end(e, cycle, day1, scenario))
             n_bags += len(bags)
     return n_bags
 
@@ -275,7 +280,7 @@ def test_no_bag_outlives_its_stability(baseline_raw, territory, stability_hours,
     for r in range(3):
         record = simulate(scenario, terr, r)
         n_bags += _check_bags(scenario, record, stability_hours / 24)
-        longest = max(longest, max(b[2] - b[1] for e in record.episodes for b in e.bags))
+        longest = max(longest, max(b.end - b.start for e in record.episodes for b in e.bags))
     assert n_bags > 500
     # The bags do use their stability: 7-day bags last 7 days, 96 h bags 4 days.
     assert longest == pytest.approx(stability_hours / 24)
@@ -294,29 +299,29 @@ def test_every_trip_starts_from_home(baseline_raw, territory, where):
         episodes = {e.profile.index: e for e in record.episodes}
         episodes_seen += len(episodes)
         trips_per_episode = Counter()
-        for episode, time, origin, destination, km, hours in record.trips:
-            e = episodes[episode]
+        for trip in record.trips:
+            e = episodes[trip.episode]
             home = e.profile.home
-            assert origin == home
-            assert km > 0 and hours > 0
+            assert trip.origin == home
+            assert trip.km > 0 and trip.hours > 0
             if where == "day_hospital":
-                assert destination == -1
-                assert km == pytest.approx(2 * terr.to_centre.km[home, 0])
-                assert hours == pytest.approx(2 * terr.to_centre.hours[home, 0])
+                assert trip.destination is None
+                assert trip.km == pytest.approx(2 * terr.to_centre.km[home, 0])
+                assert trip.hours == pytest.approx(2 * terr.to_centre.hours[home, 0])
             else:
-                assert 0 <= destination < len(terr.hads)
-                assert km == pytest.approx(2 * terr.to_had_sites.km[home].min())
-            assert any(b[1] == time and b[4] == where for b in e.bags)
-            trips_per_episode[episode] += 1
+                assert 0 <= trip.destination < len(terr.hads)
+                assert trip.km == pytest.approx(2 * terr.to_had_sites.km[home].min())
+            assert any(b.start == trip.time and b.where == where for b in e.bags)
+            trips_per_episode[trip.episode] += 1
         for e in record.episodes:
-            places = Counter(b[4] for b in e.bags)
+            places = Counter(b.where for b in e.bags)
             assert set(places) <= {"ward", where}
             assert trips_per_episode[e.profile.index] == (places[where] if where != "home" else 0)
             away_bags += places[where]
         trips_seen += len(record.trips)
         if where == "home":
             assert record.trips == []
-            assert record.day_hospital == []
+            assert record.day_hospital_sessions == []
     assert episodes_seen > 40
     assert away_bags > 100, "home-phase bag changes happen away from the ward"
     if where != "home":
@@ -326,9 +331,9 @@ def test_every_trip_starts_from_home(baseline_raw, territory, where):
 # --- 5. HAD capacity -----------------------------------------------------------------------------------
 
 
-def _max_concurrent(slots: list[tuple[int, float, float]], had: int) -> int:
+def _max_concurrent(stays: list[HadStay], had: int) -> int:
     events = sorted(
-        [(end, -1) for h, _, end in slots if h == had] + [(start, +1) for h, start, _ in slots if h == had]
+        [(s.end, -1) for s in stays if s.had == had] + [(s.start, +1) for s in stays if s.had == had]
     )  # at equal times -1 sorts first: a slot freed at t can be taken at t
     level = peak = 0
     for _, step in events:
@@ -357,11 +362,11 @@ def test_had_capacity_is_never_exceeded(baseline_raw, territory):
     reached = set()
     for r in range(3):
         record = simulate(scenario, terr, r)
-        for had, start, end in record.had_slots:
-            assert start <= end
-            assert terr.authorised[int(had)]
+        for stay in record.had_stays:
+            assert stay.start <= stay.end
+            assert terr.authorised[stay.had]
         for j in range(len(ids)):
-            peak = _max_concurrent(record.had_slots, j)
+            peak = _max_concurrent(record.had_stays, j)
             assert peak <= capacity[j], f"{ids[j]}: {peak} concurrent patients, capacity {capacity[j]}"
             if peak == capacity[j]:
                 reached.add(ids[j])
@@ -376,7 +381,7 @@ def test_had_slots_are_never_leaked(baseline_raw, territory):
     for r in range(3):
         model = Model(scenario, terr, r)
         model.run()
-        for j, resource in enumerate(model.had_slots):
+        for j, resource in enumerate(model.home_care.slots):
             holders = Counter(id(req.proc) for req in resource.users)
             for req in resource.users:
                 if not req.proc.is_alive or holders[id(req.proc)] > 1:

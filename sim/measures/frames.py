@@ -5,13 +5,18 @@ Also the step-function helpers (time-weighted levels) that the KPIs and the dail
 
 from __future__ import annotations
 
+import functools
+import operator
+import typing
+from collections import Counter
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from sim.measures import economics
-from sim.model.calendar import Calendar
-from sim.model.engine import BED_CAUSES, STREAM_DAY_HOSPITAL, Recorder, stream
-from sim.scenario.schema import WEEKDAYS, Costs, Scenario
+from sim.model.records import BED_CAUSES, Admission, BagChange, Delivery, Leg, Recorder, Trip
+from sim.scenario.schema import WEEKDAYS, Costs
 from sim.territory.catchment import Territory
 
 
@@ -36,85 +41,95 @@ def clipped_overlap(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) 
     return np.clip(np.minimum(ends, t1) - np.maximum(starts, t0), 0.0, None)
 
 
+# The tables keep their conventions for "none": NaN for a missing time, -1 for a missing index.
+_MISSING = {float: np.nan, int: -1}
+
+
+@functools.cache
+def _columns(record: type) -> tuple[tuple[str, ...], dict[int, object]]:
+    """Field names of a record type (NamedTuple or dataclass), and what stands for None in optional ones."""
+    hints = typing.get_type_hints(record)
+    names = tuple(hints)
+    missing = {}
+    for i, name in enumerate(names):
+        args = typing.get_args(hints[name])
+        if type(None) in args:
+            (kind,) = (a for a in args if a is not type(None))
+            missing[i] = _MISSING[kind]
+    return names, missing
+
+
+def records_frame(rows: Sequence[object], record: type) -> pd.DataFrame:
+    """One row per record, one column per field of ``record``, in field order."""
+    names, missing = _columns(record)
+    values = operator.attrgetter(*names)
+    table = [values(row) for row in rows]
+    if missing and table:
+        columns = list(zip(*table))
+        for i, stand_in in missing.items():
+            columns[i] = [stand_in if v is None else v for v in columns[i]]
+        table = list(zip(*columns))
+    return pd.DataFrame(table, columns=list(names))
+
+
 def admissions_frame(record: Recorder) -> pd.DataFrame:
-    frame = pd.DataFrame(record.admissions, columns=["kind", "request", "admit", "discharge", "episode"])
+    frame = records_frame(record.admissions, Admission)
     frame["kind"] = frame["kind"].astype(int)
     frame["episode"] = frame["episode"].astype(int)
     frame["wait"] = frame["admit"] - frame["request"]
     return frame
 
 
-EPISODE_COLUMNS = [
-    "episode",
-    "group",
-    "insee",
-    "dep",
-    "km_to_iucto",
-    "arrival",
-    "route",
-    "had",
-    "ready_delay",
-    "cycles_planned",
-    "cycles_started",
-    "outcome",
-    "died_in_cycle1",
-    "exit_time",
-    "finished",
-    "cycle1_wait",
-    *[f"bed_days_{c}" for c in BED_CAUSES],
-    "home_days",
-    "bags",
-    "bag_changes_ward",
-    "bag_changes_away",
-    "bag_changes_at_home",
-    "day_hospital_sessions",
-    "local_hospital_sessions",
-    "bridge_bags",
-]
+def bed_levels(record: Recorder) -> tuple[np.ndarray, np.ndarray]:
+    """Times and levels of the bed-occupancy step function."""
+    steps = record.bed_level
+    return np.array([s.time for s in steps], dtype=float), np.array([s.level for s in steps], dtype=float)
+
+
+def _table(columns: dict[str, list]) -> pd.DataFrame:
+    """A table from named columns, built row-wise so that an empty one has the same (object) columns."""
+    return pd.DataFrame(list(zip(*columns.values())), columns=list(columns))
 
 
 def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None = None) -> pd.DataFrame:
     """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
-    communes = territory.communes
-    trips = pd.DataFrame(record.trips, columns=["episode", "time", "origin", "destination", "km", "hours"])
+    episodes = record.episodes
+    profiles = [e.profile for e in episodes]
+    insee, dep = territory.communes["insee"], territory.communes["dep"]
+    places = [Counter(b.where for b in e.bags) for e in episodes]
+    frame = _table(
+        {
+            "episode": [p.index for p in profiles],
+            "group": [p.group for p in profiles],
+            "insee": [insee.iat[p.home] for p in profiles],
+            "dep": [dep.iat[p.home] for p in profiles],
+            "km_to_iucto": [float(territory.to_centre.km[p.home, 0]) for p in profiles],
+            "arrival": [p.arrival for p in profiles],
+            "route": [e.route for e in episodes],
+            "had": [territory.hads.index[e.had] if e.had is not None else "" for e in episodes],
+            "ready_delay": [e.ready_time - e.profile.arrival for e in episodes],
+            "cycles_planned": [p.n_cycles for p in profiles],
+            "cycles_started": [e.cycles_started for e in episodes],
+            "outcome": [p.outcome for p in profiles],
+            "died_in_cycle1": [e.died for e in episodes],
+            "exit_time": [np.nan if e.exit_time is None else e.exit_time for e in episodes],
+            "finished": [e.exit_time is not None for e in episodes],
+            "cycle1_wait": [e.cycle_start_waits[0].wait if e.cycle_start_waits else np.nan for e in episodes],
+            **{f"bed_days_{c}": [e.bed_days[c] for e in episodes] for c in BED_CAUSES},
+            "home_days": [sum(s.end - s.start for s in e.home_segments) for e in episodes],
+            "bags": [len(e.bags) for e in episodes],
+            "bag_changes_ward": [n["ward"] for n in places],
+            "bag_changes_away": [len(e.bags) - n["ward"] for e, n in zip(episodes, places)],
+            "bag_changes_at_home": [n["home"] for n in places],
+            "day_hospital_sessions": [n["day_hospital"] for n in places],
+            "local_hospital_sessions": [n["nearest_hospital"] for n in places],
+            "bridge_bags": [sum(1 for b in e.bags if is_bridge_bag(b)) for e in episodes],
+        }
+    )
+    trips = records_frame(record.trips, Trip)
     by_episode = trips.groupby("episode").agg(trips=("km", "size"), km=("km", "sum"), hours=("hours", "sum"))
-    rows = []
-    for e in record.episodes:
-        p = e.profile
-        bags = e.bags
-        home_days = sum(b - a for a, b in e.home_segments)
-        rows.append(
-            {
-                "episode": p.index,
-                "group": p.group,
-                "insee": communes["insee"].iat[p.home],
-                "dep": communes["dep"].iat[p.home],
-                "km_to_iucto": float(territory.to_centre.km[p.home, 0]),
-                "arrival": p.arrival,
-                "route": e.route,
-                "had": territory.hads.index[e.had] if e.had >= 0 else "",
-                "ready_delay": e.ready_time - p.arrival,
-                "cycles_planned": p.n_cycles,
-                "cycles_started": e.cycles_started,
-                "outcome": p.outcome,
-                "died_in_cycle1": e.died,
-                "exit_time": e.exit_time,
-                "finished": bool(np.isfinite(e.exit_time)),
-                "cycle1_wait": e.cycle_start_waits[0][1] if e.cycle_start_waits else np.nan,
-                **{f"bed_days_{c}": e.bed_days[c] for c in BED_CAUSES},
-                "home_days": home_days,
-                "bags": len(bags),
-                "bag_changes_ward": sum(1 for b in bags if b[4] == "ward"),
-                "bag_changes_away": sum(1 for b in bags if b[4] != "ward"),
-                "bag_changes_at_home": sum(1 for b in bags if b[4] == "home"),
-                "day_hospital_sessions": sum(1 for b in bags if b[4] == "day_hospital"),
-                "local_hospital_sessions": sum(1 for b in bags if b[4] == "nearest_hospital"),
-                "bridge_bags": sum(1 for b in bags if b[2] - b[1] < 3 - 1e-9),
-            }
-        )
-    frame = pd.DataFrame(rows, columns=EPISODE_COLUMNS)
     frame = frame.join(by_episode, on="episode")
-    legs = pd.DataFrame(record.legs, columns=["episode", "time", "km", "hours"])
+    legs = records_frame(record.legs, Leg)
     by_leg = legs.groupby("episode").agg(
         legs=("km", "size"), legs_km=("km", "sum"), legs_hours=("hours", "sum")
     )
@@ -129,35 +144,33 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
     frame["bed_days_total"] = frame[[f"bed_days_{c}" for c in BED_CAUSES]].sum(axis=1)
     if costs is not None:
         bags = pd.DataFrame(
-            [(e.profile.index, end - start, ug) for e in record.episodes for _, start, end, ug, _ in e.bags],
+            [(e.profile.index, b.end - b.start, b.dose) for e in episodes for b in e.bags],
             columns=["episode", "days", "dose"],
         )
-        deliveries = pd.DataFrame(record.deliveries, columns=["episode", "time", "km"])
+        deliveries = records_frame(record.deliveries, Delivery)
         frame = frame.merge(
             economics.episode_costs(frame, bags, trips, costs, deliveries, legs), on="episode", how="left"
         )
     return frame
 
 
-def day_hospital_load(record: Recorder, scenario: Scenario, replication: int, n_days: int) -> pd.DataFrame:
+def is_bridge_bag(bag: BagChange) -> bool:
+    """A bag shorter than 3 days: bridges from the ward's change days to the home change days."""
+    return bag.end - bag.start < 3 - 1e-9
+
+
+def day_hospital_load(record: Recorder) -> pd.DataFrame:
     """Per simulated day: capacity, background sessions, blinatumomab sessions, overflow."""
-    calendar = Calendar(scenario.run.start_date)
-    weekday = np.array([calendar.weekday(d) for d in range(n_days)])
-    names = np.array(WEEKDAYS)[weekday]
-    capacity = np.array([scenario.day_hospital.sessions_per_weekday.get(n, 0) for n in names])
-    rng = stream(scenario.run.seed, replication, STREAM_DAY_HOSPITAL)
-    background = np.rint(scenario.day_hospital.background_sessions_per_day.sample(rng, n_days)).astype(int)
-    background = np.minimum(np.clip(background, 0, None), capacity)  # the day hospital books up to capacity
+    days = record.day_hospital_days
+    n_days = len(days.capacity)
     blina = np.zeros(n_days, dtype=int)
-    days = [d for d, _ in record.day_hospital if d < n_days]
-    np.add.at(blina, days, 1)
-    free = capacity - background
-    overflow = np.clip(blina - free, 0, None)
+    np.add.at(blina, [s.day for s in record.day_hospital_sessions if s.day < n_days], 1)
+    overflow = np.clip(blina - (days.capacity - days.background), 0, None)
     return pd.DataFrame(
         {
-            "weekday": names,
-            "capacity": capacity,
-            "background": background,
+            "weekday": np.array(WEEKDAYS)[days.weekday],
+            "capacity": days.capacity,
+            "background": days.background,
             "blinatumomab": blina,
             "overflow": overflow,
         }

@@ -7,43 +7,74 @@ finished before the horizon.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
 from sim.measures import economics
 from sim.measures.frames import (
     admissions_frame,
+    bed_levels,
     clipped_overlap,
     day_hospital_load,
     episodes_frame,
+    is_bridge_bag,
     max_concurrent,
+    records_frame,
     step_integral,
 )
-from sim.model.engine import ADMISSION_KINDS, BLINA_START, EMERGENCY, PLANNED, ROUTES, Recorder
+from sim.model.records import (
+    ADVERSE_EVENT,
+    BLINA_START,
+    EMERGENCY,
+    PLANNED,
+    ROUTES,
+    Delivery,
+    HomeSegment,
+    Leg,
+    Recorder,
+    Trip,
+)
 from sim.scenario.schema import WEEKDAYS, Scenario
 from sim.territory.catchment import Territory
+
+
+class Window(NamedTuple):
+    """The statistics window after the warm-up, from start to end (the horizon), and its length in years."""
+
+    start: float
+    end: float
+    years: float
 
 
 def compute(
     record: Recorder,
     scenario: Scenario,
     territory: Territory,
-    replication: int,
     episodes: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """All KPIs of one replication; ``episodes`` is ``episodes_frame(record, territory)`` if already built."""
     run = scenario.run
-    t0 = run.warmup_days
-    t1 = run.horizon
-    years = run.years
+    window = Window(run.warmup_days, run.horizon, run.years)
+    if episodes is None:
+        episodes = episodes_frame(record, territory, scenario.costs)
+    admissions = admissions_frame(record)
+    return {
+        **_beds(record, admissions, scenario.beds.capacity, window),
+        **_day_hospital(record, window),
+        **_travel(record, window),
+        **_episodes(record, episodes, window),
+        **_days_at_home_and_in_bed(record, admissions, territory, window),
+    }
+
+
+def _beds(record: Recorder, adm: pd.DataFrame, capacity: int, window: Window) -> dict[str, float]:
+    """Bed occupancy, and the waits for a bed by kind of admission."""
+    t0, t1, years = window
     kpi: dict[str, float] = {}
-
-    level = np.array(record.bed_level, dtype=float)
-    kpi["bed_occupancy"] = step_integral(level[:, 0], level[:, 1], t0, t1) / (
-        scenario.beds.capacity * (t1 - t0)
-    )
-
-    adm = admissions_frame(record)
+    times, levels = bed_levels(record)
+    kpi["bed_occupancy"] = step_integral(times, levels, t0, t1) / (capacity * (t1 - t0))
     in_window = (adm["request"] >= t0) & (adm["request"] < t1)
     admitted = adm[in_window & adm["admit"].notna()]
     for kind, label in ((PLANNED, "planned"), (EMERGENCY, "emergency"), (BLINA_START, "blina_cycle_start")):
@@ -54,16 +85,20 @@ def compute(
                 kpi[f"{label}_wait_p{q}_days"] = float(np.percentile(waits, q)) if len(waits) else np.nan
             kpi[f"{label}_wait_max_days"] = float(waits.max()) if len(waits) else np.nan
     kpi["admissions_not_yet_admitted"] = float((in_window & adm["admit"].isna()).sum())
-    ae = admitted[admitted["kind"] == ADMISSION_KINDS.index("adverse_event")]
+    ae = admitted[admitted["kind"] == ADVERSE_EVENT]
     kpi["adverse_event_readmissions_per_year"] = len(ae) / years
+    return kpi
 
-    n_days = int(np.ceil(t1))
-    load = day_hospital_load(record, scenario, replication, n_days)
-    window = load.iloc[int(np.ceil(t0)) : int(np.floor(t1))]
-    weeks = len(window) / 7
-    kpi["hdj_blina_sessions_per_week"] = window["blinatumomab"].sum() / weeks
-    kpi["hdj_overflow_per_week"] = window["overflow"].sum() / weeks
-    open_days = window[window["capacity"] > 0]
+
+def _day_hospital(record: Recorder, window: Window) -> dict[str, float]:
+    """Blinatumomab sessions, overflow and utilisation of the day hospital, over whole days."""
+    kpi: dict[str, float] = {}
+    load = day_hospital_load(record)
+    days = load.iloc[int(np.ceil(window.start)) : int(np.floor(window.end))]
+    weeks = len(days) / 7
+    kpi["hdj_blina_sessions_per_week"] = days["blinatumomab"].sum() / weeks
+    kpi["hdj_overflow_per_week"] = days["overflow"].sum() / weeks
+    open_days = days[days["capacity"] > 0]
     used = np.minimum(open_days["background"] + open_days["blinatumomab"], open_days["capacity"])
     kpi["hdj_utilisation"] = float(used.sum() / open_days["capacity"].sum()) if len(open_days) else np.nan
     for day in WEEKDAYS[:5]:
@@ -73,31 +108,36 @@ def compute(
                 np.minimum(sub["background"] + sub["blinatumomab"], sub["capacity"]).sum()
                 / sub["capacity"].sum()
             )
+    return kpi
 
-    trips = pd.DataFrame(record.trips, columns=["episode", "time", "origin", "destination", "km", "hours"])
+
+def _travel(record: Recorder, window: Window) -> dict[str, float]:
+    """Patients' trips for bag changes and journeys in and out of hospital; couriers' deliveries."""
+    t0, t1, years = window
+    kpi: dict[str, float] = {}
+    trips = records_frame(record.trips, Trip)
     trips = trips[(trips["time"] >= t0) & (trips["time"] < t1)]
     kpi["trips_per_year"] = len(trips) / years
-    deliveries = pd.DataFrame(record.deliveries, columns=["episode", "time", "km"])
+    deliveries = records_frame(record.deliveries, Delivery)
     deliveries = deliveries[(deliveries["time"] >= t0) & (deliveries["time"] < t1)]
     kpi["bag_deliveries_per_year"] = len(deliveries) / years
     kpi["bag_delivery_km_per_year"] = deliveries["km"].sum() / years
-    legs = pd.DataFrame(record.legs, columns=["episode", "time", "km", "hours"])
+    legs = records_frame(record.legs, Leg)
     legs = legs[(legs["time"] >= t0) & (legs["time"] < t1)]
     kpi["hospital_journeys_per_year"] = len(legs) / years
     kpi["travel_km_per_year"] = (trips["km"].sum() + legs["km"].sum()) / years
     kpi["travel_hours_per_year"] = (trips["hours"].sum() + legs["hours"].sum()) / years
     kpi["bag_change_km_per_year"] = trips["km"].sum() / years
+    return kpi
 
-    if episodes is None:
-        episodes = episodes_frame(record, territory, scenario.costs)
-    bags = [
-        (cycle, start, end, where)
-        for e in record.episodes
-        for cycle, start, end, _, where in e.bags
-        if t0 <= start < t1
-    ]
-    kpi["bag_changes_away_from_ward_per_year"] = sum(1 for b in bags if b[3] != "ward") / years
-    kpi["bridge_bags_per_year"] = sum(1 for b in bags if b[2] - b[1] < 3 - 1e-9) / years
+
+def _episodes(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[str, float]:
+    """Bags, episodes by route, per-episode means and costs of the episodes referred in the window."""
+    t0, t1, years = window
+    kpi: dict[str, float] = {}
+    bags = [b for e in record.episodes for b in e.bags if t0 <= b.start < t1]
+    kpi["bag_changes_away_from_ward_per_year"] = sum(1 for b in bags if b.where != "ward") / years
+    kpi["bridge_bags_per_year"] = sum(1 for b in bags if is_bridge_bag(b)) / years
 
     referred = (
         episodes[(episodes["arrival"] >= t0) & (episodes["arrival"] < t1)] if len(episodes) else episodes
@@ -123,23 +163,35 @@ def compute(
             if len(referred) and referred["infused_ug"].sum() > 0
             else np.nan
         )
+    return kpi
 
-    # Home days and bed-days, clipped to the window.
-    home = [(e.route, e.had, a, b) for e in record.episodes for a, b in e.home_segments]
-    home_days_window = sum(clipped_overlap(np.array([a]), np.array([b]), t0, t1)[0] for _, _, a, b in home)
+
+def _days_at_home_and_in_bed(
+    record: Recorder, adm: pd.DataFrame, territory: Territory, window: Window
+) -> dict[str, float]:
+    """Home days (by HAD) and blinatumomab bed-days, clipped to the window; HADs' busiest moments."""
+    t0, t1, years = window
+    kpi: dict[str, float] = {}
+    home = [(e.had, s) for e in record.episodes for s in e.home_segments]
+    home_days_window = sum(_days_in(s, t0, t1) for _, s in home)
     kpi["bed_days_saved_by_home_care_per_year"] = home_days_window / years
     for j, had in enumerate(territory.hads.index):
-        days = sum(clipped_overlap(np.array([a]), np.array([b]), t0, t1)[0] for _, h, a, b in home if h == j)
+        days = sum(_days_in(s, t0, t1) for h, s in home if h == j)
         kpi[f"had_patient_days_per_year_{had}"] = days / years
     blina_beds = adm[(adm["kind"] != EMERGENCY) & (adm["kind"] != PLANNED) & adm["admit"].notna()]
     stays = clipped_overlap(
         blina_beds["admit"].to_numpy(), blina_beds["discharge"].fillna(t1).to_numpy(), t0, t1
     )
     kpi["blina_bed_days_per_year"] = float(stays.sum()) / years
-    slots = np.array(record.had_slots, dtype=float).reshape(-1, 3)
+    had_stays = record.had_stays
+    stay_had = np.array([s.had for s in had_stays])
+    starts = np.array([s.start for s in had_stays], dtype=float)
+    ends = np.array([s.end for s in had_stays], dtype=float)
     for j, had in enumerate(territory.hads.index):
-        mine = slots[slots[:, 0] == j]
-        kpi[f"had_max_concurrent_{had}"] = float(max_concurrent(mine[:, 1], mine[:, 2]))
+        kpi[f"had_max_concurrent_{had}"] = float(max_concurrent(starts[stay_had == j], ends[stay_had == j]))
     return kpi
 
 
+def _days_in(segment: HomeSegment, t0: float, t1: float) -> float:
+    """Days of a home segment within [t0, t1]."""
+    return clipped_overlap(np.array([segment.start]), np.array([segment.end]), t0, t1)[0]

@@ -10,6 +10,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
@@ -21,8 +23,8 @@ class Calendar:
     def start_weekday(self) -> int:
         return self.start_date.weekday()
 
-    def weekday(self, day: int) -> int:
-        """Weekday of simulation day ``day`` (0 = Monday)."""
+    def weekday(self, day: int | np.ndarray) -> int | np.ndarray:
+        """Weekday of simulation day ``day`` (0 = Monday), or of each day of an array."""
         return (self.start_weekday + day) % 7
 
     def next_day_in(self, t: float, weekdays: Iterable[int]) -> int:

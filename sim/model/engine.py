@@ -1,575 +1,60 @@
 """The SimPy model: 18 beds, the day hospital, HAD capacity and the blinatumomab pathway.
 
-One process per treatment episode reads as its protocol: referral and home-care request, wait for a
-bed, (pre-phase), then per cycle: inpatient start, home phase with bag changes, rest, next cycle.
-Other acute-leukemia patients load the same beds. No I/O here: the model returns plain records.
-Time is in days from simulation day 0 (``run.start_date``).
+``Model`` puts the parts together on one SimPy clock: the ward (``ward``), home care
+(``home_care``), the day hospital (``day_hospital``), the bags (``bags``) and the care pathway
+each episode follows (``pathway``); the episodes arrive here. Every random number comes from
+``draws``; what happens is appended to a ``Recorder`` (``records``), which ``sim.measures`` turns
+into tables. No I/O here. Time is in days from simulation day 0 (``run.start_date``).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-
-import numpy as np
 import simpy
 
-from sim.model.calendar import Bag, Calendar, bag_schedule, weekday_set
-from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, Scenario
+from sim.model import day_hospital
+from sim.model.bags import BagChanges
+from sim.model.calendar import Calendar
+from sim.model.draws import Draws
+from sim.model.home_care import HomeCare
+from sim.model.pathway import Pathway
+from sim.model.records import Episode, Recorder
+from sim.model.ward import Ward
+from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
 
-# Admission kinds (recorded with every bed request).
-EMERGENCY, PLANNED, BLINA_START, ADVERSE_EVENT = 0, 1, 2, 3
-ADMISSION_KINDS = ("emergency", "planned", "blinatumomab_cycle_start", "adverse_event")
-ROUTES = ("had", "derogation", "convention", "inpatient")
-BED_CAUSES = (
-    "pre_phase",
-    "waiting_start_day",
-    "cycle_start",
-    "waiting_home_care",
-    "adverse_event",
-    "inpatient_only",
-)
-CHANGE_PLACES = ("ward", "day_hospital", "home", "nearest_hospital")
-
-# Random-number streams: each a SeedSequence spawn key under (seed, replication).
-STREAM_BACKGROUND, STREAM_DAY_HOSPITAL, STREAM_PATIENT = 0, 1, 2
-PATIENT_ATTRIBUTES = (
-    "arrival",
-    "group",
-    "home",
-    "cycles",
-    "outcome",
-    "adverse",
-    "delays",
-    "pattern",
-    "pre_phase",
-)
 DRAIN_LIMIT_DAYS = 3 * 365.0  # longest follow-up of referred episodes past the horizon
-CYCLES_DRAWN = 12  # adverse-event draws per patient, whatever the cycle count: keeps streams aligned
-
-
-def stream(seed: int, replication: int, *key: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, *key)))
-
-
-@dataclass
-class AdverseEventDraw:
-    kind: str
-    onset: float  # days after day 1 of the cycle
-    stay: float
-
-
-@dataclass
-class Profile:
-    """Everything random about one episode, drawn from the episode's own streams at referral."""
-
-    index: int
-    arrival: float
-    group: str
-    home: int  # row of territory.communes
-    n_cycles: int
-    outcome: str  # "death", "early_stop" or "completed" (drawn for single-cycle episodes)
-    death_day: float
-    early_stop_day: float
-    never_home: bool  # an early stop spent entirely in hospital
-    dies_inpatient: bool  # a death in cycle 1 after a cycle spent entirely in hospital
-    pre_phase: bool
-    pre_phase_days: float
-    adverse: list[list[AdverseEventDraw]]  # per cycle (index 0 = cycle 1), severe events only
-    startup_delay: float
-    training_delay: float
-    derogation_extra: float
-    convention_delay: float
-    pattern_u: np.ndarray
-
-
-@dataclass
-class Episode:
-    """What happened to one episode: the per-patient record the outputs are built from."""
-
-    profile: Profile
-    route: str = ""
-    had: int = -1  # HAD index for had/derogation routes
-    ready_time: float = 0.0
-    cycles_started: int = 0
-    exit_time: float = math.nan
-    died: bool = False
-    bed_days: dict[str, float] = field(default_factory=lambda: dict.fromkeys(BED_CAUSES, 0.0))
-    home_segments: list[tuple[float, float]] = field(default_factory=list)
-    cycle_start_waits: list[tuple[float, float]] = field(default_factory=list)  # (request time, wait)
-    bags: list[tuple[int, float, float, float, str]] = field(default_factory=list)
-    # (cycle, start, end, dose ug/day, where the bag was hung)
-
-
-class Recorder:
-    """Plain lists appended during the run; turned into arrays by ``sim.kpis``."""
-
-    def __init__(self) -> None:
-        self.bed_level: list[tuple[float, int]] = [(0.0, 0)]
-        self.admissions: list[list[float]] = []  # [kind, request, admit, discharge, episode]
-        self.day_hospital: list[tuple[int, int]] = []  # (day, episode) per bag-change session
-        self.trips: list[tuple[int, float, int, int, float, float]] = []
-        # (episode, time, origin commune, destination code, km, hours)
-        self.had_slots: list[tuple[int, float, float]] = []  # (HAD, start, end)
-        self.deliveries: list[tuple[int, float, float]] = []  # (episode, time, courier km round trip)
-        self.legs: list[
-            tuple[int, float, float, float]
-        ] = []  # admission/discharge: (episode, time, km, hours)
-        self.episodes: list[Episode] = []
-        self.end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
 
 
 class Model:
+    """One replication of a scenario."""
+
     def __init__(self, scenario: Scenario, territory: Territory, replication: int):
         self.scenario = scenario
-        self.territory = territory
-        self.replication = replication
-        self.seed = scenario.run.seed
-        self.horizon = scenario.run.horizon
-        self.calendar = Calendar(scenario.run.start_date)
         self.env = simpy.Environment()
-        self.beds = simpy.PriorityResource(self.env, capacity=scenario.beds.capacity)
-        home_care = scenario.home_care
-        self.had_ids = list(territory.hads.index)
-        self.had_capacity = [
-            home_care.had_capacity_by_had.get(h, home_care.had_capacity) for h in self.had_ids
-        ]
-        self.had_slots = [simpy.Resource(self.env, capacity=c) for c in self.had_capacity]
-        self.had_last_active = np.full(len(self.had_ids), -np.inf)
-        self.convention_last_set_up: dict[tuple[int, ...], float] = {}
-        for had in home_care.experienced_at_start:
-            self.had_last_active[self.had_ids.index(had)] = 0.0
-        bags = scenario.bags
-        self.patterns = [weekday_set(p) for p in bags.change_patterns]
-        self.pharmacy_days = weekday_set(bags.pharmacy_weekdays)
-        self.start_days = weekday_set(scenario.blinatumomab.start_weekdays)
-        self.stability_days = bags.stability_hours / 24.0
-        self.record = Recorder()
+        calendar = Calendar(scenario.run.start_date)
+        self.draws = Draws(scenario, territory, replication)
+        self.record = Recorder(day_hospital.book_background(scenario, calendar, self.draws))
+        self.ward = Ward(self.env, scenario, territory, self.record)
+        self.home_care = HomeCare(self.env, scenario, territory, self.record)
+        bags = BagChanges(scenario, territory, calendar, self.record)
+        self.pathway = Pathway(self.env, scenario, calendar, self.ward, self.home_care, bags)
         self.episode_processes: list[simpy.Process] = []
 
-    # --- arrivals ---
-
-    def _arrival_time(self, cumulative_intensity: float) -> float:
-        """Invert the cumulative intensity of episode arrivals (constant in warm-up, then growing)."""
-        arrivals = self.scenario.blinatumomab.arrivals
-        rate = arrivals.episodes_per_year / DAYS_PER_YEAR
-        warmup = self.scenario.run.warmup_days
-        if cumulative_intensity <= rate * warmup or arrivals.annual_growth == 0:
-            return cumulative_intensity / rate
-        growth = math.log1p(arrivals.annual_growth) / DAYS_PER_YEAR
-        extra = cumulative_intensity - rate * warmup
-        if 1 + extra * growth / rate <= 0:
-            return math.inf  # a declining rate offers only finitely many more arrivals
-        return warmup + math.log1p(extra * growth / rate) / growth
-
-    def draw_profile(self, index: int, previous_intensity: float) -> tuple[Profile, float]:
-        rng = {
-            name: stream(self.seed, self.replication, STREAM_PATIENT, index, i)
-            for i, name in enumerate(PATIENT_ATTRIBUTES)
-        }
-        blina = self.scenario.blinatumomab
-        intensity = previous_intensity + rng["arrival"].exponential()
-        mix = blina.arrivals.group_mix
-        weights = np.array([mix.get(g, 0.0) for g in GROUPS])
-        group = GROUPS[int(rng["group"].choice(len(GROUPS), p=weights / weights.sum()))]
-        home = int(self.territory.draw_homes(rng["home"], 1)[0])
-        n_cycles = max(1, round(float(blina.cycles.per_group[group].sample(rng["cycles"]))))
-        if blina.cycles.max_cycles is not None:
-            n_cycles = min(n_cycles, blina.cycles.max_cycles)
-        one = blina.cycle_one
-        outcome_names = list(one.weights)
-        outcome_w = np.array([one.weights[k] for k in outcome_names])
-        outcome_pick = outcome_names[
-            int(rng["outcome"].choice(len(outcome_names), p=outcome_w / outcome_w.sum()))
-        ]
-        death_day = float(one.death_day.sample(rng["outcome"]))
-        early_stop_day = float(one.early_stop_day.sample(rng["outcome"]))
-        never_home = bool(rng["outcome"].random() < one.early_stop_never_home_probability)
-        dies_inpatient = bool(rng["outcome"].random() < one.death_inpatient_probability)
-        adverse = self._draw_adverse_events(rng["adverse"])
-        home_care = self.scenario.home_care
-        pre = rng["pre_phase"]
-        pre_phase = bool(pre.random() < blina.pre_phase.probability.get(group, 0.0))
-        pre_phase_days = float(blina.pre_phase.length_of_stay.sample(pre))
-        profile = Profile(
-            index=index,
-            arrival=self._arrival_time(intensity),
-            group=group,
-            home=home,
-            n_cycles=n_cycles,
-            outcome=outcome_pick if n_cycles == 1 else "completed",
-            death_day=death_day,
-            early_stop_day=early_stop_day,
-            never_home=never_home,
-            dies_inpatient=dies_inpatient,
-            pre_phase=pre_phase,
-            pre_phase_days=pre_phase_days,
-            adverse=adverse,
-            startup_delay=float(home_care.startup_delay_days.sample(rng["delays"])),
-            training_delay=float(home_care.training_delay_days.sample(rng["delays"])),
-            derogation_extra=float(home_care.derogation_extra_days.sample(rng["delays"])),
-            convention_delay=float(home_care.convention_delay_days.sample(rng["delays"])),
-            pattern_u=rng["pattern"].random(CYCLES_DRAWN),
-        )
-        return profile, intensity
-
-    def _draw_adverse_events(self, rng: np.random.Generator) -> list[list[AdverseEventDraw]]:
-        events = self.scenario.blinatumomab.adverse_events
-        per_cycle: list[list[AdverseEventDraw]] = []
-        for cycle in range(1, CYCLES_DRAWN + 1):
-            drawn = []
-            for kind in ("cytokine_release", "neurotoxicity", "infection"):
-                spec = getattr(events, kind)
-                occurs, severe = rng.random(2)
-                onset_dist = (
-                    spec.onset_day if cycle == 1 or spec.onset_day_later is None else spec.onset_day_later
-                )
-                onset = float(onset_dist.sample(rng))
-                stay = float(spec.stay_days.sample(rng))
-                probability = spec.probability_cycle1 if cycle == 1 else spec.probability_later
-                if occurs < probability and severe < spec.severe_share:
-                    drawn.append(AdverseEventDraw(kind, onset, stay))
-            per_cycle.append(sorted(drawn, key=lambda a: a.onset))
-        return per_cycle
-
     def arrivals(self):
+        """Episodes referred until the horizon, each starting its pathway."""
         if self.scenario.blinatumomab.arrivals.episodes_per_year == 0:
             return
         intensity = 0.0
         index = 0
         while True:
-            profile, intensity = self.draw_profile(index, intensity)
-            if profile.arrival >= self.horizon:
+            profile, intensity = self.draws.profile(index, intensity)
+            if profile.arrival >= self.scenario.run.horizon:
                 return
             yield self.env.timeout(profile.arrival - self.env.now)
             episode = Episode(profile)
             self.record.episodes.append(episode)
-            self.episode_processes.append(self.env.process(self.episode(episode)))
+            self.episode_processes.append(self.env.process(self.pathway.episode(episode)))
             index += 1
-
-    # --- beds ---
-
-    def _bed_change(self, delta: int) -> None:
-        self.record.bed_level.append((self.env.now, self.record.bed_level[-1][1] + delta))
-
-    def admit(self, kind: int, priority: int, episode: int = -1):
-        """Wait for a bed; returns (request, admission record). Every admission records its wait."""
-        row = [kind, self.env.now, math.nan, math.nan, episode]
-        self.record.admissions.append(row)
-        request = self.beds.request(priority=priority)
-        yield request
-        row[2] = self.env.now
-        self._bed_change(+1)
-        if episode >= 0:
-            self._leg(episode)  # the patient comes in from home
-        return request, row
-
-    def discharge(self, request, row, home: bool = False) -> None:
-        """Free the bed; ``home``: the patient goes home (a leg of travel), else died in hospital."""
-        row[3] = self.env.now
-        if home:
-            self._leg(int(row[4]))
-        self.beds.release(request)
-        self._bed_change(-1)
-
-    def _leg(self, episode: int) -> None:
-        """One-way journey between home and IUCT-O for an admission or a discharge."""
-        home = self.record.episodes[episode].profile.home
-        terr = self.territory
-        self.record.legs.append(
-            (episode, self.env.now, terr.to_centre.km[home, 0], terr.to_centre.hours[home, 0])
-        )
-
-    def background_demand(self):
-        """Other acute-leukemia inpatients sharing the beds (BRIEF section 5; all assumptions)."""
-        spec = self.scenario.beds.background
-        rng = stream(self.seed, self.replication, STREAM_BACKGROUND)
-        peak_rate = spec.arrivals_per_day * (1 + spec.seasonal_amplitude)
-        n = rng.poisson(peak_rate * self.horizon)
-        times = np.sort(rng.uniform(0, self.horizon, n))
-        day_of_year = (self.scenario.run.start_date.timetuple().tm_yday + times) % DAYS_PER_YEAR
-        rate = spec.arrivals_per_day * (
-            1
-            + spec.seasonal_amplitude
-            * np.cos(2 * np.pi * (day_of_year - spec.seasonal_peak_day_of_year) / DAYS_PER_YEAR)
-        )
-        keep = rng.random(n) * peak_rate < rate
-        times = times[keep]
-        stays = spec.length_of_stay.sample(rng, len(times))
-        emergency = rng.random(len(times)) < spec.emergency_share
-        priorities = self.scenario.beds.priorities
-        for t, stay, urgent in zip(times, stays, emergency):
-            yield self.env.timeout(t - self.env.now)
-            kind = EMERGENCY if urgent else PLANNED
-            priority = priorities.emergency if urgent else priorities.planned
-            self.env.process(self.background_stay(kind, priority, float(stay)))
-
-    def background_stay(self, kind: int, priority: int, stay: float):
-        request, row = yield from self.admit(kind, priority)
-        yield self.env.timeout(stay)
-        self.discharge(request, row)
-
-    # --- home-care routing ---
-
-    def choose_route(self, episode: Episode) -> None:
-        """Decide at referral who gives the home phase, and when that care can start (BRIEF section 2)."""
-        p = episode.profile
-        terr = self.territory
-        home_care = self.scenario.home_care
-        covering = np.flatnonzero(terr.zones.covers[p.home] & terr.authorised)
-        km_to_sites = terr.to_had_sites.km[p.home]
-        now = self.env.now
-        if len(covering):
-            load = [self.had_slots[j].count / self.had_capacity[j] for j in covering]
-            had = int(covering[np.lexsort((km_to_sites[covering], load))[0]])
-            episode.route, episode.had = "had", had
-            delay = p.startup_delay + self._training(had, p)
-        else:
-            delay = math.inf
-            for fallback in home_care.fallback:
-                if fallback == "derogation":
-                    had = self._derogation_had(p.home)
-                    if had is None:
-                        continue
-                    episode.route, episode.had = "derogation", had
-                    delay = p.startup_delay + p.derogation_extra + self._training(had, p)
-                elif fallback == "convention":
-                    episode.route = "convention"
-                    delay = self._convention_delay(p)
-                else:
-                    episode.route = "inpatient"
-                break
-        episode.ready_time = now + delay
-
-    def _convention_delay(self, profile: Profile) -> float:
-        """A new convention takes weeks (003:6013-6015); one set up for the same zone lately is reused."""
-        zone = tuple(np.flatnonzero(self.territory.zones.covers[profile.home]))
-        now = self.env.now
-        last = self.convention_last_set_up.get(zone, -math.inf)
-        self.convention_last_set_up[zone] = now
-        if now - last <= self.scenario.home_care.convention_reuse_days:
-            return profile.startup_delay
-        return profile.convention_delay
-
-    def _training(self, had: int, profile: Profile) -> float:
-        """An HAD that never treated such a patient, or not for a year, trains its staff (003:6066-6081)."""
-        now = self.env.now
-        trained = now - self.had_last_active[had] <= self.scenario.home_care.retraining_after_days
-        self.had_last_active[had] = max(self.had_last_active[had], now)
-        return 0.0 if trained else profile.training_delay
-
-    def _derogation_had(self, home: int) -> int | None:
-        """Nearest authorised HAD whose zone borders the patient's zone, within the distance limit."""
-        terr = self.territory
-        zone_hads = terr.zones.covers[home]
-        neighbours = terr.zone_adjacency[zone_hads].any(axis=0) & terr.authorised
-        km = terr.to_had_sites.km[home]
-        candidates = np.flatnonzero(neighbours & (km <= self.scenario.home_care.derogation_max_km))
-        if len(candidates) == 0:
-            return None
-        return int(candidates[np.argmin(km[candidates])])
-
-    # --- the episode ---
-
-    def episode(self, episode: Episode):
-        p = episode.profile
-        blina = self.scenario.blinatumomab
-        priority = self.scenario.beds.priorities.blinatumomab_cycle_start
-        self.choose_route(episode)
-        bed = None
-        if p.pre_phase:
-            request_time = self.env.now
-            bed = yield from self.admit(BLINA_START, priority, p.index)
-            episode.cycle_start_waits.append((request_time, self.env.now - request_time))
-            yield from self._stay(episode, "pre_phase", p.pre_phase_days)
-        target = self.env.now
-        for cycle in range(1, p.n_cycles + 1):
-            if bed is None:
-                # A planned cycle start is booked for a start weekday: the patient waits at home until then.
-                target = self.calendar.next_day_in(max(target, self.env.now), self.start_days)
-                yield self.env.timeout(max(0.0, target - self.env.now))
-                request_time = self.env.now
-                bed = yield from self.admit(BLINA_START, priority, p.index)
-                episode.cycle_start_waits.append((request_time, self.env.now - request_time))
-            day1 = self.calendar.next_day_in(self.env.now, self.start_days)
-            yield from self._stay(episode, "waiting_start_day", day1 - self.env.now)
-            episode.cycles_started = cycle
-            ended = yield from self.cycle(episode, cycle, bed)
-            bed = None
-            if ended:
-                break
-            target = self.env.now + blina.rest_days
-        episode.exit_time = self.env.now
-
-    def _stay(self, episode: Episode, cause: str, days: float):
-        if days > 0:
-            episode.bed_days[cause] += days
-            yield self.env.timeout(days)
-
-    def cycle(self, episode: Episode, cycle: int, bed):
-        """One 28-day infusion from day 1 (now, in a bed). Returns True when the episode ends here."""
-        p = episode.profile
-        blina = self.scenario.blinatumomab
-        day1 = self.env.now
-        end = day1 + blina.infusion_days
-        ends_episode = False
-        stop_at = math.inf
-        inpatient_throughout = episode.route == "inpatient"
-        if cycle == 1 and p.outcome == "death":
-            stop_at = day1 + p.death_day
-            ends_episode = episode.died = True
-            inpatient_throughout |= p.dies_inpatient
-        elif cycle == 1 and p.outcome == "early_stop":
-            stop_at = day1 + p.early_stop_day
-            ends_episode = True
-            inpatient_throughout |= p.never_home
-        infusion_end = min(end, stop_at)
-
-        adverse = [a for a in p.adverse[min(cycle, CYCLES_DRAWN) - 1] if day1 + a.onset < infusion_end]
-        inpatient_days = blina.cycle1_inpatient_days if cycle == 1 else blina.later_inpatient_days
-        first_discharge = day1 + inpatient_days
-        # Severe events in the compulsory inpatient days lengthen the stay (003:3740-3746).
-        # A severe event while in hospital anyway keeps the patient until it is over (003:3740-3746).
-        extension = max(
-            [0.0]
-            + [day1 + a.onset + a.stay - first_discharge for a in adverse if day1 + a.onset < first_discharge]
-        )
-        ready = episode.ready_time if cycle == 1 else day1
-        planned_discharge = (
-            math.inf if inpatient_throughout else math.ceil(max(first_discharge + extension, ready) - 1e-9)
-        )
-        pattern = self.patterns[int(p.pattern_u[(cycle - 1) % CYCLES_DRAWN] * len(self.patterns))]
-        forced = [int(day1) + blina.dose.step_up_day - 1] if cycle == 1 else []
-        bags = bag_schedule(
-            self.calendar,
-            int(day1),
-            infusion_end,
-            planned_discharge,
-            pattern,
-            self.pharmacy_days,
-            self.stability_days,
-            forced,
-        )
-
-        request, row = bed
-        yield from self._stay(episode, "cycle_start", min(first_discharge, infusion_end) - self.env.now)
-        if inpatient_throughout:
-            cause = "inpatient_only"
-            yield from self._stay(
-                episode, cause, max(stop_at if ends_episode else infusion_end, infusion_end) - self.env.now
-            )
-            self.discharge(request, row, home=p.outcome != "death")
-            self._place_bags(episode, cycle, bags, day1, math.inf, [])
-            return ends_episode
-
-        yield from self._stay(episode, "adverse_event", min(extension, infusion_end - self.env.now))
-        yield from self._stay(episode, "waiting_home_care", min(ready, infusion_end) - self.env.now)
-        slot = None
-        if episode.had >= 0 and self.env.now < infusion_end:
-            slot = self.had_slots[episode.had].request()
-            waited_from = self.env.now
-            yield slot | self.env.timeout(infusion_end - self.env.now)
-            episode.bed_days["waiting_home_care"] += self.env.now - waited_from
-            # A slot may be granted in the very instant the wait times out: it is then ours to release.
-            if not slot.triggered:
-                slot.cancel()
-                slot = None
-        # Severe events that begin while the patient still waits in the bed for home care lengthen the stay.
-        late = sum(a.stay for a in adverse if first_discharge <= day1 + a.onset < self.env.now)
-        yield from self._stay(episode, "adverse_event", min(late, infusion_end - self.env.now))
-        if self.env.now >= infusion_end or (episode.had >= 0 and slot is None):
-            if slot is not None:
-                self.had_slots[episode.had].release(slot)
-            died_here = p.outcome == "death" and stop_at <= self.env.now
-            self.discharge(request, row, home=not died_here)
-            self._place_bags(episode, cycle, bags, day1, math.inf, [])
-            return ends_episode
-
-        discharge_time = self.env.now
-        self.discharge(request, row, home=True)
-        slot_start = self.env.now
-        readmissions: list[tuple[float, float]] = []
-        segment_start = self.env.now
-        for event in adverse:
-            onset = day1 + event.onset
-            if onset < self.env.now or onset >= infusion_end:
-                continue
-            yield self.env.timeout(onset - self.env.now)
-            episode.home_segments.append((segment_start, self.env.now))
-            readmit_request, readmit_row = yield from self.admit(
-                ADVERSE_EVENT, self.scenario.beds.priorities.adverse_event, p.index
-            )
-            admitted = self.env.now
-            yield from self._stay(episode, "adverse_event", event.stay)
-            self.discharge(readmit_request, readmit_row, home=True)
-            readmissions.append((admitted, self.env.now))
-            segment_start = self.env.now
-        if self.env.now < infusion_end:
-            yield self.env.timeout(infusion_end - self.env.now)
-            episode.home_segments.append((segment_start, self.env.now))
-        if slot is not None:
-            self.had_slots[episode.had].release(slot)
-            self.record.had_slots.append((episode.had, slot_start, self.env.now))
-            self.had_last_active[episode.had] = self.env.now
-        self._place_bags(episode, cycle, bags, day1, discharge_time, readmissions)
-        if ends_episode and math.isfinite(stop_at) and stop_at > self.env.now:
-            yield self.env.timeout(stop_at - self.env.now)  # death at home after the infusion stopped
-        return ends_episode
-
-    def _place_bags(
-        self,
-        episode: Episode,
-        cycle: int,
-        bags: list[Bag],
-        day1: float,
-        discharge: float,
-        readmissions: list[tuple[float, float]],
-    ) -> None:
-        """Record each bag, and where its change happened: the ward, or at home per the scenario's policy."""
-        p = episode.profile
-        dose = self.scenario.blinatumomab.dose
-        step_up = day1 + dose.step_up_day - 1
-        policy = self.scenario.bags.where_changed
-        terr = self.territory
-        for bag in bags:
-            ug = (
-                dose.cycle1_start_ug_per_day if cycle == 1 and bag.start < step_up else dose.target_ug_per_day
-            )
-            # A change due on the day of discharge is done on the ward, before the patient leaves.
-            on_ward = bag.start <= discharge or any(a <= bag.start < b for a, b in readmissions)
-            where = "ward" if on_ward or bag.start == day1 else policy
-            episode.bags.append((cycle, bag.start, bag.end, ug, where))
-            if where == "day_hospital":
-                self.record.day_hospital.append((int(bag.start), p.index))
-                self.record.trips.append(
-                    (
-                        p.index,
-                        bag.start,
-                        p.home,
-                        -1,
-                        2 * terr.to_centre.km[p.home, 0],
-                        2 * terr.to_centre.hours[p.home, 0],
-                    )
-                )
-            elif where == "nearest_hospital":
-                site = int(np.argmin(terr.to_had_sites.km[p.home]))
-                self.record.trips.append(
-                    (
-                        p.index,
-                        bag.start,
-                        p.home,
-                        site,
-                        2 * terr.to_had_sites.km[p.home, site],
-                        2 * terr.to_had_sites.hours[p.home, site],
-                    )
-                )
-                # The bag still comes from the IUCT-O pharmacy (003:5003-5005): a courier takes it there.
-                self.record.deliveries.append((p.index, bag.start, 2 * terr.site_km_to_centre[site]))
-            elif where == "home":
-                self.record.deliveries.append((p.index, bag.start, 2 * terr.to_centre.km[p.home, 0]))
-
-    # --- run ---
 
     def run(self) -> Recorder:
         """Simulate to the horizon, then let the episodes already referred finish (no new arrivals).
@@ -577,9 +62,9 @@ class Model:
         Statistics keep to [warm-up, horizon]; running on lets every referred episode be followed
         and costed to its end, so per-episode figures are not biased towards short episodes.
         """
-        self.env.process(self.background_demand())
+        self.env.process(self.ward.other_patients(self.draws.background_admissions()))
         self.env.process(self.arrivals())
-        self.env.run(until=self.horizon)
+        self.env.run(until=self.scenario.run.horizon)
         unfinished = [p for p in self.episode_processes if p.is_alive]
         if unfinished:
             self.env.run(

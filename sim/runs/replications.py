@@ -44,10 +44,10 @@ class ReplicationOutput:
 def run_replication(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
     record = simulate(scenario, territory, replication)
     episodes = frames.episodes_frame(record, territory, scenario.costs)
-    values = kpis.compute(record, scenario, territory, replication, episodes)
+    values = kpis.compute(record, scenario, territory, episodes)
     horizon_days = scenario.run.horizon_whole_days
     level = np.array(record.bed_level, dtype=float)
-    load = frames.day_hospital_load(record, scenario, replication, horizon_days)
+    load = frames.day_hospital_load(record)
     daily = pd.DataFrame(
         {
             "replication": replication,

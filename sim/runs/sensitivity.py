@@ -19,8 +19,8 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
+from sim.model.draws import latin_hypercube
 from sim.runs.replications import run_many, with_run_settings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import with_values
@@ -135,8 +135,7 @@ def psa(
             ["psa.parameters: expected at least one parameter with a distribution, found none"]
         )
     seed = base.run.seed if seed is None else seed
-    sampler = qmc.LatinHypercube(d=len(spec.parameters), seed=np.random.default_rng([seed, 1]))
-    u = sampler.random(n)
+    u = latin_hypercube(len(spec.parameters), n, seed)
     values = {p.key: p.distribution.ppf(u[:, j]) for j, p in enumerate(spec.parameters)}
     jobs = []
     iteration_seeds = np.random.SeedSequence([seed, 2]).generate_state(n, dtype=np.uint32)

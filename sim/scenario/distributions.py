@@ -7,6 +7,9 @@
 {dist: triangular, low: 2, mode: 5, high: 10}
 {dist: uniform, low: 7, high: 28}
 {dist: empirical, values: [1, 2, 3], weights: [9, 5, 1]}
+
+A distribution here is a validated specification with its mean and quantile function; the values
+are drawn in the model (``sim.model.draws.sample``), the only place that draws random numbers.
 """
 
 from __future__ import annotations
@@ -22,9 +25,6 @@ from scipy import stats
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def sample(self, rng: np.random.Generator, size: int | None = None):  # pragma: no cover - abstract
-        raise NotImplementedError
-
     @property
     def mean_value(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -38,9 +38,6 @@ class Fixed(_Dist):
     dist: Literal["fixed"]
     value: float = Field(ge=0)
 
-    def sample(self, rng, size=None):
-        return self.value if size is None else np.full(size, self.value)
-
     def ppf(self, u):
         return np.full(np.shape(u), self.value, dtype=float)
 
@@ -52,9 +49,6 @@ class Fixed(_Dist):
 class Exponential(_Dist):
     dist: Literal["exponential"]
     mean: PositiveFloat
-
-    def sample(self, rng, size=None):
-        return rng.exponential(self.mean, size)
 
     def ppf(self, u):
         return -self.mean * np.log1p(-np.asarray(u, dtype=float))
@@ -71,14 +65,15 @@ class LogNormal(_Dist):
     mean: PositiveFloat
     cv: PositiveFloat
 
-    def sample(self, rng, size=None):
+    @property
+    def log_mean_and_sd(self) -> tuple[float, float]:
+        """Mean and standard deviation of the variable's logarithm."""
         sigma2 = math.log1p(self.cv**2)
-        mu = math.log(self.mean) - sigma2 / 2
-        return rng.lognormal(mu, math.sqrt(sigma2), size)
+        return math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
 
     def ppf(self, u):
-        sigma2 = math.log1p(self.cv**2)
-        return stats.lognorm(s=math.sqrt(sigma2), scale=math.exp(math.log(self.mean) - sigma2 / 2)).ppf(u)
+        mu, sigma = self.log_mean_and_sd
+        return stats.lognorm(s=sigma, scale=math.exp(mu)).ppf(u)
 
     @property
     def mean_value(self) -> float:
@@ -90,13 +85,14 @@ class Gamma(_Dist):
     mean: PositiveFloat
     cv: PositiveFloat
 
-    def sample(self, rng, size=None):
+    @property
+    def shape_and_scale(self) -> tuple[float, float]:
         shape = 1.0 / self.cv**2
-        return rng.gamma(shape, self.mean / shape, size)
+        return shape, self.mean / shape
 
     def ppf(self, u):
-        shape = 1.0 / self.cv**2
-        return stats.gamma(a=shape, scale=self.mean / shape).ppf(u)
+        shape, scale = self.shape_and_scale
+        return stats.gamma(a=shape, scale=scale).ppf(u)
 
     @property
     def mean_value(self) -> float:
@@ -118,9 +114,6 @@ class Triangular(_Dist):
             )
         return self
 
-    def sample(self, rng, size=None):
-        return rng.triangular(self.low, self.mode, self.high, size)
-
     def ppf(self, u):
         width = self.high - self.low
         return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width).ppf(u)
@@ -140,9 +133,6 @@ class Uniform(_Dist):
         if self.low > self.high:
             raise ValueError(f"expected low <= high, found low {self.low:g}, high {self.high:g}")
         return self
-
-    def sample(self, rng, size=None):
-        return rng.uniform(self.low, self.high, size)
 
     def ppf(self, u):
         return self.low + np.asarray(u, dtype=float) * (self.high - self.low)
@@ -175,9 +165,6 @@ class Empirical(_Dist):
     def probabilities(self) -> np.ndarray:
         w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, dtype=float)
         return w / w.sum()
-
-    def sample(self, rng, size=None):
-        return rng.choice(np.asarray(self.values, dtype=float), size=size, p=self.probabilities)
 
     def ppf(self, u):
         order = np.argsort(self.values)

@@ -1,0 +1,203 @@
+"""Every random draw of the simulation, and the seed streams they come from.
+
+Replication r of a scenario with seed S draws from ``SeedSequence(S, spawn_key=(r, stream, ...))``:
+other patients' bed stays, the day hospital's other sessions, and per episode one stream per
+attribute, so a change to one part of the model leaves the other draws as they were (common
+random numbers across scenarios). The PSA's Latin hypercube draws from the PSA seed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import qmc
+
+from sim.model.records import AdverseEventDraw, Profile
+from sim.scenario.distributions import Distribution
+from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, Arrivals, Scenario
+from sim.territory.catchment import Territory
+
+# Random-number streams: each a SeedSequence spawn key under (seed, replication).
+STREAM_BACKGROUND, STREAM_DAY_HOSPITAL, STREAM_PATIENT = 0, 1, 2
+PATIENT_ATTRIBUTES = (
+    "arrival",
+    "group",
+    "home",
+    "cycles",
+    "outcome",
+    "adverse",
+    "delays",
+    "pattern",
+    "pre_phase",
+)
+CYCLES_DRAWN = 12  # cycles with draws of their own; any later cycle reuses the last one's
+ADVERSE_EVENT_KINDS = ("cytokine_release", "neurotoxicity", "infection")
+
+
+def stream(seed: int, replication: int, *key: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, *key)))
+
+
+def sample(dist: Distribution, rng: np.random.Generator, size: int | None = None):
+    """Values of ``dist`` drawn from ``rng``: one value, or an array of ``size`` values."""
+    # Dispatch on the ``dist`` tag, not on the class: isinstance on pydantic models is slow, and
+    # each episode's profile takes dozens of draws.
+    match dist.dist:
+        case "fixed":
+            return dist.value if size is None else np.full(size, dist.value)
+        case "exponential":
+            return rng.exponential(dist.mean, size)
+        case "lognormal":
+            mu, sigma = dist.log_mean_and_sd
+            return rng.lognormal(mu, sigma, size)
+        case "gamma":
+            shape, scale = dist.shape_and_scale
+            return rng.gamma(shape, scale, size)
+        case "triangular":
+            return rng.triangular(dist.low, dist.mode, dist.high, size)
+        case "uniform":
+            return rng.uniform(dist.low, dist.high, size)
+        case "empirical":
+            return rng.choice(np.asarray(dist.values, dtype=float), size=size, p=dist.probabilities)
+    raise TypeError(f"no sampler for {type(dist).__name__}")
+
+
+def latin_hypercube(dimensions: int, samples: int, seed: int) -> np.ndarray:
+    """``samples`` points of a Latin hypercube in [0, 1)^dimensions (the PSA's parameter draws)."""
+    sampler = qmc.LatinHypercube(d=dimensions, seed=np.random.default_rng([seed, 1]))
+    return sampler.random(samples)
+
+
+def arrival_time(arrivals: Arrivals, warmup_days: float, cumulative_intensity: float) -> float:
+    """Invert the cumulative intensity of episode arrivals (constant in warm-up, then growing)."""
+    rate = arrivals.episodes_per_year / DAYS_PER_YEAR
+    if cumulative_intensity <= rate * warmup_days or arrivals.annual_growth == 0:
+        return cumulative_intensity / rate
+    growth = math.log1p(arrivals.annual_growth) / DAYS_PER_YEAR
+    extra = cumulative_intensity - rate * warmup_days
+    if 1 + extra * growth / rate <= 0:
+        return math.inf  # a declining rate offers only finitely many more arrivals
+    return warmup_days + math.log1p(extra * growth / rate) / growth
+
+
+@dataclass(slots=True, frozen=True)
+class BackgroundAdmissions:
+    """Other acute-leukemia inpatients over the run: when they ask for a bed, for how long, how urgently."""
+
+    times: np.ndarray
+    stays: np.ndarray
+    emergency: np.ndarray
+
+
+class Draws:
+    """The random draws of one replication of a scenario."""
+
+    def __init__(self, scenario: Scenario, territory: Territory, replication: int) -> None:
+        self.scenario = scenario
+        self.territory = territory
+        self.seed = scenario.run.seed
+        self.replication = replication
+
+    def profile(self, index: int, previous_intensity: float) -> tuple[Profile, float]:
+        """Episode ``index``, referred after the previous one (at cumulative arrival intensity given)."""
+        rng = {
+            name: stream(self.seed, self.replication, STREAM_PATIENT, index, i)
+            for i, name in enumerate(PATIENT_ATTRIBUTES)
+        }
+        blina = self.scenario.blinatumomab
+        intensity = previous_intensity + rng["arrival"].exponential()
+        mix = blina.arrivals.group_mix
+        weights = np.array([mix.get(g, 0.0) for g in GROUPS])
+        group = GROUPS[int(rng["group"].choice(len(GROUPS), p=weights / weights.sum()))]
+        home = int(self.territory.draw_homes(rng["home"], 1)[0])
+        n_cycles = max(1, round(float(sample(blina.cycles.per_group[group], rng["cycles"]))))
+        if blina.cycles.max_cycles is not None:
+            n_cycles = min(n_cycles, blina.cycles.max_cycles)
+        one = blina.cycle_one
+        outcome_names = list(one.weights)
+        outcome_w = np.array([one.weights[k] for k in outcome_names])
+        outcome_pick = outcome_names[
+            int(rng["outcome"].choice(len(outcome_names), p=outcome_w / outcome_w.sum()))
+        ]
+        death_day = float(sample(one.death_day, rng["outcome"]))
+        early_stop_day = float(sample(one.early_stop_day, rng["outcome"]))
+        never_home = bool(rng["outcome"].random() < one.early_stop_never_home_probability)
+        dies_inpatient = bool(rng["outcome"].random() < one.death_inpatient_probability)
+        adverse = self._adverse_events(rng["adverse"], min(n_cycles, CYCLES_DRAWN))
+        home_care = self.scenario.home_care
+        pre = rng["pre_phase"]
+        pre_phase = bool(pre.random() < blina.pre_phase.probability.get(group, 0.0))
+        pre_phase_days = float(sample(blina.pre_phase.length_of_stay, pre))
+        delays = rng["delays"]
+        profile = Profile(
+            index=index,
+            arrival=arrival_time(blina.arrivals, self.scenario.run.warmup_days, intensity),
+            group=group,
+            home=home,
+            n_cycles=n_cycles,
+            outcome=outcome_pick if n_cycles == 1 else "completed",
+            death_day=death_day,
+            early_stop_day=early_stop_day,
+            never_home=never_home,
+            dies_inpatient=dies_inpatient,
+            pre_phase=pre_phase,
+            pre_phase_days=pre_phase_days,
+            adverse=adverse,
+            startup_delay=float(sample(home_care.startup_delay_days, delays)),
+            training_delay=float(sample(home_care.training_delay_days, delays)),
+            derogation_extra=float(sample(home_care.derogation_extra_days, delays)),
+            convention_delay=float(sample(home_care.convention_delay_days, delays)),
+            pattern_u=rng["pattern"].random(CYCLES_DRAWN),
+        )
+        return profile, intensity
+
+    def _adverse_events(self, rng: np.random.Generator, n_cycles: int) -> list[list[AdverseEventDraw]]:
+        """The severe adverse events of each cycle, by onset.
+
+        Drawn cycle after cycle from the episode's own stream: a cycle's events do not depend on how
+        many cycles follow, and cycles never given are not drawn.
+        """
+        events = self.scenario.blinatumomab.adverse_events
+        per_cycle: list[list[AdverseEventDraw]] = []
+        for cycle in range(1, n_cycles + 1):
+            drawn = []
+            for kind in ADVERSE_EVENT_KINDS:
+                spec = getattr(events, kind)
+                occurs, severe = rng.random(2)
+                onset_dist = (
+                    spec.onset_day if cycle == 1 or spec.onset_day_later is None else spec.onset_day_later
+                )
+                onset = float(sample(onset_dist, rng))
+                stay = float(sample(spec.stay_days, rng))
+                probability = spec.probability_cycle1 if cycle == 1 else spec.probability_later
+                if occurs < probability and severe < spec.severe_share:
+                    drawn.append(AdverseEventDraw(kind, onset, stay))
+            per_cycle.append(sorted(drawn, key=lambda a: a.onset))
+        return per_cycle
+
+    def background_admissions(self) -> BackgroundAdmissions:
+        """Seasonal Poisson arrivals up to the horizon, by thinning a Poisson process at the peak rate."""
+        spec = self.scenario.beds.background
+        horizon = self.scenario.run.horizon
+        rng = stream(self.seed, self.replication, STREAM_BACKGROUND)
+        peak_rate = spec.arrivals_per_day * (1 + spec.seasonal_amplitude)
+        n = rng.poisson(peak_rate * horizon)
+        times = np.sort(rng.uniform(0, horizon, n))
+        day_of_year = (self.scenario.run.start_date.timetuple().tm_yday + times) % DAYS_PER_YEAR
+        rate = spec.arrivals_per_day * (
+            1
+            + spec.seasonal_amplitude
+            * np.cos(2 * np.pi * (day_of_year - spec.seasonal_peak_day_of_year) / DAYS_PER_YEAR)
+        )
+        keep = rng.random(n) * peak_rate < rate
+        times = times[keep]
+        stays = sample(spec.length_of_stay, rng, len(times))
+        emergency = rng.random(len(times)) < spec.emergency_share
+        return BackgroundAdmissions(times, stays, emergency)
+
+    def day_hospital_background(self, n_days: int) -> np.ndarray:
+        """Sessions other patients would book in the day hospital, each day (before rounding and capping)."""
+        rng = stream(self.seed, self.replication, STREAM_DAY_HOSPITAL)
+        return sample(self.scenario.day_hospital.background_sessions_per_day, rng, n_days)

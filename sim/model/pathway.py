@@ -1,0 +1,237 @@
+"""The blinatumomab care pathway: one SimPy process per treatment episode, step by step.
+
+Referral and home-care request; a bed (straight away for a pre-phase, else on a booked start
+weekday); then per cycle: day 1 in the bed, the compulsory inpatient days, the wait for home care,
+the home phase to day 28 with its bag changes and readmissions for severe events, then the rest
+before the next cycle. A death or early stop in cycle 1 ends the episode.
+
+Beds and HAD slots are held in ``with`` blocks, so each goes back when its block is left. The two
+holdings overlap: the HAD slot is granted while the patient is still in the bed and kept through the
+home phase, so it is handed from the bed's block to the home phase's (``ExitStack.pop_all``).
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import simpy
+
+from sim.model.bags import BagChanges
+from sim.model.calendar import Bag, Calendar, weekday_set
+from sim.model.draws import CYCLES_DRAWN
+from sim.model.home_care import HomeCare
+from sim.model.records import (
+    ADVERSE_EVENT,
+    BLINA_START,
+    Admission,
+    AdverseEventDraw,
+    CycleStartWait,
+    Episode,
+    HomeSegment,
+)
+from sim.model.ward import BedRequest, Ward
+from sim.scenario.schema import Scenario
+
+
+@dataclass(slots=True, frozen=True)
+class CyclePlan:
+    """What is settled on day 1 of a cycle."""
+
+    cycle: int
+    day1: float
+    stop_at: float  # death or early stop in cycle 1; inf: none
+    ends_episode: bool
+    inpatient_throughout: bool  # no home phase
+    infusion_end: float
+    adverse: list[AdverseEventDraw]  # the severe events before the infusion ends, by onset
+    first_discharge: float  # the end of the compulsory inpatient days
+    extension: float  # days in the bed past them, for severe events during them
+    ready: float  # when home care can start
+    bags: list[Bag]
+
+
+class Pathway:
+    """The steps of the care pathway, on the model's ward, home care and bags."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        calendar: Calendar,
+        ward: Ward,
+        home_care: HomeCare,
+        bags: BagChanges,
+    ):
+        self.env = env
+        self.blina = scenario.blinatumomab
+        self.calendar = calendar
+        self.ward = ward
+        self.home_care = home_care
+        self.bags = bags
+        self.start_days = weekday_set(self.blina.start_weekdays)
+
+    def episode(self, episode: Episode):
+        """The episode's process: referral, then its cycles, each after a rest; records its exit."""
+        p = episode.profile
+        self.home_care.choose_route(episode)
+        earliest = self.env.now
+        for cycle in range(1, p.n_cycles + 1):
+            if not (cycle == 1 and p.pre_phase):  # the pre-phase bed carries on into cycle 1
+                yield from self.at_home_until_start_day(earliest)
+            if (yield from self.cycle(episode, cycle)):
+                break
+            earliest = self.env.now + self.blina.rest_days
+        episode.exit_time = self.env.now
+
+    def at_home_until_start_day(self, earliest: float):
+        """A planned cycle start is booked for a start weekday: the patient waits at home until then."""
+        start = self.calendar.next_day_in(earliest, self.start_days)
+        yield self.env.timeout(max(0.0, start - self.env.now))
+
+    def cycle(self, episode: Episode, cycle: int):
+        """One infusion cycle, from its admission to the end of its home phase; True if the episode ends."""
+        p = episode.profile
+        with ExitStack() as home_phase:  # the HAD slot, handed over at discharge
+            with self.ward.request(BLINA_START, episode) as bed:
+                plan = yield from self.cycle_start(episode, cycle, bed)
+                if plan.inpatient_throughout:
+                    yield from self.in_bed_throughout(episode, plan)
+                    goes_home, died = False, p.outcome == "death"
+                else:
+                    goes_home = yield from self.until_home_care(episode, plan, home_phase)
+                    died = p.outcome == "death" and plan.stop_at <= self.env.now
+                discharge = self.env.now if goes_home else math.inf  # no home phase: all bags on the ward
+                self.ward.discharge(bed, died=died)
+            readmissions = (yield from self.home(episode, plan)) if goes_home else []
+        self.bags.place(episode, cycle, plan.day1, plan.bags, discharge, readmissions)
+        if goes_home and plan.ends_episode and math.isfinite(plan.stop_at) and plan.stop_at > self.env.now:
+            yield self.env.timeout(plan.stop_at - self.env.now)  # death at home after the infusion stopped
+        return plan.ends_episode
+
+    def cycle_start(self, episode: Episode, cycle: int, bed: BedRequest):
+        """Admission (and pre-phase), day 1 on a start weekday, the compulsory inpatient days."""
+        p = episode.profile
+        requested = self.env.now
+        yield from self.ward.admit(bed)
+        episode.cycle_start_waits.append(CycleStartWait(requested, self.env.now - requested))
+        if cycle == 1 and p.pre_phase:
+            yield from self.in_bed(episode, "pre_phase", p.pre_phase_days)
+        day1 = self.calendar.next_day_in(self.env.now, self.start_days)
+        yield from self.in_bed(episode, "waiting_start_day", day1 - self.env.now)
+        episode.cycles_started = cycle
+        plan = self.plan(episode, cycle)
+        yield from self.in_bed(
+            episode, "cycle_start", min(plan.first_discharge, plan.infusion_end) - self.env.now
+        )
+        return plan
+
+    def plan(self, episode: Episode, cycle: int) -> CyclePlan:
+        """Day 1 (now) settles the cycle: its end, its severe events, the earliest discharge, the bags."""
+        p = episode.profile
+        blina = self.blina
+        day1 = self.env.now
+        stop_at, ends_episode, inpatient_throughout = self.outcome(episode, cycle, day1)
+        infusion_end = min(day1 + blina.infusion_days, stop_at)
+        adverse = [a for a in p.adverse[min(cycle, CYCLES_DRAWN) - 1] if day1 + a.onset < infusion_end]
+        first_discharge = day1 + (blina.cycle1_inpatient_days if cycle == 1 else blina.later_inpatient_days)
+        # Severe events in the compulsory inpatient days lengthen the stay (003:3740-3746).
+        extension = max(
+            [0.0]
+            + [day1 + a.onset + a.stay - first_discharge for a in adverse if day1 + a.onset < first_discharge]
+        )
+        ready = episode.ready_time if cycle == 1 else day1
+        planned_discharge = (
+            math.inf if inpatient_throughout else math.ceil(max(first_discharge + extension, ready) - 1e-9)
+        )
+        return CyclePlan(
+            cycle=cycle,
+            day1=day1,
+            stop_at=stop_at,
+            ends_episode=ends_episode,
+            inpatient_throughout=inpatient_throughout,
+            infusion_end=infusion_end,
+            adverse=adverse,
+            first_discharge=first_discharge,
+            extension=extension,
+            ready=ready,
+            bags=self.bags.schedule(p, cycle, day1, infusion_end, planned_discharge),
+        )
+
+    def outcome(self, episode: Episode, cycle: int, day1: float) -> tuple[float, bool, bool]:
+        """How the cycle ends: (stop, ends the episode, spent entirely in hospital).
+
+        Only single-cycle episodes die or stop early, in cycle 1; ``stop`` is then when the infusion
+        stops, else inf (it runs its course). Marks the episode's death.
+        """
+        p = episode.profile
+        inpatient_throughout = episode.route == "inpatient"
+        if cycle == 1 and p.outcome == "death":
+            episode.died = True
+            return day1 + p.death_day, True, inpatient_throughout or p.dies_inpatient
+        if cycle == 1 and p.outcome == "early_stop":
+            return day1 + p.early_stop_day, True, inpatient_throughout or p.never_home
+        return math.inf, False, inpatient_throughout
+
+    def in_bed(self, episode: Episode, cause: str, days: float):
+        """Days in the bed, counted to their cause."""
+        if days > 0:
+            episode.bed_days[cause] += days
+            yield self.env.timeout(days)
+
+    def in_bed_throughout(self, episode: Episode, plan: CyclePlan):
+        """No home phase: in the bed to the end of the infusion, or to the death or early stop."""
+        until = max(plan.stop_at if plan.ends_episode else plan.infusion_end, plan.infusion_end)
+        yield from self.in_bed(episode, "inpatient_only", until - self.env.now)
+
+    def until_home_care(self, episode: Episode, plan: CyclePlan, home_phase: ExitStack):
+        """In the bed past the compulsory days until home care takes over; True if the patient goes home.
+
+        A slot of the episode's HAD granted here goes to ``home_phase``, unless the patient never goes
+        home; then it is given back before the bed.
+        """
+        end = plan.infusion_end
+        # A severe event while in hospital anyway keeps the patient until it is over (003:3740-3746).
+        yield from self.in_bed(episode, "adverse_event", min(plan.extension, end - self.env.now))
+        yield from self.in_bed(episode, "waiting_home_care", min(plan.ready, end) - self.env.now)
+        with ExitStack() as in_bed:
+            granted = False
+            if episode.had is not None and self.env.now < end:
+                granted = yield from self.home_care.wait_for_slot(episode, end, in_bed)
+            # Severe events that begin while the patient waits in the bed for home care lengthen the stay.
+            late = sum(
+                a.stay for a in plan.adverse if plan.first_discharge <= plan.day1 + a.onset < self.env.now
+            )
+            yield from self.in_bed(episode, "adverse_event", min(late, end - self.env.now))
+            goes_home = self.env.now < end and (episode.had is None or granted)
+            if goes_home:
+                home_phase.push(in_bed.pop_all())
+        return goes_home
+
+    def home(self, episode: Episode, plan: CyclePlan):
+        """The home phase to the end of the infusion; returns the readmissions for severe events."""
+        start = segment_start = self.env.now
+        readmissions: list[Admission] = []
+        for event in plan.adverse:
+            onset = plan.day1 + event.onset
+            if onset < self.env.now or onset >= plan.infusion_end:
+                continue
+            yield self.env.timeout(onset - self.env.now)
+            episode.home_segments.append(HomeSegment(segment_start, self.env.now))
+            readmissions.append((yield from self.readmission(episode, event)))
+            segment_start = self.env.now
+        if self.env.now < plan.infusion_end:
+            yield self.env.timeout(plan.infusion_end - self.env.now)
+            episode.home_segments.append(HomeSegment(segment_start, self.env.now))
+        if episode.had is not None:
+            self.home_care.home_phase_ended(episode, start)
+        return readmissions
+
+    def readmission(self, episode: Episode, event: AdverseEventDraw):
+        """A severe adverse event at home: back to a bed for its stay; returns the admission."""
+        with self.ward.request(ADVERSE_EVENT, episode) as bed:
+            yield from self.ward.admit(bed)
+            yield from self.in_bed(episode, "adverse_event", event.stay)
+            self.ward.discharge(bed)
+        return bed.admission

@@ -1,0 +1,197 @@
+"""What the model records, each kind of record declared once and read by field name.
+
+The records are plain values appended while the simulation runs; ``sim.measures.frames`` turns
+them into tables. "None" is explicit (``None``), never a -1 or NaN stand-in: an admission still
+waiting for its bed has ``admit=None``, another acute-leukemia patient's admission ``episode=None``.
+Time is in days from simulation day 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+# Admission kinds (recorded with every bed request).
+EMERGENCY, PLANNED, BLINA_START, ADVERSE_EVENT = 0, 1, 2, 3
+ADMISSION_KINDS = ("emergency", "planned", "blinatumomab_cycle_start", "adverse_event")
+ROUTES = ("had", "derogation", "convention", "inpatient")
+BED_CAUSES = (
+    "pre_phase",
+    "waiting_start_day",
+    "cycle_start",
+    "waiting_home_care",
+    "adverse_event",
+    "inpatient_only",
+)
+CHANGE_PLACES = ("ward", "day_hospital", "home", "nearest_hospital")
+
+
+# --- beds ---
+
+
+class BedLevel(NamedTuple):
+    """Beds occupied from ``time`` on (a step of the occupancy curve)."""
+
+    time: float
+    level: int
+
+
+@dataclass(slots=True)
+class Admission:
+    """One bed request, filled in as the patient is admitted and discharged."""
+
+    kind: int  # EMERGENCY, PLANNED, BLINA_START or ADVERSE_EVENT
+    request: float
+    admit: float | None = None  # None: still waiting for a bed when the run stopped
+    discharge: float | None = None  # None: still in the bed when the run stopped
+    episode: int | None = None  # None: another acute-leukemia patient (background demand)
+
+
+# --- travel and logistics ---
+
+
+class Leg(NamedTuple):
+    """A one-way journey between home and IUCT-O, in or out of a hospital stay."""
+
+    episode: int
+    time: float
+    km: float
+    hours: float
+
+
+class Trip(NamedTuple):
+    """A round trip from home for a bag change away from home."""
+
+    episode: int
+    time: float
+    origin: int  # the home commune (row of territory.communes)
+    destination: int | None  # hospital site (row of territory.hads); None: IUCT-O's day hospital
+    km: float
+    hours: float
+
+
+class Delivery(NamedTuple):
+    """A courier taking a bag from the IUCT-O pharmacy to where it is changed (round trip km)."""
+
+    episode: int
+    time: float
+    km: float
+
+
+@dataclass(slots=True, frozen=True)
+class DayHospitalDays:
+    """Per simulated day: its weekday, the sessions open, the sessions booked by other patients."""
+
+    weekday: np.ndarray  # 0 = Monday
+    capacity: np.ndarray
+    background: np.ndarray
+
+
+class DayHospitalSession(NamedTuple):
+    """A blinatumomab bag change in IUCT-O's day hospital."""
+
+    day: int
+    episode: int
+
+
+# --- home care ---
+
+
+class HadStay(NamedTuple):
+    """A patient's home phase in the care of an HAD: the slot held from discharge to infusion end."""
+
+    had: int  # row of territory.hads
+    start: float
+    end: float
+
+
+class HomeSegment(NamedTuple):
+    """A stretch of the home phase spent at home (between readmissions)."""
+
+    start: float
+    end: float
+
+
+# --- the episode ---
+
+
+class BagChange(NamedTuple):
+    """One infusion bag: hung at ``start`` where the change happened (a CHANGE_PLACES entry)."""
+
+    cycle: int
+    start: float
+    end: float
+    dose: float  # ug/day
+    where: str
+
+
+class CycleStartWait(NamedTuple):
+    """The wait for a cycle-start bed."""
+
+    request: float
+    wait: float
+
+
+class AdverseEventDraw(NamedTuple):
+    kind: str
+    onset: float  # days after day 1 of the cycle
+    stay: float
+
+
+@dataclass(slots=True)
+class Profile:
+    """Everything random about one episode, drawn from the episode's own streams at referral."""
+
+    index: int
+    arrival: float
+    group: str
+    home: int  # row of territory.communes
+    n_cycles: int
+    outcome: str  # "death", "early_stop" or "completed" (drawn for single-cycle episodes)
+    death_day: float
+    early_stop_day: float
+    never_home: bool  # an early stop spent entirely in hospital
+    dies_inpatient: bool  # a death in cycle 1 after a cycle spent entirely in hospital
+    pre_phase: bool
+    pre_phase_days: float
+    adverse: list[list[AdverseEventDraw]]  # per cycle (index 0 = cycle 1), severe events only
+    startup_delay: float
+    training_delay: float
+    derogation_extra: float
+    convention_delay: float
+    pattern_u: np.ndarray
+
+
+@dataclass(slots=True)
+class Episode:
+    """What happened to one episode: the per-patient record the outputs are built from."""
+
+    profile: Profile
+    route: str | None = None  # one of ROUTES, chosen at referral
+    had: int | None = None  # the HAD (row of territory.hads) of the had and derogation routes
+    ready_time: float = 0.0  # when home care can start
+    cycles_started: int = 0
+    exit_time: float | None = None  # None: still being treated when the run stopped
+    died: bool = False
+    bed_days: dict[str, float] = field(default_factory=lambda: dict.fromkeys(BED_CAUSES, 0.0))
+    home_segments: list[HomeSegment] = field(default_factory=list)
+    cycle_start_waits: list[CycleStartWait] = field(default_factory=list)
+    bags: list[BagChange] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Recorder:
+    """Everything recorded in one replication, appended to while the model runs."""
+
+    day_hospital_days: DayHospitalDays  # booked before the run
+    bed_level: list[BedLevel] = field(default_factory=lambda: [BedLevel(0.0, 0)])
+    admissions: list[Admission] = field(default_factory=list)
+    legs: list[Leg] = field(default_factory=list)
+    trips: list[Trip] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    day_hospital_sessions: list[DayHospitalSession] = field(default_factory=list)
+    had_stays: list[HadStay] = field(default_factory=list)
+    episodes: list[Episode] = field(default_factory=list)
+    end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
