@@ -7,6 +7,10 @@
 {dist: triangular, low: 2, mode: 5, high: 10}
 {dist: uniform, low: 7, high: 28}
 {dist: empirical, values: [1, 2, 3], weights: [9, 5, 1]}
+
+Every parameter is a finite number from 0 to ``MAX_VALUE`` (durations in days, counts, prices:
+a distribution never describes anything negative here); a coefficient of variation lies in
+[``MIN_CV``, ``MAX_CV``], outside which gamma and lognormal draws overflow or degenerate.
 """
 
 from __future__ import annotations
@@ -15,12 +19,29 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
+
+from sim.scenario.errors import shown
+
+MAX_VALUE = 10_000_000  # far beyond any duration in days, count or price in euros drawn here
+MAX_WEIGHT = 1_000_000_000  # relative weights (counts are fine); their sum stays finite
+MAX_POINTS = 10_000  # values of one empirical distribution
+# cv below MIN_CV: use dist: fixed (gamma's shape 1/cv**2 overflows for tiny cv, e.g. 1e-200);
+# cv above MAX_CV: a variable ten times as spread as its mean is no planning assumption.
+MIN_CV, MAX_CV = 0.01, 10.0
+
+Value = Annotated[float, Field(ge=0, le=MAX_VALUE)]
+Mean = Annotated[float, Field(gt=0, le=MAX_VALUE)]
+CV = Annotated[
+    float, Field(ge=MIN_CV, le=MAX_CV, description=f"Coefficient of variation, {MIN_CV}-{MAX_CV:g}.")
+]
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no true for 1 and no "3" for 3; allow_inf_nan: no .inf or .nan.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, size: int | None = None):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -36,7 +57,7 @@ class _Dist(BaseModel):
 
 class Fixed(_Dist):
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: Value
 
     def sample(self, rng, size=None):
         return self.value if size is None else np.full(size, self.value)
@@ -51,7 +72,7 @@ class Fixed(_Dist):
 
 class Exponential(_Dist):
     dist: Literal["exponential"]
-    mean: PositiveFloat
+    mean: Mean
 
     def sample(self, rng, size=None):
         return rng.exponential(self.mean, size)
@@ -68,8 +89,8 @@ class LogNormal(_Dist):
     """Parameterised by the mean and coefficient of variation of the variable itself."""
 
     dist: Literal["lognormal"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    mean: Mean
+    cv: CV
 
     def sample(self, rng, size=None):
         sigma2 = math.log1p(self.cv**2)
@@ -87,8 +108,8 @@ class LogNormal(_Dist):
 
 class Gamma(_Dist):
     dist: Literal["gamma"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    mean: Mean
+    cv: CV
 
     def sample(self, rng, size=None):
         shape = 1.0 / self.cv**2
@@ -105,9 +126,9 @@ class Gamma(_Dist):
 
 class Triangular(_Dist):
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Value
+    mode: Value
+    high: Value
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -132,8 +153,8 @@ class Triangular(_Dist):
 
 class Uniform(_Dist):
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Value
+    high: Value
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -156,8 +177,8 @@ class Empirical(_Dist):
     """Values drawn with the given weights (counts are fine: they are normalised)."""
 
     dist: Literal["empirical"]
-    values: list[float] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: list[Value] = Field(min_length=1, max_length=MAX_POINTS)
+    weights: list[Weight] | None = None
 
     @model_validator(mode="after")
     def _weights_match(self) -> Empirical:
@@ -168,7 +189,7 @@ class Empirical(_Dist):
                     f"found {len(self.values)} values and {len(self.weights)} weights"
                 )
             if sum(self.weights) <= 0:
-                raise ValueError(f"expected a positive weight somewhere, found {self.weights}")
+                raise ValueError(f"expected a positive weight somewhere, found {shown(self.weights)}")
         return self
 
     @property
