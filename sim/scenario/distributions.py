@@ -10,7 +10,8 @@
 
 Every parameter is a finite number from 0 to ``MAX_VALUE`` (durations in days, counts, prices:
 a distribution never describes anything negative here); a coefficient of variation lies in
-[``MIN_CV``, ``MAX_CV``], outside which gamma and lognormal draws overflow or degenerate.
+[``MIN_CV``, ``MAX_CV``], outside which gamma and lognormal draws overflow or degenerate
+(``sim.scenario.bounds``).
 """
 
 from __future__ import annotations
@@ -22,21 +23,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
+from sim.scenario.bounds import CV, MAX_POINTS, Mean, Value, Weight
 from sim.scenario.errors import shown
-
-MAX_VALUE = 10_000_000  # far beyond any duration in days, count or price in euros drawn here
-MAX_WEIGHT = 1_000_000_000  # relative weights (counts are fine); their sum stays finite
-MAX_POINTS = 10_000  # values of one empirical distribution
-# cv below MIN_CV: use dist: fixed (gamma's shape 1/cv**2 overflows for tiny cv, e.g. 1e-200);
-# cv above MAX_CV: a variable ten times as spread as its mean is no planning assumption.
-MIN_CV, MAX_CV = 0.01, 10.0
-
-Value = Annotated[float, Field(ge=0, le=MAX_VALUE)]
-Mean = Annotated[float, Field(gt=0, le=MAX_VALUE)]
-CV = Annotated[
-    float, Field(ge=MIN_CV, le=MAX_CV, description=f"Coefficient of variation, {MIN_CV}-{MAX_CV:g}.")
-]
-Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
 
 
 class _Dist(BaseModel):

@@ -1,4 +1,5 @@
-"""The one error type for bad scenario input, and how a message shows the value it found.
+"""The one error type for bad scenario input, how a message shows the value it found, and how a
+rule across keys (``rule_error``) names the key it is about.
 
 A message never echoes input whole: a scenario file may hold a megabyte of text, and a value shown
 in a one-line error is cut to ``FOUND_CHARS`` characters, built piece by piece so that a huge
@@ -10,8 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from pydantic_core import PydanticCustomError
+
 FOUND_CHARS = 60  # longest picture of a found value in a message
 LINE_CHARS = 400  # longest message line (file path excluded)
+RULE = "scenario_rule"  # pydantic error type of a rule across keys (rule_error)
 
 
 class ScenarioError(ValueError):
@@ -20,6 +24,11 @@ class ScenarioError(ValueError):
     def __init__(self, messages: list[str]):
         self.messages = [printable(message) for message in messages]
         super().__init__("\n".join(self.messages))
+
+
+def rule_error(where: str, message: str) -> PydanticCustomError:
+    """A refusal by a rule across keys, naming the key (below the model that checks it) it is about."""
+    return PydanticCustomError(RULE, "{message}", {"message": message, "where": where})
 
 
 def _pieces(value: object) -> Iterator[str]:

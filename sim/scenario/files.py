@@ -18,7 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.errors import ScenarioError, one_line, shown
+from sim.scenario.errors import RULE, ScenarioError, one_line, shown
 from sim.scenario.reading import EXPECTED_FILE, file_problem, key_text, read_yaml
 from sim.scenario.schema import Scenario
 
@@ -168,7 +168,7 @@ def _describe(error: dict) -> tuple[str, bool]:
         return f"expected at most {context['max_length']} characters", False
     if kind == "string_pattern_mismatch":
         return f"expected text matching {context['pattern']}", False
-    if kind == "scenario_rule" or message.startswith("Value error, "):
+    if kind == RULE or message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
         return message, ", found " in message
     if message.startswith("Input should be "):
@@ -182,7 +182,7 @@ _DIST_TAGS = frozenset(("fixed", "exponential", "lognormal", "gamma", "triangula
 
 def _location(error: dict) -> tuple:
     """Key path of an error: pydantic's location, the tag dropped, and the key a rule names (if any)."""
-    where = (error.get("ctx") or {}).get("where") if error["type"] == "scenario_rule" else None
+    where = (error.get("ctx") or {}).get("where") if error["type"] == RULE else None
     return (*_owner(error), *(where.split(".") if where else ()))
 
 

@@ -118,7 +118,7 @@ class _ScenarioLoader(yaml.SafeLoader):
                 raise _Refused(
                     key_node.start_mark,
                     (*node.key_path, key),
-                    f"expected each key once in a mapping, found it again (first on line {first_line[key]})",
+                    f"expected each key once in a mapping, found it twice; first on line {first_line[key]}",
                 )
             mapping[key] = self.construct_object(value_node, deep=deep)
             first_line[key] = key_node.start_mark.line + 1
@@ -241,8 +241,10 @@ def key_text(key_path: tuple) -> str:
 def read_yaml(path: Path, name: str | None = None) -> dict:
     """The top-level mapping of one scenario file; ``name`` is how messages name it (default: path)."""
     name = str(path) if name is None else name
-    loader = _ScenarioLoader(_read_text(path, name))
+    text = _read_text(path, name)
+    loader = None
     try:
+        loader = _ScenarioLoader(text)  # checks the characters first
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
     except _Refused as refused:
@@ -252,13 +254,15 @@ def read_yaml(path: Path, name: str | None = None) -> dict:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "(top level)"
-        found = f"a syntax error ({exc.problem or exc.context})"
+        found = f"a syntax error ({'; '.join(str(part) for part in (exc.context, exc.problem) if part)})"
         raise ScenarioError([one_line(f"{name}: {where}: expected valid YAML, found {found}")]) from None
     except yaml.reader.ReaderError as exc:
-        found = f"the character {shown(exc.character)} at offset {exc.position}"
-        raise ScenarioError([one_line(f"{name}: expected text YAML allows, found {found}")]) from None
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else shown(exc.character)
+        found = f"the control character {character} at offset {exc.position}"
+        raise ScenarioError([one_line(f"{name}: expected printable text, found {found}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"{type(data).__name__} {shown(data)}"
         raise ScenarioError([f"{name}: expected a mapping of keys at the top level, found {found}"])

@@ -17,53 +17,49 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
-from sim.scenario.distributions import Distribution, Empirical, Weight
-from sim.scenario.errors import shown
+from sim.scenario.bounds import (
+    MAX_CYCLES,
+    MAX_EPISODES_PER_YEAR,
+    MAX_KM,
+    BackgroundPerDay,
+    Beds,
+    Circuity,
+    CycleCount,
+    CycleDays,
+    Days,
+    Episodes,
+    Euros,
+    Growth,
+    Km,
+    Kmh,
+    Places,
+    PositiveDays,
+    Probability,
+    Replications,
+    RestDays,
+    Seed,
+    Sessions,
+    StartDate,
+    UgPerDay,
+    VialUg,
+    WarmupDays,
+    Weights,
+    Years,
+)
+from sim.scenario.distributions import Distribution, Empirical
+from sim.scenario.errors import rule_error, shown
 
-# Upper bounds. Each is far above every shipped value and any planning use; they refuse slips
-# (a count in the wrong unit, a stray digit) and keep one run within what a machine can do.
-MAX_YEARS = 100  # run.years: a planning horizon is 5-20 years
-MAX_WARMUP_DAYS = 36_500  # run.warmup_days: 100 years; a year or two fills the beds
-MAX_REPLICATIONS = 10_000  # run and PSA: 20 give CIs of a few percent
-MAX_EPISODES_PER_YEAR = 10_000  # Occitanie has ~8 blinatumomab episodes a year; all France fewer than 1,000
-MAX_BACKGROUND_PER_DAY = 100  # other admissions a day to one unit (baseline 0.5)
-MAX_BEDS = 1_000  # beds of the unit (baseline 18)
-MAX_PLACES = 1_000  # concurrent patients of one HAD (baseline 3)
-MAX_SESSIONS = 10_000  # day-hospital sessions a day (baseline 30)
-MAX_DAYS = 36_500  # any other number of days: 100 years
-MAX_KM = 10_000  # any distance: Occitanie is ~400 km across
-MAX_KMH = 300  # road speed
-MAX_EUR = 10_000_000  # any unit price in euros (a vial costs 2,628 EUR)
-MAX_UG_PER_DAY = 10_000  # blinatumomab dose (28 ug/day)
-MAX_GROWTH = 1.0  # blinatumomab.arrivals.annual_growth: +100 % a year
-MAX_CIRCUITY = 10.0  # road km per great-circle km (1.3)
-MAX_CYCLES = 100  # cycles per episode (at most 9 observed)
-MAX_SEED = 2**63 - 1  # seeds are stored as 64-bit integers
-EARLIEST_START, LATEST_START = dt.date(1900, 1, 1), dt.date(2500, 12, 31)
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Days = Annotated[float, Field(ge=0, le=MAX_DAYS)]
-Euros = Annotated[float, Field(ge=0, le=MAX_EUR, description=f"Euros, at most {MAX_EUR:,}.")]
-Km = Annotated[float, Field(ge=0, le=MAX_KM)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Group = Literal["phi_neg_rr", "phi_pos_rr", "mrd_pos"]
 GROUPS: tuple[str, ...] = ("phi_neg_rr", "phi_pos_rr", "mrd_pos")
 DAYS_PER_YEAR = 365.25  # simulated time is in days; a year is a mean Julian year
-
-
-def rule_error(where: str, message: str) -> PydanticCustomError:
-    """A refusal by a cross-key rule, naming the key (below the validated model) it is about."""
-    return PydanticCustomError("scenario_rule", "{message}", {"message": message, "where": where})
 
 
 class _Section(BaseModel):
@@ -72,23 +68,14 @@ class _Section(BaseModel):
 
 
 class RunConfig(_Section):
-    years: PositiveFloat = Field(
-        5.0, le=MAX_YEARS, description=f"Simulated years after the warm-up (at most {MAX_YEARS})."
+    years: Years = Field(5.0, description="Simulated years after the warm-up.")
+    warmup_days: WarmupDays = Field(365.0, description="Days simulated before statistics start.")
+    # strict=False: a date, or its YYYY-MM-DD text (as saved result folders hold it)
+    start_date: StartDate = Field(
+        dt.date(2026, 1, 5), strict=False, description="Calendar date of simulation day 0."
     )
-    warmup_days: NonNegativeFloat = Field(
-        365.0,
-        le=MAX_WARMUP_DAYS,
-        description=f"Days simulated before statistics start (at most {MAX_WARMUP_DAYS:,}).",
-    )
-    start_date: dt.date = Field(
-        dt.date(2026, 1, 5),
-        ge=EARLIEST_START,
-        le=LATEST_START,
-        strict=False,  # a date, or its YYYY-MM-DD text (as saved result folders hold it)
-        description=f"Calendar date of simulation day 0 ({EARLIEST_START} to {LATEST_START}).",
-    )
-    replications: PositiveInt = Field(20, le=MAX_REPLICATIONS, description=f"At most {MAX_REPLICATIONS:,}.")
-    seed: NonNegativeInt = Field(20261123, le=MAX_SEED, description="Any integer from 0 to 2**63 - 1.")
+    replications: Replications = 20
+    seed: Seed = 20261123
 
     @field_validator("start_date", mode="before")
     @classmethod
@@ -110,14 +97,11 @@ class RunConfig(_Section):
 
 class SpeedBandConfig(_Section):
     up_to_km: Annotated[float, Field(gt=0, le=MAX_KM)] | None
-    kmh: float = Field(ge=1, le=MAX_KMH, description=f"km/h, 1 to {MAX_KMH}.")
-
-
-Circuity = Annotated[float, Field(ge=1.0, le=MAX_CIRCUITY)]
+    kmh: Kmh
 
 
 class TravelConfig(_Section):
-    circuity: Circuity = Field(1.3, description=f"Road km per great-circle km (1 to {MAX_CIRCUITY:g}).")
+    circuity: Circuity = Field(1.3, description="Road km per great-circle km.")
     circuity_by_department: dict[str, Circuity] = Field(default_factory=dict)
     terminal_minutes: float = Field(10.0, ge=0, le=24 * 60, description="At most a day.")
     speed_bands: list[SpeedBandConfig] = Field(
@@ -174,9 +158,7 @@ class Priorities(_Section):
 
 
 class BackgroundBeds(_Section):
-    arrivals_per_day: NonNegativeFloat = Field(
-        le=MAX_BACKGROUND_PER_DAY, description=f"Admissions a day, at most {MAX_BACKGROUND_PER_DAY}."
-    )
+    arrivals_per_day: BackgroundPerDay
     emergency_share: Probability
     length_of_stay: Distribution
     seasonal_amplitude: Probability = 0.0
@@ -184,33 +166,20 @@ class BackgroundBeds(_Section):
 
 
 class BedsConfig(_Section):
-    capacity: PositiveInt = Field(le=MAX_BEDS, description=f"Beds, at most {MAX_BEDS:,}.")
+    capacity: Beds
     priorities: Priorities = Field(default_factory=Priorities)
     background: BackgroundBeds
 
 
 class DayHospitalConfig(_Section):
-    sessions_per_weekday: dict[Weekday, Annotated[int, Field(ge=0, le=MAX_SESSIONS)]] = Field(
-        description=f"Sessions per weekday, at most {MAX_SESSIONS:,} each; a day not named has none."
-    )
+    sessions_per_weekday: dict[Weekday, Sessions] = Field(description="A weekday not named has none.")
     background_sessions_per_day: Distribution
 
 
 class Arrivals(_Section):
-    episodes_per_year: NonNegativeFloat = Field(
-        le=MAX_EPISODES_PER_YEAR, description=f"Episodes a year, at most {MAX_EPISODES_PER_YEAR:,}."
-    )
-    annual_growth: float = Field(
-        0.0, gt=-1.0, le=MAX_GROWTH, description="Yearly growth after the warm-up, above -1, at most 1."
-    )
-    group_mix: dict[Group, Weight] = Field(description="Relative weights of the groups (counts are fine).")
-
-    @field_validator("group_mix")
-    @classmethod
-    def _some_group(cls, mix: dict[str, float]) -> dict[str, float]:
-        if sum(mix.values()) <= 0:
-            raise ValueError(f"expected a positive weight for at least one group, found {shown(mix)}")
-        return mix
+    episodes_per_year: Episodes
+    annual_growth: Growth = Field(0.0, description="Yearly growth of arrivals after the warm-up.")
+    group_mix: Weights[Group]
 
 
 class Cycles(_Section):
@@ -219,7 +188,7 @@ class Cycles(_Section):
     per_group: dict[Group, Distribution] = Field(
         description="Every group with a positive group_mix weight needs an entry."
     )
-    max_cycles: PositiveInt | None = Field(None, le=MAX_CYCLES, description=f"At most {MAX_CYCLES}.")
+    max_cycles: CycleCount | None = None
 
     @field_validator("per_group")
     @classmethod
@@ -236,20 +205,11 @@ class Cycles(_Section):
 class CycleOneOutcomes(_Section):
     """What happens to episodes with a single cycle (drawn only for them)."""
 
-    weights: dict[Literal["death", "early_stop", "completed"], Weight] = Field(
-        description="Relative weights of the outcomes (counts are fine); at least one positive."
-    )
+    weights: Weights[Literal["death", "early_stop", "completed"]]
     death_day: Distribution
     death_inpatient_probability: Probability
     early_stop_day: Distribution
     early_stop_never_home_probability: Probability
-
-    @field_validator("weights")
-    @classmethod
-    def _some_outcome(cls, weights: dict[str, float]) -> dict[str, float]:
-        if sum(weights.values()) <= 0:
-            raise ValueError(f"expected a positive weight for at least one outcome, found {shown(weights)}")
-        return weights
 
 
 class AdverseEvent(_Section):
@@ -274,23 +234,17 @@ class PrePhase(_Section):
     length_of_stay: Distribution
 
 
-UgPerDay = Annotated[float, Field(gt=0, le=MAX_UG_PER_DAY, description=f"ug/day, at most {MAX_UG_PER_DAY}.")]
-
-
 class Dose(_Section):
     cycle1_start_ug_per_day: UgPerDay = 9.0
     step_up_day: PositiveInt = Field(8, description="Day of cycle 1 the dose steps up; within the infusion.")
     target_ug_per_day: UgPerDay = 28.0
 
 
-CycleDays = Annotated[int, Field(ge=1, le=365, description="Days, 1 to 365.")]
-
-
 class Blinatumomab(_Section):
     arrivals: Arrivals
     cycles: Cycles
     infusion_days: CycleDays = 28
-    rest_days: Annotated[int, Field(ge=0, le=365, description="Days, 0 to 365.")] = 14
+    rest_days: RestDays = 14
     cycle1_inpatient_days: CycleDays = 9
     later_inpatient_days: CycleDays = 2
     start_weekdays: list[Weekday] = Field(min_length=1)
@@ -357,15 +311,12 @@ def max_cyclic_gap_days(days: list[str]) -> int:
     return max(gaps)
 
 
-Places = Annotated[int, Field(ge=1, le=MAX_PLACES, description=f"Patients at once, 1 to {MAX_PLACES:,}.")]
-
-
 class HomeCare(_Section):
     fallback: list[Literal["derogation", "convention", "inpatient"]] = Field(min_length=1)
     derogation_max_km: Km
     startup_delay_days: Distribution
     training_delay_days: Distribution
-    retraining_after_days: Annotated[float, Field(gt=0, le=MAX_DAYS)] = 365.0
+    retraining_after_days: PositiveDays = 365.0
     derogation_extra_days: Distribution
     convention_delay_days: Distribution
     convention_reuse_days: Days = 365.0
@@ -394,7 +345,7 @@ class TransportMode(_Section):
 
 class Transport(_Section):
     modes: dict[str, TransportMode] = Field(min_length=1)
-    mix: dict[str, Weight] = Field(min_length=1, description="Share of trips per mode (normalised).")
+    mix: Weights[str] = Field(description="Share of trips per mode (normalised).")
 
     @model_validator(mode="after")
     def _mix_names_modes(self) -> Transport:
@@ -402,14 +353,12 @@ class Transport(_Section):
         if unknown:
             modes = shown(sorted(self.modes))
             raise rule_error("mix", f"expected mix keys among the modes {modes}, found {shown(unknown)}")
-        if sum(self.mix.values()) <= 0:
-            raise rule_error("mix", f"expected a positive share somewhere, found {shown(self.mix)}")
         return self
 
 
 class DrugCost(_Section):
     vial_price_eur: Euros
-    vial_ug: float = Field(ge=1, le=100_000, description="Micrograms per vial, 1 to 100,000 (38.5).")
+    vial_ug: VialUg
     overfill_hours_short_bags: float = Field(4.0, ge=0, le=24 * 7, description="Hours, at most a week.")
     vial_sharing: bool = False
 
@@ -452,8 +401,8 @@ class PSAParameter(_Section):
 class PSASpec(_Section):
     """Probabilistic sensitivity analysis: parameters drawn by Latin hypercube, per outer iteration."""
 
-    iterations: PositiveInt = Field(50, le=MAX_REPLICATIONS, description=f"At most {MAX_REPLICATIONS:,}.")
-    replications: PositiveInt = Field(5, le=MAX_REPLICATIONS, description=f"At most {MAX_REPLICATIONS:,}.")
+    iterations: Replications = 50
+    replications: Replications = 5
     cost: str = "cost_total_per_year"
     outcome: str = "bed_days_saved_by_home_care_per_year"
     outcome_direction: Literal["increase", "decrease"] = Field(
@@ -490,7 +439,7 @@ class Scenario(_Section):
 
     @model_validator(mode="after")
     def _growth_within_bounds(self) -> Scenario:
-        """Growing arrivals must stay within MAX_EPISODES_PER_YEAR by the horizon (else a run never ends)."""
+        """Growing arrivals stay within MAX_EPISODES_PER_YEAR to the horizon (else a run never ends)."""
         arrivals = self.blinatumomab.arrivals
         years = self.run.years  # growth starts after the warm-up
         if arrivals.episodes_per_year > 0 and arrivals.annual_growth > 0:
