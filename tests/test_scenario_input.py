@@ -230,7 +230,7 @@ def test_name_cannot_be_a_parent_folder(tmp_path: Path):
 @pytest.mark.parametrize(
     ("body", "key", "bound"),
     [
-        ("run:\n  years: 10000\n", "run.years", "100"),
+        ("run:\n  years: 10000\n", "run.years", "1000"),
         ("run:\n  replications: 100000000\n", "run.replications", "10000"),
         ("run:\n  warmup_days: 1.0e+6\n", "run.warmup_days", "36500"),
         (
@@ -288,6 +288,15 @@ def test_fifo_is_never_opened(tmp_path: Path):
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)  # reading it would block for ever: no one writes
     _assert_refusal(_refusal(fifo), fifo, None, "FIFO")
+
+
+def test_symlink_loop_is_refused(tmp_path: Path):
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(loop)
+    _assert_refusal(_refusal(loop), loop, None, "cannot be resolved")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: loop.yaml\nname: child\n", encoding="utf-8")
+    _assert_refusal(_refusal(child), child, "extends", "cannot be resolved")
 
 
 def test_file_over_the_size_cap(tmp_path: Path):

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field
 
 from sim.scenario.errors import shown
 
-MAX_YEARS = 100  # run.years: a planning horizon (the baseline: 5)
+MAX_YEARS = 1_000  # run.years (the baseline: 5; the M/M/c verification runs 150)
 MAX_WARMUP_DAYS = 36_500  # run.warmup_days: 100 years (the baseline warms up for one)
 MAX_REPLICATIONS = 10_000  # run and PSA replications, PSA iterations (the baseline: 20, 5 and 50)
 MAX_SEED = 2**63 - 1  # seeds are stored as 64-bit integers
@@ -44,7 +44,7 @@ MAX_POINTS = 10_000  # values of one empirical distribution
 # cv above MAX_CV: a variable ten times as spread as its mean is no planning assumption.
 MIN_CV, MAX_CV = 0.01, 10.0
 
-Years = Annotated[float, Field(gt=0, le=MAX_YEARS, description=f"Years, above 0, at most {MAX_YEARS}.")]
+Years = Annotated[float, Field(gt=0, le=MAX_YEARS, description=f"Years, above 0, at most {MAX_YEARS:,}.")]
 WarmupDays = Annotated[float, Field(ge=0, le=MAX_WARMUP_DAYS, description=f"Days, 0 to {MAX_WARMUP_DAYS:,}.")]
 Replications = Annotated[int, Field(ge=1, le=MAX_REPLICATIONS, description=f"1 to {MAX_REPLICATIONS:,}.")]
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED, description="Any integer from 0 to 2**63 - 1.")]

@@ -8,6 +8,7 @@ value is never rendered in full first.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator
 
@@ -58,6 +59,8 @@ def _pieces(value: object) -> Iterator[str]:
             yield ", " if i else ""
             yield from _pieces(item)
         yield "]"
+    elif isinstance(value, dt.date):
+        yield value.isoformat()
     elif isinstance(value, bytes | bytearray):
         yield repr(bytes(value[: FOUND_CHARS + 1]))
     else:

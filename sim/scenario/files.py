@@ -10,7 +10,6 @@ parent file is reported against the parent, not the child that extends it.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from pathlib import Path
 from types import UnionType
@@ -23,6 +22,7 @@ from sim.scenario.reading import EXPECTED_FILE, file_problem, key_text, read_yam
 from sim.scenario.schema import Scenario
 
 MAX_MESSAGES = 20  # problems listed for one file; a mutilated file can have thousands
+MAX_EXTENDS = 20  # files in one extends: chain; the shipped scenarios use 2 (variant -> baseline)
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
@@ -36,7 +36,15 @@ def _deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-MAX_EXTENDS = 20  # files in one extends: chain; the shipped scenarios use 2 (variant -> baseline)
+UNRESOLVED = "a path that cannot be resolved (a symlink loop, a NUL byte)"
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` made absolute, or None when it cannot be (a NUL byte, a symlink loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def _shown_path(file: Path, chain: list[tuple[Path, dict]], named: str) -> str:
@@ -53,9 +61,11 @@ def extends_chain(path: Path, named: str | None = None) -> list[tuple[Path, dict
     """
     named = str(path) if named is None else named
     chain: list[tuple[Path, dict]] = []
-    file = Path(path).resolve()
+    file = _resolved(Path(path))
+    if file is None:
+        raise ScenarioError([f"{named}: {EXPECTED_FILE}, found {UNRESOLVED}"])
     while True:
-        data = read_yaml(file, _shown_path(file, chain, named) if chain else named)
+        data = read_yaml(file, _shown_path(file, chain, named))
         parent = data.pop("extends", None)
         chain.append((file, data))
         if parent is None:
@@ -67,10 +77,9 @@ def extends_chain(path: Path, named: str | None = None) -> list[tuple[Path, dict
             raise ScenarioError(
                 [f"{child}: extends: expected a chain of at most {MAX_EXTENDS} files, found a longer one"]
             )
-        try:
-            file = (file.parent / parent).resolve()
-        except (OSError, RuntimeError, ValueError):  # a NUL byte, a symlink loop
-            raise ScenarioError([f"{child}: extends: expected a file name, found {shown(parent)}"]) from None
+        file = _resolved(file.parent / parent)
+        if file is None:
+            raise ScenarioError([f"{child}: extends: {EXPECTED_FILE}, found {shown(parent)}: {UNRESOLVED}"])
         if file in (p for p, _ in chain):
             names = " -> ".join(p.name for p in (*(p for p, _ in chain), file))
             raise ScenarioError([f"{child}: extends: expected no cycle, found the circular chain {names}"])
@@ -92,9 +101,9 @@ def _merged(chain: list[tuple[Path, dict]]) -> dict:
         territory = data.get("territory")
         if isinstance(territory, dict) and isinstance(territory.get("overrides_file"), str):
             # A relative path means relative to the file that names it, wherever it is extended from.
-            # A path that cannot be resolved (a NUL byte) is left as written: load_scenario refuses it.
-            with contextlib.suppress(OSError, RuntimeError, ValueError):
-                territory["overrides_file"] = str((file.parent / territory["overrides_file"]).resolve())
+            # A path that cannot be resolved is left as written: load_scenario refuses it.
+            resolved = _resolved(file.parent / territory["overrides_file"])
+            territory["overrides_file"] = territory["overrides_file"] if resolved is None else str(resolved)
         merged = _deep_merge(merged, data)
     return merged
 
@@ -161,6 +170,8 @@ def _describe(error: dict) -> tuple[str, bool]:
         return "expected a distribution naming its kind (dist: fixed, exponential, ...)", False
     if kind == "model_type":
         return "expected a mapping of keys", False
+    if kind == "invalid_key":
+        return "expected text keys", False
     if kind in ("too_short", "too_long"):
         bound = context.get("min_length", context.get("max_length"))
         return f"expected {'at least' if kind == 'too_short' else 'at most'} {bound} item(s)", False

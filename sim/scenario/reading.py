@@ -111,8 +111,9 @@ class _ScenarioLoader(yaml.SafeLoader):
             try:
                 hash(key)
             except TypeError:
+                found = f"a {type(key).__name__} as a key"
                 raise _Refused(
-                    key_node.start_mark, node.key_path, f"expected a key, found {shown(key)}"
+                    key_node.start_mark, node.key_path, f"expected a text key, found {found}"
                 ) from None
             if key in mapping:
                 raise _Refused(
@@ -139,10 +140,10 @@ def _bool(loader: _ScenarioLoader, node: Any) -> bool:
 
 def _int(loader: _ScenarioLoader, node: Any) -> int:
     text = _scalar(loader, node, _INT, "an integer")
-    if len(text.lstrip("+-")) > MAX_INT_DIGITS:
-        raise _Refused(
-            node.start_mark, node.key_path, f"expected at most {MAX_INT_DIGITS} digits, found {len(text)}"
-        )
+    digits = len(text.lstrip("+-"))
+    if digits > MAX_INT_DIGITS:
+        message = f"expected an integer of at most {MAX_INT_DIGITS} digits, found {digits} digits"
+        raise _Refused(node.start_mark, node.key_path, message)
     return int(text)
 
 
@@ -228,7 +229,7 @@ def _read_text(path: Path, name: str) -> str:
         raise ScenarioError([f"{name}: expected UTF-8 text, found {found}"]) from None
 
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\[\]-]{1,40}")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 def key_text(key_path: tuple) -> str:
