@@ -10,6 +10,11 @@
 
 A distribution here is a validated specification with its mean and quantile function; the values
 are drawn in the model (``sim.model.draws.sample``), the only place that draws random numbers.
+
+Every parameter is a finite number from 0 to ``MAX_VALUE`` (durations in days, counts, prices:
+a distribution never describes anything negative here); a coefficient of variation lies in
+[``MIN_CV``, ``MAX_CV``], outside which gamma and lognormal draws overflow or degenerate
+(``sim.scenario.bounds``).
 """
 
 from __future__ import annotations
@@ -18,12 +23,16 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
+
+from sim.scenario.bounds import CV, MAX_POINTS, Mean, Value, Weight
+from sim.scenario.errors import shown
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no true for 1 and no "3" for 3; allow_inf_nan: no .inf or .nan.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     @property
     def mean_value(self) -> float:  # pragma: no cover - abstract
@@ -36,7 +45,7 @@ class _Dist(BaseModel):
 
 class Fixed(_Dist):
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: Value
 
     def ppf(self, u):
         return np.full(np.shape(u), self.value, dtype=float)
@@ -48,7 +57,7 @@ class Fixed(_Dist):
 
 class Exponential(_Dist):
     dist: Literal["exponential"]
-    mean: PositiveFloat
+    mean: Mean
 
     def ppf(self, u):
         return -self.mean * np.log1p(-np.asarray(u, dtype=float))
@@ -62,8 +71,8 @@ class LogNormal(_Dist):
     """Parameterised by the mean and coefficient of variation of the variable itself."""
 
     dist: Literal["lognormal"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    mean: Mean
+    cv: CV
 
     @property
     def log_mean_and_sd(self) -> tuple[float, float]:
@@ -82,8 +91,8 @@ class LogNormal(_Dist):
 
 class Gamma(_Dist):
     dist: Literal["gamma"]
-    mean: PositiveFloat
-    cv: PositiveFloat
+    mean: Mean
+    cv: CV
 
     @property
     def shape_and_scale(self) -> tuple[float, float]:
@@ -101,9 +110,9 @@ class Gamma(_Dist):
 
 class Triangular(_Dist):
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Value
+    mode: Value
+    high: Value
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -125,8 +134,8 @@ class Triangular(_Dist):
 
 class Uniform(_Dist):
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Value
+    high: Value
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -146,8 +155,8 @@ class Empirical(_Dist):
     """Values drawn with the given weights (counts are fine: they are normalised)."""
 
     dist: Literal["empirical"]
-    values: list[float] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: list[Value] = Field(min_length=1, max_length=MAX_POINTS)
+    weights: list[Weight] | None = None
 
     @model_validator(mode="after")
     def _weights_match(self) -> Empirical:
@@ -158,7 +167,7 @@ class Empirical(_Dist):
                     f"found {len(self.values)} values and {len(self.weights)} weights"
                 )
             if sum(self.weights) <= 0:
-                raise ValueError(f"expected a positive weight somewhere, found {self.weights}")
+                raise ValueError(f"expected a positive weight somewhere, found {shown(self.weights)}")
         return self
 
     @property

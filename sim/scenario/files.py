@@ -1,22 +1,28 @@
-"""Scenario files: reading YAML, the ``extends:`` chain, and one-line error messages.
+"""Scenario files: the ``extends:`` chain, validation, and one-line error messages.
 
 A scenario is YAML. ``scenarios/baseline.yaml`` sets every parameter with its source; a variant
 names ``extends: baseline.yaml`` and overrides only what changes (mappings merge key by key,
-lists, scalars and distributions replace).
+lists, scalars and distributions replace). Reading one file safely is ``sim.scenario.reading``.
+
+A validation error names the file of the chain that set the offending key, so a bad value in a
+parent file is reported against the parent, not the child that extends it.
 """
 
 from __future__ import annotations
 
-import json
+import math
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import RULE, ScenarioError, one_line, shown
+from sim.scenario.reading import EXPECTED_FILE, file_problem, key_text, read_yaml
 from sim.scenario.schema import Scenario
+
+MAX_MESSAGES = 20  # problems listed for one file; a mutilated file can have thousands
+MAX_EXTENDS = 20  # files in one extends: chain; the shipped scenarios use 2 (variant -> baseline)
 
 
 def _deep_merge(base: dict, override: dict) -> dict:
@@ -30,52 +36,74 @@ def _deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def _read_yaml(path: Path) -> dict:
+UNRESOLVED = "a path that cannot be resolved (a symlink loop, a NUL byte)"
+
+
+def _resolved(path: Path) -> Path | None:
+    """``path`` made absolute, or None when it cannot be (a NUL byte, a symlink loop)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: file not found"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ScenarioError([f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            [f"{path}: expected a mapping of keys at the top level, found {type(data).__name__}"]
-        )
-    return data
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
-def extends_chain(path: Path) -> list[tuple[Path, dict]]:
+def _shown_path(file: Path, chain: list[tuple[Path, dict]], named: str) -> str:
+    """How messages name a file of the chain: the first as the user gave it, the others in full."""
+    return named if not chain or file == chain[0][0] else str(file)
+
+
+def extends_chain(path: Path, named: str | None = None) -> list[tuple[Path, dict]]:
     """The file and its ``extends:`` ancestors, child first, each read once: [(path, data)].
 
     ``data`` is the file's own mapping without its ``extends`` key. The one walk of the chain:
     merging (``resolve_raw``) and parameter sources (``sim.scenario.sources``) both use it.
+    ``named`` is how messages name the first file (default: ``path`` as given).
     """
+    named = str(path) if named is None else named
     chain: list[tuple[Path, dict]] = []
-    path = Path(path).resolve()
+    file = _resolved(Path(path))
+    if file is None:
+        raise ScenarioError([f"{named}: {EXPECTED_FILE}, found {UNRESOLVED}"])
     while True:
-        if path in (p for p, _ in chain):
-            names = " -> ".join(p.name for p in (*(p for p, _ in chain), path))
-            raise ScenarioError([f"{chain[-1][0]}: extends: circular chain {names}"])
-        data = _read_yaml(path)
+        data = read_yaml(file, _shown_path(file, chain, named))
         parent = data.pop("extends", None)
-        chain.append((path, data))
+        chain.append((file, data))
         if parent is None:
             return chain
-        if not isinstance(parent, str):
-            raise ScenarioError([f"{path}: extends: expected a file name, found {parent!r}"])
-        path = (path.parent / parent).resolve()
+        child = _shown_path(file, chain, named)
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError([f"{child}: extends: expected a file name, found {shown(parent)}"])
+        if len(chain) >= MAX_EXTENDS:
+            raise ScenarioError(
+                [f"{child}: extends: expected a chain of at most {MAX_EXTENDS} files, found a longer one"]
+            )
+        file = _resolved(file.parent / parent)
+        if file is None:
+            raise ScenarioError([f"{child}: extends: {EXPECTED_FILE}, found {shown(parent)}: {UNRESOLVED}"])
+        if file in (p for p, _ in chain):
+            names = " -> ".join(p.name for p in (*(p for p, _ in chain), file))
+            raise ScenarioError([f"{child}: extends: expected no cycle, found the circular chain {names}"])
+        problem = file_problem(file)
+        if problem is not None:
+            raise ScenarioError(
+                [one_line(f"{child}: extends: {EXPECTED_FILE}, found {shown(parent)}: {problem}")]
+            )
 
 
-def resolve_raw(path: Path) -> dict:
+def resolve_raw(path: Path, named: str | None = None) -> dict:
     """The scenario as a plain dict, with its ``extends:`` chain merged in."""
+    return _merged(extends_chain(path, named))
+
+
+def _merged(chain: list[tuple[Path, dict]]) -> dict:
     merged: dict = {}
-    for file, data in reversed(extends_chain(path)):
+    for file, data in reversed(chain):
         territory = data.get("territory")
         if isinstance(territory, dict) and isinstance(territory.get("overrides_file"), str):
             # A relative path means relative to the file that names it, wherever it is extended from.
-            territory["overrides_file"] = str((file.parent / territory["overrides_file"]).resolve())
+            # A path that cannot be resolved is left as written: load_scenario refuses it.
+            resolved = _resolved(file.parent / territory["overrides_file"])
+            territory["overrides_file"] = territory["overrides_file"] if resolved is None else str(resolved)
         merged = _deep_merge(merged, data)
     return merged
 
@@ -129,46 +157,106 @@ def _allowed_keys(loc: tuple) -> list[str]:
 
 def _describe(error: dict) -> tuple[str, bool]:
     """Message for one validation error, and whether it already says what was found."""
-    message = error["msg"]
-    kind = error["type"]
+    message, kind, context = error["msg"], error["type"], error.get("ctx") or {}
     if kind == "extra_forbidden":
         allowed = _allowed_keys(error["loc"])
-        return "unknown key; expected " + (
-            f"one of {', '.join(allowed)}" if allowed else "no such key"
-        ), False
+        expected = f"one of {', '.join(allowed)}" if allowed else "no such key"
+        return f"unknown key; expected {expected}", False
     if kind == "missing":
-        return "missing required key", True
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-        return message, "found" in message
+        return "expected this key (it is required), found it missing", True
+    if kind == "union_tag_invalid":
+        return f"expected dist: one of {context['expected_tags']}, found dist: {shown(context['tag'])}", True
+    if kind == "union_tag_not_found":
+        return "expected a distribution naming its kind (dist: fixed, exponential, ...)", False
+    if kind == "model_type":
+        return "expected a mapping of keys", False
+    if kind == "invalid_key":
+        return "expected text keys", False
+    if kind in ("too_short", "too_long"):
+        bound = context.get("min_length", context.get("max_length"))
+        return f"expected {'at least' if kind == 'too_short' else 'at most'} {bound} item(s)", False
+    if kind == "string_too_long":
+        return f"expected at most {context['max_length']} characters", False
+    if kind == "string_pattern_mismatch":
+        return f"expected text matching {context['pattern']}", False
+    if kind == RULE or message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+        return message, ", found " in message
     if message.startswith("Input should be "):
-        return "expected " + message[len("Input should be ") :], False
-    return message, False
+        return "expected " + message.removeprefix("Input should be "), False
+    return f"expected a valid value ({message})", False
+
+
+# Discriminated unions add the tag to the location (length_of_stay.lognormal.cv); it is no key.
+_DIST_TAGS = frozenset(("fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical"))
+
+
+def _location(error: dict) -> tuple:
+    """Key path of an error: pydantic's location, the tag dropped, and the key a rule names (if any)."""
+    where = (error.get("ctx") or {}).get("where") if error["type"] == RULE else None
+    return (*_owner(error), *(where.split(".") if where else ()))
+
+
+def _owner(error: dict) -> tuple:
+    """Key path of what was validated: a rule across keys is about the whole mapping that checks it."""
+    return tuple(part for part in error["loc"] if part not in _DIST_TAGS)
 
 
 def _key_path(loc: tuple) -> str:
-    # Discriminated unions add the tag to the location (length_of_stay.lognormal.cv); drop it.
-    parts = [
-        str(p)
-        for p in loc
-        if p not in {"fixed", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical"}
-    ]
-    return ".".join(parts) or "(top level)"
+    """The key path of a location without tags, as messages show it."""
+    # "[key]" is pydantic's mark of an error in a dict key: the path ends at that key already.
+    return key_text(tuple(part for part in loc if part != "[key]")) or "(top level)"
+
+
+def _sets(data: Any, loc: tuple) -> bool:
+    """Whether one file's own mapping sets the key at ``loc`` (or something below it)."""
+    for part in loc:
+        if part == "[key]":  # pydantic's mark of an error in a dict key: the key is there
+            return True
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (in_list or (isinstance(data, dict) and part in data)):
+            return False
+        data = data[part]
+    return True
+
+
+def _setter(chain: list[tuple[Path, dict]], loc: tuple, named: str) -> str:
+    """The nearest file of the chain that set the key at ``loc`` (or below it); else the first file."""
+    file = next((file for file, data in chain if _sets(data, loc)), chain[0][0])
+    return _shown_path(file, chain, named)
+
+
+def _messages(exc: ValidationError, chain: list[tuple[Path, dict]], named: str) -> list[str]:
+    """One line per validation error (at most ``MAX_MESSAGES``), naming the file that set the key."""
+    errors = exc.errors()
+    lines = []
+    for error in errors[:MAX_MESSAGES]:
+        loc = _location(error)
+        message, says_found = _describe(error)
+        found = "" if says_found else f", found {shown(error.get('input'))}"
+        file = _setter(chain, _owner(error), named)
+        lines.append(f"{file}: {one_line(f'{_key_path(loc)}: {message}{found}')}")
+    if len(errors) > MAX_MESSAGES:
+        lines.append(f"{named}: (more): expected at most {MAX_MESSAGES} problems, found {len(errors)} in all")
+    return lines
 
 
 def load_scenario(path: Path | str) -> Scenario:
     """Read, merge and validate a scenario file, or raise ScenarioError with one line per problem."""
-    path = Path(path)
-    raw = resolve_raw(path)
+    named = str(path)
+    chain = extends_chain(Path(path), named)
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(_merged(chain))
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            message, says_found = _describe(error)
-            shown = "" if says_found else f", found {json.dumps(error.get('input'), default=str)[:80]}"
-            lines.append(f"{path}: {_key_path(error['loc'])}: {message}{shown}")
-        raise ScenarioError(lines) from None
+        raise ScenarioError(_messages(exc, chain, named)) from None
+    overrides = scenario.territory.overrides_file
+    problem = None if overrides is None else file_problem(overrides)
+    if problem is not None:
+        key = ("territory", "overrides_file")
+        found = f"{one_line(str(overrides), 200)}: {problem}"
+        message = f"{_setter(chain, key, named)}: {_key_path(key)}: {EXPECTED_FILE}, found {found}"
+        raise ScenarioError([message])
+    return scenario
 
 
 def with_values(scenario: Scenario, updates: dict[str, Any], origin: str = "parameter") -> Scenario:
@@ -189,12 +277,14 @@ def with_values(scenario: Scenario, updates: dict[str, Any], origin: str = "para
             )
         if isinstance(node[parts[-1]], bool) or not isinstance(node[parts[-1]], int | float):
             raise ScenarioError([f"{origin}: {key}: expected a number there, found {node[parts[-1]]!r}"])
+        if not math.isfinite(value):
+            raise ScenarioError([f"{origin}: {key}: expected a finite number, found {shown(value)}"])
         node[parts[-1]] = round(value) if isinstance(node[parts[-1]], int) else float(value)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(
-            [f"{origin}: {_key_path(e['loc'])}: {_describe(e)[0]}" for e in exc.errors()]
+            [f"{origin}: {one_line(f'{_key_path(_location(e))}: {_describe(e)[0]}')}" for e in exc.errors()]
         ) from None
 
 

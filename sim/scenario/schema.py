@@ -17,18 +17,44 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from sim.scenario.bounds import (
+    MAX_CYCLES,
+    MAX_EPISODES_PER_YEAR,
+    MAX_KM,
+    BackgroundPerDay,
+    Beds,
+    Circuity,
+    CycleCount,
+    CycleDays,
+    Days,
+    Episodes,
+    Euros,
+    Growth,
+    Km,
+    Kmh,
+    Places,
+    PositiveDays,
+    Probability,
+    Replications,
+    RestDays,
+    Seed,
+    Sessions,
+    StartDate,
+    UgPerDay,
+    VialUg,
+    WarmupDays,
+    Weights,
+    Years,
+)
 from sim.scenario.distributions import Distribution, Empirical
+from sim.scenario.errors import rule_error, shown
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Group = Literal["phi_neg_rr", "phi_pos_rr", "mrd_pos"]
@@ -36,18 +62,27 @@ GROUPS: tuple[str, ...] = ("phi_neg_rr", "phi_pos_rr", "mrd_pos")
 DAYS_PER_YEAR = 365.25  # simulated time is in days; a year is a mean Julian year
 
 
-
-
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no true for 1, no 1 for true, no "18" for 18; allow_inf_nan: no .inf or .nan anywhere.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class RunConfig(_Section):
-    years: PositiveFloat = Field(5.0, description="Simulated years after the warm-up.")
-    warmup_days: NonNegativeFloat = Field(365.0, description="Days simulated before statistics start.")
-    start_date: dt.date = Field(dt.date(2026, 1, 5), description="Calendar date of simulation day 0.")
-    replications: PositiveInt = 20
-    seed: NonNegativeInt = 20261123
+    years: Years = Field(5.0, description="Simulated years after the warm-up.")
+    warmup_days: WarmupDays = Field(365.0, description="Days simulated before statistics start.")
+    # strict=False: a date, or its YYYY-MM-DD text (as saved result folders hold it)
+    start_date: StartDate = Field(
+        dt.date(2026, 1, 5), strict=False, description="Calendar date of simulation day 0."
+    )
+    replications: Replications = 20
+    seed: Seed = 20261123
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _date_not_number(cls, value: Any) -> Any:
+        if not isinstance(value, dt.date | str):  # lax dates would read a number as a Unix time
+            raise ValueError(f"expected a date (YYYY-MM-DD), found {shown(value)}")
+        return value
 
     @property
     def horizon(self) -> float:
@@ -61,14 +96,14 @@ class RunConfig(_Section):
 
 
 class SpeedBandConfig(_Section):
-    up_to_km: PositiveFloat | None
-    kmh: PositiveFloat
+    up_to_km: Annotated[float, Field(gt=0, le=MAX_KM)] | None
+    kmh: Kmh
 
 
 class TravelConfig(_Section):
-    circuity: float = Field(1.3, ge=1.0, description="Road km per great-circle km.")
-    circuity_by_department: dict[str, Annotated[float, Field(ge=1.0)]] = Field(default_factory=dict)
-    terminal_minutes: NonNegativeFloat = 10.0
+    circuity: Circuity = Field(1.3, description="Road km per great-circle km.")
+    circuity_by_department: dict[str, Circuity] = Field(default_factory=dict)
+    terminal_minutes: float = Field(10.0, ge=0, le=24 * 60, description="At most a day.")
     speed_bands: list[SpeedBandConfig] = Field(
         default_factory=lambda: [
             SpeedBandConfig(up_to_km=15, kmh=45),
@@ -80,11 +115,18 @@ class TravelConfig(_Section):
 
     @model_validator(mode="after")
     def _bands_end_open(self) -> TravelConfig:
-        if self.speed_bands[-1].up_to_km is not None:
-            raise ValueError("the last speed band needs up_to_km: null (no upper limit)")
+        last = self.speed_bands[-1].up_to_km
+        if last is not None:
+            raise rule_error(
+                f"speed_bands.{len(self.speed_bands) - 1}.up_to_km",
+                f"expected null in the last band (no upper limit), found {last:g}",
+            )
         limits = [b.up_to_km for b in self.speed_bands[:-1]]
         if None in limits or limits != sorted(limits):
-            raise ValueError("speed band limits must increase, and only the last may be null")
+            raise rule_error(
+                "speed_bands",
+                f"expected up_to_km increasing band by band, null only in the last, found {shown(limits)}",
+            )
         return self
 
 
@@ -92,9 +134,18 @@ class TerritoryConfig(_Section):
     authorise: list[str] = Field(default_factory=list, description="HAD ids given home-chemo authorisation.")
     revoke: list[str] = Field(default_factory=list, description="HAD ids losing home-chemo authorisation.")
     overrides_file: Path | None = Field(
-        None, description="Zone overrides CSV (relative to the scenario file)."
+        None, strict=False, description="Zone overrides CSV (relative to the scenario file)."
     )
     travel: TravelConfig = Field(default_factory=TravelConfig)
+
+    @model_validator(mode="after")
+    def _authorise_or_revoke(self) -> TerritoryConfig:
+        both = sorted(set(self.authorise) & set(self.revoke))
+        if both:
+            raise rule_error(
+                "revoke", f"expected HADs either authorised or revoked, found both for {shown(both)}"
+            )
+        return self
 
 
 class Priorities(_Section):
@@ -107,7 +158,7 @@ class Priorities(_Section):
 
 
 class BackgroundBeds(_Section):
-    arrivals_per_day: NonNegativeFloat
+    arrivals_per_day: BackgroundPerDay
     emergency_share: Probability
     length_of_stay: Distribution
     seasonal_amplitude: Probability = 0.0
@@ -115,48 +166,46 @@ class BackgroundBeds(_Section):
 
 
 class BedsConfig(_Section):
-    capacity: PositiveInt
+    capacity: Beds
     priorities: Priorities = Field(default_factory=Priorities)
     background: BackgroundBeds
 
 
 class DayHospitalConfig(_Section):
-    sessions_per_weekday: dict[Weekday, NonNegativeInt]
+    sessions_per_weekday: dict[Weekday, Sessions] = Field(description="A weekday not named has none.")
     background_sessions_per_day: Distribution
 
 
 class Arrivals(_Section):
-    episodes_per_year: NonNegativeFloat
-    annual_growth: float = Field(0.0, gt=-1.0)
-    group_mix: dict[Group, NonNegativeFloat]
-
-    @field_validator("group_mix")
-    @classmethod
-    def _some_group(cls, mix: dict[str, float]) -> dict[str, float]:
-        if sum(mix.values()) <= 0:
-            raise ValueError("at least one group needs a positive weight")
-        return mix
+    episodes_per_year: Episodes
+    annual_growth: Growth = Field(0.0, description="Yearly growth of arrivals after the warm-up.")
+    group_mix: Weights[Group]
 
 
 class Cycles(_Section):
     """Cycles per episode: any distribution; draws are rounded to a whole number of at least 1."""
 
-    per_group: dict[Group, Distribution]
-    max_cycles: PositiveInt | None = None
+    per_group: dict[Group, Distribution] = Field(
+        description="Every group with a positive group_mix weight needs an entry."
+    )
+    max_cycles: CycleCount | None = None
 
     @field_validator("per_group")
     @classmethod
     def _whole_positive_cycles(cls, per_group: dict[str, Any]) -> dict[str, Any]:
         for group, dist in per_group.items():
-            if isinstance(dist, Empirical) and any(v < 1 or v != int(v) for v in dist.values):
-                raise ValueError(f"expected whole cycle counts >= 1 for {group}, found {dist.values}")
+            if isinstance(dist, Empirical) and any(
+                not (1 <= v <= MAX_CYCLES and float(v).is_integer()) for v in dist.values
+            ):
+                expected = f"whole cycle counts from 1 to {MAX_CYCLES} for {group}"
+                raise ValueError(f"expected {expected}, found {shown(dist.values)}")
         return per_group
 
 
 class CycleOneOutcomes(_Section):
     """What happens to episodes with a single cycle (drawn only for them)."""
 
-    weights: dict[Literal["death", "early_stop", "completed"], NonNegativeFloat]
+    weights: Weights[Literal["death", "early_stop", "completed"]]
     death_day: Distribution
     death_inpatient_probability: Probability
     early_stop_day: Distribution
@@ -179,23 +228,25 @@ class AdverseEvents(_Section):
 
 
 class PrePhase(_Section):
-    probability: dict[Group, Probability]
+    probability: dict[Group, Probability] = Field(
+        description="Probability of a pre-phase per group; a group not named has none (probability 0)."
+    )
     length_of_stay: Distribution
 
 
 class Dose(_Section):
-    cycle1_start_ug_per_day: PositiveFloat = 9.0
-    step_up_day: PositiveInt = 8
-    target_ug_per_day: PositiveFloat = 28.0
+    cycle1_start_ug_per_day: UgPerDay = 9.0
+    step_up_day: PositiveInt = Field(8, description="Day of cycle 1 the dose steps up; within the infusion.")
+    target_ug_per_day: UgPerDay = 28.0
 
 
 class Blinatumomab(_Section):
     arrivals: Arrivals
     cycles: Cycles
-    infusion_days: PositiveInt = 28
-    rest_days: NonNegativeInt = 14
-    cycle1_inpatient_days: PositiveInt = 9
-    later_inpatient_days: PositiveInt = 2
+    infusion_days: CycleDays = 28
+    rest_days: RestDays = 14
+    cycle1_inpatient_days: CycleDays = 9
+    later_inpatient_days: CycleDays = 2
     start_weekdays: list[Weekday] = Field(min_length=1)
     dose: Dose = Field(default_factory=Dose)
     pre_phase: PrePhase
@@ -203,36 +254,54 @@ class Blinatumomab(_Section):
     adverse_events: AdverseEvents
 
     @model_validator(mode="after")
-    def _stays_fit_infusion(self) -> Blinatumomab:
-        for name in ("cycle1_inpatient_days", "later_inpatient_days"):
-            if getattr(self, name) > self.infusion_days:
-                raise ValueError(
-                    f"{name} ({getattr(self, name)}) is longer than infusion_days ({self.infusion_days})"
+    def _fit_infusion(self) -> Blinatumomab:
+        for where, days in (
+            ("cycle1_inpatient_days", self.cycle1_inpatient_days),
+            ("later_inpatient_days", self.later_inpatient_days),
+            ("dose.step_up_day", self.dose.step_up_day),
+        ):
+            if days > self.infusion_days:
+                raise rule_error(
+                    where, f"expected at most infusion_days ({self.infusion_days}), found {days}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _cycles_for_every_group(self) -> Blinatumomab:
+        mix = self.arrivals.group_mix
+        missing = [g for g in GROUPS if mix.get(g, 0) > 0 and g not in self.cycles.per_group]
+        if missing:
+            raise rule_error(
+                "cycles.per_group",
+                f"expected an entry for every group of arrivals.group_mix, found none for {shown(missing)}",
+            )
         return self
 
 
 class Bags(_Section):
-    stability_hours: PositiveFloat = Field(96.0, description="Diluted-bag stability (thesis 003:1066-1068).")
-    change_patterns: list[list[Weekday]] = Field(min_length=1)
+    stability_hours: PositiveFloat = Field(
+        96.0, le=24 * 365, description="Diluted-bag stability (thesis 003:1066-1068); at most a year."
+    )
+    change_patterns: list[Annotated[list[Weekday], Field(min_length=1)]] = Field(min_length=1)
     pharmacy_weekdays: list[Weekday] = Field(min_length=1)
     where_changed: Literal["day_hospital", "home", "nearest_hospital"] = "day_hospital"
 
-    @field_validator("change_patterns", "pharmacy_weekdays")
-    @classmethod
-    def _no_bag_longer_than_stability(cls, value: list, info: ValidationInfo) -> list:
-        stability = info.data.get("stability_hours")
-        if stability is None:
-            return value
-        patterns = value if info.field_name == "change_patterns" else [value]
-        for pattern in patterns:
-            gap = max_cyclic_gap_days(pattern)
-            if gap * 24 > stability:
-                raise ValueError(
-                    f"expected change days at most {stability / 24:g} days apart (bag stability "
-                    f"{stability:g} h), found {pattern} with {gap} days between two changes"
-                )
-        return value
+    @model_validator(mode="after")
+    def _no_bag_longer_than_stability(self) -> Bags:
+        stability = self.stability_hours
+        for where, patterns in (
+            ("change_patterns", self.change_patterns),
+            ("pharmacy_weekdays", [self.pharmacy_weekdays]),
+        ):
+            for pattern in patterns:
+                gap = max_cyclic_gap_days(pattern)
+                if gap * 24 > stability:
+                    raise rule_error(
+                        where,
+                        f"expected change days at most {stability / 24:g} days apart (bag stability "
+                        f"{stability:g} h), found {shown(pattern)} with {gap} days between two changes",
+                    )
+        return self
 
 
 def max_cyclic_gap_days(days: list[str]) -> int:
@@ -244,65 +313,64 @@ def max_cyclic_gap_days(days: list[str]) -> int:
 
 class HomeCare(_Section):
     fallback: list[Literal["derogation", "convention", "inpatient"]] = Field(min_length=1)
-    derogation_max_km: NonNegativeFloat
+    derogation_max_km: Km
     startup_delay_days: Distribution
     training_delay_days: Distribution
-    retraining_after_days: PositiveFloat = 365.0
+    retraining_after_days: PositiveDays = 365.0
     derogation_extra_days: Distribution
     convention_delay_days: Distribution
-    convention_reuse_days: NonNegativeFloat = 365.0
-    had_capacity: PositiveInt
-    had_capacity_by_had: dict[str, PositiveInt] = Field(default_factory=dict)
+    convention_reuse_days: Days = 365.0
+    had_capacity: Places
+    had_capacity_by_had: dict[str, Places] = Field(default_factory=dict)
     experienced_at_start: list[str] = Field(default_factory=list)
 
     @field_validator("fallback")
     @classmethod
     def _ends_inpatient(cls, fallback: list[str]) -> list[str]:
         if fallback[-1] != "inpatient":
-            raise ValueError("the last fallback must be 'inpatient' (someone has to give the infusion)")
+            raise ValueError(
+                f"expected 'inpatient' last (someone has to give the infusion), found {shown(fallback)}"
+            )
         return fallback
 
 
 class TransportMode(_Section):
     """Price of one leg: flat fee (covering ``included_km``), pick-up supplement, then per km."""
 
-    flat_eur: NonNegativeFloat = 0.0
-    included_km: NonNegativeFloat = 0.0
-    pickup_eur: NonNegativeFloat = 0.0
-    per_km_eur: NonNegativeFloat
+    flat_eur: Euros = 0.0
+    included_km: Km = 0.0
+    pickup_eur: Euros = 0.0
+    per_km_eur: Euros
 
 
 class Transport(_Section):
     modes: dict[str, TransportMode] = Field(min_length=1)
-    mix: dict[str, NonNegativeFloat] = Field(
-        min_length=1, description="Share of trips per mode (normalised)."
-    )
+    mix: Weights[str] = Field(description="Share of trips per mode (normalised).")
 
     @model_validator(mode="after")
     def _mix_names_modes(self) -> Transport:
         unknown = sorted(set(self.mix) - set(self.modes))
         if unknown:
-            raise ValueError(f"expected mix keys among the modes {sorted(self.modes)}, found {unknown}")
-        if sum(self.mix.values()) <= 0:
-            raise ValueError(f"expected a positive share somewhere, found {self.mix}")
+            modes = shown(sorted(self.modes))
+            raise rule_error("mix", f"expected mix keys among the modes {modes}, found {shown(unknown)}")
         return self
 
 
 class DrugCost(_Section):
-    vial_price_eur: NonNegativeFloat
-    vial_ug: PositiveFloat
-    overfill_hours_short_bags: NonNegativeFloat = 4.0
+    vial_price_eur: Euros
+    vial_ug: VialUg
+    overfill_hours_short_bags: float = Field(4.0, ge=0, le=24 * 7, description="Hours, at most a week.")
     vial_sharing: bool = False
 
 
 class Costs(_Section):
     drug: DrugCost
-    inpatient_bed_day_eur: NonNegativeFloat
-    day_hospital_session_eur: NonNegativeFloat
-    had_day_eur: NonNegativeFloat
-    had_day_by_had: dict[str, NonNegativeFloat] = Field(default_factory=dict)
-    nurse_visit_eur: NonNegativeFloat
-    convention_provider_day_eur: NonNegativeFloat = 0.0
+    inpatient_bed_day_eur: Euros
+    day_hospital_session_eur: Euros
+    had_day_eur: Euros
+    had_day_by_had: dict[str, Euros] = Field(default_factory=dict)
+    nurse_visit_eur: Euros
+    convention_provider_day_eur: Euros = 0.0
     transport: Transport
     bag_delivery: TransportMode = Field(
         default_factory=lambda: TransportMode(per_km_eur=0.0),
@@ -333,8 +401,8 @@ class PSAParameter(_Section):
 class PSASpec(_Section):
     """Probabilistic sensitivity analysis: parameters drawn by Latin hypercube, per outer iteration."""
 
-    iterations: PositiveInt = 50
-    replications: PositiveInt = 5
+    iterations: Replications = 50
+    replications: Replications = 5
     cost: str = "cost_total_per_year"
     outcome: str = "bed_days_saved_by_home_care_per_year"
     outcome_direction: Literal["increase", "decrease"] = Field(
@@ -344,9 +412,13 @@ class PSASpec(_Section):
 
 
 class Scenario(_Section):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = ""
-    question: str = ""
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        max_length=100,
+        description="Letters, digits, _ . - (at most 100): it names the result folder.",
+    )
+    description: str = Field("", max_length=10_000)
+    question: str = Field("", max_length=10_000)
     run: RunConfig = Field(default_factory=RunConfig)
     territory: TerritoryConfig = Field(default_factory=TerritoryConfig)
     beds: BedsConfig
@@ -357,6 +429,28 @@ class Scenario(_Section):
     costs: Costs
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     psa: PSASpec = Field(default_factory=PSASpec)
+
+    @field_validator("name")
+    @classmethod
+    def _not_only_dots(cls, name: str) -> str:
+        if set(name) == {"."}:  # results/<name>/ would be results/ itself or its parent
+            raise ValueError(f"expected a name with a letter or digit, found {shown(name)}")
+        return name
+
+    @model_validator(mode="after")
+    def _growth_within_bounds(self) -> Scenario:
+        """Growing arrivals stay within MAX_EPISODES_PER_YEAR to the horizon (else a run never ends)."""
+        arrivals = self.blinatumomab.arrivals
+        years = self.run.years  # growth starts after the warm-up
+        if arrivals.episodes_per_year > 0 and arrivals.annual_growth > 0:
+            final = math.log(arrivals.episodes_per_year) + years * math.log1p(arrivals.annual_growth)
+            if final > math.log(MAX_EPISODES_PER_YEAR):
+                raise rule_error(
+                    "blinatumomab.arrivals.annual_growth",
+                    f"expected growth keeping episodes_per_year within {MAX_EPISODES_PER_YEAR:,} over "
+                    f"run.years ({years:g}), found {arrivals.annual_growth:g}",
+                )
+        return self
 
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
