@@ -70,6 +70,11 @@ def latin_hypercube(dimensions: int, samples: int, seed: int) -> np.ndarray:
     return sampler.random(samples)
 
 
+def psa_iteration_seeds(seed: int, iterations: int) -> list[int]:
+    """One inner-replication seed per PSA iteration, shared by both scenarios (common random numbers)."""
+    return [int(s) for s in np.random.SeedSequence([seed, 2]).generate_state(iterations, dtype=np.uint32)]
+
+
 def arrival_time(arrivals: Arrivals, warmup_days: float, cumulative_intensity: float) -> float:
     """Invert the cumulative intensity of episode arrivals (constant in warm-up, then growing)."""
     rate = arrivals.episodes_per_year / DAYS_PER_YEAR

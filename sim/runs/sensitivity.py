@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 
-from sim.model.draws import latin_hypercube
+from sim.model.draws import latin_hypercube, psa_iteration_seeds
 from sim.runs.replications import run_many, with_run_settings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import with_values
@@ -138,13 +138,13 @@ def psa(
     u = latin_hypercube(len(spec.parameters), n, seed)
     values = {p.key: p.distribution.ppf(u[:, j]) for j, p in enumerate(spec.parameters)}
     jobs = []
-    iteration_seeds = np.random.SeedSequence([seed, 2]).generate_state(n, dtype=np.uint32)
+    iteration_seeds = psa_iteration_seeds(seed, n)
     for i in range(n):
         updates = {key: float(v[i]) for key, v in values.items()}
         # Both scenarios get the same parameter draw and the same inner seed (common random numbers).
         for scenario in (base, other):
             drawn = with_run_settings(
-                with_values(scenario, updates, origin="psa"), seed=int(iteration_seeds[i])
+                with_values(scenario, updates, origin="psa"), seed=iteration_seeds[i]
             )
             jobs += [(drawn, rep) for rep in range(r)]
     results = run_many(jobs, workers, progress)
