@@ -18,8 +18,10 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.outputs.description import model_logic, scenario_logic
-from sim.outputs.folders import Results, load_results
+from sim.outputs.folders import Results, load_results, write_comparison, write_results
 from sim.outputs.report import kpi_table, parameters_table, run_parameter_sources
+from sim.runs.compare import run_comparison
+from sim.runs.replications import run_experiment
 from sim.scenario.files import load_scenario
 from sim.scenario.sources import parameter_sources
 
@@ -35,10 +37,8 @@ def compare_dir(tmp_path_factory) -> Path:
     base.write_text(f"extends: {BASELINE}\nname: base_short\n{run}", encoding="utf-8")
     other = folder / "gers_short.yaml"
     other.write_text(f"extends: {SCENARIOS / 'gers_pasteur.yaml'}\nname: gers_short\n{run}", encoding="utf-8")
-    out = folder / "cmp"
-    result = CliRunner().invoke(app, ["compare", str(base), str(other), "--workers", "1", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+    comparison = run_comparison([load_scenario(base), load_scenario(other)], workers=1)
+    return write_comparison(comparison, folder / "cmp", sources=[base, other])
 
 
 @pytest.fixture(scope="module")
@@ -319,9 +319,11 @@ def test_parameter_sources_are_kept_in_the_manifest_when_the_files_move(tmp_path
         "beds:\n  capacity: 19   # what-if: one more bed\n",
         encoding="utf-8",
     )
-    out = tmp_path / "tiny"
-    result = CliRunner().invoke(app, ["run", str(files / "tiny.yaml"), "--workers", "1", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    out = write_results(
+        run_experiment(load_scenario(files / "tiny.yaml"), workers=1),
+        tmp_path / "tiny",
+        source=files / "tiny.yaml",
+    )
     (files / "tiny.yaml").rename(tmp_path / "moved.yaml")
     (files / "baseline.yaml").unlink()
 
