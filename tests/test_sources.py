@@ -16,8 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources.md"
 
-# What users read: the README, the docs, the geo notes and tables, the scenarios, the package.
-USER_READ = ("README.md", "docs/", "geo/", "scenarios/", "sim/")
+# What users read: README, architecture notes, docs, geo notes and tables, scenarios, the package.
+USER_READ = ("README.md", "ARCHITECTURE.md", "docs/", "geo/", "scenarios/", "sim/")
 TEXT_SUFFIXES = {".md", ".py", ".yaml", ".yml", ".csv", ".json", ".txt", ".toml"}
 
 # References to files users do not have (case-sensitive "BRIEF": the developers' domain brief).
@@ -39,9 +39,10 @@ def _tracked_files() -> list[Path]:
         ).stdout.split("\0")
         paths = [ROOT / name for name in listed if name]
     except (OSError, subprocess.CalledProcessError):
-        paths = [ROOT / "README.md"]
-        for folder in USER_READ[1:]:
-            paths += [p for p in (ROOT / folder).rglob("*") if p.is_file()]
+        paths = []
+        for entry in USER_READ:
+            where = ROOT / entry
+            paths += [p for p in where.rglob("*") if p.is_file()] if entry.endswith("/") else [where]
     return sorted(p for p in paths if p.suffix in TEXT_SUFFIXES and p.is_file() and ".venv" not in p.parts)
 
 
@@ -77,7 +78,7 @@ def test_every_cited_assumption_row_is_a_heading_in_sources():
     headings = set(M_HEADING.findall(SOURCES.read_text(encoding="utf-8")))
     assert headings, "docs/sources.md has no '### M<n> ...' headings"
     scenario_rows = {
-        (path.name, row)
+        (str(path.relative_to(ROOT)), row)
         for path in sorted((ROOT / "scenarios").glob("*.yaml"))
         for row in M_CITATION.findall(path.read_text(encoding="utf-8"))
     }
