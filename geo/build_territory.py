@@ -16,7 +16,7 @@ Outputs, in this folder:
   * ``departements.parquet`` GeoParquet, department outlines dissolved from the communes
   * ``build_manifest.json``  input versions and hashes, repairs made, counts and totals
 
-Repairs (BRIEF section 3): Conques-en-Rouergue (12218) has no polygon, rebuilt as the union of
+Repairs (docs/sources.md, territory): Conques-en-Rouergue (12218) has no polygon, rebuilt as the union of
 its former communes; five merged communes whose polygon covers only part of their territory
 get the uncovered gap next to them (the gap is found against the canton polygons); communes
 without a town-hall point get a point inside their polygon.
@@ -50,7 +50,7 @@ OCCITANIE = ["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "
 # Former Midi-Pyrénées plus west Aude: the catchment of IUCT-Oncopole (thesis 003:5013-5015).
 CATCHMENT_DEPARTMENTS = ["09", "12", "31", "32", "46", "65", "81", "82"]
 # "West of Aude" read as the arrondissements of Carcassonne (111) and Limoux (112);
-# Narbonne (113) looks to the coast (BRIEF section 3).
+# Narbonne (113) looks to the coast (docs/sources.md, Territory and travel).
 CATCHMENT_AUDE_ARRONDISSEMENTS = ["111", "112"]
 
 MERGED_PARTIAL_POLYGONS = {

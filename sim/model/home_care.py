@@ -2,7 +2,7 @@
 
 The HAD of the patient's zone if one is authorised; otherwise the scenario's fallbacks in order:
 a derogation to a neighbouring zone's HAD, a convention with a local provider, or the infusion
-given in hospital (BRIEF section 2). Each HAD takes a limited number of blinatumomab patients at
+given in hospital (docs/sources.md, routing). Each HAD takes a limited number of blinatumomab patients at
 once: a slot is asked for while the patient is still in the bed and held to the end of the home phase.
 """
 
@@ -53,7 +53,7 @@ class HomeCare:
     # --- routing at referral ---
 
     def choose_route(self, episode: Episode) -> None:
-        """Decide at referral who gives the home phase, and when that care can start (BRIEF section 2)."""
+        """Decide at referral who gives the home phase, and when that care can start (docs/sources.md)."""
         p = episode.profile
         terr = self.territory
         covering = np.flatnonzero(terr.zones.covers[p.home] & terr.authorised)

@@ -96,7 +96,7 @@ class Ward:
     # --- other acute-leukemia inpatients ---
 
     def other_patients(self, admissions: BackgroundAdmissions):
-        """Other acute-leukemia inpatients sharing the beds (BRIEF section 5; all assumptions)."""
+        """Other acute-leukemia inpatients sharing the beds (M3, docs/sources.md; all assumptions)."""
         for t, stay, urgent in zip(admissions.times, admissions.stays, admissions.emergency):
             yield self.env.timeout(t - self.env.now)
             self.env.process(self._other_stay(EMERGENCY if urgent else PLANNED, float(stay)))

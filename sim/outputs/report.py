@@ -83,7 +83,7 @@ def _format_value(value: object) -> str:
 
 
 def _status(comment: str) -> str:
-    """'assumption' where the comment says so, or leans only on seed_facts' suggested defaults (M rows)."""
+    """'assumption' where the comment says so, or leans only on the M rows of docs/sources.md."""
     if not comment:
         return "not documented"
     lowered = comment.lower()

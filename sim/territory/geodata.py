@@ -11,7 +11,7 @@ import pandas as pd
 DEFAULT_GEO_DIR = Path(__file__).resolve().parents[2] / "geo"
 
 
-# IUCT-Oncopole, Toulouse: the only centre treating adult haematological cancers (BRIEF section 1).
+# IUCT-Oncopole, Toulouse: the only centre treating adult haematological cancers (docs/sources.md, system).
 IUCT_ONCOPOLE_LONLAT = (1.4311, 43.5556)
 
 

@@ -1,7 +1,7 @@
 """Road distance and travel time between points, behind one small interface.
 
 There is no routing engine offline, so the default model turns great-circle distance into road
-distance with a circuity factor (European mean detour 1.34; BRIEF section 3 uses 1.3) and road
+distance with a circuity factor (European mean detour 1.34; docs/sources.md, territory, uses 1.3) and road
 distance into time with speed bands. An OSRM server can replace it (``OSRMTravel``).
 """
 
@@ -69,7 +69,7 @@ class CircuityTravel:
     """Road km = circuity x great-circle km; time = terminal minutes + banded driving time.
 
     Speeds apply to successive slices of the trip (the kilometres of each band at its speed), so
-    time grows continuously with distance. BRIEF section 3: all values are assumptions and every
+    time grows continuously with distance. docs/sources.md, territory: all values are assumptions and every
     one is a parameter; the defaults are those of the scenario schema (``TravelConfig``).
     """
 
