@@ -19,6 +19,7 @@ import shapely
 from scipy import sparse
 
 from sim.territory.geodata import IUCT_ONCOPOLE_LONLAT, TerritoryDataError, geo_dir, load_hads
+from sim.territory.hospitals import Hospitals, load_hospitals
 from sim.territory.travel import CircuityTravel, TravelMatrix, TravelModel
 from sim.territory.zones import Zones, build_zones, load_overrides, load_shared_territories
 
@@ -82,6 +83,7 @@ class Territory:
     authorised: np.ndarray  # one bool per HAD, in the order of ``hads``
     to_centre: TravelMatrix  # (communes, 1)
     to_had_sites: TravelMatrix  # (communes, HADs)
+    hospitals: Hospitals  # first recourse for emergencies at home, bag-change sites (geo/hospitals.csv)
     centre_lonlat: tuple[float, float] = IUCT_ONCOPOLE_LONLAT
 
     @classmethod
@@ -117,6 +119,7 @@ class Territory:
             authorised=hads["chemo_authorised"].to_numpy(copy=True),
             to_centre=travel.matrix(points, np.array([IUCT_ONCOPOLE_LONLAT]), deps),
             to_had_sites=travel.matrix(points, hads[["site_lon", "site_lat"]].to_numpy(), deps),
+            hospitals=load_hospitals(directory / "hospitals.csv", communes, travel, deps),
         )
 
     # --- authorisation: what scenarios change -------------------------------------------------
