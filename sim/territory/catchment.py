@@ -29,7 +29,6 @@ AUTHORISATION_FREE_CACHES = (
     "catchment_index",
     "_cumulative_population",
     "canton_outlines",
-    "site_km_to_centre",
 )
 
 
@@ -146,12 +145,6 @@ class Territory:
             if name in self.__dict__:
                 changed.__dict__[name] = self.__dict__[name]
         return changed
-
-    @cached_property
-    def site_km_to_centre(self) -> np.ndarray:
-        """Road km from each HAD main site (its commune) to IUCT-Oncopole."""
-        rows = [self.position(insee) for insee in self.hads["site_insee"]]
-        return self.to_centre.km[rows, 0]
 
     @cached_property
     def has_authorised_had(self) -> np.ndarray:
