@@ -32,6 +32,7 @@ VIAL_UG = 38.5  # BLINCYTO 38.5 microgrammes
 VIAL_EUR = 2628.0
 OVERFILL_H = 4.0
 BED_DAY = 950.0
+PERIPHERAL_BED_DAY = 950.0  # the baseline's peripheral_bed_day_price_ratio is 1
 SESSION = 396.0
 HAD_DAY = 250.0
 NURSE = 20.0
@@ -359,8 +360,11 @@ def test_inpatient_costs_are_bed_days_by_cause_times_the_bed_day_price(base_epis
         ("inpatient_only", "inpatient_only"),
     ):
         np.testing.assert_allclose(e[f"cost_{item}"], e[f"bed_days_{cause}"] * BED_DAY, rtol=1e-12)
+    peripheral = e["peripheral_bed_days"] * PERIPHERAL_BED_DAY
+    np.testing.assert_allclose(e["cost_inpatient_peripheral"], peripheral, rtol=1e-12)
     inpatient = e[[c for c in e.columns if c.startswith("cost_inpatient_")]].sum(axis=1)
-    np.testing.assert_allclose(inpatient, e["bed_days_total"] * BED_DAY, rtol=1e-12)  # no cause left out
+    # no cause left out: IUCT-O bed-days and peripheral hospitals' (severe events at home)
+    np.testing.assert_allclose(inpatient, e["bed_days_total"] * BED_DAY + peripheral, rtol=1e-12)
 
 
 def test_bed_days_behind_the_costs_are_the_episodes_admissions(base_runs):
@@ -391,17 +395,28 @@ def test_every_day_hospital_session_is_one_trip_to_the_iuct(base_episodes):
     e = base_episodes
     np.testing.assert_array_equal(e["trips"], e["day_hospital_sessions"])
     np.testing.assert_allclose(e["bag_change_km"], 2 * e["km_to_iucto"] * e["trips"], rtol=1e-9)
-    # Patient km add the journeys in and out of each hospital stay (one way each).
-    np.testing.assert_allclose(e["legs_km"], e["km_to_iucto"] * e["legs"], rtol=1e-9)
-    np.testing.assert_allclose(e["km"], e["bag_change_km"] + e["legs_km"], rtol=1e-12)
+    # Patient km add the journeys in and out of each hospital stay (one way each), IUCT-O's or a
+    # peripheral hospital's, and the transfers from a peripheral hospital to IUCT-O.
+    iucto_legs = e["legs"] - e["peripheral_legs"]
+    np.testing.assert_allclose(
+        e["legs_km"], e["km_to_iucto"] * iucto_legs + e["peripheral_legs_km"], rtol=1e-9, atol=1e-9
+    )
+    np.testing.assert_allclose(e["km"], e["bag_change_km"] + e["legs_km"] + e["transfer_km"], rtol=1e-12)
+    assert (e["peripheral_legs"] > 0).any() and (e["transfers"] > 0).any()
 
 
-def test_each_stay_is_a_journey_in_and_one_out_unless_the_patient_died(base_runs):
+def test_each_stay_is_a_journey_in_and_one_out_unless_the_patient_died(base_runs, territory):
     for out, record in base_runs:
+        # A stay in a peripheral hospital is one more stay; a transfer joins it to the IUCT-O stay
+        # that follows (no journey home between the two).
         stays: dict[int, int] = defaultdict(int)
         for admission in record.admissions:
             if admission.episode is not None and admission.admit is not None:
                 stays[admission.episode] += 1
+        for emergency in record.home_emergencies:
+            stays[emergency.episode] += emergency.hospital != territory.hospitals.centre
+        for transfer in record.transfers:
+            stays[transfer.episode] -= 1
         e = out.episodes.set_index("episode")
         for episode, n in stays.items():
             legs = e.loc[episode, "legs"]
@@ -416,11 +431,15 @@ def test_transport_cost_is_the_sum_of_its_trips_at_the_expected_fare(base_runs, 
         per_episode: dict[int, float] = defaultdict(float)
         for episode, _, _, _, km, _ in record.trips:
             per_episode[episode] += expected_trip_cost(km / 2, costs)
-        for episode, _, km, _ in record.legs:  # one way: half a round trip's fare
+        for episode, _, km, _, _ in record.legs:  # one way: half a round trip's fare
+            per_episode[episode] += expected_trip_cost(km, costs) / 2
+        for episode, _, _, km, _ in record.transfers:  # peripheral hospital to IUCT-O: one way too
             per_episode[episode] += expected_trip_cost(km, costs) / 2
         e = out.episodes.set_index("episode")
         expected = pd.Series(per_episode).reindex(e.index, fill_value=0.0)
         np.testing.assert_allclose(e["cost_transport"], expected, rtol=1e-12)
+        # Episodes whose every stay was at IUCT-O: all their journeys are between home and IUCT-O.
+        e = e[(e["peripheral_legs"] == 0) & (e["transfers"] == 0)]
         by_hand = [
             (t + legs / 2) * expected_trip_cost(k, costs)
             for t, legs, k in zip(e["trips"], e["legs"], e["km_to_iucto"])
@@ -609,12 +628,13 @@ def test_home_bag_changes_cost_no_patient_transport_but_a_courier(base_runs, ter
     for (base_out, _), r in zip(base_runs, REPLICATIONS):
         out = run_replication(scenario, terr, r)
         e = out.episodes
-        # No bag-change trip is left: the only patient transport is in and out of hospital stays.
+        # No bag-change trip is left: the only patient transport is in and out of hospital stays
+        # (and transfers between them), the baseline's transport less its day-hospital trips.
         assert (e["trips"] == 0).all() and (e["bag_change_km"] == 0).all()
-        legs_fare = [
-            n / 2 * expected_trip_cost(k, scenario.costs) for n, k in zip(e["legs"], e["km_to_iucto"])
-        ]
-        np.testing.assert_allclose(e["cost_transport"], legs_fare, rtol=1e-9)
+        base = base_out.episodes
+        fare = [expected_trip_cost(k, scenario.costs) for k in base["km_to_iucto"]]
+        trips_fare = base["trips"] * fare
+        np.testing.assert_allclose(e["cost_transport"], base["cost_transport"] - trips_fare, rtol=1e-9)
         pd.testing.assert_series_equal(e["legs"], base_out.episodes["legs"])
         assert (e["cost_day_hospital"] == 0).all()
         assert out.kpis["cost_day_hospital_per_year"] == 0

@@ -308,9 +308,11 @@ def test_every_trip_starts_from_home(baseline_raw, territory, where):
                 assert trip.destination is None
                 assert trip.km == pytest.approx(2 * terr.to_centre.km[home, 0])
                 assert trip.hours == pytest.approx(2 * terr.to_centre.hours[home, 0])
-            else:
-                assert 0 <= trip.destination < len(terr.hads)
-                assert trip.km == pytest.approx(2 * terr.to_had_sites.km[home].min())
+            else:  # the nearest hospital by road that changes bags (geo/hospitals.csv)
+                hospitals = terr.hospitals
+                assert hospitals.table["bag_changes"].iloc[trip.destination]
+                road = hospitals.from_communes.km[home][hospitals.table["bag_changes"].to_numpy()]
+                assert trip.km == pytest.approx(2 * road.min())
             assert any(b.start == trip.time and b.where == where for b in e.bags)
             trips_per_episode[trip.episode] += 1
         for e in record.episodes:

@@ -66,6 +66,7 @@ def episode_costs(
     costs: Costs,
     deliveries: pd.DataFrame | None = None,
     legs: pd.DataFrame | None = None,
+    transfers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per episode: cost by item (euros), drug vials and waste, and the total.
 
@@ -104,6 +105,9 @@ def episode_costs(
     out["cost_inpatient_waiting_home_care"] = e["bed_days_waiting_home_care"].to_numpy() * bed_day
     out["cost_inpatient_adverse_event"] = e["bed_days_adverse_event"].to_numpy() * bed_day
     out["cost_inpatient_only"] = e["bed_days_inpatient_only"].to_numpy() * bed_day
+    # Severe events at home cared for in a peripheral hospital (first recourse, 003:1606-1616).
+    peripheral_days = e["peripheral_bed_days"].to_numpy() if "peripheral_bed_days" in e else 0.0
+    out["cost_inpatient_peripheral"] = peripheral_days * bed_day * costs.peripheral_bed_day_price_ratio
 
     # A bag changed at the nearest hospital is a day-hospital session there, at the same tariff.
     local = e["local_hospital_sessions"].to_numpy() if "local_hospital_sessions" in e else 0
@@ -130,6 +134,12 @@ def episode_costs(
         per_leg = legs.assign(cost=[expected_trip_cost(km, costs) / 2 for km in legs["km"]])
         out["cost_transport"] += (
             per_leg.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
+        )
+    if transfers is not None and len(transfers):
+        # A transfer from a peripheral hospital to IUCT-O is one leg, at the same mix of modes.
+        per_transfer = transfers.assign(cost=[expected_trip_cost(km, costs) / 2 for km in transfers["km"]])
+        out["cost_transport"] += (
+            per_transfer.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
         )
     if deliveries is not None and len(deliveries):
         per_delivery = deliveries.assign(

@@ -15,7 +15,17 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
-from sim.model.records import BED_CAUSES, Admission, BagChange, Delivery, Leg, Recorder, Trip
+from sim.model.records import (
+    BED_CAUSES,
+    Admission,
+    BagChange,
+    Delivery,
+    HomeEmergency,
+    Leg,
+    Recorder,
+    Transfer,
+    Trip,
+)
 from sim.scenario.schema import WEEKDAYS, Costs
 from sim.territory.catchment import Territory
 
@@ -134,13 +144,16 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
         legs=("km", "size"), legs_km=("km", "sum"), legs_hours=("hours", "sum")
     )
     frame = frame.join(by_leg, on="episode")
-    counts = ["trips", "km", "hours", "legs", "legs_km", "legs_hours"]
+    transfers = records_frame(record.transfers, Transfer)
+    frame = frame.join(emergency_columns(record, territory, legs, transfers), on="episode")
+    counts = ["trips", "km", "hours", "legs", "legs_km", "legs_hours", *EMERGENCY_COLUMNS]
     frame[counts] = frame[counts].fillna(0)
-    frame[["trips", "legs"]] = frame[["trips", "legs"]].astype(int)
-    # Patient travel: bag-change round trips plus the journeys in and out of hospital stays.
+    whole = ["trips", "legs", "peripheral_legs", "peripheral_admissions", "transfers"]
+    frame[whole] = frame[whole].astype(int)
+    # Patient travel: bag-change round trips, the journeys in and out of hospital stays, transfers.
     frame = frame.rename(columns={"km": "bag_change_km", "hours": "bag_change_hours"})
-    frame["km"] = frame["bag_change_km"] + frame["legs_km"]
-    frame["hours"] = frame["bag_change_hours"] + frame["legs_hours"]
+    frame["km"] = frame["bag_change_km"] + frame["legs_km"] + frame["transfer_km"]
+    frame["hours"] = frame["bag_change_hours"] + frame["legs_hours"] + frame["transfer_hours"]
     frame["bed_days_total"] = frame[[f"bed_days_{c}" for c in BED_CAUSES]].sum(axis=1)
     if costs is not None:
         bags = pd.DataFrame(
@@ -149,9 +162,51 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
         )
         deliveries = records_frame(record.deliveries, Delivery)
         frame = frame.merge(
-            economics.episode_costs(frame, bags, trips, costs, deliveries, legs), on="episode", how="left"
+            economics.episode_costs(frame, bags, trips, costs, deliveries, legs, transfers),
+            on="episode",
+            how="left",
         )
     return frame
+
+
+EMERGENCY_COLUMNS = (
+    "peripheral_admissions",
+    "peripheral_bed_days",
+    "peripheral_legs",
+    "peripheral_legs_km",
+    "transfers",
+    "transfer_km",
+    "transfer_hours",
+)
+
+
+def emergency_columns(
+    record: Recorder, territory: Territory, legs: pd.DataFrame, transfers: pd.DataFrame
+) -> pd.DataFrame:
+    """Per episode: stays in peripheral hospitals, the journeys in and out of them, transfers to IUCT-O.
+
+    A stay still going on when the run stopped counts its days to then.
+    """
+    peripheral = peripheral_stays(record, territory)
+    by_stay = peripheral.groupby("episode").agg(
+        peripheral_admissions=("days", "size"), peripheral_bed_days=("days", "sum")
+    )
+    local = legs[legs["hospital"] >= 0].groupby("episode")
+    by_leg = pd.DataFrame({"peripheral_legs": local.size(), "peripheral_legs_km": local["km"].sum()})
+    moved = transfers.groupby("episode")
+    by_transfer = pd.DataFrame(
+        {"transfers": moved.size(), "transfer_km": moved["km"].sum(), "transfer_hours": moved["hours"].sum()}
+    )
+    return pd.concat([by_stay, by_leg, by_transfer], axis=1).reindex(columns=list(EMERGENCY_COLUMNS))
+
+
+def peripheral_stays(record: Recorder, territory: Territory) -> pd.DataFrame:
+    """The stays in peripheral hospitals (one row per severe event at home cared for there), with days."""
+    emergencies = records_frame(record.home_emergencies, HomeEmergency)
+    stays = emergencies[emergencies["hospital"] != territory.hospitals.centre].copy()
+    stays["discharge"] = stays["discharge"].fillna(record.end_time)
+    stays["days"] = stays["discharge"] - stays["admit"]
+    return stays
 
 
 def is_bridge_bag(bag: BagChange) -> bool:

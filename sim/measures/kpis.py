@@ -21,6 +21,7 @@ from sim.measures.frames import (
     episodes_frame,
     is_bridge_bag,
     max_concurrent,
+    peripheral_stays,
     records_frame,
     step_integral,
 )
@@ -31,9 +32,11 @@ from sim.model.records import (
     PLANNED,
     ROUTES,
     Delivery,
+    HomeEmergency,
     HomeSegment,
     Leg,
     Recorder,
+    Transfer,
     Trip,
 )
 from sim.scenario.schema import WEEKDAYS, Scenario
@@ -66,6 +69,7 @@ def compute(
         **_travel(record, window),
         **_episodes(record, episodes, window),
         **_days_at_home_and_in_bed(record, admissions, territory, window),
+        **_emergencies(record, admissions, territory, window),
     }
 
 
@@ -125,8 +129,13 @@ def _travel(record: Recorder, window: Window) -> dict[str, float]:
     legs = records_frame(record.legs, Leg)
     legs = legs[(legs["time"] >= t0) & (legs["time"] < t1)]
     kpi["hospital_journeys_per_year"] = len(legs) / years
-    kpi["travel_km_per_year"] = (trips["km"].sum() + legs["km"].sum()) / years
-    kpi["travel_hours_per_year"] = (trips["hours"].sum() + legs["hours"].sum()) / years
+    transfers = records_frame(record.transfers, Transfer)
+    transfers = transfers[(transfers["time"] >= t0) & (transfers["time"] < t1)]
+    kpi["transfer_km_per_year"] = transfers["km"].sum() / years
+    kpi["travel_km_per_year"] = (trips["km"].sum() + legs["km"].sum() + transfers["km"].sum()) / years
+    kpi["travel_hours_per_year"] = (
+        trips["hours"].sum() + legs["hours"].sum() + transfers["hours"].sum()
+    ) / years
     kpi["bag_change_km_per_year"] = trips["km"].sum() / years
     return kpi
 
@@ -195,3 +204,42 @@ def _days_at_home_and_in_bed(
 def _days_in(segment: HomeSegment, t0: float, t1: float) -> float:
     """Days of a home segment within [t0, t1]."""
     return clipped_overlap(np.array([segment.start]), np.array([segment.end]), t0, t1)[0]
+
+
+def _emergencies(
+    record: Recorder, adm: pd.DataFrame, territory: Territory, window: Window
+) -> dict[str, float]:
+    """Severe events at home: where they went first, transfers to IUCT-O, bed-days on both sides.
+
+    Events and admissions count in the window by when they happened; bed-days are clipped to it.
+    """
+    t0, t1, years = window
+    kpi: dict[str, float] = {}
+    hospitals = territory.hospitals
+    events = records_frame(record.home_emergencies, HomeEmergency)
+    events = events[(events["onset"] >= t0) & (events["onset"] < t1)]
+    direct = events["hospital"] == hospitals.centre
+    kpi["severe_events_at_home_per_year"] = len(events) / years
+    kpi["severe_events_direct_to_iucto_per_year"] = float(direct.sum()) / years
+    kpi["peripheral_admissions_per_year"] = float((~direct).sum()) / years
+    kpi["transfers_to_iucto_per_year"] = float(events["transferred"].sum()) / years
+    kpi["peripheral_admissions_diverted_per_year"] = float(events["diverted"].sum()) / years
+    stays = peripheral_stays(record, territory)
+    days = clipped_overlap(stays["admit"].to_numpy(float), stays["discharge"].to_numpy(float), t0, t1)
+    kpi["peripheral_bed_days_per_year"] = float(days.sum()) / years
+    ae = adm[(adm["kind"] == ADVERSE_EVENT) & adm["admit"].notna()]
+    iucto_days = clipped_overlap(ae["admit"].to_numpy(), ae["discharge"].fillna(t1).to_numpy(), t0, t1)
+    kpi["iucto_adverse_event_bed_days_per_year"] = float(iucto_days.sum()) / years
+    admitted, discharged = stays["admit"].to_numpy(float), stays["discharge"].to_numpy(float)
+    in_window = (admitted >= t0) & (admitted < t1)
+    at = stays["hospital"].to_numpy()
+    busiest = 0
+    for row, hospital in enumerate(hospitals.table.index):
+        if row != hospitals.centre:
+            here = at == row
+            kpi[f"peripheral_admissions_per_year_{hospital}"] = float((in_window & here).sum()) / years
+            kpi[f"peripheral_bed_days_per_year_{hospital}"] = float(days[here].sum()) / years
+            busiest = max(busiest, max_concurrent(admitted[here], discharged[here]))
+    # Over the whole run, as for the HADs: to set against scenario emergencies.peripheral_beds.
+    kpi["peripheral_max_concurrent"] = float(busiest)
+    return kpi

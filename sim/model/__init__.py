@@ -5,6 +5,7 @@ The only place that draws random numbers; does no I/O. Imports ``sim.territory``
     pathway      the episode process, step by step
     ward         beds, admissions and discharges, other inpatients
     home_care    routing at referral, HAD slots
+    emergencies  severe events at home: nearest capable hospital first, IUCT-O second
     bags         each cycle's bag schedule and where each change happens
     day_hospital sessions open and booked by other patients
     calendar     weekdays and the bag schedule (pure functions)

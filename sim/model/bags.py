@@ -86,10 +86,12 @@ class BagChanges:
             km, hours = terr.to_centre.km[home, 0], terr.to_centre.hours[home, 0]
             self.record.trips.append(Trip(profile.index, time, home, None, 2 * km, 2 * hours))
         elif where == "nearest_hospital":
-            site = int(terr.to_had_sites.km[home].argmin())
-            km, hours = terr.to_had_sites.km[home, site], terr.to_had_sites.hours[home, site]
+            # The nearest hospital by road that changes bags (geo/hospitals.csv, bag_changes yes).
+            hospitals = terr.hospitals
+            site = int(hospitals.nearest_bag_change[home])
+            km, hours = hospitals.from_communes.km[home, site], hospitals.from_communes.hours[home, site]
             self.record.trips.append(Trip(profile.index, time, home, site, 2 * km, 2 * hours))
             # The bag still comes from the IUCT-O pharmacy (003:5003-5005): a courier takes it there.
-            self.record.deliveries.append(Delivery(profile.index, time, 2 * terr.site_km_to_centre[site]))
+            self.record.deliveries.append(Delivery(profile.index, time, 2 * hospitals.to_centre.km[site, 0]))
         elif where == "home":
             self.record.deliveries.append(Delivery(profile.index, time, 2 * terr.to_centre.km[home, 0]))

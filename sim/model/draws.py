@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 from scipy.stats import qmc
 
 from sim.model.records import AdverseEventDraw, Profile
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, Arrivals, Scenario
+from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, AdverseEventKind, Arrivals, Scenario
 from sim.territory.catchment import Territory
 
 # Random-number streams: each a SeedSequence spawn key under (seed, replication).
@@ -31,9 +32,10 @@ PATIENT_ATTRIBUTES = (
     "delays",
     "pattern",
     "pre_phase",
+    "emergency",  # where a severe event at home is cared for (its own stream: the others stay aligned)
 )
 CYCLES_DRAWN = 12  # cycles with draws of their own; any later cycle reuses the last one's
-ADVERSE_EVENT_KINDS = ("cytokine_release", "neurotoxicity", "infection")
+ADVERSE_EVENT_KINDS: tuple[str, ...] = get_args(AdverseEventKind)
 
 
 def stream(seed: int, replication: int, *key: int) -> np.random.Generator:
@@ -130,7 +132,7 @@ class Draws:
         early_stop_day = float(sample(one.early_stop_day, rng["outcome"]))
         never_home = bool(rng["outcome"].random() < one.early_stop_never_home_probability)
         dies_inpatient = bool(rng["outcome"].random() < one.death_inpatient_probability)
-        adverse = self._adverse_events(rng["adverse"], min(n_cycles, CYCLES_DRAWN))
+        adverse = self._adverse_events(rng["adverse"], rng["emergency"], min(n_cycles, CYCLES_DRAWN))
         home_care = self.scenario.home_care
         pre = rng["pre_phase"]
         pre_phase = bool(pre.random() < blina.pre_phase.probability.get(group, 0.0))
@@ -158,17 +160,26 @@ class Draws:
         )
         return profile, intensity
 
-    def _adverse_events(self, rng: np.random.Generator, n_cycles: int) -> list[list[AdverseEventDraw]]:
-        """The severe adverse events of each cycle, by onset.
+    def _adverse_events(
+        self, rng: np.random.Generator, emergency: np.random.Generator, n_cycles: int
+    ) -> list[list[AdverseEventDraw]]:
+        """The severe adverse events of each cycle, by onset, with how each would be cared for at home.
 
         Drawn cycle after cycle from the episode's own stream: a cycle's events do not depend on how
-        many cycles follow, and cycles never given are not drawn.
+        many cycles follow, and cycles never given are not drawn. The care at home comes from the
+        ``emergency`` stream, drawn for every cycle and kind whether or not the event occurs: a change
+        of the events' probabilities or of the emergencies section leaves the other draws as they were.
         """
         events = self.scenario.blinatumomab.adverse_events
+        shape = (n_cycles, len(ADVERSE_EVENT_KINDS))
+        transfer_u = emergency.random(shape)
+        first_recourse_days = np.reshape(
+            sample(self.scenario.emergencies.first_recourse_days, emergency, transfer_u.size), shape
+        )
         per_cycle: list[list[AdverseEventDraw]] = []
         for cycle in range(1, n_cycles + 1):
             drawn = []
-            for kind in ADVERSE_EVENT_KINDS:
+            for k, kind in enumerate(ADVERSE_EVENT_KINDS):
                 spec = getattr(events, kind)
                 occurs, severe = rng.random(2)
                 onset_dist = (
@@ -178,7 +189,8 @@ class Draws:
                 stay = float(sample(spec.stay_days, rng))
                 probability = spec.probability_cycle1 if cycle == 1 else spec.probability_later
                 if occurs < probability and severe < spec.severe_share:
-                    drawn.append(AdverseEventDraw(kind, onset, stay))
+                    care = float(transfer_u[cycle - 1, k]), float(first_recourse_days[cycle - 1, k])
+                    drawn.append(AdverseEventDraw(kind, onset, stay, *care))
             per_cycle.append(sorted(drawn, key=lambda a: a.onset))
         return per_cycle
 

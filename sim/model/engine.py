@@ -15,6 +15,7 @@ from sim.model import day_hospital
 from sim.model.bags import BagChanges
 from sim.model.calendar import Calendar
 from sim.model.draws import Draws
+from sim.model.emergencies import Emergencies
 from sim.model.home_care import HomeCare
 from sim.model.pathway import Pathway
 from sim.model.records import Episode, Recorder
@@ -37,7 +38,8 @@ class Model:
         self.ward = Ward(self.env, scenario, territory, self.record)
         self.home_care = HomeCare(self.env, scenario, territory, self.record)
         bags = BagChanges(scenario, territory, calendar, self.record)
-        self.pathway = Pathway(self.env, scenario, calendar, self.ward, self.home_care, bags)
+        emergencies = Emergencies(self.env, scenario, territory, self.ward, self.record)
+        self.pathway = Pathway(self.env, scenario, calendar, self.ward, self.home_care, bags, emergencies)
         self.episode_processes: list[simpy.Process] = []
 
     def arrivals(self):

@@ -2,7 +2,7 @@
 
 Referral and home-care request; a bed (straight away for a pre-phase, else on a booked start
 weekday); then per cycle: day 1 in the bed, the compulsory inpatient days, the wait for home care,
-the home phase to day 28 with its bag changes and readmissions for severe events, then the rest
+the home phase to day 28 with its bag changes and its severe events (``emergencies``), then the rest
 before the next cycle. A death or early stop in cycle 1 ends the episode.
 
 Beds and HAD slots are held in ``with`` blocks, so each goes back when its block is left. The two
@@ -21,14 +21,15 @@ import simpy
 from sim.model.bags import BagChanges
 from sim.model.calendar import Bag, Calendar, weekday_set
 from sim.model.draws import CYCLES_DRAWN
+from sim.model.emergencies import Emergencies
 from sim.model.home_care import HomeCare
 from sim.model.records import (
-    ADVERSE_EVENT,
     BLINA_START,
     Admission,
     AdverseEventDraw,
     CycleStartWait,
     Episode,
+    HomeEmergency,
     HomeSegment,
 )
 from sim.model.ward import BedRequest, Ward
@@ -63,6 +64,7 @@ class Pathway:
         ward: Ward,
         home_care: HomeCare,
         bags: BagChanges,
+        emergencies: Emergencies,
     ):
         self.env = env
         self.blina = scenario.blinatumomab
@@ -70,6 +72,7 @@ class Pathway:
         self.ward = ward
         self.home_care = home_care
         self.bags = bags
+        self.emergencies = emergencies
         self.start_days = weekday_set(self.blina.start_weekdays)
 
     def episode(self, episode: Episode):
@@ -210,16 +213,17 @@ class Pathway:
         return goes_home
 
     def home(self, episode: Episode, plan: CyclePlan):
-        """The home phase to the end of the infusion; returns the readmissions for severe events."""
+        """The home phase to the end of the infusion; returns the hospital stays for severe events."""
         start = segment_start = self.env.now
-        readmissions: list[Admission] = []
+        readmissions: list[Admission | HomeEmergency] = []
         for event in plan.adverse:
             onset = plan.day1 + event.onset
             if onset < self.env.now or onset >= plan.infusion_end:
                 continue
             yield self.env.timeout(onset - self.env.now)
             episode.home_segments.append(HomeSegment(segment_start, self.env.now))
-            readmissions.append((yield from self.readmission(episode, event)))
+            # The nearest capable hospital first, IUCT-O second (003:1606-1616, 6083-6101).
+            readmissions.extend((yield from self.emergencies.severe_event(episode, event)))
             segment_start = self.env.now
         if self.env.now < plan.infusion_end:
             yield self.env.timeout(plan.infusion_end - self.env.now)
@@ -227,11 +231,3 @@ class Pathway:
         if episode.had is not None:
             self.home_care.home_phase_ended(episode, start)
         return readmissions
-
-    def readmission(self, episode: Episode, event: AdverseEventDraw):
-        """A severe adverse event at home: back to a bed for its stay; returns the admission."""
-        with self.ward.request(ADVERSE_EVENT, episode) as bed:
-            yield from self.ward.admit(bed)
-            yield from self.in_bed(episode, "adverse_event", event.stay)
-            self.ward.discharge(bed)
-        return bed.admission

@@ -53,10 +53,21 @@ class Admission:
 
 
 class Leg(NamedTuple):
-    """A one-way journey between home and IUCT-O, in or out of a hospital stay."""
+    """A one-way journey between home and a hospital, in or out of a stay."""
 
     episode: int
     time: float
+    km: float
+    hours: float
+    hospital: int | None = None  # None: IUCT-O; else a peripheral hospital (row of territory.hospitals)
+
+
+class Transfer(NamedTuple):
+    """A patient taken from a peripheral hospital to an IUCT-O bed (one way)."""
+
+    episode: int
+    time: float
+    hospital: int  # where from (row of territory.hospitals)
     km: float
     hours: float
 
@@ -67,7 +78,7 @@ class Trip(NamedTuple):
     episode: int
     time: float
     origin: int  # the home commune (row of territory.communes)
-    destination: int | None  # hospital site (row of territory.hads); None: IUCT-O's day hospital
+    destination: int | None  # hospital (row of territory.hospitals); None: IUCT-O's day hospital
     km: float
     hours: float
 
@@ -114,6 +125,27 @@ class HomeSegment(NamedTuple):
     end: float
 
 
+# --- emergencies at home ---
+
+
+@dataclass(slots=True)
+class HomeEmergency:
+    """A severe adverse event at home, and its first-recourse stay (003:1606-1616, 6083-6101).
+
+    ``hospital`` is the centre's row for an event taken straight to an IUCT-O bed; the stay is then
+    that IUCT-O admission. A peripheral stay ends at discharge home, or at the transfer to IUCT-O.
+    """
+
+    episode: int
+    kind: str
+    onset: float
+    hospital: int  # row of territory.hospitals
+    diverted: bool  # a nearer capable hospital had no bed free
+    admit: float | None = None  # None: still waiting for an IUCT-O bed when the run stopped
+    discharge: float | None = None  # None: still there when the run stopped
+    transferred: bool = False
+
+
 # --- the episode ---
 
 
@@ -137,7 +169,9 @@ class CycleStartWait(NamedTuple):
 class AdverseEventDraw(NamedTuple):
     kind: str
     onset: float  # days after day 1 of the cycle
-    stay: float
+    stay: float  # days in hospital, wherever spent
+    transfer_u: float  # at home: a peripheral stay ends in a transfer if below the kind's probability
+    first_recourse_days: float  # days at the peripheral hospital before such a transfer
 
 
 @dataclass(slots=True)
@@ -193,5 +227,7 @@ class Recorder:
     deliveries: list[Delivery] = field(default_factory=list)
     day_hospital_sessions: list[DayHospitalSession] = field(default_factory=list)
     had_stays: list[HadStay] = field(default_factory=list)
+    home_emergencies: list[HomeEmergency] = field(default_factory=list)
+    transfers: list[Transfer] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
     end_time: float = 0.0  # when the run stopped (after the referred episodes finished)

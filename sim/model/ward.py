@@ -36,8 +36,9 @@ from sim.territory.catchment import Territory
 class BedRequest(PriorityRequest):
     """A request for a bed, with the record of its admission; leaving its ``with`` block frees the bed."""
 
-    def __init__(self, ward: Ward, kind: int, episode: Episode | None) -> None:
+    def __init__(self, ward: Ward, kind: int, episode: Episode | None, from_home: bool = True) -> None:
         self.episode = episode
+        self.from_home = from_home  # False: transferred from another hospital (that journey is its own)
         self.admission = Admission(
             kind, ward.env.now, episode=None if episode is None else episode.profile.index
         )
@@ -62,16 +63,16 @@ class Ward:
             ADVERSE_EVENT: priorities.adverse_event,
         }
 
-    def request(self, kind: int, episode: Episode | None = None) -> BedRequest:
+    def request(self, kind: int, episode: Episode | None = None, from_home: bool = True) -> BedRequest:
         """Ask for a bed, at the priority of the admission's kind; ``episode`` None: another patient."""
-        return BedRequest(self, kind, episode)
+        return BedRequest(self, kind, episode, from_home)
 
     def admit(self, bed: BedRequest):
         """Wait for the bed, then take it (a blinatumomab patient comes in from home)."""
         yield bed
         bed.admission.admit = self.env.now
         self._level(+1)
-        if bed.episode is not None:
+        if bed.episode is not None and bed.from_home:
             self._leg(bed.episode)
 
     def discharge(self, bed: BedRequest, died: bool = False) -> None:

@@ -24,7 +24,7 @@ PRIORITY_LABELS = {
 WHERE_BAGS_ARE_CHANGED = {
     "day_hospital": "in the IUCT-O day hospital (a return trip from home)",
     "home": "at home by the HAD or convention nurse, a courier bringing each bag from the IUCT-O pharmacy",
-    "nearest_hospital": "at the patient's nearest hospital (proxy: the nearest HAD main-site town), "
+    "nearest_hospital": "at the nearest hospital by road that changes bags (geo/hospitals.csv), "
     "a courier bringing each bag from the IUCT-O pharmacy",
 }
 

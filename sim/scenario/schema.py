@@ -334,6 +334,34 @@ class HomeCare(_Section):
         return fallback
 
 
+AdverseEventKind = Literal["cytokine_release", "neurotoxicity", "infection"]
+
+
+class Emergencies(_Section):
+    """Severe adverse events at home: nearest capable hospital first, IUCT-O second (003:1606-1616).
+
+    The hospitals are ``geo/hospitals.csv``. A first-recourse stay at a peripheral hospital ends,
+    with the kind's transfer probability, in a transfer to an IUCT-O bed after ``first_recourse_days``
+    (the rest of the event's stay is spent there); otherwise the whole stay is spent there.
+    """
+
+    first_recourse: Literal["nearest_hospital", "iucto"] = Field(
+        description="nearest_hospital: the nearest capable hospital by road (IUCT-O if nearest); "
+        "iucto: every severe event at home straight to an IUCT-O bed."
+    )
+    transfer_probability: dict[AdverseEventKind, Probability] = Field(
+        description="Per kind of event: probability that a peripheral stay ends in a transfer to IUCT-O; "
+        "a kind not named is never transferred."
+    )
+    first_recourse_days: Distribution = Field(
+        description="Days at the peripheral hospital before a transfer (then it waits for an IUCT-O bed)."
+    )
+    peripheral_beds: Places | None = Field(
+        description="Blinatumomab patients one peripheral hospital takes at once; null: no limit. "
+        "A full hospital sends the patient to the next nearest capable one."
+    )
+
+
 class TransportMode(_Section):
     """Price of one leg: flat fee (covering ``included_km``), pick-up supplement, then per km."""
 
@@ -366,6 +394,9 @@ class DrugCost(_Section):
 class Costs(_Section):
     drug: DrugCost
     inpatient_bed_day_eur: Euros
+    peripheral_bed_day_price_ratio: float = Field(
+        1.0, ge=0, le=10, description="Price of a peripheral hospital's bed-day per inpatient_bed_day_eur."
+    )
     day_hospital_session_eur: Euros
     had_day_eur: Euros
     had_day_by_had: dict[str, Euros] = Field(default_factory=dict)
@@ -426,6 +457,7 @@ class Scenario(_Section):
     blinatumomab: Blinatumomab
     bags: Bags
     home_care: HomeCare
+    emergencies: Emergencies
     costs: Costs
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     psa: PSASpec = Field(default_factory=PSASpec)

@@ -19,6 +19,7 @@ import shapely
 from scipy import sparse
 
 from sim.territory.geodata import IUCT_ONCOPOLE_LONLAT, TerritoryDataError, geo_dir, load_hads
+from sim.territory.hospitals import Hospitals, load_hospitals
 from sim.territory.travel import CircuityTravel, TravelMatrix, TravelModel
 from sim.territory.zones import Zones, build_zones, load_overrides, load_shared_territories
 
@@ -28,7 +29,6 @@ AUTHORISATION_FREE_CACHES = (
     "catchment_index",
     "_cumulative_population",
     "canton_outlines",
-    "site_km_to_centre",
 )
 
 
@@ -82,6 +82,7 @@ class Territory:
     authorised: np.ndarray  # one bool per HAD, in the order of ``hads``
     to_centre: TravelMatrix  # (communes, 1)
     to_had_sites: TravelMatrix  # (communes, HADs)
+    hospitals: Hospitals  # first recourse for emergencies at home, bag-change sites (geo/hospitals.csv)
     centre_lonlat: tuple[float, float] = IUCT_ONCOPOLE_LONLAT
 
     @classmethod
@@ -117,6 +118,7 @@ class Territory:
             authorised=hads["chemo_authorised"].to_numpy(copy=True),
             to_centre=travel.matrix(points, np.array([IUCT_ONCOPOLE_LONLAT]), deps),
             to_had_sites=travel.matrix(points, hads[["site_lon", "site_lat"]].to_numpy(), deps),
+            hospitals=load_hospitals(directory / "hospitals.csv", communes, travel, deps),
         )
 
     # --- authorisation: what scenarios change -------------------------------------------------
@@ -143,12 +145,6 @@ class Territory:
             if name in self.__dict__:
                 changed.__dict__[name] = self.__dict__[name]
         return changed
-
-    @cached_property
-    def site_km_to_centre(self) -> np.ndarray:
-        """Road km from each HAD main site (its commune) to IUCT-Oncopole."""
-        rows = [self.position(insee) for insee in self.hads["site_insee"]]
-        return self.to_centre.km[rows, 0]
 
     @cached_property
     def has_authorised_had(self) -> np.ndarray:
