@@ -141,7 +141,7 @@ class Pathway:
             [0.0]
             + [day1 + a.onset + a.stay - first_discharge for a in adverse if day1 + a.onset < first_discharge]
         )
-        ready = episode.ready_time if cycle == 1 else day1
+        ready = episode.ready_time  # in every cycle: a convention may not be ready by cycle 2
         planned_discharge = (
             math.inf if inpatient_throughout else math.ceil(max(first_discharge + extension, ready) - 1e-9)
         )
