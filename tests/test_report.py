@@ -258,8 +258,9 @@ def manifest_results(scenario_file: Path) -> Results:
 def test_model_logic_of_the_baseline():
     logic = model_logic(load_scenario(BASELINE))
     assert logic["beds"].startswith(
-        "18 beds in a priority queue (emergencies and adverse-event readmissions "
-        "first, then planned admissions and blinatumomab cycle starts)"
+        "18 beds in a priority queue (emergencies, adverse-event readmissions and blinatumomab "
+        "pre-phases first, then booked blinatumomab cycles, then planned admissions and blinatumomab "
+        "first admissions)"
     )
     assert "started on Mon, Tue, Wed or Thu" in logic["cycles"]
     assert "first 9 days of cycle 1 and 2 days of later cycles" in logic["cycles"]

@@ -86,6 +86,7 @@ def admissions_frame(record: Recorder) -> pd.DataFrame:
     frame = records_frame(record.admissions, Admission)
     frame["kind"] = frame["kind"].astype(int)
     frame["episode"] = frame["episode"].astype(int)
+    frame["start_type"] = frame["start_type"].astype(int)
     frame["wait"] = frame["admit"] - frame["request"]
     return frame
 

@@ -28,6 +28,7 @@ from sim.measures.frames import (
 from sim.model.records import (
     ADVERSE_EVENT,
     BLINA_START,
+    BOOKED_START,
     EMERGENCY,
     PLANNED,
     ROUTES,
@@ -65,6 +66,7 @@ def compute(
     admissions = admissions_frame(record)
     return {
         **_beds(record, admissions, scenario.beds.capacity, window),
+        **_cycle_starts(admissions, episodes, window),
         **_day_hospital(record, window),
         **_travel(record, window),
         **_episodes(record, episodes, window),
@@ -91,6 +93,33 @@ def _beds(record: Recorder, adm: pd.DataFrame, capacity: int, window: Window) ->
     kpi["admissions_not_yet_admitted"] = float((in_window & adm["admit"].isna()).sum())
     ae = admitted[admitted["kind"] == ADVERSE_EVENT]
     kpi["adverse_event_readmissions_per_year"] = len(ae) / years
+    return kpi
+
+
+def _cycle_starts(adm: pd.DataFrame, episodes: pd.DataFrame, window: Window) -> dict[str, float]:
+    """Blinatumomab cycle starts: referral to the first admission; booked cycles admitted after their day.
+
+    A booked cycle asks for its bed on its booked day, so its wait is its delay. Beds-days spent
+    waiting for a start weekday are counted per episode referred in the window.
+    """
+    t0, t1, years = window
+    kpi: dict[str, float] = {}
+    starts = adm[(adm["kind"] == BLINA_START) & (adm["request"] >= t0) & (adm["request"] < t1)]
+    starts = starts[starts["admit"].notna()]
+    booked = starts["start_type"] == BOOKED_START
+    for label, waits in (
+        ("first_admission_wait", starts.loc[~booked, "wait"].to_numpy()),
+        ("booked_start_delay", starts.loc[booked, "wait"].to_numpy()),
+    ):
+        kpi[f"blina_{label}_mean_days"] = float(waits.mean()) if len(waits) else np.nan
+        kpi[f"blina_{label}_p95_days"] = float(np.percentile(waits, 95)) if len(waits) else np.nan
+    delays = starts.loc[booked, "wait"].to_numpy()
+    kpi["blina_booked_start_delayed_share"] = float(np.mean(delays > 1e-9)) if len(delays) else np.nan
+    waiting = 0.0
+    if len(episodes):
+        referred = (episodes["arrival"] >= t0) & (episodes["arrival"] < t1)
+        waiting = float(episodes.loc[referred, "bed_days_waiting_start_day"].sum())
+    kpi["blina_bed_days_waiting_start_day_per_year"] = waiting / years
     return kpi
 
 

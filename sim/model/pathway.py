@@ -1,9 +1,18 @@
 """The blinatumomab care pathway: one SimPy process per treatment episode, step by step.
 
-Referral and home-care request; a bed (straight away for a pre-phase, else on a booked start
-weekday); then per cycle: day 1 in the bed, the compulsory inpatient days, the wait for home care,
-the home phase to day 28 with its bag changes and its severe events (``emergencies``), then the rest
-before the next cycle. A death or early stop in cycle 1 ends the episode.
+Referral and home-care request; a bed for cycle 1 (the urgent pre-phase, else the referral's request
+on the waiting list); then per cycle: day 1 in the bed, the compulsory inpatient days, the wait for
+home care, the home phase to day 28 with its bag changes and readmissions for severe events, then
+the rest before the next cycle, whose start is booked as this one ends. A death or early stop in
+cycle 1 ends the episode.
+
+Cycle starts and the bed queue (M14, docs/sources.md, leaves open "same queue as M3, or priority"; the
+order is the scenario's ``beds.priorities``, an assumption): the pre-phase (003:2365-2369) is urgent
+and admitted any day, cycle 1 following in the same bed; cycle 1 without one waits on the list of
+planned admissions from referral; a later cycle is booked for the first start weekday after the
+rest and asks for its bed that day, ahead of the planned admissions. Day 1 falls on a start weekday
+(M7), at the first midnight after admission; a patient whose bed comes late is admitted at most
+``booking.admission_lead_days`` before a start weekday (``StartWindow``), not to wait days in the bed.
 
 Beds and HAD slots are held in ``with`` blocks, so each goes back when its block is left. The two
 holdings overlap: the HAD slot is granted while the patient is still in the bed and kept through the
@@ -25,6 +34,9 @@ from sim.model.emergencies import Emergencies
 from sim.model.home_care import HomeCare
 from sim.model.records import (
     BLINA_START,
+    BOOKED_START,
+    FIRST_ADMISSION,
+    PRE_PHASE,
     Admission,
     AdverseEventDraw,
     CycleStartWait,
@@ -32,7 +44,7 @@ from sim.model.records import (
     HomeEmergency,
     HomeSegment,
 )
-from sim.model.ward import BedRequest, Ward
+from sim.model.ward import BedRequest, StartWindow, Ward
 from sim.scenario.schema import Scenario
 
 
@@ -76,28 +88,42 @@ class Pathway:
         self.start_days = weekday_set(self.blina.start_weekdays)
 
     def episode(self, episode: Episode):
-        """The episode's process: referral, then its cycles, each after a rest; records its exit."""
+        """The episode's process: referral, then its cycles, each later one on its booked day; its exit."""
         p = episode.profile
         self.home_care.choose_route(episode)
-        earliest = self.env.now
+        booked = None  # cycle 1 asks for its bed at referral
         for cycle in range(1, p.n_cycles + 1):
-            if not (cycle == 1 and p.pre_phase):  # the pre-phase bed carries on into cycle 1
-                yield from self.at_home_until_start_day(earliest)
+            if booked is not None:
+                yield from self.at_home_until_start_day(booked)
             if (yield from self.cycle(episode, cycle)):
                 break
-            earliest = self.env.now + self.blina.rest_days
+            # Booked as the cycle ends (its infusion, or a readmission outlasting it): after the rest.
+            booked = self.start_day(self.env.now + self.blina.rest_days)
         episode.exit_time = self.env.now
 
-    def at_home_until_start_day(self, earliest: float):
-        """A planned cycle start is booked for a start weekday: the patient waits at home until then."""
-        start = self.calendar.next_day_in(earliest, self.start_days)
-        yield self.env.timeout(max(0.0, start - self.env.now))
+    def at_home_until_start_day(self, booked: int):
+        """A later cycle is booked for a start weekday: the patient waits at home until then."""
+        yield self.env.timeout(booked - self.env.now)
+
+    def start_day(self, t: float) -> int:
+        """The first start weekday's midnight at or after ``t``."""
+        return self.calendar.next_day_in(t, self.start_days)
+
+    def start_request(self, episode: Episode, cycle: int) -> BedRequest:
+        """The bed request of a cycle start, made now: the pre-phase's (urgent, any day), the referral's
+        (admitted from the first start weekday), or a booked cycle's (asked for on its booked day)."""
+        if cycle == 1 and episode.profile.pre_phase:
+            return self.ward.request(BLINA_START, episode, PRE_PHASE)
+        start_type = FIRST_ADMISSION if cycle == 1 else BOOKED_START
+        lead = self.blina.booking.admission_lead_days
+        window = StartWindow(self.calendar, self.start_days, self.start_day(self.env.now), lead)
+        return self.ward.request(BLINA_START, episode, start_type, window)
 
     def cycle(self, episode: Episode, cycle: int):
         """One infusion cycle, from its admission to the end of its home phase; True if the episode ends."""
         p = episode.profile
         with ExitStack() as home_phase:  # the HAD slot, handed over at discharge
-            with self.ward.request(BLINA_START, episode) as bed:
+            with self.start_request(episode, cycle) as bed:
                 plan = yield from self.cycle_start(episode, cycle, bed)
                 if plan.inpatient_throughout:
                     yield from self.in_bed_throughout(episode, plan)
@@ -119,10 +145,11 @@ class Pathway:
         requested = self.env.now
         yield from self.ward.admit(bed)
         episode.cycle_start_waits.append(CycleStartWait(requested, self.env.now - requested))
+        waiting = "waiting_start_day"  # admitted at most admission_lead_days before day 1 (StartWindow)
         if cycle == 1 and p.pre_phase:
             yield from self.in_bed(episode, "pre_phase", p.pre_phase_days)
-        day1 = self.calendar.next_day_in(self.env.now, self.start_days)
-        yield from self.in_bed(episode, "waiting_start_day", day1 - self.env.now)
+            waiting = "pre_phase"  # the cytoreduction goes on to day 1, in the same bed
+        yield from self.in_bed(episode, waiting, self.start_day(self.env.now) - self.env.now)
         episode.cycles_started = cycle
         plan = self.plan(episode, cycle)
         yield from self.in_bed(
@@ -144,7 +171,7 @@ class Pathway:
             [0.0]
             + [day1 + a.onset + a.stay - first_discharge for a in adverse if day1 + a.onset < first_discharge]
         )
-        ready = episode.ready_time if cycle == 1 else day1
+        ready = episode.ready_time  # in every cycle: a convention may not be ready by cycle 2
         planned_discharge = (
             math.inf if inpatient_throughout else math.ceil(max(first_discharge + extension, ready) - 1e-9)
         )

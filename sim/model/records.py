@@ -16,6 +16,10 @@ import numpy as np
 # Admission kinds (recorded with every bed request).
 EMERGENCY, PLANNED, BLINA_START, ADVERSE_EVENT = 0, 1, 2, 3
 ADMISSION_KINDS = ("emergency", "planned", "blinatumomab_cycle_start", "adverse_event")
+# How a blinatumomab cycle start (kind BLINA_START) asked for its bed: cycle 1 on the waiting list from
+# referral, a later cycle on its booked day, or the urgent pre-phase before cycle 1.
+FIRST_ADMISSION, BOOKED_START, PRE_PHASE = 0, 1, 2
+START_TYPES = ("first_admission", "booked_start", "pre_phase")
 ROUTES = ("had", "derogation", "convention", "inpatient")
 BED_CAUSES = (
     "pre_phase",
@@ -47,6 +51,7 @@ class Admission:
     admit: float | None = None  # None: still waiting for a bed when the run stopped
     discharge: float | None = None  # None: still in the bed when the run stopped
     episode: int | None = None  # None: another acute-leukemia patient (background demand)
+    start_type: int | None = None  # a cycle start's FIRST_ADMISSION, BOOKED_START or PRE_PHASE
 
 
 # --- travel and logistics ---

@@ -3,26 +3,36 @@
 A bed is asked for in a ``with`` block, as in SimPy's own examples; the bed goes back to the ward
 when the block is left, so none can be kept by mistake:
 
-    with ward.request(BLINA_START, episode) as bed:
+    with ward.request(BLINA_START, episode, BOOKED_START, window) as bed:
         yield from ward.admit(bed)
         ...
         ward.discharge(bed)
 
 Every admission is recorded with its wait, every change of the occupancy, and the patient's journeys
 in from home and back.
+
+A request may carry an admission window (``StartWindow``, for a blinatumomab cycle start): outside it
+the request keeps its place in the queue, but a bed that frees goes to the next request in line, so
+no bed is held empty, or taken days early, for a patient who cannot start yet.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import simpy
 from simpy.resources.resource import PriorityRequest
 
+from sim.model.calendar import Calendar
 from sim.model.draws import BackgroundAdmissions
 from sim.model.records import (
     ADVERSE_EVENT,
     BLINA_START,
+    BOOKED_START,
     EMERGENCY,
+    FIRST_ADMISSION,
     PLANNED,
+    PRE_PHASE,
     Admission,
     BedLevel,
     Episode,
@@ -33,17 +43,84 @@ from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
 
 
+@dataclass(frozen=True)
+class StartWindow:
+    """When a cycle start may be admitted: day 1 begins at the first start-weekday midnight after the
+    admission, so the patient comes in at most ``lead_days`` before it (with 1, the day before: a bed
+    freed on a Friday is not held to a Monday start), and not before ``not_before`` (the booked day,
+    or the first start weekday after referral).
+    """
+
+    calendar: Calendar
+    weekdays: frozenset[int]
+    not_before: float
+    lead_days: float  # the longest a patient may be in the bed before day 1
+
+    def day1(self, t: float) -> int:
+        """Day 1 of a patient admitted at ``t``: the next start-weekday midnight (``t`` itself if one)."""
+        return self.calendar.next_day_in(t, self.weekdays)
+
+    def admits(self, t: float) -> bool:
+        return t >= self.not_before and self.day1(t) - t < self.lead_days
+
+    def next_opening(self, t: float) -> float:
+        """A time after ``t`` when the window is open (a start weekday's midnight)."""
+        return self.day1(max(t, self.not_before))
+
+
 class BedRequest(PriorityRequest):
     """A request for a bed, with the record of its admission; leaving its ``with`` block frees the bed."""
 
-    def __init__(self, ward: Ward, kind: int, episode: Episode | None, from_home: bool = True) -> None:
+    def __init__(
+        self,
+        ward: Ward,
+        kind: int,
+        episode: Episode | None,
+        start_type: int | None = None,
+        window: StartWindow | None = None,
+        from_home: bool = True,
+    ) -> None:
         self.episode = episode
+        self.window = window
         self.from_home = from_home  # False: transferred from another hospital (that journey is its own)
         self.admission = Admission(
-            kind, ward.env.now, episode=None if episode is None else episode.profile.index
+            kind,
+            ward.env.now,
+            episode=None if episode is None else episode.profile.index,
+            start_type=start_type,
         )
         ward.record.admissions.append(self.admission)
-        super().__init__(ward.beds, ward.priority[kind])
+        priority = ward.start_priority[start_type] if kind == BLINA_START else ward.priority[kind]
+        super().__init__(ward.beds, priority)
+
+
+class Beds(simpy.PriorityResource):
+    """Beds served in priority order, first come first served within a priority; a request outside its
+    admission window is passed over (keeping its place) and looked at again when the window opens.
+    """
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        super().__init__(env, capacity)
+        self._wake_ups: set[float] = set()
+
+    def _do_put(self, request: BedRequest) -> bool:
+        """Admit ``request`` if a bed is free; True: look at the next request in line."""
+        now = self._env.now
+        if request.window is not None and not request.window.admits(now):
+            self._wake_up_at(request.window.next_opening(now))
+            return True
+        super()._do_put(request)
+        # Beds can be free with requests waiting only when windows held them back: go on while any is.
+        return len(self.users) < self.capacity
+
+    def _wake_up_at(self, t: float) -> None:
+        if t not in self._wake_ups:
+            self._wake_ups.add(t)
+            self._env.timeout(t - self._env.now).callbacks.append(lambda _: self._wake_up(t))
+
+    def _wake_up(self, t: float) -> None:
+        self._wake_ups.discard(t)
+        self._trigger_put(None)
 
 
 class Ward:
@@ -53,19 +130,32 @@ class Ward:
         self.env = env
         self.territory = territory
         self.record = record
-        self.beds = simpy.PriorityResource(env, capacity=scenario.beds.capacity)
+        self.beds = Beds(env, capacity=scenario.beds.capacity)
         self.occupied = 0  # beds taken, as recorded in the occupancy curve
         priorities = scenario.beds.priorities
         self.priority = {
             EMERGENCY: priorities.emergency,
             PLANNED: priorities.planned,
-            BLINA_START: priorities.blinatumomab_cycle_start,
             ADVERSE_EVENT: priorities.adverse_event,
         }
+        self.start_priority = {  # cycle starts (BLINA_START), by how they ask for their bed
+            FIRST_ADMISSION: priorities.blinatumomab_first_admission,
+            BOOKED_START: priorities.blinatumomab_booked_start,
+            PRE_PHASE: priorities.blinatumomab_pre_phase,
+        }
 
-    def request(self, kind: int, episode: Episode | None = None, from_home: bool = True) -> BedRequest:
-        """Ask for a bed, at the priority of the admission's kind; ``episode`` None: another patient."""
-        return BedRequest(self, kind, episode, from_home)
+    def request(
+        self,
+        kind: int,
+        episode: Episode | None = None,
+        start_type: int | None = None,
+        window: StartWindow | None = None,
+        from_home: bool = True,
+    ) -> BedRequest:
+        """Ask for a bed, at the priority of the admission's kind (of a cycle start: of its ``start_type``),
+        admitted only within ``window`` if given; ``episode`` None: another patient; ``from_home`` False:
+        transferred from another hospital."""
+        return BedRequest(self, kind, episode, start_type, window, from_home)
 
     def admit(self, bed: BedRequest):
         """Wait for the bed, then take it (a blinatumomab patient comes in from home)."""

@@ -18,8 +18,10 @@ from sim.territory.catchment import Territory
 PRIORITY_LABELS = {
     "emergency": "emergencies",
     "adverse_event": "adverse-event readmissions",
+    "blinatumomab_pre_phase": "blinatumomab pre-phases",
+    "blinatumomab_booked_start": "booked blinatumomab cycles",
     "planned": "planned admissions",
-    "blinatumomab_cycle_start": "blinatumomab cycle starts",
+    "blinatumomab_first_admission": "blinatumomab first admissions",
 }
 WHERE_BAGS_ARE_CHANGED = {
     "day_hospital": "in the IUCT-O day hospital (a return trip from home)",

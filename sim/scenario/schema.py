@@ -38,8 +38,10 @@ from sim.scenario.bounds import (
     Growth,
     Km,
     Kmh,
+    LeadDays,
     Places,
     PositiveDays,
+    Priority,
     Probability,
     Replications,
     RestDays,
@@ -151,10 +153,18 @@ class TerritoryConfig(_Section):
 class Priorities(_Section):
     """Admission priorities: lower goes first; equal priorities are served first come, first served."""
 
-    emergency: int = 0
-    adverse_event: int = 0
-    planned: int = 1
-    blinatumomab_cycle_start: int = 1
+    emergency: Priority = 0
+    adverse_event: Priority = 0
+    planned: Priority = 2
+    blinatumomab_first_admission: Priority = Field(
+        2, description="Cycle 1 without a pre-phase: the referral's request, on the planned waiting list."
+    )
+    blinatumomab_booked_start: Priority = Field(
+        1, description="A later cycle, asking for its bed on its booked day (previous end + rest)."
+    )
+    blinatumomab_pre_phase: Priority = Field(
+        0, description="The pre-phase (cytoreduction) before cycle 1, admitted as urgent."
+    )
 
 
 class BackgroundBeds(_Section):
@@ -234,6 +244,16 @@ class PrePhase(_Section):
     length_of_stay: Distribution
 
 
+class Booking(_Section):
+    """Cycle starts and the beds (their queue priorities are in beds.priorities)."""
+
+    admission_lead_days: LeadDays = Field(
+        1.0,
+        description="A cycle start takes a bed at most this long before its day 1 (a start weekday's "
+        "midnight); a bed freed earlier goes to the next patient in line. 1: the day before.",
+    )
+
+
 class Dose(_Section):
     cycle1_start_ug_per_day: UgPerDay = 9.0
     step_up_day: PositiveInt = Field(8, description="Day of cycle 1 the dose steps up; within the infusion.")
@@ -248,6 +268,7 @@ class Blinatumomab(_Section):
     cycle1_inpatient_days: CycleDays = 9
     later_inpatient_days: CycleDays = 2
     start_weekdays: list[Weekday] = Field(min_length=1)
+    booking: Booking = Field(default_factory=Booking)
     dose: Dose = Field(default_factory=Dose)
     pre_phase: PrePhase
     cycle_one: CycleOneOutcomes
