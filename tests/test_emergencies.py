@@ -30,7 +30,7 @@ from sim.scenario.schema import Scenario
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 from sim.territory.geodata import DEFAULT_GEO_DIR, IUCT_ONCOPOLE_LONLAT, TerritoryDataError
-from sim.territory.travel import great_circle_km
+from sim.territory.travel import CircuityTravel
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 GOURDON = "46127"  # Lot: HAD of Cahors (authorised); nearest capable hospital CH de Cahors, ~42 km by road
@@ -194,7 +194,7 @@ def test_the_first_recourse_is_the_nearest_capable_hospital_by_road(tmp_path, fr
     homes = {e.profile.index: e.profile.home for e in record.episodes}
     ids = terr.hospitals.table.index
     for h in record.home_emergencies:
-        km = road_km(terr, homes[h.episode], capable)
+        km = road_km(terr, homes[h.episode], capable, s)
         assert ids[h.hospital] == capable["id"][int(km.argmin())]
     assert len(record.home_emergencies) > 40
     assert any(ids[h.hospital] == "iucto" for h in record.home_emergencies)  # Toulouse, without Pasteur
@@ -203,17 +203,20 @@ def test_the_first_recourse_is_the_nearest_capable_hospital_by_road(tmp_path, fr
     record = simulate(bags, terr, 0)
     changes = table[table["bag_changes"] == "yes"].reset_index(drop=True)
     for trip in record.trips:
-        km = road_km(terr, trip.origin, changes)
+        km = road_km(terr, trip.origin, changes, s)
         assert ids[trip.destination] == changes["id"][int(km.argmin())]
         assert trip.km == pytest.approx(2 * km.min())
     assert len(record.trips) > 100
 
 
-def road_km(territory: Territory, commune: int, hospitals: pd.DataFrame) -> np.ndarray:
-    """Road km from a commune's town hall to each hospital: 1.3 x great circle (BRIEF s3)."""
+def road_km(territory: Territory, commune: int, hospitals: pd.DataFrame, scenario) -> np.ndarray:
+    """Road km from a commune's town hall to each hospital of the file read by hand, by the scenario's
+    travel model (circuity by area, corridors), computed here apart from the territory's own tables."""
     home = territory.communes.iloc[commune]
     points = hospitals[["lon", "lat"]].to_numpy(float)
-    return 1.3 * great_circle_km(np.array([[home["lon"], home["lat"]]]), points)[0]
+    travel = CircuityTravel.from_config(scenario.territory.travel)
+    origin = np.array([[home["lon"], home["lat"]]])
+    return travel.matrix(origin, points, [home["dep"]], [home["arrondissement"]]).km[0]
 
 
 # --- without peripheral hospitals: all to IUCT-O, as before -----------------------------------------------

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PositiveFloat,
     PositiveInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -97,39 +98,66 @@ class RunConfig(_Section):
         return math.ceil(self.horizon)
 
 
-class SpeedBandConfig(_Section):
-    up_to_km: Annotated[float, Field(gt=0, le=MAX_KM)] | None
-    kmh: Kmh
+# Travel (docs/sources.md, Territory and travel; checked against road times in docs/travel.md).
+# Circuity is higher where roads wind: the Pyrenees (09, 65 and the arrondissement of
+# Saint-Gaudens, 312) and the Massif Central (12, 46 and the arrondissement of Albi, 811).
+PYRENEES_CIRCUITY, MASSIF_CENTRAL_CIRCUITY = 1.38, 1.35
+DepartmentCode = Annotated[str, Field(pattern=r"^(\d{2}|2A|2B|97\d)$")]
+ArrondissementCode = Annotated[str, Field(pattern=r"^(\d{2}|2A|2B|97\d)\d$")]
+
+
+class SpeedBandsConfig(_Section):
+    """Speeds on ordinary roads, by slice of a trip's road km: the first km are the slowest."""
+
+    local_up_to_km: Annotated[float, Field(gt=0, le=MAX_KM)] = 15.0
+    local_kmh: Kmh = 45.0
+    regional_up_to_km: Annotated[float, Field(gt=0, le=MAX_KM)] = 50.0
+    regional_kmh: Kmh = 65.0
+    long_kmh: Kmh = Field(80.0, description="Speed beyond regional_up_to_km.")
+
+    @model_validator(mode="after")
+    def _limits_increase(self) -> SpeedBandsConfig:
+        if self.regional_up_to_km < self.local_up_to_km:
+            raise rule_error(
+                "regional_up_to_km",
+                f"expected at least local_up_to_km ({self.local_up_to_km:g}), "
+                f"found {self.regional_up_to_km:g}",
+            )
+        return self
 
 
 class TravelConfig(_Section):
-    circuity: Circuity = Field(1.3, description="Road km per great-circle km.")
-    circuity_by_department: dict[str, Circuity] = Field(default_factory=dict)
+    circuity: Circuity = Field(1.3, description="Road km per great-circle km on ordinary roads.")
+    circuity_by_department: dict[DepartmentCode, Circuity] = Field(
+        default_factory=lambda: {
+            "09": PYRENEES_CIRCUITY,
+            "65": PYRENEES_CIRCUITY,
+            "12": MASSIF_CENTRAL_CIRCUITY,
+            "46": MASSIF_CENTRAL_CIRCUITY,
+        },
+        description="Circuity of trips from a department's communes.",
+    )
+    circuity_by_arrondissement: dict[ArrondissementCode, Circuity] = Field(
+        default_factory=lambda: {"312": PYRENEES_CIRCUITY, "811": MASSIF_CENTRAL_CIRCUITY},
+        description="Circuity of trips from an arrondissement's communes (wins over its department's).",
+    )
     terminal_minutes: float = Field(10.0, ge=0, le=24 * 60, description="At most a day.")
-    speed_bands: list[SpeedBandConfig] = Field(
-        default_factory=lambda: [
-            SpeedBandConfig(up_to_km=15, kmh=45),
-            SpeedBandConfig(up_to_km=50, kmh=65),
-            SpeedBandConfig(up_to_km=None, kmh=80),
-        ],
-        min_length=1,
+    speed_bands: SpeedBandsConfig = Field(default_factory=SpeedBandsConfig)
+    motorway_kmh: Kmh = Field(100.0, description="Mean speed on motorway corridors, exits included.")
+    expressway_kmh: Kmh = Field(85.0, description="Mean speed on 2 x 2-lane national-road corridors.")
+    main_road_kmh: Kmh = Field(75.0, description="Mean speed on main two-lane road corridors with bypasses.")
+    corridor_circuity: Circuity = Field(
+        1.1, description="Road km per great-circle km between corridor waypoints."
     )
 
-    @model_validator(mode="after")
-    def _bands_end_open(self) -> TravelConfig:
-        last = self.speed_bands[-1].up_to_km
-        if last is not None:
-            raise rule_error(
-                f"speed_bands.{len(self.speed_bands) - 1}.up_to_km",
-                f"expected null in the last band (no upper limit), found {last:g}",
-            )
-        limits = [b.up_to_km for b in self.speed_bands[:-1]]
-        if None in limits or limits != sorted(limits):
-            raise rule_error(
-                "speed_bands",
-                f"expected up_to_km increasing band by band, null only in the last, found {shown(limits)}",
-            )
-        return self
+    @field_validator("circuity_by_department", "circuity_by_arrondissement", mode="before")
+    @classmethod
+    def _codes_written_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # YAML 1.2 reads an unquoted 09 or 312 as a number (PyYAML writes 09 unquoted): the code meant.
+        width = 2 if info.field_name == "circuity_by_department" else 3
+        if not isinstance(value, dict):
+            return value
+        return {f"{k:0{width}d}" if type(k) is int and k >= 0 else k: v for k, v in value.items()}
 
 
 class TerritoryConfig(_Section):

@@ -109,16 +109,16 @@ class Territory:
         )
         travel = travel or CircuityTravel()
         points = communes[["lon", "lat"]].to_numpy()
-        deps = list(communes["dep"])
+        areas = list(communes["dep"]), list(communes["arrondissement"])  # circuity differs by area
         return cls(
             communes=communes,
             departements=departements,
             hads=hads,
             zones=zones,
             authorised=hads["chemo_authorised"].to_numpy(copy=True),
-            to_centre=travel.matrix(points, np.array([IUCT_ONCOPOLE_LONLAT]), deps),
-            to_had_sites=travel.matrix(points, hads[["site_lon", "site_lat"]].to_numpy(), deps),
-            hospitals=load_hospitals(directory / "hospitals.csv", communes, travel, deps),
+            to_centre=travel.matrix(points, np.array([IUCT_ONCOPOLE_LONLAT]), *areas),
+            to_had_sites=travel.matrix(points, hads[["site_lon", "site_lat"]].to_numpy(), *areas),
+            hospitals=load_hospitals(directory / "hospitals.csv", communes, travel, *areas),
         )
 
     # --- authorisation: what scenarios change -------------------------------------------------

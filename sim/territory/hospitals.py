@@ -58,20 +58,30 @@ class Hospitals:
 
 
 def load_hospitals(
-    path: Path, communes: pd.DataFrame, travel: TravelModel, departments: Sequence[str]
+    path: Path,
+    communes: pd.DataFrame,
+    travel: TravelModel,
+    departments: Sequence[str],
+    arrondissements: Sequence[str] | None = None,
 ) -> Hospitals:
     """Read and check ``path``; road travel from every commune (its town hall) and to IUCT-O.
 
-    ``departments`` are the communes' departments (for a travel model's per-department circuity).
+    ``departments`` and ``arrondissements`` are the communes' (for a travel model's circuity by area).
     A malformed row stops the load with one line naming the file, the row and the column.
     """
     table = _read(path, communes)
     points = table[["lon", "lat"]].to_numpy(dtype=float)
-    hospital_departments = [departments[i] for i in table.pop("commune_row")]
+    rows = table.pop("commune_row")
+    hospital_departments = [departments[i] for i in rows]
+    hospital_arrondissements = None if arrondissements is None else [arrondissements[i] for i in rows]
     return Hospitals(
         table=table,
-        from_communes=travel.matrix(communes[["lon", "lat"]].to_numpy(), points, departments),
-        to_centre=travel.matrix(points, np.array([IUCT_ONCOPOLE_LONLAT]), hospital_departments),
+        from_communes=travel.matrix(
+            communes[["lon", "lat"]].to_numpy(), points, departments, arrondissements
+        ),
+        to_centre=travel.matrix(
+            points, np.array([IUCT_ONCOPOLE_LONLAT]), hospital_departments, hospital_arrondissements
+        ),
     )
 
 

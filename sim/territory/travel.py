@@ -1,8 +1,11 @@
 """Road distance and travel time between points, behind one small interface.
 
-There is no routing engine offline, so the default model turns great-circle distance into road
-distance with a circuity factor (European mean detour 1.34; docs/sources.md, territory, uses 1.3) and road
-distance into time with speed bands. An OSRM server can replace it (``OSRMTravel``).
+There is no routing engine offline, so the default model (``CircuityTravel``) turns great-circle
+distance into road distance with a circuity factor (European mean detour 1.34; docs/sources.md,
+Territory and travel, uses 1.3, more in the mountains) and road distance into time with speed bands; a trip that can ride
+a motorway or expressway corridor out of Toulouse (``sim.territory.corridors``) does so when that
+is faster. An OSRM server can replace it all (``OSRMTravel``). docs/travel.md checks the model
+against road times.
 """
 
 from __future__ import annotations
@@ -17,8 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from sim.scenario.schema import TravelConfig
-
-EARTH_RADIUS_KM = 6371.0088
+from sim.territory.corridors import CORRIDORS, Corridor, cumulated, haversine_km, meet
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class TravelModel(Protocol):
         origins: np.ndarray,
         destinations: np.ndarray,
         origin_departments: Sequence[str] | None = None,
+        origin_arrondissements: Sequence[str] | None = None,
     ) -> TravelMatrix:
         """Origins and destinations are (n, 2) arrays of (lon, lat) in degrees."""
         ...
@@ -42,10 +45,9 @@ class TravelModel(Protocol):
 
 def great_circle_km(origins: np.ndarray, destinations: np.ndarray) -> np.ndarray:
     """Haversine distance matrix in km between (lon, lat) arrays of shape (n, 2) and (m, 2)."""
-    lon1, lat1 = np.radians(origins[:, 0])[:, None], np.radians(origins[:, 1])[:, None]
-    lon2, lat2 = np.radians(destinations[:, 0])[None, :], np.radians(destinations[:, 1])[None, :]
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return haversine_km(
+        origins[:, None, 0], origins[:, None, 1], destinations[None, :, 0], destinations[None, :, 1]
+    )
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,12 @@ class SpeedBand:
 
 
 def _speed_bands(config: TravelConfig) -> tuple[SpeedBand, ...]:
-    return tuple(SpeedBand(band.up_to_km, band.kmh) for band in config.speed_bands)
+    bands = config.speed_bands
+    return (
+        SpeedBand(bands.local_up_to_km, bands.local_kmh),
+        SpeedBand(bands.regional_up_to_km, bands.regional_kmh),
+        SpeedBand(None, bands.long_kmh),
+    )
 
 
 # The defaults are the scenario schema's: a scenario that leaves travel out gets this very model.
@@ -66,17 +73,32 @@ _DEFAULTS = TravelConfig()
 
 @dataclass(frozen=True)
 class CircuityTravel:
-    """Road km = circuity x great-circle km; time = terminal minutes + banded driving time.
+    """Road km = circuity x great-circle km; time = terminal minutes + driving time, by the faster
+    of the ordinary roads and each corridor (km follow the route taken).
 
-    Speeds apply to successive slices of the trip (the kilometres of each band at its speed), so
-    time grows continuously with distance. docs/sources.md, territory: all values are assumptions and every
-    one is a parameter; the defaults are those of the scenario schema (``TravelConfig``).
+    On ordinary roads, speeds apply to successive slices of the road km (the kilometres of each band
+    at its speed), so time grows continuously with distance; their circuity is the origin's (its
+    arrondissement's, else its department's, else the general one). A trip by a corridor drives on
+    ordinary roads to where it joins the corridor (banded from zero), along the corridor
+    (``corridor_circuity``, each segment at its road class's speed), and on ordinary roads again
+    from the corridor's spot nearest the destination. A trip rides at most one corridor. Every value
+    is a parameter; the defaults are those of the scenario schema (``TravelConfig``).
     """
 
     circuity: float = _DEFAULTS.circuity
-    circuity_by_department: dict[str, float] = field(default_factory=dict)
+    circuity_by_department: dict[str, float] = field(
+        default_factory=lambda: dict(_DEFAULTS.circuity_by_department)
+    )
+    circuity_by_arrondissement: dict[str, float] = field(
+        default_factory=lambda: dict(_DEFAULTS.circuity_by_arrondissement)
+    )
     terminal_minutes: float = _DEFAULTS.terminal_minutes
     bands: tuple[SpeedBand, ...] = _speed_bands(_DEFAULTS)
+    motorway_kmh: float = _DEFAULTS.motorway_kmh
+    expressway_kmh: float = _DEFAULTS.expressway_kmh
+    main_road_kmh: float = _DEFAULTS.main_road_kmh
+    corridor_circuity: float = _DEFAULTS.corridor_circuity
+    corridors: tuple[Corridor, ...] = CORRIDORS
 
     @classmethod
     def from_config(cls, config: TravelConfig) -> CircuityTravel:
@@ -84,28 +106,46 @@ class CircuityTravel:
         return cls(
             circuity=config.circuity,
             circuity_by_department=dict(config.circuity_by_department),
+            circuity_by_arrondissement=dict(config.circuity_by_arrondissement),
             terminal_minutes=config.terminal_minutes,
             bands=_speed_bands(config),
+            motorway_kmh=config.motorway_kmh,
+            expressway_kmh=config.expressway_kmh,
+            main_road_kmh=config.main_road_kmh,
+            corridor_circuity=config.corridor_circuity,
         )
 
     def __post_init__(self) -> None:
-        if self.circuity < 1.0 or any(c < 1.0 for c in self.circuity_by_department.values()):
+        factors = [self.circuity, self.corridor_circuity, *self.circuity_by_department.values()]
+        if min(factors + list(self.circuity_by_arrondissement.values())) < 1.0:
             raise ValueError("circuity is road km per great-circle km and cannot be below 1")
         if not self.bands or self.bands[-1].up_to_km is not None:
             raise ValueError("the last speed band must have no upper limit")
         limits = [b.up_to_km for b in self.bands[:-1]]
         if any(b.kmh <= 0 for b in self.bands) or limits != sorted(limits):
             raise ValueError("speed bands need positive speeds and increasing limits")
+        if min(self.motorway_kmh, self.expressway_kmh, self.main_road_kmh) <= 0:
+            raise ValueError("corridor speeds must be positive")
 
-    def road_km(
-        self, origins: np.ndarray, destinations: np.ndarray, origin_departments: Sequence[str] | None = None
+    def origin_circuity(
+        self,
+        n: int,
+        origin_departments: Sequence[str] | None = None,
+        origin_arrondissements: Sequence[str] | None = None,
     ) -> np.ndarray:
-        factor = np.full(len(origins), self.circuity)
-        if origin_departments is not None and self.circuity_by_department:
-            factor = np.array([self.circuity_by_department.get(d, self.circuity) for d in origin_departments])
-        return great_circle_km(origins, destinations) * factor[:, None]
+        """Each origin's circuity: its arrondissement's, else its department's, else the general one."""
+        departments = origin_departments if origin_departments is not None else [None] * n
+        arrondissements = origin_arrondissements if origin_arrondissements is not None else [None] * n
+        return np.array(
+            [
+                self.circuity_by_arrondissement.get(arr, self.circuity_by_department.get(dep, self.circuity))
+                for dep, arr in zip(departments, arrondissements, strict=True)
+            ],
+            dtype=float,
+        )
 
-    def hours_for_km(self, km: np.ndarray) -> np.ndarray:
+    def driving_hours(self, km: np.ndarray) -> np.ndarray:
+        """Hours to drive ``km`` road km on ordinary roads, speed band by speed band."""
         km = np.asarray(km, dtype=float)
         hours = np.zeros_like(km)
         lower = 0.0
@@ -113,14 +153,65 @@ class CircuityTravel:
             upper = np.inf if band.up_to_km is None else band.up_to_km
             hours += np.clip(km - lower, 0.0, upper - lower) / band.kmh
             lower = upper
+        return hours
+
+    def hours_for_km(self, km: np.ndarray) -> np.ndarray:
+        """Door-to-door hours for ``km`` road km on ordinary roads."""
         # A trip of zero km (same commune) still costs the terminal time: parking, walking in.
-        return hours + self.terminal_minutes / 60.0
+        return self.driving_hours(km) + self.terminal_minutes / 60.0
+
+    def _segments(self, corridor: Corridor) -> tuple[np.ndarray, np.ndarray]:
+        """Road km and driving hours of each segment of a corridor."""
+        speed = {
+            "motorway": self.motorway_kmh,
+            "expressway": self.expressway_kmh,
+            "main road": self.main_road_kmh,
+        }
+        segment_km = corridor.segment_km() * self.corridor_circuity
+        return segment_km, segment_km / np.array([speed[road] for road in corridor.roads])
+
+    def _ride(
+        self, corridor: Corridor, origins: np.ndarray, destinations: np.ndarray, factor: np.ndarray
+    ) -> TravelMatrix:
+        """Road km and driving hours (no terminal time) of every trip riding this corridor.
+
+        A trip joins the corridor at the spot nearest its origin or at one of its waypoints (the
+        interchanges), whichever is fastest, and leaves it at the spot nearest the destination.
+        """
+        segment_km, segment_h = self._segments(corridor)
+        nearest, leave = meet(corridor, origins), meet(corridor, destinations)
+        leave_km, leave_h = leave.along(segment_km)[None, :], leave.along(segment_h)[None, :]
+        # joining at the spot nearest the origin
+        access_km = nearest.access_km[:, None] * factor[:, None]
+        km = access_km + np.abs(nearest.along(segment_km)[:, None] - leave_km)
+        hours = self.driving_hours(access_km) + np.abs(nearest.along(segment_h)[:, None] - leave_h)
+        # or at the waypoint that makes each trip fastest
+        to_waypoint_km = great_circle_km(origins, corridor.lonlat) * factor[:, None]  # (origins, waypoints)
+        waypoint_to_leave_h = np.abs(cumulated(segment_h)[None, :] - leave_h.T)  # (destinations, waypoints)
+        by_waypoint_h = self.driving_hours(to_waypoint_km)[:, None, :] + waypoint_to_leave_h[None, :, :]
+        best = by_waypoint_h.argmin(axis=2)  # (origins, destinations)
+        best_h = np.take_along_axis(by_waypoint_h, best[:, :, None], axis=2)[:, :, 0]
+        best_km = np.take_along_axis(to_waypoint_km, best, axis=1)
+        best_km += np.abs(cumulated(segment_km)[best] - leave_km)
+        km, hours = np.where(best_h < hours, best_km, km), np.minimum(best_h, hours)
+        egress_km = leave.access_km[None, :] * factor[:, None]
+        return TravelMatrix(km=km + egress_km, hours=hours + self.driving_hours(egress_km))
 
     def matrix(
-        self, origins: np.ndarray, destinations: np.ndarray, origin_departments: Sequence[str] | None = None
+        self,
+        origins: np.ndarray,
+        destinations: np.ndarray,
+        origin_departments: Sequence[str] | None = None,
+        origin_arrondissements: Sequence[str] | None = None,
     ) -> TravelMatrix:
-        km = self.road_km(origins, destinations, origin_departments)
-        return TravelMatrix(km=km, hours=self.hours_for_km(km))
+        factor = self.origin_circuity(len(origins), origin_departments, origin_arrondissements)
+        km = great_circle_km(origins, destinations) * factor[:, None]
+        hours = self.driving_hours(km)
+        for corridor in self.corridors:
+            by_corridor = self._ride(corridor, origins, destinations, factor)
+            faster = by_corridor.hours < hours
+            km, hours = np.where(faster, by_corridor.km, km), np.where(faster, by_corridor.hours, hours)
+        return TravelMatrix(km=km, hours=hours + self.terminal_minutes / 60.0)
 
 
 @dataclass
@@ -140,7 +231,11 @@ class OSRMTravel:
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
     def matrix(
-        self, origins: np.ndarray, destinations: np.ndarray, origin_departments: Sequence[str] | None = None
+        self,
+        origins: np.ndarray,
+        destinations: np.ndarray,
+        origin_departments: Sequence[str] | None = None,
+        origin_arrondissements: Sequence[str] | None = None,
     ) -> TravelMatrix:
         path = Path(self.cache_dir) / f"osrm-{self._key(origins, destinations)}.npz"
         if path.exists():
