@@ -2,10 +2,10 @@
 
 There is no routing engine offline, so the default model (``CircuityTravel``) turns great-circle
 distance into road distance with a circuity factor (European mean detour 1.34; docs/sources.md,
-Territory and travel, uses 1.3, more in the mountains) and road distance into time with speed bands; a trip that can ride
-a motorway or expressway corridor out of Toulouse (``sim.territory.corridors``) does so when that
-is faster. An OSRM server can replace it all (``OSRMTravel``). docs/travel.md checks the model
-against road times.
+Territory and travel, uses 1.3, more in the mountains) and road distance into time with speed
+bands; a trip that can ride a motorway or expressway corridor out of Toulouse
+(``sim.territory.corridors``) does so when that is faster. An OSRM server can replace it all
+(``OSRMTravel``). docs/travel.md checks the model against road times.
 """
 
 from __future__ import annotations
