@@ -54,7 +54,7 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("had_room_wait_days_per_year", "bed-days waiting for room at a full HAD per year", ".1f", False),
     ("had_rechoices_per_year", "re-choices: the zone's other HAD when one is full, per year", ".1f", True),
     ("fallbacks_for_full_had_per_year", "fallbacks asked as zone HADs were full, per year", ".1f", False),
-    ("had_other_visits_deferred_per_year", "other HAD patients' visits deferred per year", ",.0f", False),
+    ("had_other_visits_deferred_per_year", "other HAD patients' visits displaced per year", ",.0f", False),
     ("had_nurse_km_per_year", "HAD nurse km per year (daily visits from the nearest HAD site)", ",.0f", True),
     ("had_nurse_hours_per_year", "  HAD nurse hours driving per year", ",.0f", True),
     ("hdj_blina_sessions_per_week", "day-hospital bag-change sessions per week", ".2f", True),

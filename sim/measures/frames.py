@@ -257,8 +257,13 @@ class HadDailyVisits(NamedTuple):
 
     @property
     def deferred(self) -> np.ndarray:
-        """Other patients' visits beyond what the blinatumomab patients left (deferred)."""
-        return np.clip(self.others + self.blinatumomab - self.visits_per_day, 0, None)
+        """Other patients' visits the nurses cannot make because blinatumomab patients hold theirs.
+
+        The other patients alone may ask for more than the nurses can do (the census is drawn apart):
+        only the excess the blinatumomab patients cause is theirs.
+        """
+        excess = np.clip(self.others + self.blinatumomab - self.visits_per_day, 0, None)
+        return excess - np.clip(self.others - self.visits_per_day, 0, None)
 
 
 def had_daily_visits(record: Recorder) -> HadDailyVisits:
