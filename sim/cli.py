@@ -81,21 +81,23 @@ def territory(
     ] = None,
     scenario: Annotated[
         Path | None,
-        typer.Option(help="Scenario file whose territory settings (authorisations, overrides) apply."),
+        typer.Option(help="Scenario file whose territory settings (authorisations, takeovers, zones) apply."),
     ] = None,
 ) -> None:
     """Coverage of the catchment by the 14 HADs: tables and a map, after optional authorisation changes."""
     from sim.outputs.folders import write_territory
 
     authorise, revoke = list(authorise or []), list(revoke or [])
+    merges: dict[str, str] = {}
     if scenario is not None:
         spec = _load(scenario).territory
         authorise = [*spec.authorise, *authorise]
         revoke = [*spec.revoke, *revoke]
         overrides = overrides or spec.overrides_file
+        merges = spec.merge
     try:
         base = Territory.load(geo_dir, overrides_file=overrides)
-        terr = base.with_authorisation(authorise=authorise, revoke=revoke)
+        terr = base.with_authorisation(authorise=authorise, revoke=revoke).with_merges(merges)
     except (TerritoryDataError, KeyError) as exc:
         raise fail(str(exc).strip("\"'")) from None
     heading = terminal.territory_heading(authorise, revoke)

@@ -337,7 +337,7 @@ def test_compare_folder_has_table_manifest_and_result_folders(tmp_path):
         assert res.scenario.run.years == 1.5 and res.scenario.run.warmup_days == 60
         assert Path(res.manifest["scenario_file"]) == (tmp_path / "scenarios" / f"{name}.yaml").resolve()
         assert len(res.episodes) and len(res.daily) and len(res.admissions)
-    assert loaded["gers_short"].scenario.territory.authorise == ["croix_rouge_gers"]
+    assert loaded["gers_short"].scenario.territory.merge == {"croix_rouge_gers": "pasteur"}
     # the written difference is the paired one, recomputable from the two replications.csv
     kpi = "travel_km_per_year"
     diffs = (

@@ -265,6 +265,7 @@ def hand_episodes() -> pd.DataFrame:
         (3, "derogation", "srd", 4.0, 0, 1, {}),
     ):
         row = {"episode": episode, "route": route, "had": had, "home_days": home_days}
+        row["had_home_days"] = home_days if had else 0.0  # days at home in an HAD's care
         row |= {"bag_changes_at_home": at_home, "day_hospital_sessions": sessions}
         row |= {f"bed_days_{c}": causes.get(c, 0.0) for c in BED_CAUSES}
         rows.append(row)

@@ -54,7 +54,7 @@ FREQUENT_EVENTS = {
     "run.years": 2,
     "run.warmup_days": 60,
     "blinatumomab.arrivals.episodes_per_year": 20.0,
-    "home_care.had_capacity": 10,
+    "home_care.pumps": 10,
     "blinatumomab.adverse_events.infection.probability_cycle1": 1.0,
     "blinatumomab.adverse_events.infection.probability_later": 1.0,
     "blinatumomab.adverse_events.infection.severe_share": 1.0,
@@ -266,7 +266,7 @@ DETERMINISTIC = {
     "blinatumomab.adverse_events.infection.stay_days": {"dist": "fixed", "value": 7},
     "home_care.startup_delay_days": {"dist": "fixed", "value": 2},
     "home_care.experienced_at_start": ["cahors"],
-    "home_care.had_capacity": 20,
+    "home_care.pumps": 20,
     "emergencies.first_recourse_days": {"dist": "fixed", "value": 1.5},
 }
 
@@ -331,7 +331,7 @@ def test_peripheral_beds_limit_is_held_and_sends_patients_on(territory, beds):
             "blinatumomab.adverse_events.infection.stay_days": {"dist": "fixed", "value": 10},
             "emergencies.transfer_probability.infection": 0.0,
             "emergencies.peripheral_beds": beds,
-            "home_care.had_capacity": 50,
+            "home_care.pumps": 50,
         }
     )
     terr = living_in(scenario_territory(s, territory), GOURDON)

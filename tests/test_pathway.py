@@ -6,9 +6,11 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.model.draws import Draws
 from sim.model.engine import Model
+from sim.model.records import Episode
 from sim.scenario.files import load_scenario, with_values
 from sim.territory.binding import scenario_territory
 
@@ -35,26 +37,32 @@ def test_hospital_only_episodes_match_the_thesis(territory):
     assert abs(deaths / n - 4 / 32) < 3 * math.sqrt(0.11 / n) + 0.002  # 4 of 32 died in cycle 1
 
 
-def test_a_convention_is_set_up_once_per_zone_and_reused(territory):
+def test_a_convention_is_set_up_once_per_canton_and_reused(territory):
+    """A convention is local (GP, liberal nurses): reused within its canton, not across a zone."""
     scenario = with_values(load_scenario(BASELINE), {"home_care.convention_reuse_days": 365})
     terr = scenario_territory(scenario, territory)
     model = Model(scenario, terr, 0)
-    rodez, millau, foix = terr.position("12202"), terr.position("12145"), terr.position("09122")
-    first, _ = model.draws.profile(0, 0.0)
-    first.home = rodez
-    assert model.home_care.convention_delay(first) == first.convention_delay
-    second, _ = model.draws.profile(1, 0.0)
-    second.home = millau  # same zone (UDSMA)
-    assert np.array_equal(terr.zones.covers[rodez], terr.zones.covers[millau])
-    assert model.home_care.convention_delay(second) == second.startup_delay
-    third, _ = model.draws.profile(2, 0.0)
-    third.home = foix  # another zone: a convention of its own
-    assert model.home_care.convention_delay(third) == third.convention_delay
+    cantons = terr.communes["canton"]
+    # Onet-le-Château and Salles-la-Source share a canton; Millau is in UDSMA's zone too, in another.
+    onet, salles, millau = terr.position("12176"), terr.position("12254"), terr.position("12145")
+    assert cantons.iat[onet] == cantons.iat[salles] != cantons.iat[millau]
+    assert np.array_equal(terr.zones.covers[onet], terr.zones.covers[millau])
+
+    def convention_delay(index: int, home: int) -> float:
+        profile, _ = model.draws.profile(index, 0.0)
+        profile.home = home
+        return model.home_care.ask_convention(Episode(profile), 1, "referral").ready - model.env.now, profile
+
+    delay, first = convention_delay(0, onet)
+    assert delay == first.convention_delay
+    delay, second = convention_delay(1, salles)  # same canton: the convention is in place
+    assert delay == min(second.startup_delay, second.convention_delay)
+    delay, third = convention_delay(2, millau)  # same HAD zone, another canton: a convention of its own
+    assert delay == third.convention_delay
     # After the reuse window the convention must be set up again.
     model.env.run(until=400)
-    again, _ = model.draws.profile(3, 0.0)
-    again.home = rodez
-    assert model.home_care.convention_delay(again) == again.convention_delay
+    delay, again = convention_delay(3, onet)
+    assert delay == pytest.approx(again.convention_delay)
 
 
 def test_convention_reuse_shortens_the_wait_for_home_care(territory):
@@ -63,13 +71,21 @@ def test_convention_reuse_shortens_the_wait_for_home_care(territory):
     def convention_delays(reuse: float):
         scenario = with_values(
             load_scenario(BASELINE),
-            {"run.years": 4, "run.warmup_days": 200, "home_care.convention_reuse_days": reuse},
+            {
+                "run.years": 4,
+                "run.warmup_days": 200,
+                "home_care.convention_reuse_days": reuse,
+                "blinatumomab.arrivals.episodes_per_year": 25,  # enough for two patients of one canton
+                "home_care.pumps": 50,  # HADs never full: conventions only where no HAD is authorised
+                "home_care.census.staffing_sd": 10,
+            },
         )
         e = run_experiment(scenario, replications=3, workers=1, territory=territory).episodes
         return e[e["route"] == "convention"].set_index(["replication", "episode"])["ready_delay"]
 
     fresh, reused = convention_delays(0.0), convention_delays(730.0)
     assert len(fresh) > 5 and fresh.index.equals(reused.index)  # same patients (common random numbers)
-    assert fresh.min() >= 28 - 1e-9  # every convention new: 28-56 days (M8)
-    assert (reused < 28).sum() >= 1  # a later patient of a zone found its convention in place
+    new_convention = load_scenario(BASELINE).home_care.convention_delay_days.low
+    assert fresh.min() >= new_convention - 1e-9  # every convention new
+    assert (reused < new_convention).sum() >= 1  # a later patient of a canton found its convention in place
     assert (reused <= fresh + 1e-9).all() and reused.mean() < fresh.mean()

@@ -103,7 +103,8 @@ def test_report_has_kpis_and_stress_des_rows(report_html):
     assert "96 h" in logic and "Mon+Thu or Tue+Fri" in logic and "8 of 14 HADs authorised" in logic
     changes = re.search(r"2\.3 Scenario logic</b></td><td[^>]*>(.*?)</td>", report_html).group(1)
     assert "<b>gers_short</b><br>Home phase with an authorised HAD" in changes
-    assert "9 of 14 HADs authorised" in changes and "beds" not in changes.split("gers_short", 1)[1]
+    assert "croix_rouge_gers taken over by pasteur" in changes
+    assert "beds" not in changes.split("gers_short", 1)[1]
 
 
 def test_report_marks_parameters_as_source_or_assumption(report_html):
@@ -118,8 +119,8 @@ def test_report_marks_parameters_as_source_or_assumption(report_html):
     marker = "gers_short: 1 parameter(s) changed from base_short"
     assert marker in report_html
     variant_part = report_html.split(marker, 1)[1].split("</details>", 1)[0]
-    row = re.search(r"<tr><td>territory\.authorise</td>.*?</tr>", variant_part)
-    assert row and "croix_rouge_gers" in row.group(0) and "gers_pasteur.yaml" in row.group(0)
+    row = re.search(r"<tr><td>territory\.merge[.a-z_]*</td>.*?</tr>", variant_part)
+    assert row and "pasteur" in row.group(0) and "gers_pasteur.yaml" in row.group(0)
 
 
 def test_report_on_a_missing_folder_exits_2_with_a_message(tmp_path):
@@ -190,7 +191,7 @@ def test_a_variant_key_without_comment_is_not_documented(tmp_path):
     variant = tmp_path / "variant.yaml"
     variant.write_text(
         f"extends: {BASELINE}\nname: variant\nbeds:   # what-if block, 003:6166\n  capacity: 20\n"
-        "home_care:\n  had_capacity: 3   # assumption: one more slot per HAD\n",
+        "home_care:\n  pumps: 3   # assumption: one more pump per HAD\n",
         encoding="utf-8",
     )
     table = by_parameter(parameters_table(load_scenario(variant), parameter_sources(variant)))
@@ -199,8 +200,8 @@ def test_a_variant_key_without_comment_is_not_documented(tmp_path):
     assert table.loc["beds.capacity", "status"] == "not documented"
     assert table.loc["beds.capacity", "file"] == "variant.yaml"
     assert table.loc["beds.capacity", "source or note"] == ""
-    assert table.loc["home_care.had_capacity", "status"] == "assumption"
-    assert table.loc["home_care.had_capacity", "file"] == "variant.yaml"
+    assert table.loc["home_care.pumps", "status"] == "assumption"
+    assert table.loc["home_care.pumps", "file"] == "variant.yaml"
     # keys the variant does not set keep the baseline's comments
     assert table.loc["beds.background.length_of_stay", "status"] == "assumption"
     assert table.loc["beds.background.length_of_stay", "file"] == "baseline.yaml"
@@ -268,7 +269,7 @@ def test_model_logic_of_the_baseline():
     assert "at home changed on Mon+Thu or Tue+Fri, in the IUCT-O day hospital" in logic["bags"]
     assert logic["day_hospital"] == "day-hospital sessions: 30 a day on Mon, Tue, Wed, Thu and Fri"
     assert logic["home_care"].endswith(
-        "else a neighbouring authorised HAD by derogation (its site within 50 km), "
+        "else a neighbouring authorised HAD by derogation (its nearest site within 70 km), "
         "else a convention with a home-care provider, else the whole infusion in hospital"
     )
 

@@ -228,3 +228,30 @@ def test_bad_had_table_is_reported(tmp_path: Path):
     (geo / "had.csv").write_text(text, encoding="utf-8")
     with pytest.raises(TerritoryDataError, match=r"had.csv: row \d+ field chemo_authorised"):
         Territory.load(geo)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('nowhere,Foix,09122,"bad"', r"had_sites.csv: row \d+ field had: unknown HAD id"),
+        ('srd,Atlantis,99999,"bad"', r"had_sites.csv: row \d+ field site_insee"),
+    ],
+)
+def test_bad_annex_site_is_reported(tmp_path: Path, line: str, message: str):
+    geo = _copy_geo(tmp_path)
+    with open(geo / "had_sites.csv", "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+    with pytest.raises(TerritoryDataError, match=message):
+        Territory.load(geo)
+
+
+def test_every_had_has_its_main_site_and_annexes_only_where_the_thesis_says(territory: Territory):
+    sites = territory.sites
+    assert set(sites["had"]) <= set(territory.hads.index)
+    main = sites.drop_duplicates("had")  # main sites come first, in the order of had.csv
+    assert list(main["had"]) == list(territory.hads.index)
+    assert (main["site_insee"].to_numpy() == territory.hads["site_insee"].to_numpy()).all()
+    # 003:5039-5043: annexes for Santé Relais Domicile, Bigorres, Pasteur, Font Redonde, Val d'Ariège
+    with_annex = set(sites.loc[sites["had"].duplicated(), "had"])
+    assert with_annex <= {"srd", "bigorres", "pasteur", "font_redonde", "val_ariege"}
+    assert (territory.to_had_nearest_site.km <= territory.to_had_sites.km + 1e-9).all()

@@ -349,8 +349,8 @@ def _high_demand_scenario(raw: dict) -> Scenario:
         raw,
         **{
             "blinatumomab.arrivals.episodes_per_year": 24.6,
-            "home_care.had_capacity": 1,
-            "home_care.had_capacity_by_had": {"pasteur": 3},
+            "home_care.pumps": 1,
+            "home_care.pumps_by_had": {"pasteur": 3},
             "run.years": 8,
         },
     )
@@ -360,7 +360,7 @@ def test_had_capacity_is_never_exceeded(baseline_raw, territory):
     scenario = _high_demand_scenario(baseline_raw)
     terr = scenario_territory(scenario, territory)
     ids = list(terr.hads.index)
-    capacity = [scenario.home_care.had_capacity_by_had.get(h, scenario.home_care.had_capacity) for h in ids]
+    capacity = [scenario.home_care.pumps_by_had.get(h, scenario.home_care.pumps) for h in ids]
     reached = set()
     for r in range(3):
         record = simulate(scenario, terr, r)
@@ -376,18 +376,19 @@ def test_had_capacity_is_never_exceeded(baseline_raw, territory):
 
 
 def test_had_slots_are_never_leaked(baseline_raw, territory):
-    """At the horizon, every HAD slot in use is held by an episode that is still being treated."""
+    """At the horizon, every HAD pump still held is held by an episode that is still being treated."""
     scenario = _high_demand_scenario(baseline_raw)
     terr = scenario_territory(scenario, territory)
     leaks = []
     for r in range(3):
         model = Model(scenario, terr, r)
-        model.run()
-        for j, resource in enumerate(model.home_care.slots):
-            holders = Counter(id(req.proc) for req in resource.users)
-            for req in resource.users:
-                if not req.proc.is_alive or holders[id(req.proc)] > 1:
-                    leaks.append((r, terr.hads.index[j], float(req.usage_since)))
+        record = model.run()
+        unfinished = {e.profile.index for e in record.episodes if e.exit_time is None}
+        for j, bookings in enumerate(model.home_care.capacity.bookings):
+            held = Counter(b.episode for b in bookings if b.end is None)
+            for episode, count in held.items():
+                if episode not in unfinished or count > 1:
+                    leaks.append((r, terr.hads.index[j], episode))
     assert leaks == []
 
 

@@ -135,7 +135,7 @@ def test_warmup_write_updates_a_variant_file(tmp_path):
     scenario = load_scenario(variant)
     assert scenario.run.warmup_days == days
     assert scenario.run.years == load_scenario(BASELINE).run.years  # the rest of run: still inherited
-    assert scenario.territory.authorise == ["croix_rouge_gers"]
+    assert scenario.territory.merge == {"croix_rouge_gers": "pasteur"}
     assert (tmp_path / "baseline.yaml").read_bytes() == baseline_before  # the parent is not edited
 
 

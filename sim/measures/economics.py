@@ -113,10 +113,13 @@ def episode_costs(
     local = e["local_hospital_sessions"].to_numpy() if "local_hospital_sessions" in e else 0
     sessions = e["day_hospital_sessions"].to_numpy() + local
     out["cost_day_hospital"] = sessions * costs.day_hospital_session_eur
-    had_days = e["home_days"].to_numpy() * e["route"].isin(["had", "derogation"]).to_numpy()
+    # Days at home in an HAD's care; the others under a convention (a patient may change from one to
+    # the other between cycles when the HADs of his zone are full).
+    had_days = e["had_home_days"].to_numpy()
     tariff = np.array([costs.had_day_by_had.get(h, costs.had_day_eur) for h in e["had"]])
     out["cost_had"] = had_days * tariff
-    convention_days = e["home_days"].to_numpy() * (e["route"] == "convention").to_numpy()
+    not_had = e["home_days"].to_numpy() - had_days
+    convention_days = np.where(not_had > 1e-9, not_had, 0.0)  # not the rounding left by the subtraction
     home_changes = e["bag_changes_at_home"].to_numpy() * (e["route"] == "convention").to_numpy()
     out["nurse_visits"] = convention_days + home_changes
     out["cost_nurse_visits"] = out["nurse_visits"] * costs.nurse_visit_eur

@@ -10,6 +10,7 @@ import operator
 import typing
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from sim.model.records import (
     Admission,
     BagChange,
     Delivery,
+    HomeCareWait,
     HomeEmergency,
     Leg,
     Recorder,
@@ -51,8 +53,9 @@ def clipped_overlap(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) 
     return np.clip(np.minimum(ends, t1) - np.maximum(starts, t0), 0.0, None)
 
 
-# The tables keep their conventions for "none": NaN for a missing time, -1 for a missing index.
-_MISSING = {float: np.nan, int: -1}
+# The tables keep their conventions for "none": NaN for a missing time, -1 for a missing index,
+# "" for a missing label.
+_MISSING = {float: np.nan, int: -1, str: ""}
 
 
 @functools.cache
@@ -147,7 +150,17 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
     frame = frame.join(by_leg, on="episode")
     transfers = records_frame(record.transfers, Transfer)
     frame = frame.join(emergency_columns(record, territory, legs, transfers), on="episode")
-    counts = ["trips", "km", "hours", "legs", "legs_km", "legs_hours", *EMERGENCY_COLUMNS]
+    frame = frame.join(_home_care_by_episode(record, territory), on="episode")
+    counts = [
+        "trips",
+        "km",
+        "hours",
+        "legs",
+        "legs_km",
+        "legs_hours",
+        *EMERGENCY_COLUMNS,
+        *HOME_CARE_EPISODE_COLUMNS,
+    ]
     frame[counts] = frame[counts].fillna(0)
     whole = ["trips", "legs", "peripheral_legs", "peripheral_admissions", "transfers"]
     frame[whole] = frame[whole].astype(int)
@@ -239,3 +252,103 @@ def max_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
     )
     order = np.lexsort((events[:, 1], events[:, 0]))  # ends before starts at equal times
     return int(np.cumsum(events[order, 1]).max()) if len(events) else 0
+
+
+# --- home care ---
+
+HOME_CARE_EPISODE_COLUMNS = (
+    "home_care_wait_days",
+    "had_room_wait_days",
+    "had_home_days",
+    "had_nurse_km",
+    "had_nurse_hours",
+)
+
+
+def had_visits_at_home(record: Recorder, territory: Territory) -> pd.DataFrame:
+    """Per stretch at home in an HAD's care: had, episode, start, end, and one nurse round trip a day.
+
+    The nurse drives from the HAD's site nearest to the patient's home (``km`` and ``hours`` per day).
+    """
+    segments = {e.profile.index: (e.profile.home, e.home_segments) for e in record.episodes}
+    rows = []
+    for stay in record.had_stays:
+        home, stretches = segments[stay.episode]
+        for s in stretches:
+            start, end = max(s.start, stay.start), min(s.end, stay.end)
+            if end > start:
+                rows.append((stay.had, stay.episode, home, start, end))
+    frame = pd.DataFrame(rows, columns=["had", "episode", "home", "start", "end"])
+    nearest = territory.to_had_nearest_site
+    homes, hads = frame["home"].to_numpy(dtype=int), frame["had"].to_numpy(dtype=int)
+    frame["km"] = 2 * nearest.km[homes, hads]
+    frame["hours"] = 2 * nearest.hours[homes, hads]
+    return frame
+
+
+def _home_care_by_episode(record: Recorder, territory: Territory) -> pd.DataFrame:
+    """Per episode: days waiting in a bed for home care (for room at a full HAD); days at home in an
+    HAD's care, and its nurses' driving."""
+    waits = records_frame(record.home_care_waits, HomeCareWait)
+    waits["home_care_wait_days"] = waits["setup_days"] + waits["room_days"]
+    waits = waits.rename(columns={"room_days": "had_room_wait_days"})
+    by_episode = waits.groupby("episode")[["home_care_wait_days", "had_room_wait_days"]].sum()
+    visits = had_visits_at_home(record, territory)
+    days = visits["end"] - visits["start"]
+    driving = (
+        visits.assign(
+            had_home_days=days, had_nurse_km=days * visits["km"], had_nurse_hours=days * visits["hours"]
+        )
+        .groupby("episode")[["had_home_days", "had_nurse_km", "had_nurse_hours"]]
+        .sum()
+    )
+    return by_episode.join(driving, how="outer")
+
+
+class HadDailyVisits(NamedTuple):
+    """Per HAD and day (arrays HADs x days): visits it can make, other patients' asked, blinatumomab held."""
+
+    visits_per_day: np.ndarray
+    others: np.ndarray
+    blinatumomab: np.ndarray
+
+    @property
+    def deferred(self) -> np.ndarray:
+        """Other patients' visits the nurses cannot make because blinatumomab patients hold theirs.
+
+        The other patients alone may ask for more than the nurses can do (the census is drawn apart):
+        only the excess the blinatumomab patients cause is theirs.
+        """
+        excess = np.clip(self.others + self.blinatumomab - self.visits_per_day, 0, None)
+        return excess - np.clip(self.others - self.visits_per_day, 0, None)
+
+
+def had_daily_visits(record: Recorder) -> HadDailyVisits:
+    """A blinatumomab patient holds a visit every day his booking overlaps."""
+    census = record.had_census
+    n_hads, n_days = census.demand.shape
+    stays = record.had_stays
+    blina = np.zeros((n_hads, n_days + 1), dtype=np.int64)
+    had = np.array([s.had for s in stays], dtype=np.int64)
+    first = np.minimum(np.array([s.start for s in stays], dtype=float).astype(np.int64), n_days)
+    after_last = np.minimum(np.ceil(np.array([s.end for s in stays], dtype=float)).astype(np.int64), n_days)
+    np.add.at(blina, (had, first), 1)
+    np.add.at(blina, (had, after_last), -1)
+    capacity = np.broadcast_to(census.visits_per_day[:, None], (n_hads, n_days))
+    return HadDailyVisits(capacity, census.demand, np.cumsum(blina, axis=1)[:, :n_days])
+
+
+def had_daily_load(record: Recorder) -> pd.DataFrame:
+    """One row per HAD and day: ``had_daily_visits`` as a table, with the deferred visits."""
+    daily = had_daily_visits(record)
+    n_hads, n_days = daily.others.shape
+    return pd.DataFrame(
+        {
+            "had": np.repeat(np.arange(n_hads), n_days),
+            "day": np.tile(np.arange(n_days), n_hads),
+            "visits_per_day": daily.visits_per_day.ravel(),
+            "others": daily.others.ravel(),
+            "blinatumomab": daily.blinatumomab.ravel(),
+            "deferred": daily.deferred.ravel(),
+        }
+    )

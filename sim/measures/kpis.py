@@ -19,6 +19,8 @@ from sim.measures.frames import (
     clipped_overlap,
     day_hospital_load,
     episodes_frame,
+    had_daily_visits,
+    had_visits_at_home,
     is_bridge_bag,
     max_concurrent,
     peripheral_stays,
@@ -33,6 +35,8 @@ from sim.model.records import (
     PLANNED,
     ROUTES,
     Delivery,
+    HomeCareRequest,
+    HomeCareWait,
     HomeEmergency,
     HomeSegment,
     Leg,
@@ -70,8 +74,9 @@ def compute(
         **_day_hospital(record, window),
         **_travel(record, window),
         **_episodes(record, episodes, window),
-        **_days_at_home_and_in_bed(record, admissions, territory, window),
+        **_days_at_home_and_in_bed(record, admissions, window),
         **_emergencies(record, admissions, territory, window),
+        **_home_care(record, episodes, territory, window),
     }
 
 
@@ -204,29 +209,17 @@ def _episodes(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[
     return kpi
 
 
-def _days_at_home_and_in_bed(
-    record: Recorder, adm: pd.DataFrame, territory: Territory, window: Window
-) -> dict[str, float]:
-    """Home days (by HAD) and blinatumomab bed-days, clipped to the window; HADs' busiest moments."""
+def _days_at_home_and_in_bed(record: Recorder, adm: pd.DataFrame, window: Window) -> dict[str, float]:
+    """Home days and blinatumomab bed-days, clipped to the window."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
-    home = [(e.had, s) for e in record.episodes for s in e.home_segments]
-    home_days_window = sum(_days_in(s, t0, t1) for _, s in home)
+    home_days_window = sum(_days_in(s, t0, t1) for e in record.episodes for s in e.home_segments)
     kpi["bed_days_saved_by_home_care_per_year"] = home_days_window / years
-    for j, had in enumerate(territory.hads.index):
-        days = sum(_days_in(s, t0, t1) for h, s in home if h == j)
-        kpi[f"had_patient_days_per_year_{had}"] = days / years
     blina_beds = adm[(adm["kind"] != EMERGENCY) & (adm["kind"] != PLANNED) & adm["admit"].notna()]
     stays = clipped_overlap(
         blina_beds["admit"].to_numpy(), blina_beds["discharge"].fillna(t1).to_numpy(), t0, t1
     )
     kpi["blina_bed_days_per_year"] = float(stays.sum()) / years
-    had_stays = record.had_stays
-    stay_had = np.array([s.had for s in had_stays])
-    starts = np.array([s.start for s in had_stays], dtype=float)
-    ends = np.array([s.end for s in had_stays], dtype=float)
-    for j, had in enumerate(territory.hads.index):
-        kpi[f"had_max_concurrent_{had}"] = float(max_concurrent(starts[stay_had == j], ends[stay_had == j]))
     return kpi
 
 
@@ -271,4 +264,63 @@ def _emergencies(
             busiest = max(busiest, max_concurrent(admitted[here], discharged[here]))
     # Over the whole run, as for the HADs: to set against scenario emergencies.peripheral_beds.
     kpi["peripheral_max_concurrent"] = float(busiest)
+    return kpi
+
+
+def _home_care(
+    record: Recorder, episodes: pd.DataFrame, territory: Territory, window: Window
+) -> dict[str, float]:
+    """Waits in a bed for home care, re-choices and fallbacks, HADs' load, HAD nurses' driving."""
+    t0, t1, years = window
+    kpi: dict[str, float] = {}
+    referred = (
+        episodes[(episodes["arrival"] >= t0) & (episodes["arrival"] < t1)] if len(episodes) else episodes
+    )
+    kpi["convention_share"] = float((referred["route"] == "convention").mean()) if len(referred) else np.nan
+    waits = records_frame(record.home_care_waits, HomeCareWait)
+    waits = waits[(waits["start"] >= t0) & (waits["start"] < t1)]
+    days = (waits["setup_days"] + waits["room_days"]).to_numpy()
+    kpi["home_care_wait_mean_days"] = float(days.mean()) if len(days) else np.nan
+    kpi["home_care_wait_p95_days"] = float(np.percentile(days, 95)) if len(days) else np.nan
+    kpi["had_room_wait_days_per_year"] = float(waits["room_days"].sum()) / years
+    kpi["episodes_waited_for_home_care_per_year"] = waits.loc[days > 0, "episode"].nunique() / years
+    kpi["episodes_waited_for_had_room_per_year"] = (
+        waits.loc[waits["room_days"] > 0, "episode"].nunique() / years
+    )
+    requests = records_frame(record.home_care_requests, HomeCareRequest)
+    requests = requests[(requests["time"] >= t0) & (requests["time"] < t1)]
+    kpi["had_rechoices_per_year"] = float((requests["reason"] == "zone_partner").sum()) / years
+    kpi["fallbacks_for_full_had_per_year"] = float((requests["reason"] == "full").sum()) / years
+    new_conventions = (requests["route"] == "convention") & ~requests["reused"].astype(bool)
+    kpi["conventions_set_up_per_year"] = float(new_conventions.sum()) / years
+    kpi.update(_had_load(record, territory, window))
+    visits = had_visits_at_home(record, territory)
+    days = clipped_overlap(visits["start"].to_numpy(), visits["end"].to_numpy(), t0, t1)
+    km, hours = days * visits["km"].to_numpy(), days * visits["hours"].to_numpy()
+    kpi["had_nurse_km_per_year"] = float(km.sum()) / years
+    kpi["had_nurse_hours_per_year"] = float(hours.sum()) / years
+    by_had = visits["had"].to_numpy()
+    for j, had in enumerate(territory.hads.index):
+        kpi[f"had_patient_days_per_year_{had}"] = float(days[by_had == j].sum()) / years
+        kpi[f"had_nurse_km_per_year_{had}"] = float(km[by_had == j].sum()) / years
+    return kpi
+
+
+def _had_load(record: Recorder, territory: Territory, window: Window) -> dict[str, float]:
+    """Per HAD: peak pumps in use and days without a visit left, against its capacity; deferred visits."""
+    kpi: dict[str, float] = {}
+    pumps = record.had_census.pumps
+    daily = had_daily_visits(record)
+    days = slice(int(np.ceil(window.start)), int(np.floor(window.end)))
+    full = (daily.others + daily.blinatumomab >= daily.visits_per_day)[:, days]
+    kpi["had_other_visits_deferred_per_year"] = float(daily.deferred[:, days].sum()) / window.years
+    stays = record.had_stays
+    stay_had = np.array([s.had for s in stays], dtype=int)
+    starts = np.array([s.start for s in stays], dtype=float)
+    ends = np.array([s.end for s in stays], dtype=float)
+    for j, had in enumerate(territory.hads.index):
+        peak = max_concurrent(starts[stay_had == j], ends[stay_had == j])
+        kpi[f"had_max_concurrent_{had}"] = float(peak)  # pumps in use at once
+        kpi[f"had_peak_pump_share_{had}"] = peak / pumps[j] if pumps[j] else np.nan
+        kpi[f"had_full_days_per_year_{had}"] = float(full[j].sum()) / window.years
     return kpi

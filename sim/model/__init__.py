@@ -4,7 +4,8 @@ The only place that draws random numbers; does no I/O. Imports ``sim.territory``
     engine       Model (the parts on one SimPy clock), arrivals, run, simulate
     pathway      the episode process, step by step
     ward         beds, admissions and discharges, other inpatients
-    home_care    routing at referral, HAD slots
+    home_care    routing (at the cycle-1 decision, re-choices, fallbacks), the wait for home care
+    had_capacity what limits an HAD: pumps, nurse visits shared with its other patients
     emergencies  severe events at home: nearest capable hospital first, IUCT-O second
     bags         each cycle's bag schedule and where each change happens
     day_hospital sessions open and booked by other patients

@@ -22,6 +22,10 @@ from sim.territory.catchment import Territory
 
 # Random-number streams: each a SeedSequence spawn key under (seed, replication).
 STREAM_BACKGROUND, STREAM_DAY_HOSPITAL, STREAM_PATIENT = 0, 1, 2
+# Home care: (STREAM_HOME_CARE, HOME_CARE_CENSUS, HAD row) for each HAD's other patients, and
+# (STREAM_HOME_CARE, HOME_CARE_EPISODE, episode) for an episode's home-care draws.
+STREAM_HOME_CARE = 3
+HOME_CARE_CENSUS, HOME_CARE_EPISODE = 0, 1
 PATIENT_ATTRIBUTES = (
     "arrival",
     "group",
@@ -157,6 +161,9 @@ class Draws:
             derogation_extra=float(sample(home_care.derogation_extra_days, delays)),
             convention_delay=float(sample(home_care.convention_delay_days, delays)),
             pattern_u=rng["pattern"].random(CYCLES_DRAWN),
+            ars_acceptance_u=float(
+                stream(self.seed, self.replication, STREAM_HOME_CARE, HOME_CARE_EPISODE, index).random()
+            ),
         )
         return profile, intensity
 
@@ -213,6 +220,27 @@ class Draws:
         stays = sample(spec.length_of_stay, rng, len(times))
         emergency = rng.random(len(times)) < spec.emergency_share
         return BackgroundAdmissions(times, stays, emergency)
+
+    def had_census(self, means: np.ndarray, stay_days: float, n_days: int) -> np.ndarray:
+        """Other patients in each HAD's care on each day (HADs, days): those there at some time of the day.
+
+        An M/M/inf census, stationary from day 0: Poisson arrivals at mean / stay a day, exponential
+        stays; the patients in care on day 0 (Poisson, mean ``means``) stay an exponential time more.
+        """
+        census = np.zeros((len(means), n_days), dtype=np.int64)
+        for had, mean in enumerate(means):
+            if mean <= 0:
+                continue
+            rng = stream(self.seed, self.replication, STREAM_HOME_CARE, HOME_CARE_CENSUS, had)
+            present = rng.poisson(mean)
+            arriving = rng.poisson(mean / stay_days * n_days)
+            starts = np.concatenate([np.zeros(present), rng.uniform(0, n_days, arriving)])
+            ends = starts + rng.exponential(stay_days, present + arriving)
+            first = starts.astype(np.int64)
+            after_last = np.minimum(np.ceil(ends).astype(np.int64), n_days)
+            steps = np.bincount(first, minlength=n_days + 1) - np.bincount(after_last, minlength=n_days + 1)
+            census[had] = np.cumsum(steps)[:n_days]
+        return census
 
     def day_hospital_background(self, n_days: int) -> np.ndarray:
         """Sessions other patients would book in the day hospital, each day (before rounding and capping)."""

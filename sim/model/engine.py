@@ -9,6 +9,8 @@ into tables. No I/O here. Time is in days from simulation day 0 (``run.start_dat
 
 from __future__ import annotations
 
+import math
+
 import simpy
 
 from sim.model import day_hospital
@@ -36,7 +38,8 @@ class Model:
         self.draws = Draws(scenario, territory, replication)
         self.record = Recorder(day_hospital.book_background(scenario, calendar, self.draws))
         self.ward = Ward(self.env, scenario, territory, self.record)
-        self.home_care = HomeCare(self.env, scenario, territory, self.record)
+        census_days = math.ceil(scenario.run.horizon + DRAIN_LIMIT_DAYS)  # to the end of the run at most
+        self.home_care = HomeCare(self.env, scenario, territory, self.record, self.draws, census_days)
         bags = BagChanges(scenario, territory, calendar, self.record)
         emergencies = Emergencies(self.env, scenario, territory, self.ward, self.record)
         self.pathway = Pathway(self.env, scenario, calendar, self.ward, self.home_care, bags, emergencies)

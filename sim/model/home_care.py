@@ -1,96 +1,155 @@
-"""Home care: who gives an episode's home phase, when it can start, and the HADs' places.
+"""Home care: whom it is asked of, when it can start, and the wait in the bed until it takes over.
 
-The HAD of the patient's zone if one is authorised; otherwise the scenario's fallbacks in order:
-a derogation to a neighbouring zone's HAD, a convention with a local provider, or the infusion
-given in hospital (docs/sources.md, routing). Each HAD takes a limited number of blinatumomab patients at
-once: a slot is asked for while the patient is still in the bed and held to the end of the home phase.
+Routing, as the thesis describes it (003:1213-1227, 6002-6021; M8, docs/sources.md):
+1. Home care is asked at the cycle-1 decision (referral), so its set-up runs while the patient waits
+   for a bed and stays the compulsory days. The HAD is one of the authorised HADs of the patient's
+   zone (either one in a shared territory): the one with room (a free pump and a visit left
+   today), then the most free pumps, then the nearest site.
+2. No authorised HAD in the zone: the scenario's fallbacks in order. A derogation goes to the nearest
+   authorised HAD whose zone borders the patient's, if its nearest site is within
+   ``derogation_max_km`` of home ("pas toujours envisageable ... lorsque l'éloignement géographique
+   est trop important") and the ARS grants it (a probability). A convention (GP, liberal nurses, a
+   provider) is local: one used in the patient's canton lately is reused, else a new one is set up.
+3. When the compulsory days are over, the patient waits in the bed until someone asked is ready and
+   has room. If the ready HAD is full and another authorised HAD of the zone has room, that one is
+   asked too (a re-choice: its own start-up); after ``fallback_after_days`` of waiting for room, with
+   no HAD of the zone being set up for him, the fallbacks are asked as well (a derogating HAD must
+   have room). The first ready with room takes
+   the patient, who keeps it for the next cycles unless it is full then.
+Start-up: the episode's drawn delay times the HAD's factor, plus training for an HAD that never
+treated such a patient or not for a year (003:6066-6081), plus the ARS's time for a derogation.
 """
 
 from __future__ import annotations
 
 import math
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
-from simpy.resources.resource import Request
 
-from sim.model.records import Episode, HadStay, Profile, Recorder
+from sim.model.draws import Draws
+from sim.model.had_capacity import HadCapacity
+from sim.model.records import Episode, HomeCareRequest, HomeCareWait, Profile, Recorder
 from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
 
 
-class SlotRequest(Request):
-    """A request for an HAD slot, to be used as a ``with`` block.
+@dataclass(slots=True)
+class CareOption:
+    """Home care asked for an episode: by which route, of which HAD (None: a convention), ready when."""
 
-    Leaving the block gives a granted slot back, and withdraws a request still waiting (a plain
-    request would also schedule the release of a slot it never held: one more event).
-    """
-
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
-        if self.triggered:
-            super().__exit__(exc_type, exc_value, traceback)
-        else:
-            self.cancel()
+    route: str
+    had: int | None
+    ready: float
 
 
 class HomeCare:
-    """Routing at referral, and the HADs' slots and experience."""
+    """Requests, re-choices and fallbacks; the HADs' capacity and experience; the conventions in use."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, territory: Territory, record: Recorder):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        territory: Territory,
+        record: Recorder,
+        draws: Draws,
+        n_days: int,
+    ):
         self.env = env
         self.spec = scenario.home_care
         self.territory = territory
         self.record = record
+        merges = dict(scenario.territory.merge)
+        self.capacity = HadCapacity.drawn(env, self.spec, territory, merges, draws, n_days, record)
         ids = list(territory.hads.index)
-        self.capacity = [self.spec.had_capacity_by_had.get(h, self.spec.had_capacity) for h in ids]
-        self.slots = [simpy.Resource(env, capacity=c) for c in self.capacity]
+        self.startup_factor = np.array([self.spec.startup_delay_factor_by_had.get(h, 1.0) for h in ids])
         self.last_active = np.full(len(ids), -np.inf)  # when each HAD last had a blinatumomab patient
         for had in self.spec.experienced_at_start:
-            self.last_active[ids.index(had)] = 0.0
-        self.convention_set_up: dict[tuple[int, ...], float] = {}  # last convention, by zone
+            self.last_active[ids.index(merges.get(had, had))] = 0.0
+        self.convention_used: dict[str, float] = {}  # when a convention was last used, by canton
+        self.options: dict[int, list[CareOption]] = {}  # by episode, in order of preference
 
-    # --- routing at referral ---
+    def zone_hads(self, home: int) -> np.ndarray:
+        """The authorised HADs of the zone of commune ``home``."""
+        return np.flatnonzero(self.territory.zones.covers[home] & self.territory.authorised)
 
-    def choose_route(self, episode: Episode) -> None:
-        """Decide at referral who gives the home phase, and when that care can start (docs/sources.md)."""
+    # --- asking for home care ---
+
+    def request_home_care(self, episode: Episode) -> None:
+        """At the cycle-1 decision: ask an HAD of the zone, else the first fallback that can be had."""
         p = episode.profile
-        terr = self.territory
-        covering = np.flatnonzero(terr.zones.covers[p.home] & terr.authorised)
-        if len(covering):
-            # The least loaded of the zone's HADs, the nearest one among equals.
-            load = [self.slots[j].count / self.capacity[j] for j in covering]
-            had = int(covering[np.lexsort((terr.to_had_sites.km[p.home][covering], load))[0]])
-            route, delay = "had", p.startup_delay + self._training(had, p)
+        zone = self.zone_hads(p.home)
+        if len(zone):
+            options = [self._ask_had(episode, 1, "had", self._first_choice(zone, p.home), "referral")]
         else:
-            route, had, delay = self._fallback(p)
-        episode.route, episode.had, episode.ready_time = route, had, self.env.now + delay
+            options = self._fallback(episode, 1, "referral", need_room=False)
+        self.options[p.index] = options
+        first = options[0] if options else CareOption("inpatient", None, math.inf)
+        episode.route, episode.had, episode.ready_time = first.route, first.had, first.ready
 
-    def _fallback(self, profile: Profile) -> tuple[str, int | None, float]:
-        """No authorised HAD covers the patient's zone: the first fallback that can be had."""
+    def _first_choice(self, hads: np.ndarray, home: int) -> int:
+        """The HAD with room, then with the most free pumps, then the nearest site (then table order)."""
+        km = self.territory.to_had_nearest_site.km[home]
+        room = self.capacity
+        return int(min(hads, key=lambda j: (not room.has_room(j), -room.free_pumps(j), km[j], j)))
+
+    def _ask_had(self, episode: Episode, cycle: int, route: str, had: int, reason: str) -> CareOption:
+        p = episode.profile
+        delay = p.startup_delay * self.startup_factor[had] + self._training(had, p)
+        if route == "derogation":
+            delay += p.derogation_extra
+        return self._asked(episode, cycle, CareOption(route, had, self.env.now + delay), reason)
+
+    def ask_convention(self, episode: Episode, cycle: int, reason: str) -> CareOption:
+        """A new convention takes time (003:6013-6015); one in use in the same canton lately is reused."""
+        p = episode.profile
+        canton = self.territory.communes["canton"].iat[p.home]
+        now = self.env.now
+        reused = now - self.convention_used.get(canton, -math.inf) <= self.spec.convention_reuse_days
+        self.convention_used[canton] = now
+        # A convention in place needs only its nurses' start-up; never longer than setting one up.
+        delay = min(p.startup_delay, p.convention_delay) if reused else p.convention_delay
+        return self._asked(episode, cycle, CareOption("convention", None, now + delay), reason, reused)
+
+    def _asked(
+        self, episode: Episode, cycle: int, option: CareOption, reason: str, reused: bool = False
+    ) -> CareOption:
+        """Record the request of ``option``, and return it."""
+        request = HomeCareRequest(
+            episode.profile.index, cycle, self.env.now, option.route, option.had, option.ready, reason, reused
+        )
+        self.record.home_care_requests.append(request)
+        return option
+
+    def _fallback(self, episode: Episode, cycle: int, reason: str, need_room: bool) -> list[CareOption]:
+        """The first of the scenario's fallbacks that can be had; none: the infusion stays in hospital."""
         for fallback in self.spec.fallback:
             if fallback == "inpatient":
                 break
             if fallback == "convention":
-                return "convention", None, self.convention_delay(profile)
-            had = self._derogation_had(profile.home)
+                return [self.ask_convention(episode, cycle, reason)]
+            had = self._derogation_had(episode, need_room)
             if had is not None:
-                return (
-                    "derogation",
-                    had,
-                    profile.startup_delay + profile.derogation_extra + self._training(had, profile),
-                )
-        return "inpatient", None, math.inf  # the last fallback (by validation)
+                return [self._ask_had(episode, cycle, "derogation", had, reason)]
+        return []
 
-    def convention_delay(self, profile: Profile) -> float:
-        """A new convention takes weeks (003:6013-6015); one set up for the same zone lately is reused."""
-        zone = tuple(np.flatnonzero(self.territory.zones.covers[profile.home]))
-        now = self.env.now
-        last = self.convention_set_up.get(zone, -math.inf)
-        self.convention_set_up[zone] = now
-        if now - last <= self.spec.convention_reuse_days:
-            return profile.startup_delay
-        return profile.convention_delay
+    def _derogation_had(self, episode: Episode, need_room: bool) -> int | None:
+        """The nearest authorised HAD of a bordering zone within reach, if the ARS grants the derogation."""
+        p = episode.profile
+        terr = self.territory
+        km = terr.to_had_nearest_site.km[p.home]
+        asked = [o.had for o in self.options.get(p.index, [])]
+        reachable = terr.bordering_hads(p.home) & terr.authorised & (km <= self.spec.derogation_max_km)
+        candidates = [
+            j
+            for j in np.flatnonzero(reachable)
+            if j not in asked and (not need_room or self.capacity.has_room(j))
+        ]
+        if not candidates or p.ars_acceptance_u >= self.spec.derogation_acceptance_probability:
+            return None
+        return int(min(candidates, key=lambda j: (km[j], j)))
 
     def _training(self, had: int, profile: Profile) -> float:
         """An HAD that never treated such a patient, or not for a year, trains its staff (003:6066-6081)."""
@@ -99,36 +158,81 @@ class HomeCare:
         self.last_active[had] = max(self.last_active[had], now)
         return 0.0 if trained else profile.training_delay
 
-    def _derogation_had(self, home: int) -> int | None:
-        """Nearest authorised HAD whose zone borders the patient's zone, within the distance limit."""
-        terr = self.territory
-        zone_hads = terr.zones.covers[home]
-        neighbours = terr.zone_adjacency[zone_hads].any(axis=0) & terr.authorised
-        km = terr.to_had_sites.km[home]
-        candidates = np.flatnonzero(neighbours & (km <= self.spec.derogation_max_km))
-        if len(candidates) == 0:
-            return None
-        return int(candidates[np.argmin(km[candidates])])
+    # --- the wait in the bed ---
 
-    # --- HAD slots ---
+    def wait_for_home_care(self, episode: Episode, cycle: int, end: float, holder: ExitStack):
+        """In the bed until home care takes over, at most until ``end``; True if it did.
 
-    def wait_for_slot(self, episode: Episode, until: float, holder: ExitStack):
-        """In the bed, wait for a place at the episode's HAD until ``until``; True if one was granted.
-
-        A granted slot is handed to ``holder``, to be given back when its block is left; a request
-        not granted in time is withdrawn at once.
+        The HAD's booking is handed to ``holder``, to be given back when its block is left.
         """
-        with ExitStack() as waiting:
-            slot = waiting.enter_context(SlotRequest(self.slots[episode.had]))
-            waited_from = self.env.now
-            yield slot | self.env.timeout(until - self.env.now)
-            episode.bed_days["waiting_home_care"] += self.env.now - waited_from
-            # A slot may be granted in the very instant the wait times out: it is then ours to give back.
-            if slot.triggered:
-                holder.push(waiting.pop_all())
-        return slot.triggered
+        index = episode.profile.index
+        options = self.options[index]
+        started = self.env.now
+        waited = {"setup": 0.0, "room": 0.0}
+        fell_back = False
+        while True:
+            ready = [o for o in options if o.ready <= self.env.now]
+            # The zone's HADs before any fallback; among them, the one the patient had last.
+            can_take = [o for o in ready if o.had is None or self.capacity.has_room(o.had)]
+            chosen = min(can_take, key=lambda o: o.route != "had", default=None)
+            if chosen is not None or self.env.now >= end:
+                break
+            # A ready HAD is full: ask the zone's other HAD; when none of the zone's is being set up
+            # for the patient, the fallbacks after a while.
+            setting_up = any(o.route == "had" and o.ready > self.env.now for o in options)
+            falls_back = bool(ready) and not fell_back and not setting_up
+            if ready:
+                added = self._zone_partner(episode, cycle, options)
+                if not added and falls_back and waited["room"] >= self.spec.fallback_after_days:
+                    fell_back = True
+                    added = self._fallback(episode, cycle, "full", need_room=True)
+                if added:
+                    options.extend(added)
+                    continue
+            since = self.env.now
+            # Wake when someone asked is ready, a booking is given back, a new day's visits start, or
+            # the fallbacks are due.
+            wake = min([o.ready for o in options if o.ready > since] + [math.floor(since) + 1, end])
+            if falls_back:
+                wake = min(wake, since + self.spec.fallback_after_days - waited["room"])
+            yield self.env.timeout(wake - since) | self.capacity.changed
+            waited["room" if ready else "setup"] += self.env.now - since
+        episode.bed_days["waiting_home_care"] += self.env.now - started
+        goes_home = chosen is not None and self.env.now < end
+        if goes_home:
+            self._take(episode, cycle, chosen, holder)
+        self.record.home_care_waits.append(
+            HomeCareWait(
+                index,
+                cycle,
+                started,
+                waited["setup"],
+                waited["room"],
+                chosen.route if goes_home else None,
+                chosen.had if goes_home else None,
+            )
+        )
+        return goes_home
 
-    def home_phase_ended(self, episode: Episode, start: float) -> None:
-        """Record the HAD's stay with the patient; the HAD counts as experienced from now on."""
-        self.record.had_stays.append(HadStay(episode.had, start, self.env.now))
+    def _zone_partner(self, episode: Episode, cycle: int, options: list[CareOption]) -> list[CareOption]:
+        """Another authorised HAD of the zone, not yet asked, that has room now (a re-choice)."""
+        asked = [o.had for o in options]
+        for had in self.zone_hads(episode.profile.home):
+            if had not in asked and self.capacity.has_room(had):
+                return [self._ask_had(episode, cycle, "had", int(had), "zone_partner")]
+        return []
+
+    def _take(self, episode: Episode, cycle: int, option: CareOption, holder: ExitStack) -> None:
+        """Home care by ``option`` takes the patient, who keeps it first in line for later cycles."""
+        options = self.options[episode.profile.index]
+        options.remove(option)
+        options.insert(0, option)
+        if option.had is not None:
+            holder.enter_context(self.capacity.book(option.had, episode.profile.index))
+        if cycle == 1:
+            episode.route = option.route
+        episode.had = option.had
+
+    def home_phase_ended(self, episode: Episode) -> None:
+        """The HAD counts as experienced from now on."""
         self.last_active[episode.had] = self.env.now

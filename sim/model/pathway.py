@@ -90,7 +90,7 @@ class Pathway:
     def episode(self, episode: Episode):
         """The episode's process: referral, then its cycles, each later one on its booked day; its exit."""
         p = episode.profile
-        self.home_care.choose_route(episode)
+        self.home_care.request_home_care(episode)  # at the cycle-1 decision (M8)
         booked = None  # cycle 1 asks for its bed at referral
         for cycle in range(1, p.n_cycles + 1):
             if booked is not None:
@@ -224,24 +224,23 @@ class Pathway:
         end = plan.infusion_end
         # A severe event while in hospital anyway keeps the patient until it is over (003:3740-3746).
         yield from self.in_bed(episode, "adverse_event", min(plan.extension, end - self.env.now))
-        yield from self.in_bed(episode, "waiting_home_care", min(plan.ready, end) - self.env.now)
         with ExitStack() as in_bed:
             granted = False
-            if episode.had is not None and self.env.now < end:
-                granted = yield from self.home_care.wait_for_slot(episode, end, in_bed)
+            if self.env.now < end:
+                granted = yield from self.home_care.wait_for_home_care(episode, plan.cycle, end, in_bed)
             # Severe events that begin while the patient waits in the bed for home care lengthen the stay.
             late = sum(
                 a.stay for a in plan.adverse if plan.first_discharge <= plan.day1 + a.onset < self.env.now
             )
             yield from self.in_bed(episode, "adverse_event", min(late, end - self.env.now))
-            goes_home = self.env.now < end and (episode.had is None or granted)
+            goes_home = self.env.now < end and granted
             if goes_home:
                 home_phase.push(in_bed.pop_all())
         return goes_home
 
     def home(self, episode: Episode, plan: CyclePlan):
         """The home phase to the end of the infusion; returns the hospital stays for severe events."""
-        start = segment_start = self.env.now
+        segment_start = self.env.now
         readmissions: list[Admission | HomeEmergency] = []
         for event in plan.adverse:
             onset = plan.day1 + event.onset
@@ -256,5 +255,5 @@ class Pathway:
             yield self.env.timeout(plan.infusion_end - self.env.now)
             episode.home_segments.append(HomeSegment(segment_start, self.env.now))
         if episode.had is not None:
-            self.home_care.home_phase_ended(episode, start)
+            self.home_care.home_phase_ended(episode)
         return readmissions

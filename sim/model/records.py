@@ -21,6 +21,9 @@ ADMISSION_KINDS = ("emergency", "planned", "blinatumomab_cycle_start", "adverse_
 FIRST_ADMISSION, BOOKED_START, PRE_PHASE = 0, 1, 2
 START_TYPES = ("first_admission", "booked_start", "pre_phase")
 ROUTES = ("had", "derogation", "convention", "inpatient")
+# Why home care was asked of someone: at the cycle-1 decision, of the zone's other HAD when the
+# first was full, or of a fallback after waiting for room at the zone's full HADs.
+REQUEST_REASONS = ("referral", "zone_partner", "full")
 BED_CAUSES = (
     "pre_phase",
     "waiting_start_day",
@@ -116,11 +119,46 @@ class DayHospitalSession(NamedTuple):
 
 
 class HadStay(NamedTuple):
-    """A patient's home phase in the care of an HAD: the slot held from discharge to infusion end."""
+    """An HAD's pump and daily nurse visit held for a patient: granted in the bed, to the infusion end."""
 
     had: int  # row of territory.hads
     start: float
     end: float
+    episode: int
+
+
+@dataclass(slots=True, frozen=True)
+class HadCensus:
+    """What each HAD can do, and the daily visits its other patients ask for (drawn before the run)."""
+
+    pumps: np.ndarray  # per HAD
+    visits_per_day: np.ndarray  # per HAD: nurse visits a day
+    demand: np.ndarray  # (HADs, days): other patients in the HAD's care on each day, one visit each
+
+
+class HomeCareRequest(NamedTuple):
+    """Home care asked for an episode: of an HAD or a convention, and from when it can start."""
+
+    episode: int
+    cycle: int
+    time: float
+    route: str  # "had", "derogation" or "convention"
+    had: int | None  # None: a convention
+    ready: float
+    reason: str  # one of REQUEST_REASONS
+    reused: bool  # a convention already in use in the patient's canton
+
+
+class HomeCareWait(NamedTuple):
+    """A cycle's wait in the bed for home care, once the compulsory inpatient days are over."""
+
+    episode: int
+    cycle: int
+    start: float
+    setup_days: float  # until someone asked could start
+    room_days: float  # then until a ready HAD had a pump and a visit free
+    route: str | None  # how the patient went home; None: the infusion ended in the bed
+    had: int | None
 
 
 class HomeSegment(NamedTuple):
@@ -201,6 +239,7 @@ class Profile:
     derogation_extra: float
     convention_delay: float
     pattern_u: np.ndarray
+    ars_acceptance_u: float  # the ARS grants a derogation when below the acceptance probability
 
 
 @dataclass(slots=True)
@@ -208,9 +247,9 @@ class Episode:
     """What happened to one episode: the per-patient record the outputs are built from."""
 
     profile: Profile
-    route: str | None = None  # one of ROUTES, chosen at referral
-    had: int | None = None  # the HAD (row of territory.hads) of the had and derogation routes
-    ready_time: float = 0.0  # when home care can start
+    route: str | None = None  # one of ROUTES: asked at referral, then the one that took cycle 1 home
+    had: int | None = None  # HAD (row of territory.hads) asked at referral, then of the latest home phase
+    ready_time: float = 0.0  # when the home care asked at referral can start
     cycles_started: int = 0
     exit_time: float | None = None  # None: still being treated when the run stopped
     died: bool = False
@@ -234,5 +273,8 @@ class Recorder:
     had_stays: list[HadStay] = field(default_factory=list)
     home_emergencies: list[HomeEmergency] = field(default_factory=list)
     transfers: list[Transfer] = field(default_factory=list)
+    had_census: HadCensus | None = None  # drawn when home care is set up
+    home_care_requests: list[HomeCareRequest] = field(default_factory=list)
+    home_care_waits: list[HomeCareWait] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
     end_time: float = 0.0  # when the run stopped (after the referred episodes finished)

@@ -70,14 +70,16 @@ def day_hospital_sessions(sessions_per_weekday: Mapping[str, int]) -> str:
 def home_care_routes(scenario: Scenario, territory: Territory | None = None) -> str:
     home_care = scenario.home_care
     fallbacks = {
-        "derogation": "a neighbouring authorised HAD by derogation (its site within "
+        "derogation": "a neighbouring authorised HAD by derogation (its nearest site within "
         f"{home_care.derogation_max_km:g} km)",
         "convention": "a convention with a home-care provider",
         "inpatient": "the whole infusion in hospital",
     }
     authorised = ""
     if territory is not None:
-        authorised = f" ({int(territory.authorised.sum())} of {len(territory.authorised)} HADs authorised)"
+        takeovers = "".join(f"; {a} taken over by {b}" for a, b in scenario.territory.merge.items())
+        count = f"{int(territory.authorised.sum())} of {len(territory.authorised)}"
+        authorised = f" ({count} HADs authorised{takeovers})"
     routes = ", else ".join(fallbacks[route] for route in home_care.fallback)
     return f"home phase with an authorised HAD of the patient's zone{authorised}, else {routes}"
 

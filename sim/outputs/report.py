@@ -314,7 +314,10 @@ def _parameters_section(results: Sequence[Results]) -> list[str]:
             summary = ", ".join(f"{v} {k}" for k, v in counts.items())
             title = f"{html.escape(r.manifest['scenario'])}: all {len(table)} parameters ({summary})"
         else:
-            merged = table.merge(base_table[["parameter", "value"]], on="parameter", suffixes=("", "_base"))
+            # how="left": a key the base does not have (a new entry of a map) is a change too
+            merged = table.merge(
+                base_table[["parameter", "value"]], on="parameter", how="left", suffixes=("", "_base")
+            )
             table = merged[merged["value"] != merged["value_base"]].drop(columns="value_base")
             title = (
                 f"{html.escape(r.manifest['scenario'])}: {len(table)} parameter(s) changed from {names[0]}"

@@ -28,6 +28,8 @@ from sim.scenario.bounds import (
     MAX_CYCLES,
     MAX_EPISODES_PER_YEAR,
     MAX_KM,
+    MAX_PLACES,
+    MAX_SESSIONS,
     BackgroundPerDay,
     Beds,
     Circuity,
@@ -166,6 +168,11 @@ class TerritoryConfig(_Section):
     overrides_file: Path | None = Field(
         None, strict=False, description="Zone overrides CSV (relative to the scenario file)."
     )
+    merge: dict[str, str] = Field(
+        default_factory=dict,
+        description="Takeovers: {absorbed HAD id: absorbing HAD id}. The absorbing HAD serves both zones "
+        "from all their sites, with its own authorisation, experience and start-up delay.",
+    )
     travel: TravelConfig = Field(default_factory=TravelConfig)
 
     @model_validator(mode="after")
@@ -175,6 +182,16 @@ class TerritoryConfig(_Section):
             raise rule_error(
                 "revoke", f"expected HADs either authorised or revoked, found both for {shown(both)}"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _merge_into_a_remaining_had(self) -> TerritoryConfig:
+        for absorbed, absorber in self.merge.items():
+            if absorber == absorbed or absorber in self.merge:
+                raise rule_error(
+                    f"merge.{absorbed}",
+                    f"expected an HAD that is not itself taken over, found {shown(absorber)}",
+                )
         return self
 
 
@@ -360,17 +377,54 @@ def max_cyclic_gap_days(days: list[str]) -> int:
     return max(gaps)
 
 
+class HadCensus(_Section):
+    """The HAD's other patients: each takes one nurse visit a day, as a blinatumomab patient does."""
+
+    patients_per_100k: float = Field(
+        ge=0,
+        le=100_000,
+        description="Other patients in an HAD's care on an average day, per 100,000 inhabitants of its zone.",
+    )
+    stay_days: PositiveDays = Field(description="Mean HAD stay of other patients (how fast its census moves)")
+    staffing_sd: float = Field(
+        ge=0,
+        le=10,
+        description="Nurses staffed for the mean daily visits plus this many standard deviations of the "
+        "census (Poisson): an HAD's visits a day, unless visits_per_day_by_had names it.",
+    )
+
+
 class HomeCare(_Section):
     fallback: list[Literal["derogation", "convention", "inpatient"]] = Field(min_length=1)
-    derogation_max_km: Km
+    derogation_max_km: Km = Field(description="Road km from home to the nearest site of the derogating HAD.")
+    derogation_acceptance_probability: Probability = Field(
+        description="Chance that the ARS grants a derogation a bordering HAD within reach asks for."
+    )
     startup_delay_days: Distribution
+    startup_delay_factor_by_had: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=dict, description="Multiplies an HAD's start-up delay (reactivity); 1 if not named."
+    )
     training_delay_days: Distribution
     retraining_after_days: PositiveDays = 365.0
     derogation_extra_days: Distribution
     convention_delay_days: Distribution
-    convention_reuse_days: Days = 365.0
-    had_capacity: Places
-    had_capacity_by_had: dict[str, Places] = Field(default_factory=dict)
+    convention_reuse_days: Days = Field(
+        365.0, description="A convention used in a canton within this many days serves its next patient."
+    )
+    fallback_after_days: Days = Field(
+        description="Days a patient waits in a bed for room at the full HADs of the zone before the "
+        "fallbacks are asked as well (the first ready with room takes the patient)."
+    )
+    pumps: Places = Field(
+        description="Infusion pumps (Mini Rythmic NP+) per HAD: one per blinatumomab patient at home."
+    )
+    pumps_by_had: dict[str, Annotated[int, Field(ge=0, le=MAX_PLACES)]] = Field(
+        default_factory=dict, description="Pumps of the HADs named (0: not equipped)."
+    )
+    visits_per_day_by_had: dict[str, Annotated[int, Field(ge=0, le=MAX_SESSIONS)]] = Field(
+        default_factory=dict, description="Nurse visits a day an HAD can make, instead of the census rule."
+    )
+    census: HadCensus
     experienced_at_start: list[str] = Field(default_factory=list)
 
     @field_validator("fallback")

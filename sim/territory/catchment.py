@@ -18,40 +18,26 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from sim.territory.geodata import IUCT_ONCOPOLE_LONLAT, TerritoryDataError, geo_dir, load_hads
+from sim.territory.geodata import (
+    IUCT_ONCOPOLE_LONLAT,
+    TerritoryDataError,
+    geo_dir,
+    load_annex_sites,
+    load_hads,
+)
 from sim.territory.hospitals import Hospitals, load_hospitals
 from sim.territory.travel import CircuityTravel, TravelMatrix, TravelModel
 from sim.territory.zones import Zones, build_zones, load_overrides, load_shared_territories
 
-# Cached properties that depend on the geography and the zones only, not on who is authorised.
-AUTHORISATION_FREE_CACHES = (
-    "zone_adjacency",
+# Cached properties that depend on the geography only: kept by every variant of a territory.
+GEOGRAPHY_CACHES = (
+    "commune_touching",
     "catchment_index",
     "_cumulative_population",
     "canton_outlines",
 )
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+# ... and those that depend on the zones too: kept by a change of authorisation, not by a merger.
+AUTHORISATION_FREE_CACHES = (*GEOGRAPHY_CACHES, "zone_adjacency", "zone_population")
 
 
 @dataclass(frozen=True)
@@ -81,7 +67,9 @@ class Territory:
     zones: Zones
     authorised: np.ndarray  # one bool per HAD, in the order of ``hads``
     to_centre: TravelMatrix  # (communes, 1)
-    to_had_sites: TravelMatrix  # (communes, HADs)
+    to_had_sites: TravelMatrix  # (communes, HADs): to each HAD's main site
+    sites: pd.DataFrame  # every site (main and annex): had, site_name, site_insee, site_lon, site_lat
+    to_had_nearest_site: TravelMatrix  # (communes, HADs): to the nearest of each HAD's sites
     hospitals: Hospitals  # first recourse for emergencies at home, bag-change sites (geo/hospitals.csv)
     centre_lonlat: tuple[float, float] = IUCT_ONCOPOLE_LONLAT
 
@@ -110,6 +98,14 @@ class Territory:
         travel = travel or CircuityTravel()
         points = communes[["lon", "lat"]].to_numpy()
         areas = list(communes["dep"]), list(communes["arrondissement"])  # circuity differs by area
+        main_sites = (
+            hads[["site_name", "site_insee", "site_lon", "site_lat"]].rename_axis("had").reset_index()
+        )
+        sites = pd.concat(
+            [main_sites, load_annex_sites(directory / "had_sites.csv", hads, communes).drop(columns="why")],
+            ignore_index=True,
+        )
+        to_sites = travel.matrix(points, sites[["site_lon", "site_lat"]].to_numpy(), *areas)
         return cls(
             communes=communes,
             departements=departements,
@@ -117,7 +113,11 @@ class Territory:
             zones=zones,
             authorised=hads["chemo_authorised"].to_numpy(copy=True),
             to_centre=travel.matrix(points, np.array([IUCT_ONCOPOLE_LONLAT]), *areas),
-            to_had_sites=travel.matrix(points, hads[["site_lon", "site_lat"]].to_numpy(), *areas),
+            to_had_sites=TravelMatrix(km=to_sites.km[:, : len(hads)], hours=to_sites.hours[:, : len(hads)]),
+            sites=sites,
+            to_had_nearest_site=_nearest_site(
+                to_sites, sites["had"].map(hads.index.get_loc).to_numpy(), len(hads)
+            ),
             hospitals=load_hospitals(directory / "hospitals.csv", communes, travel, *areas),
         )
 
@@ -140,11 +140,51 @@ class Territory:
         authorised = self.authorised.copy()
         for had, status in wanted.items():
             authorised[self.hads.index.get_loc(had)] = bool(status)
-        changed = replace(self, authorised=authorised)
-        for name in AUTHORISATION_FREE_CACHES:  # computed once per geography, whatever is authorised
+        return self._sharing(replace(self, authorised=authorised), AUTHORISATION_FREE_CACHES)
+
+    def with_merges(self, merges: Mapping[str, str]) -> Territory:
+        """A territory where each HAD ``absorbed`` of ``merges`` is taken over by ``merges[absorbed]``.
+
+        The absorbing HAD serves the absorbed zone from all the sites of both and keeps its own
+        authorisation; the absorbed HAD is left with no zone and no authorisation (a takeover,
+        003:6029-6035). What an HAD can do (pumps, nurses, experience) follows its zone: the model
+        reads it from the merged territory.
+        """
+        unknown = sorted({*merges, *merges.values()} - set(self.hads.index))
+        if unknown:
+            raise KeyError(f"unknown HAD id(s) {unknown}; known ids: {list(self.hads.index)}")
+        if not merges:
+            return self
+        covers = self.zones.covers.copy()
+        rule = self.zones.rule.copy()
+        authorised = self.authorised.copy()
+        km, hours = self.to_had_nearest_site.km.copy(), self.to_had_nearest_site.hours.copy()
+        sites = self.sites.copy()
+        for absorbed, absorber in merges.items():
+            a, b = self.hads.index.get_loc(absorbed), self.hads.index.get_loc(absorber)
+            rule[covers[:, a]] = f"taken over by {absorber} from {absorbed}"
+            covers[:, b] |= covers[:, a]
+            covers[:, a] = False
+            authorised[a] = False
+            closer = km[:, a] < km[:, b]
+            km[:, b] = np.where(closer, km[:, a], km[:, b])
+            hours[:, b] = np.where(closer, hours[:, a], hours[:, b])
+            sites.loc[sites["had"] == absorbed, "had"] = absorber
+        merged = replace(
+            self,
+            zones=Zones(covers=covers, rule=rule),
+            authorised=authorised,
+            sites=sites,
+            to_had_nearest_site=TravelMatrix(km=km, hours=hours),
+        )
+        return self._sharing(merged, GEOGRAPHY_CACHES)
+
+    def _sharing(self, variant: Territory, caches: tuple[str, ...]) -> Territory:
+        """``variant`` with this territory's cached ``caches`` (computed once, whatever changed)."""
+        for name in caches:
             if name in self.__dict__:
-                changed.__dict__[name] = self.__dict__[name]
-        return changed
+                variant.__dict__[name] = self.__dict__[name]
+        return variant
 
     @cached_property
     def has_authorised_had(self) -> np.ndarray:
@@ -152,17 +192,29 @@ class Territory:
         return (self.zones.covers & self.authorised[None, :]).any(axis=1)
 
     @cached_property
-    def zone_adjacency(self) -> np.ndarray:
-        """``adjacency[i, j]``: the zones of HADs i and j touch (share a commune border), i != j."""
+    def commune_touching(self) -> sparse.csr_matrix:
+        """``touching[i, k]`` is 1 when communes i and k share a border (or i == k)."""
         geoms = self.communes.geometry.to_numpy()
         left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-        covers = self.zones.covers.astype(np.int64)
-        touching = sparse.coo_matrix(
+        return sparse.coo_matrix(
             (np.ones(len(left), dtype=np.int64), (left, right)), shape=(len(geoms), len(geoms))
         ).tocsr()
-        adjacency = (covers.T @ (touching @ covers)) > 0
+
+    @cached_property
+    def zone_adjacency(self) -> np.ndarray:
+        """``adjacency[i, j]``: the zones of HADs i and j touch (share a commune border), i != j."""
+        covers = self.zones.covers.astype(np.int64)
+        adjacency = (covers.T @ (self.commune_touching @ covers)) > 0
         np.fill_diagonal(adjacency, False)
         return adjacency
+
+    @cached_property
+    def zone_population(self) -> np.ndarray:
+        """People in each HAD's zone, a commune served by two HADs counting half for each."""
+        covers = self.zones.covers
+        sharers = np.maximum(covers.sum(axis=1), 1)
+        pop = self.communes["population"].to_numpy(dtype=float) / sharers
+        return (covers * pop[:, None]).sum(axis=0)
 
     @cached_property
     def canton_outlines(self) -> gpd.GeoDataFrame:
@@ -207,6 +259,10 @@ class Territory:
             km_to_centre=float(self.to_centre.km[i, 0]),
             hours_to_centre=float(self.to_centre.hours[i, 0]),
         )
+
+    def bordering_hads(self, commune: int) -> np.ndarray:
+        """Per HAD: does its zone border the zone of (one of) the HADs serving ``commune``?"""
+        return self.zone_adjacency[self.zones.covers[commune]].any(axis=0) & ~self.zones.covers[commune]
 
     # --- tables for planners -----------------------------------------------------------------------
 
@@ -265,3 +321,14 @@ class Territory:
             }
         )
         return table[communes["in_catchment"].to_numpy()]
+
+
+def _nearest_site(to_sites: TravelMatrix, site_had: np.ndarray, n_hads: int) -> TravelMatrix:
+    """Per origin and HAD: the distance and time to the nearest of the HAD's sites (by km)."""
+    km = np.full((to_sites.km.shape[0], n_hads), np.inf)
+    hours = np.full_like(km, np.inf)
+    for site, had in enumerate(site_had):
+        closer = to_sites.km[:, site] < km[:, had]
+        km[:, had] = np.where(closer, to_sites.km[:, site], km[:, had])
+        hours[:, had] = np.where(closer, to_sites.hours[:, site], hours[:, had])
+    return TravelMatrix(km=km, hours=hours)

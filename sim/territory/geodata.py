@@ -74,3 +74,20 @@ def load_hads(path: Path) -> pd.DataFrame:
     table["chemo_authorised"] = table["chemo_authorised"].str.strip().str.lower() == "true"
     table["departments"] = [tuple(v.split()) for v in table["departments"]]
     return table.set_index("id")
+
+
+def load_annex_sites(path: Path, hads: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """The HADs' annex sites (``had``, ``site_name``, ``site_insee``), each at its commune's town hall."""
+    table = read_table(path, ["had", "site_name", "site_insee", "why"])
+    for row, record in enumerate(table.to_dict("records"), start=1):
+        if record["had"] not in hads.index:
+            known = list(hads.index)
+            raise TerritoryDataError(
+                f"{path}: row {row} field had: unknown HAD id {record['had']!r}; known ids: {known}"
+            )
+        if not (communes["insee"] == record["site_insee"]).any():
+            raise TerritoryDataError(
+                f"{path}: row {row} field site_insee: no commune with INSEE code {record['site_insee']!r}"
+            )
+    points = communes.set_index("insee").loc[table["site_insee"], ["lon", "lat"]].to_numpy()
+    return table.assign(site_lon=points[:, 0], site_lat=points[:, 1])
