@@ -389,11 +389,16 @@ def test_day_hospital_had_and_nurse_costs_reconcile(base_episodes):
 
 def test_every_day_hospital_session_is_one_trip_to_the_iuct(base_episodes):
     e = base_episodes
-    np.testing.assert_array_equal(e["trips"], e["day_hospital_sessions"])
-    np.testing.assert_allclose(e["bag_change_km"], 2 * e["km_to_iucto"] * e["trips"], rtol=1e-9)
+    # Day-hospital sessions are bag changes and visits; a change with no session may be a ward visit.
+    np.testing.assert_array_equal(e["trips"], e["day_hospital_sessions"] + e["bag_changes_ward_visit"])
+    assert (e["visits"] > 0).any()
+    np.testing.assert_allclose(e["visit_km"], 2 * e["km_to_iucto"] * e["visits"], rtol=1e-9)
+    np.testing.assert_allclose(
+        e["bag_change_km"] + e["visit_km"], 2 * e["km_to_iucto"] * e["trips"], rtol=1e-9
+    )
     # Patient km add the journeys in and out of each hospital stay (one way each).
     np.testing.assert_allclose(e["legs_km"], e["km_to_iucto"] * e["legs"], rtol=1e-9)
-    np.testing.assert_allclose(e["km"], e["bag_change_km"] + e["legs_km"], rtol=1e-12)
+    np.testing.assert_allclose(e["km"], e["bag_change_km"] + e["visit_km"] + e["legs_km"], rtol=1e-12)
 
 
 def test_each_stay_is_a_journey_in_and_one_out_unless_the_patient_died(base_runs):
@@ -414,8 +419,8 @@ def test_transport_cost_is_the_sum_of_its_trips_at_the_expected_fare(base_runs, 
     costs = baseline_short.costs
     for out, record in base_runs:
         per_episode: dict[int, float] = defaultdict(float)
-        for episode, _, _, _, km, _ in record.trips:
-            per_episode[episode] += expected_trip_cost(km / 2, costs)
+        for trip in record.trips:
+            per_episode[trip.episode] += expected_trip_cost(trip.km / 2, costs)
         for episode, _, km, _ in record.legs:  # one way: half a round trip's fare
             per_episode[episode] += expected_trip_cost(km, costs) / 2
         e = out.episodes.set_index("episode")
@@ -609,19 +614,23 @@ def test_home_bag_changes_cost_no_patient_transport_but_a_courier(base_runs, ter
     for (base_out, _), r in zip(base_runs, REPLICATIONS):
         out = run_replication(scenario, terr, r)
         e = out.episodes
-        # No bag-change trip is left: the only patient transport is in and out of hospital stays.
-        assert (e["trips"] == 0).all() and (e["bag_change_km"] == 0).all()
-        legs_fare = [
-            n / 2 * expected_trip_cost(k, scenario.costs) for n, k in zip(e["legs"], e["km_to_iucto"])
+        # No bag-change trip is left: the only patient transport is the visits to IUCT-O (the
+        # end-of-infusion evaluation) and the journeys in and out of hospital stays.
+        assert (e["trips"] == e["visits"]).all() and (e["bag_change_km"] == 0).all()
+        fares = [
+            (n / 2 + v) * expected_trip_cost(k, scenario.costs)
+            for n, v, k in zip(e["legs"], e["visits"], e["km_to_iucto"])
         ]
-        np.testing.assert_allclose(e["cost_transport"], legs_fare, rtol=1e-9)
+        np.testing.assert_allclose(e["cost_transport"], fares, rtol=1e-9)
         pd.testing.assert_series_equal(e["legs"], base_out.episodes["legs"])
-        assert (e["cost_day_hospital"] == 0).all()
-        assert out.kpis["cost_day_hospital_per_year"] == 0
+        pd.testing.assert_series_equal(e["visits"], base_out.episodes["visits"])
+        np.testing.assert_allclose(e["cost_day_hospital"], e["visits"] * SESSION, rtol=1e-12)
+        assert out.kpis["hdj_blina_sessions_per_week"] == 0
         assert out.kpis["bag_change_km_per_year"] == 0
-        # same seed, same patients and bags: only where the bags are changed differs
+        # same seed, same patients and stays: only where the bags are changed differs (and so the
+        # weekdays of the changes, chosen for the day hospital's load, and its bridge bags)
         base = base_out.episodes
-        for column in ("vials", "cost_drug", "cost_had", "bed_days_total", "home_days"):
+        for column in ("cost_had", "bed_days_total", "home_days"):
             pd.testing.assert_series_equal(e[column], base[column])
         assert (base["cost_transport"] > 0).any()
         # a convention nurse changes the bags at home: one visit more per change
@@ -639,7 +648,10 @@ def test_home_bag_changes_cost_no_patient_transport_but_a_courier(base_runs, ter
         np.testing.assert_allclose(e["cost_bag_delivery"], courier, rtol=1e-9)
         np.testing.assert_allclose(e["delivery_km"], 2 * e["deliveries"] * e["km_to_iucto"], rtol=1e-9)
         assert (e["cost_bag_delivery"] > 0).any()
-        saved = (base["cost_transport"] - e["cost_transport"]) + base["cost_day_hospital"]
+        saved = (base["cost_transport"] - e["cost_transport"]) + (
+            base["cost_day_hospital"] - e["cost_day_hospital"]
+        )
+        saved += base["cost_drug"] - e["cost_drug"]
         extra = (e["nurse_visits"] - base["nurse_visits"]) * NURSE + e["cost_bag_delivery"]
         np.testing.assert_allclose(base["cost_total"] - e["cost_total"], saved - extra, rtol=1e-9, atol=1e-6)
 

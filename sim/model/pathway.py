@@ -5,6 +5,9 @@ weekday); then per cycle: day 1 in the bed, the compulsory inpatient days, the w
 the home phase to day 28 with its bag changes and readmissions for severe events, then the rest
 before the next cycle. A death or early stop in cycle 1 ends the episode.
 
+At discharge the home phase's day-hospital sessions are booked (bag changes, visits); a stay in
+hospital during it cancels those of its days.
+
 Beds and HAD slots are held in ``with`` blocks, so each goes back when its block is left. The two
 holdings overlap: the HAD slot is granted while the patient is still in the bed and kept through the
 home phase, so it is handed from the bed's block to the home phase's (``ExitStack.pop_all``).
@@ -18,8 +21,9 @@ from dataclasses import dataclass
 
 import simpy
 
-from sim.model.bags import BagChanges
-from sim.model.calendar import Bag, Calendar, weekday_set
+from sim.model.bags import BagChanges, CycleBags, HomeBags
+from sim.model.calendar import Calendar, weekday_set
+from sim.model.day_hospital import DayHospital
 from sim.model.draws import CYCLES_DRAWN
 from sim.model.home_care import HomeCare
 from sim.model.records import (
@@ -27,6 +31,7 @@ from sim.model.records import (
     BLINA_START,
     Admission,
     AdverseEventDraw,
+    BlinaBooking,
     CycleStartWait,
     Episode,
     HomeSegment,
@@ -49,7 +54,7 @@ class CyclePlan:
     first_discharge: float  # the end of the compulsory inpatient days
     extension: float  # days in the bed past them, for severe events during them
     ready: float  # when home care can start
-    bags: list[Bag]
+    bags: CycleBags
 
 
 class Pathway:
@@ -63,6 +68,7 @@ class Pathway:
         ward: Ward,
         home_care: HomeCare,
         bags: BagChanges,
+        day_hospital: DayHospital,
     ):
         self.env = env
         self.blina = scenario.blinatumomab
@@ -70,6 +76,7 @@ class Pathway:
         self.ward = ward
         self.home_care = home_care
         self.bags = bags
+        self.day_hospital = day_hospital
         self.start_days = weekday_set(self.blina.start_weekdays)
 
     def episode(self, episode: Episode):
@@ -93,6 +100,8 @@ class Pathway:
     def cycle(self, episode: Episode, cycle: int):
         """One infusion cycle, from its admission to the end of its home phase; True if the episode ends."""
         p = episode.profile
+        home_bags: HomeBags | None = None
+        visits: list[BlinaBooking] = []
         with ExitStack() as home_phase:  # the HAD slot, handed over at discharge
             with self.ward.request(BLINA_START, episode) as bed:
                 plan = yield from self.cycle_start(episode, cycle, bed)
@@ -103,12 +112,25 @@ class Pathway:
                     goes_home = yield from self.until_home_care(episode, plan, home_phase)
                     died = p.outcome == "death" and plan.stop_at <= self.env.now
                 discharge = self.env.now if goes_home else math.inf  # no home phase: all bags on the ward
+                if goes_home:
+                    home_bags, visits = self.book_home_phase(episode, plan)
                 self.ward.discharge(bed, died=died)
             readmissions = (yield from self.home(episode, plan)) if goes_home else []
-        self.bags.place(episode, cycle, plan.day1, plan.bags, discharge, readmissions)
+        self.bags.place(episode, plan.bags, home_bags, discharge, readmissions)
+        self.day_hospital.visit_trips(visits, p.home)
         if goes_home and plan.ends_episode and math.isfinite(plan.stop_at) and plan.stop_at > self.env.now:
             yield self.env.timeout(plan.stop_at - self.env.now)  # death at home after the infusion stopped
         return plan.ends_episode
+
+    def book_home_phase(self, episode: Episode, plan: CyclePlan) -> tuple[HomeBags, list[BlinaBooking]]:
+        """At discharge, the home phase's day-hospital sessions: its bag changes, then its visits.
+
+        A cycle that ends the episode (a death or an early stop) has no visit.
+        """
+        home_bags = self.bags.book_home_phase(episode, plan.bags, self.env.now)
+        if plan.ends_episode:
+            return home_bags, []
+        return home_bags, self.day_hospital.book_visits(episode.profile.index, plan.day1, plan.infusion_end)
 
     def cycle_start(self, episode: Episode, cycle: int, bed: BedRequest):
         """Admission (and pre-phase), day 1 on a start weekday, the compulsory inpatient days."""
@@ -156,7 +178,7 @@ class Pathway:
             first_discharge=first_discharge,
             extension=extension,
             ready=ready,
-            bags=self.bags.schedule(p, cycle, day1, infusion_end, planned_discharge),
+            bags=self.bags.schedule(cycle, day1, infusion_end, planned_discharge),
         )
 
     def outcome(self, episode: Episode, cycle: int, day1: float) -> tuple[float, bool, bool]:
@@ -220,6 +242,9 @@ class Pathway:
             yield self.env.timeout(onset - self.env.now)
             episode.home_segments.append(HomeSegment(segment_start, self.env.now))
             readmissions.append((yield from self.readmission(episode, event)))
+            self.day_hospital.cancel(
+                episode.profile.index, readmissions[-1].admit, readmissions[-1].discharge
+            )
             segment_start = self.env.now
         if self.env.now < plan.infusion_end:
             yield self.env.timeout(plan.infusion_end - self.env.now)
