@@ -366,25 +366,39 @@ def test_a_bridge_moves_a_full_thursday_to_friday(baseline_raw, territory):
     assert Counter(b.outcome for b in record.blina_bookings) == {"free": 7, "bridge": 1}
 
 
-def test_a_bridge_adds_a_bag_when_friday_is_full_too(baseline_raw, territory):
+def test_a_bridge_adds_a_bag_when_monday_is_full(baseline_raw, territory):
+    scenario = variant(baseline_raw)
+    dh, record, bags = _bag_changes(scenario, territory)
+    planned = _later_cycle(bags)
+    _full(dh, 21)  # the third Monday
+    home = bags.book_home_phase(_episode(scenario, territory), planned, 9.0)
+    # From Thursday 17 the bag must be changed by Monday 21: only Friday 18 is a pharmacy day with
+    # a session; from Friday no Mon/Thu day but the full Monday within 4 days, so Tuesday 22, then
+    # Thursday 24: Thu-Fri (1 day), Fri-Tue (4), Tue-Thu (2) for Thu-Mon (4), Mon-Thu (3).
+    assert [b.start for b in home.bags] == [7, 10, 14, 17, 18, 22, 24, 28, 31]
+    assert set(home.where.values()) == {"day_hospital"}
+    (bridge,) = record.bridges
+    assert (bridge.missed, bridge.moved_to) == (21, 18)
+    assert len(bridge.replanned) - len(bridge.planned) == 1
+    assert Counter(b.outcome for b in record.blina_bookings) == {"free": 8, "bridge": 1}
+
+
+def test_no_bridge_over_a_full_thursday_and_friday(baseline_raw, territory):
     scenario = variant(baseline_raw)
     dh, record, bags = _bag_changes(scenario, territory)
     planned = _later_cycle(bags)
     _full(dh, 17)
     _full(dh, 18)
     home = bags.book_home_phase(_episode(scenario, territory), planned, 9.0)
-    # Thursday moves to Wednesday 16 (nearest day with a session, fewest bags); from there Friday
-    # 18 (the only pharmacy day left within 4 days) has no session either and no day to move to:
-    # the ward. One bag more than planned.
-    assert [b.start for b in home.bags] == [7, 10, 14, 16, 18, 21, 24, 28, 31]
-    assert home.where[16] == "day_hospital" and home.where[18] == "ward_visit"
-    (bridge,) = record.bridges
-    assert (bridge.missed, bridge.moved_to) == (17, 16)
-    assert len(bridge.replanned) - len(bridge.planned) == 1
-    assert Counter(b.outcome for b in record.blina_bookings) == {"free": 7, "bridge": 1, "ward": 1}
+    # From Monday 14 a change on Tuesday 15 or Wednesday 16 would need another by Sunday, and
+    # Thursday, Friday and the weekend have no session: no bridge; the ward (baseline policy).
+    assert record.bridges == []
+    assert [b.start for b in home.bags] == [b.start for b in planned.bags]
+    assert home.where[17] == "ward_visit"
+    assert Counter(b.outcome for b in record.blina_bookings) == {"free": 6, "ward": 1}
 
 
-def test_a_bag_hung_on_the_ward_is_not_lengthened(baseline_raw, territory):
+def test_a_bag_hung_on_the_ward_is_neither_cut_nor_lengthened(baseline_raw, territory):
     scenario = variant(baseline_raw)
     dh, record, bags = _bag_changes(scenario, territory)
     planned = _later_cycle(bags)

@@ -5,8 +5,8 @@ The only place that draws random numbers; does no I/O. Imports ``sim.territory``
     pathway      the episode process, step by step
     ward         beds, admissions and discharges, other inpatients
     home_care    routing at referral, HAD slots
-    bags         each cycle's bag schedule and where each change happens
-    day_hospital sessions open and booked by other patients
+    bags         each cycle's bag schedule, its change weekdays, where each change happens
+    day_hospital its sessions booked day by day: other patients, bag changes, visits
     calendar     weekdays and the bag schedule (pure functions)
     draws        seed streams and every random draw
     records      what is recorded, each record declared once

@@ -14,9 +14,11 @@ that finds no session on its day gets the scenario's no-slot policies, in order 
 event forces readmission or an extra short bag"):
 
 - ``bridge``: the change moves to another pharmacy day within the running bag's stability where a
-  session can be had, and the rest of the cycle is planned again from there (an extra, shorter
-  bag where needed; never past stability). A bag already hung on the ward is only shortened (its
-  volume is made for its planned days), and the C1 dose step-up is never moved.
+  session can be had, and the rest of the cycle is planned again from there on days with a
+  session to be had (an extra, shorter bag where needed; never past stability). Only bags not
+  yet made are re-planned: a bag already hung on the ward was made for its planned days (bags
+  are made on the day of the change, M5), so the first home change cannot be moved; nor can the
+  C1 dose step-up.
 - ``ward``: the patient comes to the ward for the change (a trip, no day-hospital session).
 - ``had_nurse``: the HAD's nurse changes the bag at home, with a bag couriered from the IUCT-O
   pharmacy (003:5003-5005); only when an HAD gives the home phase, else the next policy.
@@ -67,6 +69,17 @@ class HomeBags:
 
     bags: list[Bag]
     where: dict[float, str]
+
+
+@dataclass(slots=True, frozen=True)
+class _NoSession:
+    """Days a bridge does not plan a change on: those missed, and those with no session to be had now."""
+
+    missed: set[int]
+    day_hospital: DayHospital
+
+    def __contains__(self, day: object) -> bool:
+        return day in self.missed or not self.day_hospital.can_book(day)
 
 
 class BagChanges:
@@ -192,19 +205,16 @@ class BagChanges:
     ) -> list[Bag] | None:
         """Move the change starting bag ``i`` to a day with a session, and plan the rest again.
 
-        Candidates: pharmacy days after discharge within the running bag's stability (before the
-        missed day if that bag is already hung). Best: fewest bags, then nearest the missed day,
-        then the later day. None: no candidate.
+        Candidates: pharmacy days within the running bag's stability. Best: fewest bags, then
+        nearest the missed day, then the later day. None: no candidate, or the running bag is
+        already hung (made for its days), or the change is the C1 dose step-up.
         """
         running, change = bags[i - 1], int(bags[i].start)
         forced = self._forced(planned.cycle, planned.day1)
-        if change in forced:
+        if change in forced or running.start <= discharge:
             return None
-        last = math.floor(running.start + self.stability_days + 1e-9)
-        if running.start <= discharge:
-            last = min(last, change - 1)
         options = []
-        for day in range(max(int(running.start), math.floor(discharge)) + 1, last + 1):
+        for day in range(int(running.start) + 1, math.floor(running.start + self.stability_days + 1e-9) + 1):
             if (
                 day >= planned.infusion_end
                 or day in missed
@@ -222,7 +232,7 @@ class BagChanges:
                     self.pharmacy_days,
                     self.stability_days,
                     forced,
-                    no_change=missed,
+                    no_change=_NoSession(missed, self.day_hospital),
                 )
             except ScheduleError:
                 continue
