@@ -8,11 +8,13 @@ decided here as the run goes, so that a scenario's sessions change what happens.
 
 A ledger holds, for every day, the sessions open (``sessions_per_weekday``), those held for
 blinatumomab (``reserved_per_pattern_day`` on the weekdays of a change pattern, M4), and who booked.
+Held sessions still unused ``reserved_release_days`` before their day go to other patients.
 
 - **Other patients** ask for a session ``lead_days`` ahead of its due day; the request is booked on
   the earliest day from its due day with a session neither booked nor held: within its tolerance
   window [due, due + tolerance], or past it (deferred). Requests are booked in the order they are
-  made, so those that overflow their window form a backlog served first come, first served.
+  made, so those that overflow their window form a backlog served first come, first served; when
+  held sessions are released, they go first to that backlog (requests already due, booked later).
 - **Blinatumomab patients** book when the home phase starts (at discharge), with priority: a bag
   change takes a free session of its day (held ones included), else the session of another
   patient's booking that can still move (days of tolerance left: the one with the most), which is
@@ -33,6 +35,7 @@ its sessions open, except by the overbooked sessions still above capacity (``ove
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 
@@ -90,6 +93,10 @@ class DayHospital:
         self.over_capacity: defaultdict[int, list[BlinaBooking]] = defaultdict(list)
         self.full_until: dict[int, int] = {}  # a day with no session for other patients -> a later day to try
         self.background_sessions_a_week = sum(self.sessions) - sum(self.held)
+        self.release_days = spec.reserved_release_days
+        self.released: set[int] = set()  # days whose held sessions other patients may now book
+        self.holds = any(self.held)
+        self.backlog: list[BackgroundBooking] = []  # past their window or waiting, in request order
         self.by_episode: defaultdict[int, list[BlinaBooking]] = defaultdict(list)
 
     # --- the ledger ---
@@ -97,7 +104,10 @@ class DayHospital:
     def free(self, day: int, held_too: bool = True) -> int:
         """Sessions of ``day`` nobody booked; other patients (``held_too`` False) may not take held ones."""
         weekday = (self.weekday_of_day0 + day) % 7
-        blina = self.blina_on[day] if held_too else max(self.blina_on[day], self.held[weekday])
+        if held_too or day in self.released:
+            blina = self.blina_on[day]
+        else:
+            blina = max(self.blina_on[day], self.held[weekday])
         return self.sessions[weekday] - len(self.background_on[day]) - blina
 
     def _movable(self, day: int) -> BackgroundBooking | None:
@@ -121,19 +131,53 @@ class DayHospital:
             self._book_background(booking, booking.due)
 
     def _book_background(self, booking: BackgroundBooking, first: int) -> None:
-        """The first day from ``first`` with a session neither booked nor held, in its window or past it."""
-        if self.background_sessions_a_week == 0:
-            return  # no session ever: the request waits for ever (day None)
-        day = self._next_free(first)
-        booking.day = day
-        self.background_on[day].append(booking)
+        """The first day from ``first`` with a session neither booked nor held, in its window or past it.
+
+        Past its window, or with no session ever free of holds (day None), it joins the backlog.
+        """
+        if self.background_sessions_a_week > 0:
+            booking.day = self._next_free(first)
+            self.background_on[booking.day].append(booking)
+        if self.holds and (booking.day is None or booking.day > booking.latest):
+            bisect.insort(self.backlog, booking, key=lambda b: b.requested)
+
+    def release_held(self):
+        """Each day, the held sessions still unused ``reserved_release_days`` ahead go to other patients.
+
+        The backlog is served first; days found full before may now have room (their record is reset).
+        """
+        if not self.holds:
+            return
+        day = 0
+        while True:
+            released = day + self.release_days
+            self.released.add(released)
+            self.full_until.clear()
+            self._serve_backlog(released)
+            yield self.env.timeout(1)
+            day += 1
+
+    def _serve_backlog(self, day: int) -> None:
+        """The sessions of ``day`` free for other patients go to the backlog's requests due by then."""
+        free = self.free(day, held_too=False)
+        for booking in self.backlog:
+            if free <= 0:
+                break
+            if booking.due <= day and (booking.day is None or booking.day > day):
+                if booking.day is not None:
+                    self.background_on[booking.day].remove(booking)
+                    self._freed(booking.day)
+                booking.day = day
+                self.background_on[day].append(booking)
+                free -= 1
+        self.backlog = [b for b in self.backlog if b.day is None or b.day > max(b.latest, day)]
 
     def _next_free(self, day: int) -> int:
         """The first day from ``day`` with a session another patient may book.
 
-        Days found full are skipped from then on: a later day's sessions free for other patients
-        never increase (a displaced booking leaves its place to a blinatumomab patient, and a
-        cancellation only concerns days already past).
+        Days found full are skipped until held sessions are next released: until then a later
+        day's sessions free for other patients never increase (a displaced booking leaves its
+        place to a blinatumomab patient, and a cancellation only concerns days already past).
         """
         seen = []
         while True:
@@ -203,12 +247,16 @@ class DayHospital:
             if booking.day is None:
                 continue
             self.blina_on[day] -= 1
-            over = self.over_capacity[day]
             if booking.over_capacity:
-                over.remove(booking)
+                self.over_capacity[day].remove(booking)
                 booking.over_capacity = False
-            elif over:  # the place freed takes in an overbooked session
-                over.pop(0).over_capacity = False
+            else:
+                self._freed(day)
+
+    def _freed(self, day: int) -> None:
+        """A session of ``day`` was given back: an overbooked session of that day takes its place."""
+        if self.over_capacity[day]:
+            self.over_capacity[day].pop(0).over_capacity = False
 
     # --- visits ---
 

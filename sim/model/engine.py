@@ -68,6 +68,7 @@ class Model:
         self.env.process(self.ward.other_patients(self.draws.background_admissions()))
         requests = self.draws.day_hospital_requests(self.record.day_hospital_days.weekday)
         self.env.process(self.day_hospital.other_patients(requests))
+        self.env.process(self.day_hospital.release_held())
         self.env.process(self.arrivals())
         self.env.run(until=self.scenario.run.horizon)
         unfinished = [p for p in self.episode_processes if p.is_alive]

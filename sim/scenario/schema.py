@@ -211,6 +211,12 @@ class DayHospitalConfig(_Section):
     reserved_per_pattern_day: Sessions = Field(
         0, description="Sessions held for blinatumomab patients on each weekday of a bag-change pattern."
     )
+    reserved_release_days: int = Field(
+        1,
+        ge=0,
+        le=MAX_TOLERANCE_DAYS,
+        description="Days before its day a held session still unused is released.",
+    )
     no_slot_policy: list[NoSlotPolicy] = Field(
         min_length=1,
         description="What is done, in order, when a bag change finds no session; ends with ward or overbook.",
