@@ -135,8 +135,8 @@ class DayHospital:
 
         Past its window, or with no session ever free of holds (day None), it joins the backlog.
         """
-        if self.background_sessions_a_week > 0:
-            booking.day = self._next_free(first)
+        booking.day = self._next_free(first) if self.background_sessions_a_week > 0 else None
+        if booking.day is not None:
             self.background_on[booking.day].append(booking)
         if self.holds and (booking.day is None or booking.day > booking.latest):
             bisect.insort(self.backlog, booking, key=lambda b: b.requested)
