@@ -152,6 +152,30 @@ def test_flow_balance_when_sessions_run_short(baseline_raw, territory, policy):
     assert sum(outcomes[p] for p in policy) > 0, "the policies were put to work"
 
 
+def test_visits_are_made_only_by_patients_at_home(baseline_raw, territory):
+    scenario = variant(baseline_raw, **{"run.years": 4})
+    record = simulate(scenario, scenario_territory(scenario, territory), 0)
+    episodes = {e.profile.index: e for e in record.episodes}
+    stays: dict[int, list] = defaultdict(list)
+    for a in record.admissions:
+        if a.episode is not None and a.admit is not None:
+            stays[a.episode].append((a.admit, a.discharge))
+    visits = [b for b in record.blina_bookings if b.purpose != BAG_CHANGE]
+    assert len(visits) > 30 and {b.purpose for b in visits} == {"end_of_infusion"}
+    per_episode = Counter(b.episode for b in visits)
+    for b in visits:
+        e = episodes[b.episode]
+        # None once a death or an early stop ended the episode in its only cycle.
+        assert e.profile.outcome == "completed"
+        in_hospital = any(admit <= b.day < discharge for admit, discharge in stays[b.episode])
+        assert b.cancelled == in_hospital, "a visit is cancelled exactly when the patient is in hospital"
+        # Due on the day the infusion ends: the end of the cycle's last bag.
+        assert any(bag.end == b.due for bag in e.bags)
+        assert b.due <= b.day <= b.latest + 28
+    for index, n in per_episode.items():
+        assert n <= episodes[index].cycles_started  # at most one per cycle (none for a cycle in hospital)
+
+
 # --- capacity ----------------------------------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ from sim.model.records import (
     Recorder,
     Trip,
 )
-from sim.scenario.schema import WEEKDAYS, Scenario
+from sim.scenario.schema import WEEKDAYS, DrugCost, Scenario
 from sim.territory.catchment import Territory
 
 
@@ -155,18 +155,7 @@ def _bag_changes_moved(
     for bridge in record.bridges:
         if window.start <= bridge.missed < window.end:
             extra_bags += len(bridge.replanned) - len(bridge.planned)
-            extra_vials += sum(
-                sign
-                * economics.bag_drug(
-                    ug,
-                    end - start,
-                    drug.vial_ug,
-                    drug.overfill_hours_short_bags,
-                    vial_sharing=drug.vial_sharing,
-                ).vials
-                for sign, bags in ((1, bridge.replanned), (-1, bridge.planned))
-                for start, end, ug in bags
-            )
+            extra_vials += _vials(bridge.replanned, drug) - _vials(bridge.planned, drug)
     kpi["hdj_bridge_extra_bags_per_year"] = extra_bags / years
     kpi["hdj_bridge_extra_vials_per_year"] = extra_vials / years
     # Each extra bag is one more change at home (a trip); an HAD nurse's change saves one.
@@ -174,6 +163,16 @@ def _bag_changes_moved(
         extra_bags - float((changes["outcome"] == "had_nurse").sum())
     ) / years
     return kpi
+
+
+def _vials(bags: tuple[tuple[float, float, float], ...], drug: DrugCost) -> float:
+    """Vials of bags given as (start, end, ug/day), as the economics counts them."""
+    return sum(
+        economics.bag_drug(
+            ug, end - start, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing
+        ).vials
+        for start, end, ug in bags
+    )
 
 
 def _travel(record: Recorder, window: Window) -> dict[str, float]:
