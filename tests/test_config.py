@@ -584,7 +584,7 @@ ANY_DISTRIBUTION = [
     "where",
     [
         ("beds", "background", "length_of_stay"),
-        ("day_hospital", "background_sessions_per_day"),
+        ("day_hospital", "background", "lead_days"),
         ("blinatumomab", "pre_phase", "length_of_stay"),
         ("blinatumomab", "adverse_events", "infection", "stay_days"),
         ("home_care", "training_delay_days"),

@@ -394,15 +394,22 @@ def test_day_hospital_had_and_nurse_costs_reconcile(base_episodes):
 
 def test_every_day_hospital_session_is_one_trip_to_the_iuct(base_episodes):
     e = base_episodes
-    np.testing.assert_array_equal(e["trips"], e["day_hospital_sessions"])
-    np.testing.assert_allclose(e["bag_change_km"], 2 * e["km_to_iucto"] * e["trips"], rtol=1e-9)
+    # Day-hospital sessions are bag changes and visits; a change with no session may be a ward visit.
+    np.testing.assert_array_equal(e["trips"], e["day_hospital_sessions"] + e["bag_changes_ward_visit"])
+    assert (e["visits"] > 0).any()
+    np.testing.assert_allclose(e["visit_km"], 2 * e["km_to_iucto"] * e["visits"], rtol=1e-9)
+    np.testing.assert_allclose(
+        e["bag_change_km"] + e["visit_km"], 2 * e["km_to_iucto"] * e["trips"], rtol=1e-9
+    )
     # Patient km add the journeys in and out of each hospital stay (one way each), IUCT-O's or a
     # peripheral hospital's, and the transfers from a peripheral hospital to IUCT-O.
     iucto_legs = e["legs"] - e["peripheral_legs"]
     np.testing.assert_allclose(
         e["legs_km"], e["km_to_iucto"] * iucto_legs + e["peripheral_legs_km"], rtol=1e-9, atol=1e-9
     )
-    np.testing.assert_allclose(e["km"], e["bag_change_km"] + e["legs_km"] + e["transfer_km"], rtol=1e-12)
+    np.testing.assert_allclose(
+        e["km"], e["bag_change_km"] + e["visit_km"] + e["legs_km"] + e["transfer_km"], rtol=1e-12
+    )
     assert (e["peripheral_legs"] > 0).any() and (e["transfers"] > 0).any()
 
 
@@ -430,8 +437,8 @@ def test_transport_cost_is_the_sum_of_its_trips_at_the_expected_fare(base_runs, 
     costs = baseline_short.costs
     for out, record in base_runs:
         per_episode: dict[int, float] = defaultdict(float)
-        for episode, _, _, _, km, _ in record.trips:
-            per_episode[episode] += expected_trip_cost(km / 2, costs)
+        for trip in record.trips:
+            per_episode[trip.episode] += expected_trip_cost(trip.km / 2, costs)
         for episode, _, km, _, _ in record.legs:  # one way: half a round trip's fare
             per_episode[episode] += expected_trip_cost(km, costs) / 2
         for episode, _, _, km, _ in record.transfers:  # peripheral hospital to IUCT-O: one way too
@@ -629,20 +636,24 @@ def test_home_bag_changes_cost_no_patient_transport_but_a_courier(base_runs, ter
     for (base_out, _), r in zip(base_runs, REPLICATIONS):
         out = run_replication(scenario, terr, r)
         e = out.episodes
-        # No bag-change trip is left: the only patient transport is in and out of hospital stays
-        # (and transfers between them), the baseline's transport less its day-hospital trips.
-        assert (e["trips"] == 0).all() and (e["bag_change_km"] == 0).all()
+        # No bag-change trip is left: the only patient transport is the visits to IUCT-O (the
+        # end-of-infusion evaluation), the journeys in and out of hospital stays and transfers
+        # between them: the baseline's transport less its bag-change trips.
+        assert (e["trips"] == e["visits"]).all() and (e["bag_change_km"] == 0).all()
         base = base_out.episodes
+        np.testing.assert_array_equal(e["visits"], base["visits"])
         fare = [expected_trip_cost(k, scenario.costs) for k in base["km_to_iucto"]]
-        trips_fare = base["trips"] * fare
+        trips_fare = (base["trips"] - e["trips"]) * fare
         np.testing.assert_allclose(e["cost_transport"], base["cost_transport"] - trips_fare, rtol=1e-9)
         pd.testing.assert_series_equal(e["legs"], base_out.episodes["legs"])
-        assert (e["cost_day_hospital"] == 0).all()
-        assert out.kpis["cost_day_hospital_per_year"] == 0
+        pd.testing.assert_series_equal(e["visits"], base_out.episodes["visits"])
+        np.testing.assert_allclose(e["cost_day_hospital"], e["visits"] * SESSION, rtol=1e-12)
+        assert out.kpis["hdj_blina_sessions_per_week"] == 0
         assert out.kpis["bag_change_km_per_year"] == 0
-        # same seed, same patients and bags: only where the bags are changed differs
+        # same seed, same patients and stays: only where the bags are changed differs (and so the
+        # weekdays of the changes, chosen for the day hospital's load, and its bridge bags)
         base = base_out.episodes
-        for column in ("vials", "cost_drug", "cost_had", "bed_days_total", "home_days"):
+        for column in ("cost_had", "bed_days_total", "home_days"):
             pd.testing.assert_series_equal(e[column], base[column])
         assert (base["cost_transport"] > 0).any()
         # a convention nurse changes the bags at home: one visit more per change
@@ -660,7 +671,10 @@ def test_home_bag_changes_cost_no_patient_transport_but_a_courier(base_runs, ter
         np.testing.assert_allclose(e["cost_bag_delivery"], courier, rtol=1e-9)
         np.testing.assert_allclose(e["delivery_km"], 2 * e["deliveries"] * e["km_to_iucto"], rtol=1e-9)
         assert (e["cost_bag_delivery"] > 0).any()
-        saved = (base["cost_transport"] - e["cost_transport"]) + base["cost_day_hospital"]
+        saved = (base["cost_transport"] - e["cost_transport"]) + (
+            base["cost_day_hospital"] - e["cost_day_hospital"]
+        )
+        saved += base["cost_drug"] - e["cost_drug"]
         extra = (e["nurse_visits"] - base["nurse_visits"]) * NURSE + e["cost_bag_delivery"]
         np.testing.assert_allclose(base["cost_total"] - e["cost_total"], saved - extra, rtol=1e-9, atol=1e-6)
 

@@ -20,7 +20,15 @@ from scipy import stats
 from sim.model.calendar import Calendar, weekday_set
 from sim.model.draws import Draws
 from sim.model.engine import Model, simulate
-from sim.model.records import ADVERSE_EVENT, BLINA_START, EMERGENCY, PLANNED, BagChange, HadStay
+from sim.model.records import (
+    ADVERSE_EVENT,
+    BAG_CHANGE,
+    BLINA_START,
+    EMERGENCY,
+    PLANNED,
+    BagChange,
+    HadStay,
+)
 from sim.runs.replications import run_experiment, run_replication
 from sim.scenario.files import resolve_raw
 from sim.scenario.schema import Scenario
@@ -293,18 +301,26 @@ def test_no_bag_outlives_its_stability(baseline_raw, territory, stability_hours,
 def test_every_trip_starts_from_home(baseline_raw, territory, where):
     scenario = make_scenario(baseline_raw, **{"bags.where_changed": where, "run.years": 4})
     terr = scenario_territory(scenario, territory)
-    episodes_seen = trips_seen = away_bags = 0
+    # A change with no day-hospital session may be made on a visit to the ward (no-slot policy "ward").
+    places_away = {where, "ward_visit"} if where == "day_hospital" else {where}
+    episodes_seen = trips_seen = away_bags = visits_seen = 0
     for r in range(2):
         record = simulate(scenario, terr, r)
         episodes = {e.profile.index: e for e in record.episodes}
         episodes_seen += len(episodes)
+        visits = {
+            (b.episode, b.day, b.purpose)
+            for b in record.blina_bookings
+            if b.purpose != BAG_CHANGE and not b.cancelled
+        }
         trips_per_episode = Counter()
+        visit_trips = 0
         for trip in record.trips:
             e = episodes[trip.episode]
             home = e.profile.home
             assert trip.origin == home
             assert trip.km > 0 and trip.hours > 0
-            if where == "day_hospital":
+            if trip.purpose != BAG_CHANGE or where == "day_hospital":  # to IUCT-O
                 assert trip.destination is None
                 assert trip.km == pytest.approx(2 * terr.to_centre.km[home, 0])
                 assert trip.hours == pytest.approx(2 * terr.to_centre.hours[home, 0])
@@ -313,19 +329,27 @@ def test_every_trip_starts_from_home(baseline_raw, territory, where):
                 assert hospitals.table["bag_changes"].iloc[trip.destination]
                 road = hospitals.from_communes.km[home][hospitals.table["bag_changes"].to_numpy()]
                 assert trip.km == pytest.approx(2 * road.min())
-            assert any(b.start == trip.time and b.where == where for b in e.bags)
+            if trip.purpose != BAG_CHANGE:  # a visit made: one visit booking, not cancelled
+                assert (trip.episode, trip.time, trip.purpose) in visits
+                visit_trips += 1
+                continue
+            assert any(b.start == trip.time and b.where in places_away for b in e.bags)
             trips_per_episode[trip.episode] += 1
         for e in record.episodes:
             places = Counter(b.where for b in e.bags)
-            assert set(places) <= {"ward", where}
-            assert trips_per_episode[e.profile.index] == (places[where] if where != "home" else 0)
-            away_bags += places[where]
-        trips_seen += len(record.trips)
+            assert set(places) <= {"ward"} | places_away
+            away = sum(places[p] for p in places_away)
+            assert trips_per_episode[e.profile.index] == (away if where != "home" else 0)
+            away_bags += away
+        trips_seen += sum(trips_per_episode.values())
+        assert visit_trips == len(visits), "every visit made is one trip"
+        visits_seen += visit_trips
         if where == "home":
-            assert record.trips == []
-            assert record.day_hospital_sessions == []
+            assert trips_per_episode == Counter()
+            assert not [b for b in record.blina_bookings if b.purpose == BAG_CHANGE]
     assert episodes_seen > 40
     assert away_bags > 100, "home-phase bag changes happen away from the ward"
+    assert visits_seen > 10, "the end-of-infusion evaluation is a trip to IUCT-O"
     if where != "home":
         assert trips_seen == away_bags
 

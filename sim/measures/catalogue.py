@@ -32,6 +32,64 @@ def _cost_rows() -> tuple[tuple[str, str, str, bool], ...]:
     return tuple(rows)
 
 
+def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
+    """The day hospital as simulated: sessions used, other patients deferred, bag changes moved."""
+    return (
+        ("hdj_utilisation", "day-hospital utilisation (sessions used / open)", ".1%", True),
+        *(
+            (f"hdj_utilisation_{day}", f"  on {day.capitalize()}", ".1%", False)
+            for day in ("mon", "tue", "wed", "thu", "fri")
+        ),
+        ("hdj_blina_sessions_per_week", "day-hospital bag-change sessions per week", ".2f", True),
+        ("hdj_visit_sessions_per_week", "day-hospital visit sessions per week", ".2f", False),
+        (
+            "hdj_over_capacity_per_week",
+            "day-hospital sessions above capacity per week (overbooked)",
+            ".2f",
+            True,
+        ),
+        ("hdj_background_requests_per_year", "other patients' day-hospital requests per year", ",.0f", False),
+        ("hdj_background_deferred_per_year", "  deferred (displaced, or past their tolerance)", ",.0f", True),
+        ("hdj_background_displaced_per_year", "    of which displaced (blinatumomab)", ",.0f", True),
+        ("hdj_background_deferral_mean_days", "  days of deferral, mean (from the due day)", ".2f", True),
+        ("hdj_background_deferral_p95_days", "  days of deferral, p95", ".1f", True),
+        (
+            "hdj_bag_changes_displacing_per_year",
+            "bag changes taking another patient's session per year",
+            ".1f",
+            True,
+        ),
+        (
+            "hdj_bag_changes_bridge_per_year",
+            "bag changes without a session: moved by a bridge bag, per year",
+            ".1f",
+            True,
+        ),
+        (
+            "hdj_bag_changes_ward_per_year",
+            "bag changes without a session: on the ward, per year",
+            ".1f",
+            True,
+        ),
+        (
+            "hdj_bag_changes_had_nurse_per_year",
+            "bag changes without a session: HAD nurse at home, per year",
+            ".1f",
+            True,
+        ),
+        (
+            "hdj_bag_changes_overbook_per_year",
+            "bag changes without a session: overbooked, per year",
+            ".1f",
+            True,
+        ),
+        ("hdj_bridge_extra_bags_per_year", "extra bags from bridges per year", ".1f", True),
+        ("hdj_bridge_extra_vials_per_year", "extra vials from bridges per year", ".1f", True),
+        ("hdj_no_slot_extra_trips_per_year", "extra trips from no-slot policies per year", ".1f", False),
+        ("hdj_visits_deferred_per_year", "visits past their tolerance per year", ".1f", False),
+    )
+
+
 # Headline KPIs as people read them: (key, label, format spec, shown in the terminal summary).
 # One list for the terminal tables and the HTML report, in reading order; indentation = sub-item.
 KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
@@ -81,11 +139,10 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("had_other_visits_deferred_per_year", "other HAD patients' visits displaced per year", ",.0f", False),
     ("had_nurse_km_per_year", "HAD nurse km per year (daily visits from the nearest HAD site)", ",.0f", True),
     ("had_nurse_hours_per_year", "  HAD nurse hours driving per year", ",.0f", True),
-    ("hdj_blina_sessions_per_week", "day-hospital bag-change sessions per week", ".2f", True),
-    ("hdj_overflow_per_week", "day-hospital overflow sessions per week", ".2f", True),
-    ("hdj_utilisation", "day-hospital utilisation", ".1%", True),
+    *_day_hospital_rows(),
     ("bag_changes_away_from_ward_per_year", "bag changes away from the ward per year", ".0f", False),
-    ("trips_per_year", "bag-change trips per year", ".0f", True),
+    ("trips_per_year", "trips from home per year (bag changes, visits)", ".0f", True),
+    ("visit_trips_per_year", "  of which for visits", ".0f", False),
     ("travel_km_per_year", "km travelled per year (bag changes, admissions, discharges)", ",.0f", True),
     ("bag_change_km_per_year", "  of which for bag changes", ",.0f", True),
     ("transfer_km_per_year", "  of which transfers from peripheral hospitals to IUCT-O", ",.0f", False),

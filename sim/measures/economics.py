@@ -1,6 +1,9 @@
 """Costs of an episode, item by item, from what the simulation counted (pure functions, no I/O).
 
 Every price comes from the scenario's ``costs`` section, where each carries its source and year.
+What the day hospital's no-slot policies add is costed through what they leave behind: a bridge's
+extra bags and vials (drug), a ward visit's or an extra change's trip (transport), an HAD nurse's
+change through its courier delivery; visits are day-hospital sessions and trips.
 Drug: each bag is prepared with whole vials; a bag of 1-3 days carries 4 h of overfill, a 4-day
 bag none (003:4897-4905); what the vials hold beyond the infused dose is wasted.
 """
@@ -109,7 +112,8 @@ def episode_costs(
     peripheral_days = e["peripheral_bed_days"].to_numpy() if "peripheral_bed_days" in e else 0.0
     out["cost_inpatient_peripheral"] = peripheral_days * bed_day * costs.peripheral_bed_day_price_ratio
 
-    # A bag changed at the nearest hospital is a day-hospital session there, at the same tariff.
+    # IUCT-O day-hospital sessions are bag changes and visits (the frame counts both); a bag changed
+    # at the nearest hospital is a day-hospital session there, at the same tariff.
     local = e["local_hospital_sessions"].to_numpy() if "local_hospital_sessions" in e else 0
     sessions = e["day_hospital_sessions"].to_numpy() + local
     out["cost_day_hospital"] = sessions * costs.day_hospital_session_eur

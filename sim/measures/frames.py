@@ -17,9 +17,11 @@ import pandas as pd
 
 from sim.measures import economics
 from sim.model.records import (
+    BAG_CHANGE,
     BED_CAUSES,
     Admission,
     BagChange,
+    BlinaBooking,
     Delivery,
     HomeCareWait,
     HomeEmergency,
@@ -111,6 +113,7 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
     profiles = [e.profile for e in episodes]
     insee, dep = territory.communes["insee"], territory.communes["dep"]
     places = [Counter(b.where for b in e.bags) for e in episodes]
+    visits = Counter(b.episode for b in record.blina_bookings if b.purpose != BAG_CHANGE and not b.cancelled)
     frame = _table(
         {
             "episode": [p.index for p in profiles],
@@ -135,14 +138,27 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
             "bag_changes_ward": [n["ward"] for n in places],
             "bag_changes_away": [len(e.bags) - n["ward"] for e, n in zip(episodes, places)],
             "bag_changes_at_home": [n["home"] for n in places],
-            "day_hospital_sessions": [n["day_hospital"] for n in places],
+            "bag_changes_ward_visit": [n["ward_visit"] for n in places],  # no-slot policy "ward"
+            "visits": [visits[p.index] for p in profiles],
+            # IUCT-O day-hospital sessions: bag changes and visits
+            "day_hospital_sessions": [n["day_hospital"] + visits[p.index] for n, p in zip(places, profiles)],
             "local_hospital_sessions": [n["nearest_hospital"] for n in places],
             "bridge_bags": [sum(1 for b in e.bags if is_bridge_bag(b)) for e in episodes],
         }
     )
     trips = records_frame(record.trips, Trip)
-    by_episode = trips.groupby("episode").agg(trips=("km", "size"), km=("km", "sum"), hours=("hours", "sum"))
+    by_episode = trips.groupby("episode").agg(trips=("km", "size"))
     frame = frame.join(by_episode, on="episode")
+    for purpose, prefix in (
+        (trips["purpose"] == BAG_CHANGE, "bag_change"),
+        (trips["purpose"] != BAG_CHANGE, "visit"),
+    ):
+        by_purpose = (
+            trips[purpose]
+            .groupby("episode")
+            .agg(**{f"{prefix}_km": ("km", "sum"), f"{prefix}_hours": ("hours", "sum")})
+        )
+        frame = frame.join(by_purpose, on="episode")
     legs = records_frame(record.legs, Leg)
     by_leg = legs.groupby("episode").agg(
         legs=("km", "size"), legs_km=("km", "sum"), legs_hours=("hours", "sum")
@@ -153,8 +169,10 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
     frame = frame.join(_home_care_by_episode(record, territory), on="episode")
     counts = [
         "trips",
-        "km",
-        "hours",
+        "bag_change_km",
+        "bag_change_hours",
+        "visit_km",
+        "visit_hours",
         "legs",
         "legs_km",
         "legs_hours",
@@ -164,10 +182,12 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
     frame[counts] = frame[counts].fillna(0)
     whole = ["trips", "legs", "peripheral_legs", "peripheral_admissions", "transfers"]
     frame[whole] = frame[whole].astype(int)
-    # Patient travel: bag-change round trips, the journeys in and out of hospital stays, transfers.
-    frame = frame.rename(columns={"km": "bag_change_km", "hours": "bag_change_hours"})
-    frame["km"] = frame["bag_change_km"] + frame["legs_km"] + frame["transfer_km"]
-    frame["hours"] = frame["bag_change_hours"] + frame["legs_hours"] + frame["transfer_hours"]
+    # Patient travel: round trips from home (bag changes, visits), journeys in and out of hospital
+    # stays, transfers between hospitals.
+    frame["km"] = frame["bag_change_km"] + frame["visit_km"] + frame["legs_km"] + frame["transfer_km"]
+    frame["hours"] = (
+        frame["bag_change_hours"] + frame["visit_hours"] + frame["legs_hours"] + frame["transfer_hours"]
+    )
     frame["bed_days_total"] = frame[[f"bed_days_{c}" for c in BED_CAUSES]].sum(axis=1)
     if costs is not None:
         bags = pd.DataFrame(
@@ -228,20 +248,48 @@ def is_bridge_bag(bag: BagChange) -> bool:
     return bag.end - bag.start < 3 - 1e-9
 
 
+def background_frame(record: Recorder) -> pd.DataFrame:
+    """Other patients' day-hospital requests: when made, due, acceptable to, the day booked (-1: none)."""
+    bookings = record.background_bookings  # tens of thousands: built column by column
+    return pd.DataFrame(
+        {
+            "requested": [b.requested for b in bookings],
+            "due": [b.due for b in bookings],
+            "latest": [b.latest for b in bookings],
+            "day": [-1 if b.day is None else b.day for b in bookings],
+            "displaced": [b.displaced for b in bookings],
+        },
+        dtype=int,
+    )
+
+
+def blina_bookings_frame(record: Recorder) -> pd.DataFrame:
+    """Blinatumomab patients' day-hospital requests (bag changes and visits) and how each ended."""
+    frame = records_frame(record.blina_bookings, BlinaBooking)
+    return frame.astype({"day": int, "over_capacity": bool, "cancelled": bool})
+
+
 def day_hospital_load(record: Recorder) -> pd.DataFrame:
-    """Per simulated day: capacity, background sessions, blinatumomab sessions, overflow."""
+    """Per simulated day, as it happened: sessions open, used by other patients and by blinatumomab
+    patients (bag changes and visits, less those cancelled by a stay in hospital), and above capacity."""
     days = record.day_hospital_days
     n_days = len(days.capacity)
+    background = np.zeros(n_days, dtype=int)
+    np.add.at(
+        background, [b.day for b in record.background_bookings if b.day is not None and b.day < n_days], 1
+    )
+    used = [b for b in record.blina_bookings if b.day is not None and b.day < n_days and not b.cancelled]
     blina = np.zeros(n_days, dtype=int)
-    np.add.at(blina, [s.day for s in record.day_hospital_sessions if s.day < n_days], 1)
-    overflow = np.clip(blina - (days.capacity - days.background), 0, None)
+    np.add.at(blina, [b.day for b in used], 1)
+    over = np.zeros(n_days, dtype=int)
+    np.add.at(over, [b.day for b in used if b.over_capacity], 1)
     return pd.DataFrame(
         {
             "weekday": np.array(WEEKDAYS)[days.weekday],
             "capacity": days.capacity,
-            "background": days.background,
+            "background": background,
             "blinatumomab": blina,
-            "overflow": overflow,
+            "overflow": over,  # overbooked sessions above the day's capacity
         }
     )
 

@@ -15,7 +15,9 @@ import pandas as pd
 from sim.measures import economics
 from sim.measures.frames import (
     admissions_frame,
+    background_frame,
     bed_levels,
+    blina_bookings_frame,
     clipped_overlap,
     day_hospital_load,
     episodes_frame,
@@ -29,6 +31,7 @@ from sim.measures.frames import (
 )
 from sim.model.records import (
     ADVERSE_EVENT,
+    BAG_CHANGE,
     BLINA_START,
     BOOKED_START,
     EMERGENCY,
@@ -44,7 +47,7 @@ from sim.model.records import (
     Transfer,
     Trip,
 )
-from sim.scenario.schema import WEEKDAYS, Scenario
+from sim.scenario.schema import WEEKDAYS, DrugCost, Scenario
 from sim.territory.catchment import Territory
 
 
@@ -71,7 +74,7 @@ def compute(
     return {
         **_beds(record, admissions, scenario.beds.capacity, window),
         **_cycle_starts(admissions, episodes, window),
-        **_day_hospital(record, window),
+        **_day_hospital(record, scenario, window),
         **_travel(record, window),
         **_episodes(record, episodes, window),
         **_days_at_home_and_in_bed(record, admissions, window),
@@ -128,34 +131,96 @@ def _cycle_starts(adm: pd.DataFrame, episodes: pd.DataFrame, window: Window) -> 
     return kpi
 
 
-def _day_hospital(record: Recorder, window: Window) -> dict[str, float]:
-    """Blinatumomab sessions, overflow and utilisation of the day hospital, over whole days."""
-    kpi: dict[str, float] = {}
+def _day_hospital(record: Recorder, scenario: Scenario, window: Window) -> dict[str, float]:
+    """The day hospital as it happened: sessions used, other patients deferred, bag changes moved."""
     load = day_hospital_load(record)
     days = load.iloc[int(np.ceil(window.start)) : int(np.floor(window.end))]
     weeks = len(days) / 7
-    kpi["hdj_blina_sessions_per_week"] = days["blinatumomab"].sum() / weeks
-    kpi["hdj_overflow_per_week"] = days["overflow"].sum() / weeks
+    blina = blina_bookings_frame(record)
+    blina = blina[(blina["due"] >= window.start) & (blina["due"] < window.end)]
+    used = blina[(blina["day"] >= 0) & ~blina["cancelled"]]
+    changes = used["purpose"] == BAG_CHANGE
+    kpi: dict[str, float] = {
+        "hdj_blina_sessions_per_week": float(changes.sum()) / weeks,
+        "hdj_visit_sessions_per_week": float((~changes).sum()) / weeks,
+        "hdj_over_capacity_per_week": days["overflow"].sum() / weeks,
+    }
     open_days = days[days["capacity"] > 0]
-    used = np.minimum(open_days["background"] + open_days["blinatumomab"], open_days["capacity"])
-    kpi["hdj_utilisation"] = float(used.sum() / open_days["capacity"].sum()) if len(open_days) else np.nan
+    taken = open_days["background"] + open_days["blinatumomab"]
+    kpi["hdj_utilisation"] = float(taken.sum() / open_days["capacity"].sum()) if len(open_days) else np.nan
     for day in WEEKDAYS[:5]:
-        sub = open_days[open_days["weekday"] == day]
-        if len(sub):
+        on_day = open_days["weekday"] == day
+        if on_day.any():
             kpi[f"hdj_utilisation_{day}"] = float(
-                np.minimum(sub["background"] + sub["blinatumomab"], sub["capacity"]).sum()
-                / sub["capacity"].sum()
+                taken[on_day].sum() / open_days.loc[on_day, "capacity"].sum()
             )
+    return kpi | _background_deferrals(record, window) | _bag_changes_moved(record, blina, scenario, window)
+
+
+def _background_deferrals(record: Recorder, window: Window) -> dict[str, float]:
+    """Other patients' requests due in the window: deferred (displaced, or past tolerance), by how long."""
+    requests = background_frame(record)
+    requests = requests[(requests["due"] >= window.start) & (requests["due"] < window.end)]
+    booked = requests["day"] >= 0
+    deferred = (requests["displaced"] > 0) | ~booked | (requests["day"] > requests["latest"])
+    delay = (requests["day"] - requests["due"])[deferred & booked].to_numpy()
+    return {
+        "hdj_background_requests_per_year": len(requests) / window.years,
+        "hdj_background_deferred_per_year": float(deferred.sum()) / window.years,
+        "hdj_background_displaced_per_year": float((requests["displaced"] > 0).sum()) / window.years,
+        "hdj_background_deferral_mean_days": float(delay.mean()) if len(delay) else 0.0,
+        "hdj_background_deferral_p95_days": float(np.percentile(delay, 95)) if len(delay) else 0.0,
+    }
+
+
+def _bag_changes_moved(
+    record: Recorder, blina: pd.DataFrame, scenario: Scenario, window: Window
+) -> dict[str, float]:
+    """Bag changes due in the window with no session of their own, by policy; what the bridges added."""
+    years = window.years
+    changes = blina[blina["purpose"] == BAG_CHANGE]
+    kpi = {
+        "hdj_bag_changes_displacing_per_year": float((changes["outcome"] == "displaced").sum()) / years,
+        **{
+            f"hdj_bag_changes_{policy}_per_year": float((changes["outcome"] == policy).sum()) / years
+            for policy in ("bridge", "ward", "had_nurse", "overbook")
+        },
+    }
+    visits = blina[blina["purpose"] != BAG_CHANGE]
+    kpi["hdj_visits_deferred_per_year"] = float((visits["day"] > visits["latest"]).sum()) / years
+    drug = scenario.costs.drug
+    extra_bags = extra_vials = 0.0
+    for bridge in record.bridges:
+        if window.start <= bridge.missed < window.end:
+            extra_bags += len(bridge.replanned) - len(bridge.planned)
+            extra_vials += _vials(bridge.replanned, drug) - _vials(bridge.planned, drug)
+    kpi["hdj_bridge_extra_bags_per_year"] = extra_bags / years
+    kpi["hdj_bridge_extra_vials_per_year"] = extra_vials / years
+    # Each extra bag is one more change at home (a trip); an HAD nurse's change saves one.
+    kpi["hdj_no_slot_extra_trips_per_year"] = (
+        extra_bags - float((changes["outcome"] == "had_nurse").sum())
+    ) / years
     return kpi
 
 
+def _vials(bags: tuple[tuple[float, float, float], ...], drug: DrugCost) -> float:
+    """Vials of bags given as (start, end, ug/day), as the economics counts them."""
+    return sum(
+        economics.bag_drug(
+            ug, end - start, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing
+        ).vials
+        for start, end, ug in bags
+    )
+
+
 def _travel(record: Recorder, window: Window) -> dict[str, float]:
-    """Patients' trips for bag changes and journeys in and out of hospital; couriers' deliveries."""
+    """Patients' trips (bag changes, visits), journeys in and out of hospital; couriers' deliveries."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
     trips = records_frame(record.trips, Trip)
     trips = trips[(trips["time"] >= t0) & (trips["time"] < t1)]
     kpi["trips_per_year"] = len(trips) / years
+    kpi["visit_trips_per_year"] = float((trips["purpose"] != BAG_CHANGE).sum()) / years
     deliveries = records_frame(record.deliveries, Delivery)
     deliveries = deliveries[(deliveries["time"] >= t0) & (deliveries["time"] < t1)]
     kpi["bag_deliveries_per_year"] = len(deliveries) / years
@@ -170,7 +235,7 @@ def _travel(record: Recorder, window: Window) -> dict[str, float]:
     kpi["travel_hours_per_year"] = (
         trips["hours"].sum() + legs["hours"].sum() + transfers["hours"].sum()
     ) / years
-    kpi["bag_change_km_per_year"] = trips["km"].sum() / years
+    kpi["bag_change_km_per_year"] = trips.loc[trips["purpose"] == BAG_CHANGE, "km"].sum() / years
     return kpi
 
 

@@ -7,8 +7,8 @@ The only place that draws random numbers; does no I/O. Imports ``sim.territory``
     home_care    routing (at the cycle-1 decision, re-choices, fallbacks), the wait for home care
     had_capacity what limits an HAD: pumps, nurse visits shared with its other patients
     emergencies  severe events at home: nearest capable hospital first, IUCT-O second
-    bags         each cycle's bag schedule and where each change happens
-    day_hospital sessions open and booked by other patients
+    bags         each cycle's bag schedule, its change weekdays, where each change happens
+    day_hospital its sessions booked day by day: other patients, bag changes, visits
     calendar     weekdays and the bag schedule (pure functions)
     draws        seed streams and every random draw
     records      what is recorded, each record declared once

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +65,7 @@ def bag_schedule(
     pharmacy_days: frozenset[int],
     stability_days: float,
     forced_changes: Iterable[int] = (),
+    no_change: Container[int] = (),
 ) -> list[Bag]:
     """The bags of one infusion from ``start`` (a day boundary) to ``end``.
 
@@ -73,6 +74,7 @@ def bag_schedule(
     on the ward on any pharmacy day; from the discharge on, only on the patient's home change days
     (Mon+Thu or Tue+Fri); so the last ward bag bridges to the first home change day (the thesis's
     24-48 h bridge bags, 003:4893-4895). A forced change (the C1 dose step-up) always starts a bag.
+    No change is made on a day of ``no_change`` (a day the day hospital has no session to give).
     """
     forced = sorted(d for d in forced_changes if start < d < end)
     bags: list[Bag] = []
@@ -93,6 +95,7 @@ def bag_schedule(
                 d
                 for d in range(first, last + 1)
                 if d < end
+                and d not in no_change
                 and (
                     calendar.weekday(d) in home_change_days
                     if d >= planned_discharge
@@ -101,7 +104,11 @@ def bag_schedule(
             ]
             if not candidates:
                 # Discharge falls where no home change day is reachable: bridge with a pharmacy-day bag.
-                candidates = [d for d in range(first, last + 1) if calendar.weekday(d) in pharmacy_days]
+                candidates = [
+                    d
+                    for d in range(first, last + 1)
+                    if calendar.weekday(d) in pharmacy_days and d not in no_change
+                ]
             if not candidates:
                 raise ScheduleError(f"no change day between day {t:g} and day {limit:g}")
             change = candidates[-1]

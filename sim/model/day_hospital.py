@@ -1,25 +1,294 @@
-"""IUCT-O's day hospital: its sessions each day, and those booked by other patients.
+"""IUCT-O's day hospital: its sessions, booked day by day in simulated time by all its patients.
 
-Blinatumomab bag changes take the sessions the other patients leave free; the model records both,
-the overflow is counted in ``sim.measures``.
+Why a capacity inside the simulation: the thesis's day hospital is saturated (003:6140-6142), and
+a blinatumomab patient at home comes back to it every 3 or 4 days for a new bag (003:4997-5005) on
+fixed weekdays (Mon+Thu or Tue+Fri, 003:4891-4895); a bag lasts at most 96 h (003:1066-1068,
+4885-4887), so a change cannot wait. Who gets a session, and what the others do instead, is
+decided here as the run goes, so that a scenario's sessions change what happens.
+
+A ledger holds, for every day, the sessions open (``sessions_per_weekday``), those held for
+blinatumomab (``reserved_per_pattern_day`` on the weekdays of a change pattern, M4), and who booked.
+Held sessions still unused ``reserved_release_days`` before their day go to other patients.
+
+- **Other patients** ask for a session ``lead_days`` ahead of its due day; the request is booked on
+  the earliest day from its due day with a session neither booked nor held: within its tolerance
+  window [due, due + tolerance], or past it (deferred). Requests are booked in the order they are
+  made, so those that overflow their window form a backlog served first come, first served; when
+  held sessions are released, they go first to that backlog (requests already due, booked later).
+- **Blinatumomab patients** book when the home phase starts (at discharge), with priority: a bag
+  change takes a free session of its day (held ones included), else the session of another
+  patient's booking that can still move (days of tolerance left: the one with the most), which is
+  booked again on its next free day (in its window or past it); else no session can be had (every booking
+  is at its last acceptable day, or the day is closed) and ``sim.model.bags`` carries out the
+  scenario's no-slot policy (``overbook`` books here, above capacity).
+- **Visits** of patients at home (the end-of-infusion evaluation, 003:2604-2608; M26) are booked
+  the same way in their own window, a free session before a displaced one; past the window, on
+  the first later day a session can be had (the visit is then deferred); failing that, overbooked.
+  A visit is made only by a patient at home: none while in hospital, none once the cycle ended
+  the episode (a death or an early stop).
+
+A readmitted patient's sessions of the days in hospital are cancelled when the stay ends: the day
+hospital learns of the readmission when the patient does not come, and those places go unused.
+Sessions used on a day (served other patients + blinatumomab sessions not cancelled) never exceed
+its sessions open, except by the overbooked sessions still above capacity (``over_capacity``).
 """
 
 from __future__ import annotations
 
+import bisect
+import math
+from collections import defaultdict
+
 import numpy as np
+import simpy
 
-from sim.model.calendar import Calendar
-from sim.model.draws import Draws
-from sim.model.records import DayHospitalDays
+from sim.model.calendar import Calendar, weekday_set
+from sim.model.draws import DayHospitalRequests
+from sim.model.records import BAG_CHANGE, BackgroundBooking, BlinaBooking, DayHospitalDays, Recorder, Trip
 from sim.scenario.schema import WEEKDAYS, Scenario
+from sim.territory.catchment import Territory
+
+# A visit with no session in its window looks this many days further before it is overbooked.
+VISIT_SEARCH_DAYS = 28
 
 
-def book_background(scenario: Scenario, calendar: Calendar, draws: Draws) -> DayHospitalDays:
-    """Each day to the horizon: sessions open, and those other patients book (up to capacity)."""
-    n_days = scenario.run.horizon_whole_days
-    weekday = calendar.weekday(np.arange(n_days))
-    sessions = scenario.day_hospital.sessions_per_weekday
-    capacity = np.array([sessions.get(name, 0) for name in WEEKDAYS])[weekday]
-    background = np.rint(draws.day_hospital_background(n_days)).astype(int)
-    background = np.minimum(np.clip(background, 0, None), capacity)  # the day hospital books up to capacity
-    return DayHospitalDays(weekday, capacity, background)
+def sessions_open(scenario: Scenario, calendar: Calendar) -> DayHospitalDays:
+    """Each day to the horizon: its weekday, the sessions open, those held for blinatumomab."""
+    weekday = calendar.weekday(np.arange(scenario.run.horizon_whole_days))
+    sessions, held = _weekly_sessions(scenario)
+    return DayHospitalDays(weekday, np.array(sessions)[weekday], np.array(held)[weekday])
+
+
+def _weekly_sessions(scenario: Scenario) -> tuple[list[int], list[int]]:
+    """Sessions open, and held for blinatumomab, on each weekday (0 = Monday)."""
+    spec = scenario.day_hospital
+    sessions = [spec.sessions_per_weekday.get(day, 0) for day in WEEKDAYS]
+    pattern_days = frozenset().union(*(weekday_set(p) for p in scenario.bags.change_patterns))
+    held = [min(spec.reserved_per_pattern_day, sessions[w]) if w in pattern_days else 0 for w in range(7)]
+    return sessions, held
+
+
+class DayHospital:
+    """The ledger of sessions, the other patients' requests, and blinatumomab patients' bookings."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        territory: Territory,
+        calendar: Calendar,
+        record: Recorder,
+    ):
+        self.env = env
+        self.territory = territory
+        self.calendar = calendar
+        self.record = record
+        spec = scenario.day_hospital
+        self.sessions, self.held = _weekly_sessions(scenario)
+        self.weekday_of_day0 = calendar.start_weekday  # (Calendar.weekday, without its date arithmetic)
+        self.tolerance = spec.background.tolerance_days
+        self.visits = spec.visits
+        self.background_on: defaultdict[int, list[BackgroundBooking]] = defaultdict(list)
+        self.blina_on: defaultdict[int, int] = defaultdict(int)  # blinatumomab sessions, not cancelled
+        self.over_capacity: defaultdict[int, list[BlinaBooking]] = defaultdict(list)
+        self.full_until: dict[int, int] = {}  # a day with no session for other patients -> a later day to try
+        self.background_sessions_a_week = sum(self.sessions) - sum(self.held)
+        self.release_days = spec.reserved_release_days
+        self.released: set[int] = set()  # days whose held sessions other patients may now book
+        self.holds = any(self.held)
+        self.backlog: list[BackgroundBooking] = []  # past their window or waiting, in request order
+        self.by_episode: defaultdict[int, list[BlinaBooking]] = defaultdict(list)
+
+    # --- the ledger ---
+
+    def free(self, day: int, held_too: bool = True) -> int:
+        """Sessions of ``day`` nobody booked; other patients (``held_too`` False) may not take held ones."""
+        weekday = (self.weekday_of_day0 + day) % 7
+        if held_too or day in self.released:
+            blina = self.blina_on[day]
+        else:
+            blina = max(self.blina_on[day], self.held[weekday])
+        return self.sessions[weekday] - len(self.background_on[day]) - blina
+
+    def _movable(self, day: int) -> BackgroundBooking | None:
+        """Another patient's booking of ``day`` that may still move: the one with the most days left."""
+        movable = [b for b in self.background_on[day] if b.latest > day]
+        return max(movable, key=lambda b: (b.latest, b.requested)) if movable else None
+
+    def can_book(self, day: int) -> bool:
+        """Can a blinatumomab patient have a session on ``day`` (a later day), without overbooking?"""
+        return day > self.env.now and (self.free(day) > 0 or self._movable(day) is not None)
+
+    # --- other patients ---
+
+    def other_patients(self, requests: DayHospitalRequests):
+        """Other patients' requests, each booked on the day it is made, in the order they are made."""
+        for requested, due in zip(requests.requested.tolist(), requests.due.tolist()):
+            if requested > self.env.now:
+                yield self.env.timeout(requested - self.env.now)
+            booking = BackgroundBooking(requested, due, due + self.tolerance)
+            self.record.background_bookings.append(booking)
+            self._book_background(booking, booking.due)
+
+    def _book_background(self, booking: BackgroundBooking, first: int) -> None:
+        """The first day from ``first`` with a session neither booked nor held, in its window or past it.
+
+        Past its window, or with no session ever free of holds (day None), it joins the backlog.
+        """
+        booking.day = self._next_free(first) if self.background_sessions_a_week > 0 else None
+        if booking.day is not None:
+            self.background_on[booking.day].append(booking)
+        if self.holds and (booking.day is None or booking.day > booking.latest):
+            bisect.insort(self.backlog, booking, key=lambda b: b.requested)
+
+    def release_held(self):
+        """Each day, the held sessions still unused ``reserved_release_days`` ahead go to other patients.
+
+        The backlog is served first; days found full before may now have room (their record is reset).
+        """
+        if not self.holds:
+            return
+        day = 0
+        while True:
+            released = day + self.release_days
+            self.released.add(released)
+            self.full_until.clear()
+            self._serve_backlog(released)
+            yield self.env.timeout(1)
+            day += 1
+
+    def _serve_backlog(self, day: int) -> None:
+        """The sessions of ``day`` free for other patients go to the backlog's requests due by then."""
+        free = self.free(day, held_too=False)
+        for booking in self.backlog:
+            if free <= 0:
+                break
+            if booking.due <= day and (booking.day is None or booking.day > day):
+                if booking.day is not None:
+                    self.background_on[booking.day].remove(booking)
+                    self._freed(booking.day)
+                booking.day = day
+                self.background_on[day].append(booking)
+                free -= 1
+        self.backlog = [b for b in self.backlog if b.day is None or b.day > max(b.latest, day)]
+
+    def _next_free(self, day: int) -> int:
+        """The first day from ``day`` with a session another patient may book.
+
+        Days found full are skipped until held sessions are next released: until then a later
+        day's sessions free for other patients never increase (a displaced booking leaves its
+        place to a blinatumomab patient, and a cancellation only concerns days already past).
+        """
+        seen = []
+        while True:
+            if day in self.full_until:
+                seen.append(day)
+                day = self.full_until[day]
+            elif self.free(day, held_too=False) <= 0:
+                seen.append(day)
+                day += 1
+            else:
+                break
+        for full in seen:
+            self.full_until[full] = day
+        return day
+
+    # --- blinatumomab patients ---
+
+    def book(self, episode: int, purpose: str, due: int, latest: int, later: int = 0) -> BlinaBooking | None:
+        """A session on the earliest day of [due, latest] one can be had; None: none.
+
+        A free session first (held ones included) on any day of the window, else one taken from
+        another patient's booking that may still move, which is booked again later. ``later``:
+        look instead on the days after the window, up to ``later`` days past it.
+        """
+        first, last = (latest + 1, latest + later) if later else (due, latest)
+        days = [d for d in range(first, last + 1) if d > self.env.now]
+        for day in days:
+            if self.free(day) > 0:
+                return self._session(episode, purpose, due, latest, day, "free")
+        for day in days:
+            moved = self._movable(day)
+            if moved is not None:
+                self.background_on[day].remove(moved)
+                moved.displaced += 1
+                self._book_background(moved, day + 1)
+                return self._session(episode, purpose, due, latest, day, "displaced")
+        return None
+
+    def overbook(self, episode: int, purpose: str, due: int, latest: int, day: int) -> BlinaBooking:
+        """A session above the day's capacity (the no-slot policy ``overbook``)."""
+        return self._session(episode, purpose, due, latest, day, "overbook")
+
+    def no_session(self, episode: int, day: int, outcome: str) -> None:
+        """A bag change with no session on its day: what was done instead (a NO_SLOT_OUTCOMES policy)."""
+        self._keep(BlinaBooking(episode, BAG_CHANGE, self.env.now, day, day, None, outcome))
+
+    def _session(self, episode: int, purpose: str, due: int, latest: int, day: int, how: str) -> BlinaBooking:
+        booking = BlinaBooking(episode, purpose, self.env.now, due, latest, day, how)
+        self.blina_on[day] += 1
+        if self.free(day) < 0:
+            booking.over_capacity = True
+            self.over_capacity[day].append(booking)
+        self._keep(booking)
+        return booking
+
+    def _keep(self, booking: BlinaBooking) -> None:
+        self.record.blina_bookings.append(booking)
+        self.by_episode[booking.episode].append(booking)
+
+    def cancel(self, episode: int, start: float, end: float) -> None:
+        """The patient was in hospital from ``start`` to ``end``: the bookings of those days go unused."""
+        for booking in self.by_episode[episode]:
+            day = booking.due if booking.day is None else booking.day
+            if booking.cancelled or not start <= day < end:
+                continue
+            booking.cancelled = True
+            if booking.day is None:
+                continue
+            self.blina_on[day] -= 1
+            if booking.over_capacity:
+                self.over_capacity[day].remove(booking)
+                booking.over_capacity = False
+            else:
+                self._freed(day)
+
+    def _freed(self, day: int) -> None:
+        """A session of ``day`` was given back: an overbooked session of that day takes its place."""
+        if self.over_capacity[day]:
+            self.over_capacity[day].pop(0).over_capacity = False
+
+    # --- visits ---
+
+    def book_visits(self, episode: int, day1: float, infusion_end: float) -> list[BlinaBooking]:
+        """The cycle's visits, booked at discharge; none is made while the patient is in hospital."""
+        booked = []
+        for name, visit in self.visits.items():
+            start = math.ceil(infusion_end - 1e-9) if visit.after == "infusion_end" else int(day1)
+            due = start + visit.offset_days
+            if due <= self.env.now:
+                continue
+            latest = due + visit.tolerance_days
+            booking = self.book(episode, name, due, latest) or self.book(
+                episode, name, due, latest, later=VISIT_SEARCH_DAYS
+            )
+            if booking is None:
+                open_days = [
+                    d
+                    for d in range(due, latest + VISIT_SEARCH_DAYS + 1)
+                    if self.sessions[self.calendar.weekday(d)]
+                ]
+                if not open_days:
+                    continue  # the day hospital is closed: no visit
+                booking = self.overbook(episode, name, due, latest, open_days[0])
+            booked.append(booking)
+        return booked
+
+    def visit_trips(self, visits: list[BlinaBooking], home: int) -> None:
+        """Each visit made (not cancelled by a stay in hospital) is a round trip from home to IUCT-O."""
+        km, hours = self.territory.to_centre.km[home, 0], self.territory.to_centre.hours[home, 0]
+        for visit in visits:
+            if not visit.cancelled:
+                self.record.trips.append(
+                    Trip(visit.episode, float(visit.day), home, None, 2 * km, 2 * hours, visit.purpose)
+                )

@@ -1,9 +1,13 @@
 """Every random draw of the simulation, and the seed streams they come from.
 
 Replication r of a scenario with seed S draws from ``SeedSequence(S, spawn_key=(r, stream, ...))``:
-other patients' bed stays, the day hospital's other sessions, and per episode one stream per
+other patients' bed stays, other patients' day-hospital requests, and per episode one stream per
 attribute, so a change to one part of the model leaves the other draws as they were (common
 random numbers across scenarios). The PSA's Latin hypercube draws from the PSA seed.
+
+A retired stream keeps its key unused, so that no stream takes another's numbers: stream 1 drew
+the old per-day count of other patients' sessions, and the episode attribute "pattern" drew the
+bag-change weekdays (now chosen by a rule, ``sim.model.bags``); neither is drawn any more.
 """
 
 from __future__ import annotations
@@ -17,16 +21,17 @@ from scipy.stats import qmc
 
 from sim.model.records import AdverseEventDraw, Profile
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, AdverseEventKind, Arrivals, Scenario
+from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, WEEKDAYS, AdverseEventKind, Arrivals, Scenario
 from sim.territory.catchment import Territory
 
-# Random-number streams: each a SeedSequence spawn key under (seed, replication).
-STREAM_BACKGROUND, STREAM_DAY_HOSPITAL, STREAM_PATIENT = 0, 1, 2
+# Random-number streams: each a SeedSequence spawn key under (seed, replication); 1 is retired.
+STREAM_BACKGROUND, STREAM_PATIENT = 0, 2
 # Home care: (STREAM_HOME_CARE, HOME_CARE_CENSUS, HAD row) for each HAD's other patients, and
 # (STREAM_HOME_CARE, HOME_CARE_EPISODE, episode) for an episode's home-care draws.
 STREAM_HOME_CARE = 3
 HOME_CARE_CENSUS, HOME_CARE_EPISODE = 0, 1
-PATIENT_ATTRIBUTES = (
+STREAM_DAY_HOSPITAL_REQUESTS = 4  # other patients' requests for a day-hospital session
+PATIENT_ATTRIBUTES = (  # the position is the stream key: an attribute no longer drawn keeps its place
     "arrival",
     "group",
     "home",
@@ -34,7 +39,7 @@ PATIENT_ATTRIBUTES = (
     "outcome",
     "adverse",
     "delays",
-    "pattern",
+    "pattern",  # retired: not drawn
     "pre_phase",
     "emergency",  # where a severe event at home is cared for (its own stream: the others stay aligned)
 )
@@ -102,6 +107,14 @@ class BackgroundAdmissions:
     emergency: np.ndarray
 
 
+@dataclass(slots=True, frozen=True)
+class DayHospitalRequests:
+    """Other patients' day-hospital requests over the run, in the order they are made."""
+
+    requested: np.ndarray  # the day each is made
+    due: np.ndarray  # the day each is due
+
+
 class Draws:
     """The random draws of one replication of a scenario."""
 
@@ -160,7 +173,6 @@ class Draws:
             training_delay=float(sample(home_care.training_delay_days, delays)),
             derogation_extra=float(sample(home_care.derogation_extra_days, delays)),
             convention_delay=float(sample(home_care.convention_delay_days, delays)),
-            pattern_u=rng["pattern"].random(CYCLES_DRAWN),
             ars_acceptance_u=float(
                 stream(self.seed, self.replication, STREAM_HOME_CARE, HOME_CARE_EPISODE, index).random()
             ),
@@ -242,7 +254,18 @@ class Draws:
             census[had] = np.cumsum(steps)[:n_days]
         return census
 
-    def day_hospital_background(self, n_days: int) -> np.ndarray:
-        """Sessions other patients would book in the day hospital, each day (before rounding and capping)."""
-        rng = stream(self.seed, self.replication, STREAM_DAY_HOSPITAL)
-        return sample(self.scenario.day_hospital.background_sessions_per_day, rng, n_days)
+    def day_hospital_requests(self, weekday: np.ndarray) -> DayHospitalRequests:
+        """Other patients' requests for a day-hospital session, due on the days whose ``weekday`` is given.
+
+        A Poisson number falls due on each background weekday to the horizon; each was asked for a
+        whole number of days ahead (the lead time), but not before day 0.
+        """
+        spec = self.scenario.day_hospital.background
+        rng = stream(self.seed, self.replication, STREAM_DAY_HOSPITAL_REQUESTS)
+        due_weekday = np.isin(weekday, [WEEKDAYS.index(d) for d in spec.weekdays])
+        counts = rng.poisson(spec.requests_per_day, len(weekday)) * due_weekday
+        due = np.repeat(np.arange(len(weekday)), counts)
+        lead = np.rint(np.clip(sample(spec.lead_days, rng, len(due)), 0, None)).astype(int)
+        requested = np.clip(due - lead, 0, None)
+        order = np.argsort(requested, kind="stable")  # by request day, then by due day
+        return DayHospitalRequests(requested[order], due[order])

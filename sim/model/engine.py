@@ -13,9 +13,9 @@ import math
 
 import simpy
 
-from sim.model import day_hospital
 from sim.model.bags import BagChanges
 from sim.model.calendar import Calendar
+from sim.model.day_hospital import DayHospital, sessions_open
 from sim.model.draws import Draws
 from sim.model.emergencies import Emergencies
 from sim.model.home_care import HomeCare
@@ -36,13 +36,16 @@ class Model:
         self.env = simpy.Environment()
         calendar = Calendar(scenario.run.start_date)
         self.draws = Draws(scenario, territory, replication)
-        self.record = Recorder(day_hospital.book_background(scenario, calendar, self.draws))
+        self.record = Recorder(sessions_open(scenario, calendar))
         self.ward = Ward(self.env, scenario, territory, self.record)
         census_days = math.ceil(scenario.run.horizon + DRAIN_LIMIT_DAYS)  # to the end of the run at most
         self.home_care = HomeCare(self.env, scenario, territory, self.record, self.draws, census_days)
-        bags = BagChanges(scenario, territory, calendar, self.record)
+        self.day_hospital = DayHospital(self.env, scenario, territory, calendar, self.record)
+        bags = BagChanges(scenario, territory, calendar, self.record, self.day_hospital)
         emergencies = Emergencies(self.env, scenario, territory, self.ward, self.record)
-        self.pathway = Pathway(self.env, scenario, calendar, self.ward, self.home_care, bags, emergencies)
+        self.pathway = Pathway(
+            self.env, scenario, calendar, self.ward, self.home_care, bags, emergencies, self.day_hospital
+        )
         self.episode_processes: list[simpy.Process] = []
 
     def arrivals(self):
@@ -68,6 +71,9 @@ class Model:
         and costed to its end, so per-episode figures are not biased towards short episodes.
         """
         self.env.process(self.ward.other_patients(self.draws.background_admissions()))
+        requests = self.draws.day_hospital_requests(self.record.day_hospital_days.weekday)
+        self.env.process(self.day_hospital.other_patients(requests))
+        self.env.process(self.day_hospital.release_held())
         self.env.process(self.arrivals())
         self.env.run(until=self.scenario.run.horizon)
         unfinished = [p for p in self.episode_processes if p.is_alive]

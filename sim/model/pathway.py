@@ -14,6 +14,9 @@ rest and asks for its bed that day, ahead of the planned admissions. Day 1 falls
 (M7), at the first midnight after admission; a patient whose bed comes late is admitted at most
 ``booking.admission_lead_days`` before a start weekday (``StartWindow``), not to wait days in the bed.
 
+At discharge the home phase's day-hospital sessions are booked (bag changes, visits); a stay in
+hospital during it cancels those of its days.
+
 Beds and HAD slots are held in ``with`` blocks, so each goes back when its block is left. The two
 holdings overlap: the HAD slot is granted while the patient is still in the bed and kept through the
 home phase, so it is handed from the bed's block to the home phase's (``ExitStack.pop_all``).
@@ -27,8 +30,9 @@ from dataclasses import dataclass
 
 import simpy
 
-from sim.model.bags import BagChanges
-from sim.model.calendar import Bag, Calendar, weekday_set
+from sim.model.bags import BagChanges, CycleBags, HomeBags
+from sim.model.calendar import Calendar, weekday_set
+from sim.model.day_hospital import DayHospital
 from sim.model.draws import CYCLES_DRAWN
 from sim.model.emergencies import Emergencies
 from sim.model.home_care import HomeCare
@@ -39,6 +43,7 @@ from sim.model.records import (
     PRE_PHASE,
     Admission,
     AdverseEventDraw,
+    BlinaBooking,
     CycleStartWait,
     Episode,
     HomeEmergency,
@@ -62,7 +67,7 @@ class CyclePlan:
     first_discharge: float  # the end of the compulsory inpatient days
     extension: float  # days in the bed past them, for severe events during them
     ready: float  # when home care can start
-    bags: list[Bag]
+    bags: CycleBags
 
 
 class Pathway:
@@ -77,6 +82,7 @@ class Pathway:
         home_care: HomeCare,
         bags: BagChanges,
         emergencies: Emergencies,
+        day_hospital: DayHospital,
     ):
         self.env = env
         self.blina = scenario.blinatumomab
@@ -85,6 +91,7 @@ class Pathway:
         self.home_care = home_care
         self.bags = bags
         self.emergencies = emergencies
+        self.day_hospital = day_hospital
         self.start_days = weekday_set(self.blina.start_weekdays)
 
     def episode(self, episode: Episode):
@@ -122,6 +129,8 @@ class Pathway:
     def cycle(self, episode: Episode, cycle: int):
         """One infusion cycle, from its admission to the end of its home phase; True if the episode ends."""
         p = episode.profile
+        home_bags: HomeBags | None = None
+        visits: list[BlinaBooking] = []
         with ExitStack() as home_phase:  # the HAD slot, handed over at discharge
             with self.start_request(episode, cycle) as bed:
                 plan = yield from self.cycle_start(episode, cycle, bed)
@@ -132,12 +141,25 @@ class Pathway:
                     goes_home = yield from self.until_home_care(episode, plan, home_phase)
                     died = p.outcome == "death" and plan.stop_at <= self.env.now
                 discharge = self.env.now if goes_home else math.inf  # no home phase: all bags on the ward
+                if goes_home:
+                    home_bags, visits = self.book_home_phase(episode, plan)
                 self.ward.discharge(bed, died=died)
             readmissions = (yield from self.home(episode, plan)) if goes_home else []
-        self.bags.place(episode, cycle, plan.day1, plan.bags, discharge, readmissions)
+        self.bags.place(episode, plan.bags, home_bags, discharge, readmissions)
+        self.day_hospital.visit_trips(visits, p.home)
         if goes_home and plan.ends_episode and math.isfinite(plan.stop_at) and plan.stop_at > self.env.now:
             yield self.env.timeout(plan.stop_at - self.env.now)  # death at home after the infusion stopped
         return plan.ends_episode
+
+    def book_home_phase(self, episode: Episode, plan: CyclePlan) -> tuple[HomeBags, list[BlinaBooking]]:
+        """At discharge, the home phase's day-hospital sessions: its bag changes, then its visits.
+
+        A cycle that ends the episode (a death or an early stop) has no visit.
+        """
+        home_bags = self.bags.book_home_phase(episode, plan.bags, self.env.now)
+        if plan.ends_episode:
+            return home_bags, []
+        return home_bags, self.day_hospital.book_visits(episode.profile.index, plan.day1, plan.infusion_end)
 
     def cycle_start(self, episode: Episode, cycle: int, bed: BedRequest):
         """Admission (and pre-phase), day 1 on a start weekday, the compulsory inpatient days."""
@@ -186,7 +208,7 @@ class Pathway:
             first_discharge=first_discharge,
             extension=extension,
             ready=ready,
-            bags=self.bags.schedule(p, cycle, day1, infusion_end, planned_discharge),
+            bags=self.bags.schedule(cycle, day1, infusion_end, planned_discharge),
         )
 
     def outcome(self, episode: Episode, cycle: int, day1: float) -> tuple[float, bool, bool]:
@@ -249,7 +271,11 @@ class Pathway:
             yield self.env.timeout(onset - self.env.now)
             episode.home_segments.append(HomeSegment(segment_start, self.env.now))
             # The nearest capable hospital first, IUCT-O second (003:1606-1616, 6083-6101).
-            readmissions.extend((yield from self.emergencies.severe_event(episode, event)))
+            stays = yield from self.emergencies.severe_event(episode, event)
+            readmissions.extend(stays)
+            for stay in stays:  # day-hospital sessions booked for days spent in hospital go unused
+                end = math.inf if stay.discharge is None else stay.discharge
+                self.day_hospital.cancel(episode.profile.index, stay.admit, end)
             segment_start = self.env.now
         if self.env.now < plan.infusion_end:
             yield self.env.timeout(plan.infusion_end - self.env.now)

@@ -32,7 +32,13 @@ BED_CAUSES = (
     "adverse_event",
     "inpatient_only",
 )
-CHANGE_PLACES = ("ward", "day_hospital", "home", "nearest_hospital")
+CHANGE_PLACES = ("ward", "day_hospital", "home", "nearest_hospital", "ward_visit")
+# How a blinatumomab patient's day-hospital request ended: a session ("free", "displaced": taken from
+# another patient's booking that could still move, "overbook": above capacity), or, for a bag change
+# with no session to be had, the no-slot policy carried out ("bridge", "ward", "had_nurse").
+SESSION_OUTCOMES = ("free", "displaced", "overbook")
+NO_SLOT_OUTCOMES = ("bridge", "ward", "had_nurse")
+BAG_CHANGE = "bag_change"  # purpose of a trip or a day-hospital request; a visit's purpose is its name
 
 
 # --- beds ---
@@ -81,7 +87,7 @@ class Transfer(NamedTuple):
 
 
 class Trip(NamedTuple):
-    """A round trip from home for a bag change away from home."""
+    """A round trip from home: for a bag change away from home, or a visit to IUCT-O's day hospital."""
 
     episode: int
     time: float
@@ -89,6 +95,7 @@ class Trip(NamedTuple):
     destination: int | None  # hospital (row of territory.hospitals); None: IUCT-O's day hospital
     km: float
     hours: float
+    purpose: str = BAG_CHANGE  # or the name of the visit (day_hospital.visits)
 
 
 class Delivery(NamedTuple):
@@ -99,20 +106,63 @@ class Delivery(NamedTuple):
     km: float
 
 
+# --- the day hospital ---
+
+
 @dataclass(slots=True, frozen=True)
 class DayHospitalDays:
-    """Per simulated day: its weekday, the sessions open, the sessions booked by other patients."""
+    """Per simulated day to the horizon: its weekday, the sessions open, those held for blinatumomab."""
 
     weekday: np.ndarray  # 0 = Monday
     capacity: np.ndarray
-    background: np.ndarray
+    reserved: np.ndarray
 
 
-class DayHospitalSession(NamedTuple):
-    """A blinatumomab bag change in IUCT-O's day hospital."""
+@dataclass(slots=True)
+class BackgroundBooking:
+    """Another patient's day-hospital session: asked for on day ``requested``, due on ``due``.
 
-    day: int
+    Any day up to ``latest`` (due + tolerance) will do; ``day`` is the day it is booked on now.
+    """
+
+    requested: int
+    due: int
+    latest: int
+    day: int | None = None  # None: waiting in the backlog (no session in its window)
+    displaced: int = 0  # times a blinatumomab patient took its session
+
+
+@dataclass(slots=True)
+class BlinaBooking:
+    """A day-hospital session asked for a blinatumomab patient: a bag change or a visit.
+
+    Bag changes are asked for their day (``due`` = ``latest``), visits for a window.
+    """
+
     episode: int
+    purpose: str  # BAG_CHANGE or the visit's name
+    requested: float  # when it was asked for (the discharge that starts the home phase)
+    due: int
+    latest: int
+    day: int | None  # the session's day; None: no session (a NO_SLOT_OUTCOMES policy)
+    outcome: str  # one of SESSION_OUTCOMES or NO_SLOT_OUTCOMES
+    over_capacity: bool = False  # an overbooked session still above the day's capacity
+    cancelled: bool = False  # the patient was in hospital that day: the session went unused
+
+
+class Bridge(NamedTuple):
+    """A bag change moved to another day because no session could be had on its own.
+
+    The bags from the one before the missed change to the end of the cycle, as planned and as
+    re-planned (start, end, ug/day each): their difference is the extra bags and vials.
+    """
+
+    episode: int
+    cycle: int
+    missed: int
+    moved_to: int
+    planned: tuple[tuple[float, float, float], ...]
+    replanned: tuple[tuple[float, float, float], ...]
 
 
 # --- home care ---
@@ -238,7 +288,6 @@ class Profile:
     training_delay: float
     derogation_extra: float
     convention_delay: float
-    pattern_u: np.ndarray
     ars_acceptance_u: float  # the ARS grants a derogation when below the acceptance probability
 
 
@@ -263,13 +312,15 @@ class Episode:
 class Recorder:
     """Everything recorded in one replication, appended to while the model runs."""
 
-    day_hospital_days: DayHospitalDays  # booked before the run
+    day_hospital_days: DayHospitalDays  # sessions open, set before the run
     bed_level: list[BedLevel] = field(default_factory=lambda: [BedLevel(0.0, 0)])
     admissions: list[Admission] = field(default_factory=list)
     legs: list[Leg] = field(default_factory=list)
     trips: list[Trip] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
-    day_hospital_sessions: list[DayHospitalSession] = field(default_factory=list)
+    background_bookings: list[BackgroundBooking] = field(default_factory=list)
+    blina_bookings: list[BlinaBooking] = field(default_factory=list)
+    bridges: list[Bridge] = field(default_factory=list)
     had_stays: list[HadStay] = field(default_factory=list)
     home_emergencies: list[HomeEmergency] = field(default_factory=list)
     transfers: list[Transfer] = field(default_factory=list)

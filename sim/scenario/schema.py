@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from sim.scenario.bounds import (
+    MAX_CYCLE_DAYS,
     MAX_CYCLES,
     MAX_EPISODES_PER_YEAR,
     MAX_KM,
@@ -226,9 +227,67 @@ class BedsConfig(_Section):
     background: BackgroundBeds
 
 
+NoSlotPolicy = Literal["bridge", "ward", "had_nurse", "overbook"]
+ALWAYS_POSSIBLE: tuple[str, ...] = ("ward", "overbook")  # no-slot policies that never fail
+MAX_TOLERANCE_DAYS = 365
+
+
+class BackgroundSessions(_Section):
+    """Other patients' day-hospital sessions: requests due each background weekday, booked ahead."""
+
+    requests_per_day: float = Field(
+        ge=0, le=MAX_SESSIONS, description="Mean requests due on each background weekday (Poisson)."
+    )
+    weekdays: list[Weekday] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        min_length=1,
+        description="Weekdays other patients' sessions fall due on.",
+    )
+    lead_days: Distribution = Field(description="Days from the request to the due day (rounded to whole).")
+    tolerance_days: int = Field(
+        ge=0, le=MAX_TOLERANCE_DAYS, description="Days after the due day a session may still be booked on."
+    )
+
+
+class Visit(_Section):
+    """A per-cycle visit of a blinatumomab patient at home to IUCT-O's day hospital."""
+
+    after: Literal["day1", "infusion_end"] = Field(description="The day the offset counts from.")
+    offset_days: int = Field(ge=0, le=MAX_CYCLE_DAYS, description="Days after it.")
+    tolerance_days: int = Field(
+        ge=0, le=MAX_TOLERANCE_DAYS, description="Days the visit may slip before it counts as deferred."
+    )
+
+
 class DayHospitalConfig(_Section):
     sessions_per_weekday: dict[Weekday, Sessions] = Field(description="A weekday not named has none.")
-    background_sessions_per_day: Distribution
+    background: BackgroundSessions
+    reserved_per_pattern_day: Sessions = Field(
+        0, description="Sessions held for blinatumomab patients on each weekday of a bag-change pattern."
+    )
+    reserved_release_days: int = Field(
+        1,
+        ge=0,
+        le=MAX_TOLERANCE_DAYS,
+        description="Days before its day a held session still unused is released.",
+    )
+    no_slot_policy: list[NoSlotPolicy] = Field(
+        min_length=1,
+        description="What is done, in order, when a bag change finds no session; ends with ward or overbook.",
+    )
+    visits: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=50)], Visit] = Field(
+        default_factory=dict, description="Per-cycle visits of patients at home, by name."
+    )
+
+    @field_validator("no_slot_policy")
+    @classmethod
+    def _ends_with_a_sure_policy(cls, policies: list[str]) -> list[str]:
+        if policies[-1] not in ALWAYS_POSSIBLE or len(set(policies)) < len(policies):
+            raise ValueError(
+                f"expected distinct policies ending with {' or '.join(ALWAYS_POSSIBLE)} (always possible), "
+                f"found {shown(policies)}"
+            )
+        return policies
 
 
 class Arrivals(_Section):
