@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.model.records import PLANNED
 from sim.outputs.folders import (
+    load_results,
     write_comparison,
     write_psa,
     write_results,
@@ -227,6 +228,19 @@ def test_scenario_names_that_are_no_folder_name_are_refused(tmp_path, name):
     path.write_text(path.read_text(encoding="utf-8").replace("name: variant", f"name: {json.dumps(name)}"))
     with pytest.raises(ScenarioError, match="name"):
         load_scenario(path)
+
+
+def test_a_saved_scenario_this_version_refuses_is_one_line_naming_the_folder(tmp_path, result):
+    folder = write_results(result, tmp_path / "old_run")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["resolved_scenario"]["beds"]["capacity"] = 5000  # above today's bound
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        _ = load_results(folder).scenario
+    (message,) = info.value.messages
+    assert message.startswith(f"{folder}: manifest.json: resolved_scenario.beds.capacity: expected")
+    outcome = runner.invoke(app, ["report", str(folder), "--out", str(tmp_path / "r.html")])
+    assert outcome.exit_code == 2 and len(outcome.output.splitlines()) == 1, outcome.output
 
 
 def test_a_report_never_replaces_another_file(tmp_path):

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
 from sim.measures.statistics import incremental_summary
+from sim.scenario.errors import printable
 
 if TYPE_CHECKING:  # types only: importing these here would load matplotlib and scipy for --help
     from sim.runs.calibration import CalibrationStep
@@ -36,12 +37,18 @@ SIGNIFICANCE_NOTE = "* the 95% confidence interval of the paired difference excl
 
 
 def plain(text: str, style: str = "") -> Text:
-    """Text printed as it is: brackets in a path or a scenario value are not rich markup."""
-    return Text(text, style=style)
+    """Text printed as it is, on one line: brackets in a path are not rich markup, a line break is \\n."""
+    return Text(printable(text), style=style)
+
+
+ERROR_CHARS = 1000  # longest error line: a path of 20,000 characters is shown by its ends
 
 
 def print_error(message: str) -> None:
     """One error line on standard error, never wrapped (so it can be searched and grepped)."""
+    message = printable(message)  # a line break in a path given on the command line: \n
+    if len(message) > ERROR_CHARS:  # keep the start (the file) and the end (what was expected, found)
+        message = f"{message[: ERROR_CHARS // 3]}...{message[-(2 * ERROR_CHARS // 3) :]}"
     err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
 
 
@@ -56,13 +63,15 @@ def print_warnings(warnings: Sequence[str], prefix: str = "") -> None:
     """One warning line per warning on standard error (what to know before quoting the results)."""
     for line in warnings:
         err_console.print(
-            Text.assemble(("warning:", "bold yellow"), " ", prefix, line), highlight=False, soft_wrap=True
+            Text.assemble(("warning:", "bold yellow"), " ", printable(prefix + line)),
+            highlight=False,
+            soft_wrap=True,
         )
 
 
 def ok_line(path: Path, name: str, digest: str) -> Text:
     """A scenario file that passed validation."""
-    return Text.assemble(("ok", "green"), f" {path} ({name}, hash {digest})")
+    return Text.assemble(("ok", "green"), printable(f" {path} ({name}, hash {digest})"))
 
 
 @contextmanager
