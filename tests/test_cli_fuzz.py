@@ -62,6 +62,12 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "beds:\n  background: {arrivals_per_day: 100}\n",
         encoding="utf-8",
     )
+    bad_key = root / "bad_key.yaml"  # its psa section names no number of the scenario
+    bad_key.write_text(
+        f"extends: {BASELINE}\nname: bad_key\npsa:\n"
+        "  parameters: [{key: beds.nope, distribution: {dist: fixed, value: 3}}]\n",
+        encoding="utf-8",
+    )
     (root / "junk.csv").write_bytes(b"\xff\xfe not, a\n\x00 csv")
     (root / "a_file").write_text("mine", encoding="utf-8")
     (root / "user_folder").mkdir()
@@ -72,6 +78,7 @@ def place(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "good": good,
         "heavy": heavy,
+        "bad_key": bad_key,
         "missing": root / "missing.yaml",
         "folder": root / "user_folder",
         "file": root / "a_file",
@@ -173,6 +180,7 @@ def bad_lines(p: dict[str, Path]) -> list[list[object]]:
         ["territory", "--authorise", "no_such_had", "--out", p["fresh"]],
         ["validate", p["missing"]],
         ["validate", p["junk"]],
+        ["validate", p["bad_key"]],
     ]
 
 

@@ -67,7 +67,12 @@ def territory(
 
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
-    """Check scenario files against the schema (and HAD ids against geo/had.csv); exit 2 on any error."""
+    """Check scenario files against the schema (and HAD ids against geo/had.csv); exit 2 on any error.
+
+    The 'sensitivity' and 'psa' parameters must name numbers of the scenario (KPI names are checked
+    when those commands start, by their first replication).
+    """
+    from sim.runs.sensitivity import check_parameters
     from sim.territory.binding import scenario_territory
 
     failed = False
@@ -77,6 +82,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
             scenario = load_scenario(path)
             base = base or Territory.load()
             scenario_territory(scenario, base)
+            check_parameters(scenario)
         except ScenarioError as exc:
             failed = True
             print_file_errors(path, exc.messages)

@@ -51,6 +51,26 @@ def parse_parameter(text: str) -> SensitivityParameter:
         raise ScenarioError([f"--param {shown_text}: {where}: {one_line(error['msg'], 120)}"]) from None
 
 
+def check_parameters(scenario: Scenario) -> None:
+    """Refuse (ScenarioError) the parameters of the 'sensitivity' and 'psa' sections that name no
+    number of the scenario, or a one-way bound the scenario refuses: checked without a run."""
+    messages = []
+    for p in scenario.sensitivity.parameters:
+        for value in (p.low, p.high):
+            try:
+                with_values(scenario, {p.key: value}, origin="sensitivity")
+            except ScenarioError as exc:
+                messages += exc.messages
+                break
+    for q in scenario.psa.parameters:
+        try:
+            with_values(scenario, {q.key: q.distribution.mean_value}, origin="psa")
+        except ScenarioError as exc:
+            messages += exc.messages
+    if messages:
+        raise ScenarioError(messages)
+
+
 def _value_at(scenario: Scenario, key: str) -> float:
     node = scenario.model_dump(mode="json")
     for part in key.split("."):
