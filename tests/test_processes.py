@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.runs.processes import stop_signals_deferred
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 
 OCCISIM = Path(sys.executable).with_name("occisim")
@@ -180,3 +182,14 @@ def test_a_killed_worker_is_one_clear_line(setting, tmp_path):
     assert "Traceback" not in out + err
     assert_gone_within(workers)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_during_the_swap_of_folders_is_delivered_after_it():
+    done = []
+    # as atomic_output_dir replaces a folder by two renames
+    with pytest.raises(KeyboardInterrupt), stop_signals_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # a signal handler would have run by now
+        done.append("both renames")
+    assert done == ["both renames"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
