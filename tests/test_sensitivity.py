@@ -403,6 +403,7 @@ def test_sensitivity_cli_writes_table_and_tornados(tmp_path, table):
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
     assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
         "sensitivity.csv",
         "tornado_cost_total_per_year.png",
         "tornado_travel_km_per_year.png",

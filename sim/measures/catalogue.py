@@ -94,14 +94,14 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
 # One list for the terminal tables and the HTML report, in reading order; indentation = sub-item.
 KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("bed_occupancy", "bed occupancy", ".1%", True),
-    ("planned_wait_mean_days", "planned admission wait, mean (days)", ".1f", True),
-    ("planned_wait_p90_days", "planned admission wait, p90 (days)", ".1f", True),
-    ("planned_wait_p95_days", "planned admission wait, p95 (days)", ".1f", True),
-    ("planned_wait_max_days", "planned admission wait, max (days)", ".1f", False),
+    ("planned_wait_mean_days", "planned admission wait, mean (days, incl. still waiting)", ".1f", True),
+    ("planned_wait_p90_days", "planned admission wait, p90 (days, incl. still waiting)", ".1f", True),
+    ("planned_wait_p95_days", "planned admission wait, p95 (days, incl. still waiting)", ".1f", True),
+    ("planned_wait_max_days", "planned admission wait, max (days, incl. still waiting)", ".1f", False),
     # A cycle start waits from referral (cycle 1) or from its booked day (later cycles) to its bed.
     (
         "blina_cycle_start_wait_mean_days",
-        "blinatumomab cycle-start wait (from referral or booked day), mean (days)",
+        "blinatumomab cycle-start wait (from referral or booked day), mean (days, incl. still waiting)",
         ".1f",
         True,
     ),
@@ -167,6 +167,15 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("cost_total_per_year", "cost per year, total (EUR)", ",.0f", True),
     *_cost_rows(),
     ("bag_delivery_km_per_year", "courier km per year (bags changed away from IUCT-O)", ",.0f", False),
+    # Censoring and stability (sim.measures.kpis): waits above count the requests still waiting when
+    # the run stopped with their wait so far (censored: a lower bound); a run is flagged unstable
+    # when its bed queue grows without bound or episodes never start.
+    ("planned_waits_censored", "planned admissions waiting at the end (censored)", ".1f", True),
+    ("blina_cycle_start_waits_censored", "cycle starts waiting at the end (censored)", ".1f", True),
+    ("emergency_waits_censored", "emergencies waiting at the end (censored)", ".1f", False),
+    ("bed_queue_growth", "bed queue growth over the statistics window (requests)", ".1f", False),
+    ("episodes_never_started_share", "episodes referred that never started a cycle", ".1%", False),
+    ("unstable", "replications flagged unstable", ".0%", True),
 )
 
 

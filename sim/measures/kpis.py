@@ -80,6 +80,7 @@ def compute(
         **_days_at_home_and_in_bed(record, admissions, window),
         **_emergencies(record, admissions, territory, window),
         **_home_care(record, episodes, territory, window),
+        **_censoring_and_stability(record, admissions, episodes, scenario.beds.capacity, window),
     }
 
 
@@ -91,8 +92,9 @@ def _beds(record: Recorder, adm: pd.DataFrame, capacity: int, window: Window) ->
     kpi["bed_occupancy"] = step_integral(times, levels, t0, t1) / (capacity * (t1 - t0))
     in_window = (adm["request"] >= t0) & (adm["request"] < t1)
     admitted = adm[in_window & adm["admit"].notna()]
-    for kind, label in ((PLANNED, "planned"), (EMERGENCY, "emergency"), (BLINA_START, "blina_cycle_start")):
-        waits = admitted.loc[admitted["kind"] == kind, "wait"].to_numpy()
+    for kind, label in WAIT_KINDS:
+        served = admitted.loc[admitted["kind"] == kind, "wait"].to_numpy()
+        waits = np.concatenate([served, censored_waits(record, adm, kind, window)])  # + still waiting
         kpi[f"{label}_wait_mean_days"] = float(waits.mean()) if len(waits) else np.nan
         if label != "emergency":
             for q in (90, 95):
@@ -389,3 +391,87 @@ def _had_load(record: Recorder, territory: Territory, window: Window) -> dict[st
         kpi[f"had_peak_pump_share_{had}"] = peak / pumps[j] if pumps[j] else np.nan
         kpi[f"had_full_days_per_year_{had}"] = float(full[j].sum()) / window.years
     return kpi
+
+
+# --- censoring and stability: what a run leaves unfinished, and whether its queues settle ---------
+
+WAIT_KINDS = ((PLANNED, "planned"), (EMERGENCY, "emergency"), (BLINA_START, "blina_cycle_start"))
+# A run is flagged unstable when the bed queue's least-squares trend over the window adds more
+# requests than max(beds, QUEUE_GROWTH_FLOOR), or when more than NEVER_STARTED_SHARE of the
+# episodes referred in the window never started their first cycle (by the end of the run, up to
+# three years after the horizon). Stable runs of the shipped scenarios stay far below both.
+QUEUE_GROWTH_FLOOR = 10
+NEVER_STARTED_SHARE = 0.05
+
+
+def censored_waits(record: Recorder, adm: pd.DataFrame, kind: int, window: Window) -> np.ndarray:
+    """Waits so far, when the run stopped, of the requests of one kind made in the window and never served.
+
+    They are censored observations: the true waits are longer, so means and percentiles that include
+    them are lower bounds (and those that left them out were biased low, to 0 for a saturated ward).
+    """
+    waiting = adm[(adm["request"] >= window.start) & (adm["request"] < window.end) & adm["admit"].isna()]
+    return record.end_time - waiting.loc[waiting["kind"] == kind, "request"].to_numpy()
+
+
+def bed_queue_growth(adm: pd.DataFrame, window: Window) -> float:
+    """Requests the bed queue gains over the window: least-squares trend of its length at each day."""
+    days = np.arange(np.ceil(window.start), np.floor(window.end) + 1)
+    if len(days) < 2:
+        return 0.0
+    requested = np.sort(adm["request"].to_numpy())
+    admitted = np.sort(adm["admit"].to_numpy(dtype=float, na_value=np.inf))
+    queue = np.searchsorted(requested, days, side="right") - np.searchsorted(admitted, days, side="right")
+    slope = np.polyfit(days - days[0], queue, 1)[0]
+    return float(slope * (days[-1] - days[0]))
+
+
+def _censoring_and_stability(
+    record: Recorder, adm: pd.DataFrame, episodes: pd.DataFrame, beds: int, window: Window
+) -> dict[str, float]:
+    """Waits censored at the end, bed-queue growth, episodes that never started; 1 if unstable."""
+    kpi: dict[str, float] = {}
+    for kind, label in WAIT_KINDS:
+        kpi[f"{label}_waits_censored"] = float(len(censored_waits(record, adm, kind, window)))
+    kpi["bed_queue_growth"] = bed_queue_growth(adm, window)
+    referred = episodes[(episodes["arrival"] >= window.start) & (episodes["arrival"] < window.end)]
+    kpi["episodes_never_started_share"] = (
+        float((referred["cycles_started"] == 0).mean()) if len(referred) else 0.0
+    )
+    kpi["unstable"] = float(
+        _grows(kpi["bed_queue_growth"], beds) or kpi["episodes_never_started_share"] > NEVER_STARTED_SHARE
+    )
+    return kpi
+
+
+def _grows(growth: float | pd.Series, beds: int) -> bool | pd.Series:
+    """Whether the bed queue grew without bound: by more than the beds (or the floor) over the window."""
+    return growth > max(beds, QUEUE_GROWTH_FLOOR)
+
+
+def run_warnings(table: pd.DataFrame, beds: int) -> list[str]:
+    """What a reader must know before quoting the KPIs of these replications (one row each)."""
+    n = len(table)
+    if n == 0 or "unstable" not in table:
+        return []
+    warnings = []
+    growing = _grows(table["bed_queue_growth"], beds)
+    if growing.any():
+        warnings.append(
+            f"the bed queue grows without bound in {growing.sum()} of {n} replications "
+            f"(+{table['bed_queue_growth'].mean():,.0f} requests over the statistics window on average, "
+            f"more than the ward's {beds} bed{'s' if beds != 1 else ''}): waits depend on the run length"
+        )
+    never = table["episodes_never_started_share"] > NEVER_STARTED_SHARE
+    if never.any():
+        warnings.append(
+            f"{table['episodes_never_started_share'].mean():.0%} of the episodes referred never started "
+            f"their first cycle (more than {NEVER_STARTED_SHARE:.0%} in {never.sum()} of {n} replications)"
+        )
+    censored = sum(table[f"{label}_waits_censored"].sum() for _, label in WAIT_KINDS)
+    if warnings and censored:
+        warnings.append(
+            f"{censored:,.0f} bed requests of the window (all replications) were still waiting when the "
+            "runs stopped: their waits count as the wait so far, a lower bound"
+        )
+    return warnings

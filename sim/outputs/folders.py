@@ -1,14 +1,17 @@
 """Result folders: what a run writes, and how to read it back (for reports and notebooks).
 
-manifest.json        the resolved scenario, its hash, seed, replications, versions, date, run time
+manifest.json        the resolved scenario, its hash, seed, replications, versions, date, run time,
+                     warnings (censored waits, unstable queues)
 replications.csv     one row per replication, one column per KPI
 summary.csv          per KPI: mean, 95 % CI low and high, std, n
 episodes.parquet     one row per blinatumomab episode and replication (per-patient records)
 admissions.parquet   every bed request: kind, request and admission times, wait
 daily.parquet        per day and replication: beds occupied, day-hospital load
 
-The other commands' folders are written here too: compare (comparison.csv, manifest.json with
-"kind": "comparison", one result folder per scenario), PSA, one-way sensitivity, warm-up, territory.
+The other commands' folders are written here too: compare (comparison.csv, manifest.json, one
+result folder per scenario), PSA, one-way sensitivity, warm-up, territory. Every manifest.json says
+whose and what the folder is ("created_by": "occisim", "kind"); where a folder may be written, and
+how it appears complete or not at all, is ``sim.outputs.writing``.
 """
 
 from __future__ import annotations
@@ -16,20 +19,32 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
-import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from pydantic import ValidationError
 
 from sim import __version__
+from sim.outputs.writing import (
+    COMPARISON,
+    MANIFEST,
+    PSA,
+    RUN,
+    SENSITIVITY,
+    TERRITORY,
+    WARMUP,
+    atomic_output_dir,
+    folder_kind,
+    ownership,
+    read_manifest,
+)
 from sim.runs.replications import ExperimentResult
+from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.schema import Scenario
 from sim.scenario.sources import parameter_sources
 
@@ -39,7 +54,6 @@ if TYPE_CHECKING:
     from sim.runs.sensitivity import PSAResult
     from sim.territory.catchment import Territory
 
-COMPARISON = "comparison"  # the "kind" in a compare folder's manifest.json
 PACKAGES = ("numpy", "pandas", "simpy", "scipy", "geopandas", "shapely", "pydantic", "matplotlib")
 
 
@@ -62,6 +76,7 @@ def code_version() -> str:
 def manifest(result: ExperimentResult, source: Path | None) -> dict:
     scenario = result.scenario
     return {
+        **ownership(RUN),
         "scenario": scenario.name,
         "scenario_file": str(Path(source).resolve()) if source else None,
         "scenario_hash": scenario.hash(),
@@ -70,9 +85,9 @@ def manifest(result: ExperimentResult, source: Path | None) -> dict:
         "warmup_days": scenario.run.warmup_days,
         "years": scenario.run.years,
         "workers": result.workers,
-        "code_version": code_version(),
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **_provenance(),
         "run_seconds": round(result.seconds, 3),
+        "warnings": result.warnings,
         "random_numbers": "numpy PCG64 from SeedSequence(seed, spawn_key=(replication, stream, ...)); "
         "streams: 0 background beds, 1 day-hospital background, 2 per-episode attributes",
         "software": {
@@ -98,42 +113,18 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def write_results(result: ExperimentResult, out: Path, source: Path | None = None) -> Path:
-    """Write a result folder; it appears complete or not at all."""
-    with atomic_output_dir(out) as folder:
-        (folder / "manifest.json").write_text(
-            json.dumps(manifest(result, source), indent=2, ensure_ascii=False) + "\n"
-        )
+def write_results(
+    result: ExperimentResult, out: Path, source: Path | None = None, overwrite: bool = True
+) -> Path:
+    """Write a result folder; it appears complete or not at all (OutputError where it may not)."""
+    with atomic_output_dir(out, RUN, overwrite) as folder:
+        _write_manifest(folder, manifest(result, source))
         result.replications.to_csv(folder / "replications.csv", index=False)
         result.summary.to_csv(folder / "summary.csv", index=False)
         result.episodes.to_parquet(folder / "episodes.parquet", index=False)
         result.admissions.to_parquet(folder / "admissions.parquet", index=False)
         result.daily.to_parquet(folder / "daily.parquet", index=False)
     return out
-
-
-@contextmanager
-def atomic_output_dir(target: Path) -> Iterator[Path]:
-    """Yield a scratch folder next to ``target``; it replaces ``target`` only if the block succeeds.
-
-    On any error the scratch folder is removed and an existing ``target`` is left untouched, so a
-    reader never sees a half-written result folder.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    try:
-        yield scratch
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    backup = None
-    if target.exists():
-        backup = target.with_name(f".{target.name}.old-{scratch.name.rsplit('-', 1)[-1]}")
-        target.rename(backup)
-    scratch.rename(target)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
 
 
 @dataclass
@@ -150,16 +141,35 @@ class Results:
 
     @property
     def scenario(self) -> Scenario:
-        return Scenario.model_validate(self.manifest["resolved_scenario"])
+        """The resolved scenario saved in the manifest (ScenarioError if this version refuses it)."""
+        try:
+            return Scenario.model_validate(self.manifest["resolved_scenario"])
+        except (ValidationError, KeyError, TypeError) as exc:
+            where, problem = ("resolved_scenario",), "none"
+            if isinstance(exc, ValidationError):
+                error = exc.errors()[0]
+                where, problem = (*where, *error["loc"]), error["msg"]
+            raise ScenarioError(
+                [
+                    f"{one_line(str(self.path), 200)}: {MANIFEST}: {'.'.join(map(str, where))}: expected "
+                    f"a scenario this occisim version accepts (run it again), found {one_line(problem, 120)}"
+                ]
+            ) from None
+
+
+def _manifest(path: Path) -> dict:
+    """A folder's manifest, or a one-line error naming it."""
+    info = read_manifest(path)
+    if info is None:
+        raise FileNotFoundError(f"{path}: not a result folder (no readable manifest.json)")
+    return info
 
 
 def load_results(path: Path | str) -> Results:
     path = Path(path)
-    if not (path / "manifest.json").exists():
-        raise FileNotFoundError(f"{path}: not a result folder (no manifest.json)")
     return Results(
         path=path,
-        manifest=json.loads((path / "manifest.json").read_text(encoding="utf-8")),
+        manifest=_manifest(path),
         replications=pd.read_csv(path / "replications.csv"),
         summary=pd.read_csv(path / "summary.csv"),
         episodes=pd.read_parquet(path / "episodes.parquet"),
@@ -186,7 +196,7 @@ def load_comparison(path: Path | str) -> Comparison:
     path = Path(path)
     if not (path / "comparison.csv").exists():
         raise FileNotFoundError(f"{path}: not a compare folder (no comparison.csv)")
-    manifest_data = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    manifest_data = _manifest(path)
     return Comparison(
         path=path,
         manifest=manifest_data,
@@ -195,24 +205,22 @@ def load_comparison(path: Path | str) -> Comparison:
     )
 
 
-def write_comparison(comparison: ComparisonResult, out: Path, sources: Sequence[Path]) -> Path:
+def write_comparison(
+    comparison: ComparisonResult, out: Path, sources: Sequence[Path], overwrite: bool = True
+) -> Path:
     """Write a compare folder (``sources``: the scenario files, base first); complete or not at all.
 
     comparison.csv (one row per scenario and KPI), manifest.json (what was compared, how many
     replications), precision.csv with a precision target, and one result folder per scenario.
     """
-    with atomic_output_dir(out) as folder:
+    with atomic_output_dir(out, COMPARISON, overwrite) as folder:
         comparison.table.to_csv(folder / "comparison.csv", index=False)
         if comparison.precision is not None:
             comparison.precision.worst.to_csv(folder / "precision.csv", index=False)
-        (folder / "manifest.json").write_text(
-            json.dumps(_comparison_manifest(comparison, sources), indent=2, default=str) + "\n"
-        )
+        _write_manifest(folder, _comparison_manifest(comparison, sources))
         for path, (name, result) in zip(sources, comparison.results.items(), strict=True):
-            sub = folder / name
-            sub.mkdir()
             # write_results writes atomically into a sibling; here the whole folder is already atomic
-            write_results(result, sub, source=path)
+            write_results(result, folder / name, source=path)
     return out
 
 
@@ -220,7 +228,7 @@ def _comparison_manifest(comparison: ComparisonResult, sources: Sequence[Path]) 
     names = list(comparison.results)
     run = comparison.results[names[0]].scenario.run
     info = {
-        "kind": COMPARISON,
+        **ownership(COMPARISON),
         "base": names[0],
         "scenarios": names,
         "scenario_files": [str(p) for p in sources],
@@ -228,6 +236,7 @@ def _comparison_manifest(comparison: ComparisonResult, sources: Sequence[Path]) 
         "replication_steps": comparison.history,
         "seed": run.seed,
         "run_seconds": round(comparison.seconds, 2),
+        "warnings": [f"{name}: {w}" for name, r in comparison.results.items() for w in r.warnings],
     }
     if comparison.precision is not None:
         p = comparison.precision
@@ -243,16 +252,7 @@ def _comparison_manifest(comparison: ComparisonResult, sources: Sequence[Path]) 
 
 def is_comparison_folder(path: Path | str) -> bool:
     """Whether ``path`` is a compare folder (its manifest says so; older ones list their scenarios)."""
-    path = Path(path)
-    try:
-        info = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(info, dict):
-        return False
-    if "kind" in info:
-        return info["kind"] == COMPARISON
-    return isinstance(info.get("scenarios"), list) and (path / "comparison.csv").exists()
+    return folder_kind(Path(path)) == COMPARISON
 
 
 def result_folders(paths: Sequence[Path]) -> list[Path]:
@@ -260,8 +260,8 @@ def result_folders(paths: Sequence[Path]) -> list[Path]:
     folders: list[Path] = []
     for path in paths:
         if is_comparison_folder(path):
-            info = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-            folders += [path / name for name in info["scenarios"]]
+            info = _manifest(path)
+            folders += [path / str(name) for name in info["scenarios"]]
         else:
             folders.append(path)
     return folders
@@ -270,7 +270,7 @@ def result_folders(paths: Sequence[Path]) -> list[Path]:
 # --- folders of the other commands (figures need matplotlib, imported only when writing them) ---
 
 
-def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path) -> Path:
+def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path, overwrite: bool = True) -> Path:
     """Write a PSA folder: psa_draws.csv, ceac.csv, ce_plane.png, ceac.png and manifest.json."""
     import matplotlib.pyplot as plt
 
@@ -278,7 +278,7 @@ def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path) -> 
 
     names = (base.name, other.name)
     spec = base.psa
-    with atomic_output_dir(out) as folder:
+    with atomic_output_dir(out, PSA, overwrite) as folder:
         result.draws.to_csv(folder / "psa_draws.csv", index=False)
         pd.DataFrame({"wtp": result.wtp, "probability_cost_effective": result.acceptability}).to_csv(
             folder / "ceac.csv", index=False
@@ -290,6 +290,7 @@ def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path) -> 
             fig.savefig(folder / name)
             plt.close(fig)
         info = {
+            **ownership(PSA),
             "base": names[0],
             "other": names[1],
             "iterations": result.iterations,
@@ -300,18 +301,36 @@ def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path) -> 
             "outcome_direction": spec.outcome_direction,
             "sampling": "Latin hypercube (scipy.stats.qmc)",
             "parameters": [p.model_dump(mode="json") for p in spec.parameters],
+            "warnings": result.warnings,
+            **_provenance(),
         }
-        (folder / "manifest.json").write_text(json.dumps(info, indent=2) + "\n")
+        _write_manifest(folder, info)
     return out
 
 
-def write_sensitivity(table: pd.DataFrame, kpis: Sequence[str], out: Path) -> Path:
-    """Write a one-way sensitivity folder: sensitivity.csv and one tornado_<kpi>.png per KPI."""
+def write_sensitivity(
+    table: pd.DataFrame,
+    kpis: Sequence[str],
+    out: Path,
+    scenario: Scenario | None = None,
+    overwrite: bool = True,
+) -> Path:
+    """Write a one-way sensitivity folder: sensitivity.csv, one tornado_<kpi>.png per KPI, manifest."""
     import matplotlib.pyplot as plt
 
     from sim.outputs.figures import tornado_figure
+    from sim.runs.sensitivity import one_way_warnings
 
-    with atomic_output_dir(out) as folder:
+    info = {
+        **ownership(SENSITIVITY),
+        "scenario": None if scenario is None else scenario.name,
+        "parameters": list(dict.fromkeys(table["parameter"])),
+        "kpis": list(kpis),
+        "warnings": one_way_warnings(table),
+        **_provenance(),
+    }
+    with atomic_output_dir(out, SENSITIVITY, overwrite) as folder:
+        _write_manifest(folder, info)
         table.to_csv(folder / "sensitivity.csv", index=False)
         for name in kpis:
             fig = tornado_figure(table, name)
@@ -320,13 +339,22 @@ def write_sensitivity(table: pd.DataFrame, kpis: Sequence[str], out: Path) -> Pa
     return out
 
 
-def write_warmup(probe: WarmupProbe, scenario: Scenario, out: Path) -> Path:
-    """Write a warm-up folder: warmup.png (Welch's plot, MSER-5 cut) and warmup.csv."""
+def write_warmup(probe: WarmupProbe, scenario: Scenario, out: Path, overwrite: bool = True) -> Path:
+    """Write a warm-up folder: warmup.png (Welch's plot, MSER-5 cut), warmup.csv and a manifest."""
     import matplotlib.pyplot as plt
 
     from sim.outputs.figures import warmup_figure
 
-    with atomic_output_dir(out) as folder:
+    with atomic_output_dir(out, WARMUP, overwrite) as folder:
+        info = {
+            **ownership(WARMUP),
+            "scenario": scenario.name,
+            "replications": len(probe.daily),
+            "days": probe.daily.shape[1],
+            "suggested_warmup_days": probe.suggested_days,
+            **_provenance(),
+        }
+        _write_manifest(folder, info)
         fig = warmup_figure(
             probe.daily,
             probe.welch,
@@ -340,11 +368,12 @@ def write_warmup(probe: WarmupProbe, scenario: Scenario, out: Path) -> Path:
     return out
 
 
-def write_territory(territory: Territory, heading: str, out: Path) -> Path:
-    """Write a territory folder: coverage and gap tables, the commune zone table and the map."""
+def write_territory(territory: Territory, heading: str, out: Path, overwrite: bool = True) -> Path:
+    """Write a territory folder: coverage and gap tables, the commune zone table, the map, a manifest."""
     from sim.outputs.maps import save_territory_map
 
-    with atomic_output_dir(out) as folder:
+    with atomic_output_dir(out, TERRITORY, overwrite) as folder:
+        _write_manifest(folder, {**ownership(TERRITORY), "heading": heading, **_provenance()})
         territory.coverage_table().to_csv(folder / "coverage_by_had.csv", index=False)
         territory.unauthorised_population().to_csv(folder / "unauthorised_by_department.csv", index=False)
         territory.commune_zone_table().to_csv(folder / "commune_zones.csv", index=False)
@@ -356,10 +385,10 @@ def write_territory(territory: Territory, heading: str, out: Path) -> Path:
     return out
 
 
-def write_text_atomically(target: Path, text: str) -> Path:
-    """Write a text file (e.g. a report) that appears complete or not at all."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = target.with_name(f".{target.name}.partial")
-    scratch.write_text(text, encoding="utf-8")
-    scratch.replace(target)
-    return target
+def _provenance() -> dict:
+    """When and by which code a folder was written."""
+    return {"code_version": code_version(), "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
+def _write_manifest(folder: Path, info: dict) -> None:
+    (folder / MANIFEST).write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -47,7 +47,10 @@ img { max-width: 100%; border: 1px solid #e5e8e8; margin: 0.5em 0; }
 figure { margin: 0; } figcaption { font-size: 0.85em; color: #566573; }
 .tag-assumption { color: #b9770e; font-weight: 600; } .tag-source { color: #1e8449; }
 nav a { margin-right: 14px; font-size: 0.9em; }
+.warning { background: #fdebd0; border-left: 5px solid #d35400; padding: 6px 14px; margin: 1em 0; }
 """
+# How every report begins: `occisim report --out` replaces only a file that begins so.
+HEAD = "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>occisim report</title>"
 
 
 def _png(fig: plt.Figure) -> str:
@@ -351,6 +354,22 @@ def _stress_section(
     ]
 
 
+def _warnings_banner(results: Sequence[Results]) -> list[str]:
+    """A banner above everything when a run was flagged (unstable queues, censored waits)."""
+    items = [
+        f"<li><b>{html.escape(r.manifest['scenario'])}</b>: {html.escape(str(w))}</li>"
+        for r in results
+        if isinstance(r.manifest.get("warnings"), list)
+        for w in r.manifest["warnings"]
+    ]
+    if not items:
+        return []
+    return [
+        "<div class='warning'><p><b>Warning: read these results with care.</b></p>"
+        f"<ul>{''.join(items)}</ul></div>"
+    ]
+
+
 def build_report(result_dirs: Sequence[Path], base_territory: Territory | None = None) -> str:
     """The HTML document of result folders (the first is the reference), everything embedded."""
     results = [load_results(p) for p in result_dirs]
@@ -362,6 +381,7 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
     long, method = kpi_table(results)
     parts = [
         f"<h1>occisim report: {' vs '.join(html.escape(n) for n in names)}</h1>",
+        *_warnings_banner(results),
         f"<p class='lead'>Generated {dt.datetime.now():%Y-%m-%d %H:%M} from "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
         + "</p>",
@@ -373,7 +393,4 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
         *_parameters_section(results),
         *_stress_section(results, method, territories),
     ]
-    return (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>occisim report</title>"
-        f"<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"
-    )
+    return f"{HEAD}<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"

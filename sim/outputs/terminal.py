@@ -1,7 +1,9 @@
 """What occisim prints: tables, numbers as people read them, the progress bar, one-line errors.
 
-Standard output gets the results; standard error gets the progress bar and the errors, so the
-results can be piped or redirected on their own.
+Standard output gets the results; standard error gets the progress bar, the warnings and the
+errors, so the results can be piped or redirected on their own. Text that comes from files or the
+command line (paths, scenario and HAD names, messages quoting input) is printed as it is, never read
+as rich markup: ``plain`` wraps it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
 from sim.measures.statistics import incremental_summary
+from sim.scenario.errors import printable
 
 if TYPE_CHECKING:  # types only: importing these here would load matplotlib and scipy for --help
     from sim.runs.calibration import CalibrationStep
@@ -32,21 +36,47 @@ err_console = Console(stderr=True)
 SIGNIFICANCE_NOTE = "* the 95% confidence interval of the paired difference excludes 0"
 
 
+def plain(text: str, style: str = "") -> Text:
+    """Text printed as it is, on one line: brackets in a path are not rich markup, a line break is \\n."""
+    return Text(printable(text), style=style)
+
+
+ERROR_CHARS = 1000  # longest error line: a path of 20,000 characters is shown by its ends
+
+
 def print_error(message: str) -> None:
     """One error line on standard error, never wrapped (so it can be searched and grepped)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    message = printable(message)  # a line break in a path given on the command line: \n
+    if len(message) > ERROR_CHARS:  # keep the start (the file) and the end (what was expected, found)
+        message = f"{message[: ERROR_CHARS // 3]}...{message[-(2 * ERROR_CHARS // 3) :]}"
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
 
 
 def print_file_errors(path: Path, messages: Sequence[str]) -> None:
-    """One error line per message, each naming the file (unless the message already does)."""
+    """One error line per message, each naming the file (unless the message already begins with it)."""
     for line in messages:
-        named = line.startswith((str(path), str(path.resolve())))
+        named = line.startswith((f"{path}: ", f"{path.resolve()}: "))
         print_error(line if named else f"{path}: {line}")
+
+
+def print_warnings(warnings: Sequence[str], prefix: str = "") -> None:
+    """One warning line per warning on standard error (what to know before quoting the results)."""
+    for line in warnings:
+        err_console.print(
+            Text.assemble(("warning:", "bold yellow"), " ", printable(prefix + line)),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def ok_line(path: Path, name: str, digest: str) -> Text:
+    """A scenario file that passed validation."""
+    return Text.assemble(("ok", "green"), printable(f" {path} ({name}, hash {digest})"))
 
 
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
-    """A progress bar on stderr; yields the callback that advances it by k."""
+    """A progress bar on stderr (a terminal); yields the callback that advances it by k."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -56,6 +86,7 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,  # redirected: no bar, and no blank line where it was
     ) as bar:
         task = bar.add_task(description, total=total)
 
@@ -92,7 +123,7 @@ def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
 def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None) -> Table:
     """A data frame as a table: numbers right-aligned, booleans as yes / (red) no."""
     formats = formats or {}
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=plain(title), title_justify="left", header_style="bold")
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column]) and frame[column].dtype != bool
         table.add_column(str(column), justify="right" if numeric else "left", no_wrap=not numeric)
@@ -102,9 +133,9 @@ def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None =
             if column in formats:
                 cells.append(format(value, formats[column]))
             elif isinstance(value, bool):
-                cells.append("yes" if value else "[bold red]no[/]")
+                cells.append(plain("yes") if value else plain("no", "bold red"))
             else:
-                cells.append(str(value))
+                cells.append(plain(str(value)))
         table.add_row(*cells)
     return table
 
@@ -191,7 +222,7 @@ def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str]) -> list[Table]:
             view.add_column(column, justify="left" if column == "parameter" else "right")
         for r in rows.itertuples():
             view.add_row(
-                r.parameter,
+                plain(r.parameter),
                 f"{r.low_value:g} - {r.high_value:g}",
                 num(r.kpi_at_low),
                 num(r.kpi_at_high),
@@ -222,11 +253,11 @@ def calibration_table(steps: Sequence[CalibrationStep], target_p95: float) -> Ta
 
 
 def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:
-    """The PSA in a few lines: incremental cost and effect, ratio of means, dominance."""
+    """The PSA in a few lines (plain text): incremental cost and effect, ratio of means, dominance."""
     s = incremental_summary(result.draws["incremental_cost"], result.draws["incremental_effect"])
     (lo_c, hi_c), (lo_e, hi_e) = s.cost_interval, s.effect_interval
     return [
-        f"[bold]{names[1]} vs {names[0]}[/], {result.iterations} draws x {result.replications} replications",
+        f"{names[1]} vs {names[0]}, {result.iterations} draws x {result.replications} replications",
         f"  incremental cost ({result.cost}): mean {s.cost_mean:,.0f} EUR, "
         f"95% interval {lo_c:,.0f} to {hi_c:,.0f}",
         f"  incremental effect ({result.effect}): mean {s.effect_mean:,.2f}, "

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures.warmup import suggest_warmup_days, welch_moving_average
-from sim.runs.replications import Progress, WorkerPool, run_experiment
+from sim.runs.replications import Progress, WorkerPool, check_workload, run_experiment
 from sim.scenario.schema import DAYS_PER_YEAR, Scenario
 from sim.territory.catchment import Territory
 
@@ -65,6 +65,7 @@ def calibrate_background_rate(
 ) -> tuple[float, list[CalibrationStep]]:
     """Bisect the background arrival rate (per day) until the mean p95 planned wait meets the target."""
     steps: list[CalibrationStep] = []
+    check_workload([(with_background_rate(scenario, high), replications * iterations)])  # all the steps
     with WorkerPool(workers, territory) as pool:
         for _ in range(iterations):
             middle = (low + high) / 2

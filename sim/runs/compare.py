@@ -19,7 +19,14 @@ import pandas as pd
 from scipy import stats
 
 from sim.measures.statistics import comparison_table, paired_difference, t_interval
-from sim.runs.replications import ExperimentResult, WorkerPool, assemble, default_workers, with_run_settings
+from sim.runs.replications import (
+    ExperimentResult,
+    WorkerPool,
+    assemble,
+    check_workload,
+    default_workers,
+    with_run_settings,
+)
 from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
 
@@ -112,6 +119,8 @@ def run_comparison(
         raise ValueError(f"scenario names must differ to be compared, found {names}")
     scenarios = [with_run_settings(s, seed=base_seed) for s in scenarios]
     n = replications or scenarios[0].run.replications
+    if target_precision is not None:  # the steps may go up to the cap: refuse now what it would cost
+        check_workload([(s, max(n, max_replications)) for s in scenarios])
     workers = workers or default_workers()
     start = time.perf_counter()
     outputs: dict[str, list] = {s.name: [] for s in scenarios}

@@ -10,12 +10,14 @@ and each worker process loads the territory once, whatever number of scenarios i
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +27,10 @@ import pandas as pd
 from sim.measures import frames, kpis
 from sim.measures.statistics import summarise
 from sim.model.engine import simulate
-from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import Scenario
+from sim.runs.processes import WorkerCrashed, stop_signals_blocked, worker_start
+from sim.scenario.bounds import MAX_CYCLES, MAX_REPLICATIONS, MAX_SEED
+from sim.scenario.errors import ScenarioError, shown
+from sim.scenario.schema import DAYS_PER_YEAR, Scenario
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 from sim.territory.geodata import TerritoryDataError
@@ -78,6 +82,7 @@ class ExperimentResult:
     seconds: float = 0.0
     workers: int = 1
     outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
+    warnings: list[str] = field(default_factory=list)  # what to know before quoting the KPIs
 
 
 def default_workers() -> int:
@@ -87,7 +92,13 @@ def default_workers() -> int:
 def with_run_settings(
     scenario: Scenario, replications: int | None = None, seed: int | None = None
 ) -> Scenario:
-    """The scenario with its replication count and seed replaced (when given)."""
+    """The scenario with its replication count and seed replaced (when given, within the schema's bounds)."""
+    for name, value, low, high in (
+        ("replications", replications, 1, MAX_REPLICATIONS),
+        ("seed", seed, 0, MAX_SEED),
+    ):
+        if value is not None and not low <= value <= high:
+            raise ScenarioError([f"run.{name}: expected {low:,} to {high:,}, found {shown(value)}"])
     update = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     return scenario.model_copy(update={"run": scenario.run.model_copy(update=update)}) if update else scenario
 
@@ -107,7 +118,84 @@ def assemble(
         seconds=seconds,
         workers=workers,
         outputs=outputs,
+        warnings=kpis.run_warnings(table, scenario.beds.capacity),
     )
+
+
+# --- the workload: each bound of the schema keeps a run finite, not their product short ---------
+
+# SimPy events, measured on the baseline (bench/bench_engine.py counts them): about 6 per admission
+# of another patient and 10 per blinatumomab cycle, about 20 us each with the KPIs on one core. A
+# saturated ward costs more: SimPy sorts the bed queue again at every request, about 1/200 of an
+# event per request already waiting (measured with 1 bed for 40 years: 7,000 waiting at the end).
+# The caps keep a replication within a few minutes and a command within about an hour of one core
+# (measured: 20 to 40 us per estimated event); the scenario's bounds each keep a run finite, not
+# their product short.
+EVENTS_PER_ADMISSION = 6
+EVENTS_PER_CYCLE = 10
+EVENTS_PER_QUEUED_REQUEST = 0.005
+MAX_EVENTS_PER_REPLICATION = 5_000_000
+MAX_EVENTS_PER_COMMAND = 100_000_000
+WORKLOAD_KNOBS = (
+    "run.years, run.warmup_days, beds (capacity, background arrivals_per_day and length_of_stay), "
+    "blinatumomab.arrivals (episodes_per_year, annual_growth)"
+)
+
+
+def simulated_events(scenario: Scenario) -> float:
+    """A rough count of the SimPy events of one replication, from the scenario alone.
+
+    Days simulated x (other admissions a day x events each + episodes a day x cycles x events per
+    cycle), episodes at their rate at the horizon when they grow; plus, when the beds asked for
+    exceed the ward (other patients' stays and cycles' compulsory inpatient days), the cost of
+    the queue that grows: requests x the mean length of the queue they join.
+    """
+    run, beds, blina = scenario.run, scenario.beds, scenario.blinatumomab
+    days = run.horizon
+    growth = (1 + max(0.0, blina.arrivals.annual_growth)) ** run.years
+    episodes = blina.arrivals.episodes_per_year * growth / DAYS_PER_YEAR  # a day
+    cycles = _mean_cycles(scenario)
+    background = beds.background.arrivals_per_day
+    requests = background + episodes * cycles  # a day
+    bed_days = background * beds.background.length_of_stay.mean_value + episodes * (
+        blina.cycle1_inpatient_days + (cycles - 1) * blina.later_inpatient_days
+    )
+    queue_growth = requests * max(0.0, 1 - beds.capacity / bed_days) if bed_days > 0 else 0.0
+    events = days * (background * EVENTS_PER_ADMISSION + episodes * cycles * EVENTS_PER_CYCLE)
+    return events + requests * days * (queue_growth * days / 2) * EVENTS_PER_QUEUED_REQUEST
+
+
+def _mean_cycles(scenario: Scenario) -> float:
+    """Mean cycles per episode over the group mix (each group's mean, within 1 and the cap)."""
+    cycles = scenario.blinatumomab.cycles
+    mix = scenario.blinatumomab.arrivals.group_mix
+    cap = cycles.max_cycles or MAX_CYCLES
+    drawn = {g: min(cap, max(1.0, d.mean_value)) for g, d in cycles.per_group.items()}
+    return sum(w * drawn.get(g, 1.0) for g, w in mix.items()) / sum(mix.values())
+
+
+def check_workload(runs: Sequence[tuple[Scenario, int]]) -> None:
+    """Refuse (ScenarioError) what would run for hours: ``runs`` are (scenario, replications) pairs."""
+    total = 0.0
+    for scenario, replications in runs:
+        events = simulated_events(scenario)
+        if events > MAX_EVENTS_PER_REPLICATION:
+            raise ScenarioError(
+                [
+                    f"run: expected at most {MAX_EVENTS_PER_REPLICATION:,} simulated events per "
+                    f"replication (about {EVENTS_PER_ADMISSION} per admission, {EVENTS_PER_CYCLE} per "
+                    f"cycle), found about {events:,.0f} for {scenario.name}: lower {WORKLOAD_KNOBS}"
+                ]
+            )
+        total += events * replications
+    if total > MAX_EVENTS_PER_COMMAND:
+        raise ScenarioError(
+            [
+                f"run: expected at most {MAX_EVENTS_PER_COMMAND:,} simulated events in one command, found "
+                f"about {total:,.0f} (replications x events per replication): use fewer replications or "
+                f"iterations, or lower {WORKLOAD_KNOBS}"
+            ]
+        )
 
 
 Job = tuple[Scenario, int]  # (scenario, replication index)
@@ -159,10 +247,22 @@ class WorkerPool:
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        if self._executor is not None:
-            self._executor.shutdown()
-            self._executor = None
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if self._executor is None:
+            return
+        executor, self._executor = self._executor, None
+        if exc_type is None:
+            executor.shutdown()
+            return
+        # Stopped (Ctrl-C, an error, a crashed worker): the queued jobs are dropped and the running
+        # ones stopped now, rather than waited for. The executor keeps its processes in a private
+        # attribute, the only handle on them.
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
 
     def outputs(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ReplicationOutput]:
         """Everything each run gives: KPIs and the episode, admission and daily tables."""
@@ -179,24 +279,38 @@ class WorkerPool:
             results = self._here(jobs, keys, task)
         else:
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(max_workers=workers)
-            results = self._executor.map(
-                functools.partial(_in_worker, task),
-                [(keys[id(scenario)], r) for scenario, r in jobs],
-                chunksize=max(1, len(jobs) // (8 * workers)),
-            )
+                self._executor = ProcessPoolExecutor(
+                    max_workers=workers, initializer=worker_start, initargs=(os.getpid(),)
+                )
+            with stop_signals_blocked():  # the workers start (at the first job) with Ctrl-C blocked
+                results = self._executor.map(
+                    functools.partial(_in_worker, task),
+                    [(keys[id(scenario)], r) for scenario, r in jobs],
+                    chunksize=max(1, len(jobs) // (8 * workers)),
+                )
         collected = []
-        for result in results:
-            collected.append(result)
-            if progress:
-                progress(1)
+        try:
+            for result in results:
+                collected.append(result)
+                if progress:
+                    progress(1)
+        except BrokenProcessPool:
+            raise WorkerCrashed(
+                "a worker process stopped before finishing its replications (killed, or out of memory?)"
+            ) from None
         return collected
 
     def _base(self) -> Territory:
         return self.territory if self.territory is not None else _base_territory()
 
     def _check(self, jobs: Sequence[Job]) -> dict[int, str]:
-        """Bind every scenario of the jobs once, so bad input fails now; their JSON, by identity."""
+        """Bind every scenario of the jobs once, so bad input fails now; their JSON, by identity.
+
+        The workload is checked first: too much work is refused before anything starts.
+        """
+        counts = collections.Counter(id(scenario) for scenario, _ in jobs)
+        scenarios = {id(scenario): scenario for scenario, _ in jobs}
+        check_workload([(scenarios[key], n) for key, n in counts.items()])
         keys: dict[int, str] = {}
         checked: set[str] = set()
         for scenario, _ in jobs:

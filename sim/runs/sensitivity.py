@@ -19,24 +19,56 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
-from sim.runs.replications import run_many, with_run_settings
-from sim.scenario.errors import ScenarioError
+from sim.runs.replications import Job, check_workload, run_many, with_run_settings
+from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
 from sim.scenario.schema import Scenario, SensitivityParameter
 
+UNSTABLE_NOTE = (
+    "unstable: in some replications the bed queue grew without bound or episodes never started; "
+    "their KPIs depend on the run length"
+)
+
 
 def parse_parameter(text: str) -> SensitivityParameter:
-    """``key=low:high`` from the command line."""
+    """``key=low:high`` from the command line (ScenarioError, one line, if it is not)."""
+    shown_text = one_line(repr(text), 120)
     try:
         key, bounds = text.split("=", 1)
         low, high = (float(v) for v in bounds.split(":", 1))
     except ValueError:
         raise ScenarioError(
-            [f"--param {text!r}: expected key=low:high, e.g. costs.had_day_eur=150:350"]
+            [f"--param {shown_text}: expected key=low:high, e.g. costs.had_day_eur=150:350"]
         ) from None
-    return SensitivityParameter(key=key.strip(), low=low, high=high)
+    try:
+        return SensitivityParameter(key=key.strip(), low=low, high=high)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise ScenarioError([f"--param {shown_text}: {where}: {one_line(error['msg'], 120)}"]) from None
+
+
+def check_parameters(scenario: Scenario) -> None:
+    """Refuse (ScenarioError) the parameters of the 'sensitivity' and 'psa' sections that name no
+    number of the scenario, or a one-way bound the scenario refuses: checked without a run."""
+    messages = []
+    for p in scenario.sensitivity.parameters:
+        for value in (p.low, p.high):
+            try:
+                with_values(scenario, {p.key: value}, origin="sensitivity")
+            except ScenarioError as exc:
+                messages += exc.messages
+                break
+    for q in scenario.psa.parameters:
+        try:
+            with_values(scenario, {q.key: q.distribution.mean_value}, origin="psa")
+        except ScenarioError as exc:
+            messages += exc.messages
+    if messages:
+        raise ScenarioError(messages)
 
 
 def _value_at(scenario: Scenario, key: str) -> float:
@@ -60,20 +92,24 @@ def one_way(
         variants.append(("low", p, with_values(scenario, {p.key: p.low}, origin="sensitivity")))
         variants.append(("high", p, with_values(scenario, {p.key: p.high}, origin="sensitivity")))
     jobs = [(s, r) for _, _, s in variants for r in range(replications)]
-    results = run_many(jobs, workers, progress)
+    results = _run_checking_kpis(
+        jobs,
+        kpis,
+        lambda missing: f"sensitivity: kpis: expected KPI names of replications.csv, found {missing}",
+        workers,
+        progress,
+    )
     means: list[dict[str, float]] = []
+    unstable: list[float] = []  # share of each variant's replications flagged unstable
     for k in range(len(variants)):
         block = pd.DataFrame(results[k * replications : (k + 1) * replications])
-        missing = [kpi for kpi in kpis if kpi not in block]
-        if missing:
-            raise ScenarioError(
-                [f"sensitivity: kpis: expected KPI names of replications.csv, found {missing}"]
-            )
         means.append(block[list(kpis)].mean().to_dict())
+        unstable.append(float(block["unstable"].mean()))
     base = means[0]
     rows = []
     for i, p in enumerate(parameters):
         low, high = means[1 + 2 * i], means[2 + 2 * i]
+        flagged = {"unstable_at_low": unstable[1 + 2 * i], "unstable_at_high": unstable[2 + 2 * i]}
         for kpi in kpis:
             rows.append(
                 {
@@ -88,11 +124,41 @@ def one_way(
                     "effect_low": low[kpi] - base[kpi],
                     "effect_high": high[kpi] - base[kpi],
                     "swing": abs(high[kpi] - low[kpi]),
+                    "unstable_at_base": unstable[0],
+                    **flagged,
                 }
             )
     return pd.DataFrame(rows)
 
 
+def _run_checking_kpis(
+    jobs: Sequence[Job],
+    kpis: Sequence[str],
+    refusal: Callable[[list[str]], str],
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+) -> list[dict[str, float]]:
+    """The KPIs of the jobs, the first run alone first: KPI names it lacks are refused (ScenarioError,
+    ``refusal(missing)``) in a second, not after all the runs. Too much work is refused before both."""
+    check_workload([(scenario, 1) for scenario, _ in jobs])
+    first = run_many(jobs[:1], 1, progress)
+    missing = [kpi for kpi in kpis if kpi not in first[0]]
+    if missing:
+        raise ScenarioError([refusal(missing)])
+    return first + (run_many(jobs[1:], workers, progress) if len(jobs) > 1 else [])
+
+
+def one_way_warnings(table: pd.DataFrame) -> list[str]:
+    """The runs of a one-way table whose replications were unstable (queues growing without bound)."""
+    if "unstable_at_base" not in table:
+        return []
+    warnings = [] if not table["unstable_at_base"].iloc[0] else ["the base scenario itself is unstable"]
+    for at in ("low", "high"):
+        flagged = table.loc[table[f"unstable_at_{at}"] > 0, ["parameter", f"{at}_value"]].drop_duplicates()
+        warnings += [f"{key} = {value:g}: unstable" for key, value in flagged.itertuples(index=False)]
+    if warnings:
+        warnings.append(UNSTABLE_NOTE)
+    return warnings
 
 
 # --- probabilistic sensitivity analysis ---
@@ -109,6 +175,12 @@ class PSAResult:
     seed: int  # the seed of the parameter draws and of the iterations' inner seeds
     iterations: int
     replications: int  # inner replications per scenario and iteration
+
+    @property
+    def warnings(self) -> list[str]:
+        """Iterations whose runs were unstable (queues growing without bound, episodes never started)."""
+        flagged = int((self.draws["unstable"] > 0).sum()) if "unstable" in self.draws else 0
+        return [f"{flagged} of {self.iterations} iterations: {UNSTABLE_NOTE}"] if flagged else []
 
     @property
     def effect(self) -> str:
@@ -147,15 +219,18 @@ def psa(
                 with_values(scenario, updates, origin="psa"), seed=iteration_seeds[i]
             )
             jobs += [(drawn, rep) for rep in range(r)]
-    results = run_many(jobs, workers, progress)
+    results = _run_checking_kpis(
+        jobs,
+        [spec.cost, spec.outcome],
+        lambda missing: f"psa: {missing[0]}: expected a KPI name of replications.csv",
+        workers,
+        progress,
+    )
     rows = []
     sign = 1.0 if spec.outcome_direction == "increase" else -1.0
     for i in range(n):
         block = pd.DataFrame(results[2 * i * r : 2 * (i + 1) * r])
         a, b = block.iloc[:r], block.iloc[r:]
-        for column in (spec.cost, spec.outcome):
-            if column not in block:
-                raise ScenarioError([f"psa: {column}: expected a KPI name of replications.csv"])
         row = {key: float(v[i]) for key, v in values.items()}
         row.update(
             {
@@ -168,6 +243,7 @@ def psa(
         )
         row["incremental_cost"] = row["cost_other"] - row["cost_base"]
         row["incremental_effect"] = sign * (row["outcome_other"] - row["outcome_base"])
+        row["unstable"] = float(block["unstable"].mean())  # share of the iteration's runs flagged
         rows.append(row)
     draws = pd.DataFrame(rows)
     if wtp_max is None:
@@ -180,7 +256,3 @@ def psa(
     )
     acceptability = (net > 0).mean(axis=0)
     return PSAResult(draws, wtp, acceptability, spec.cost, spec.outcome, spec.outcome_direction, seed, n, r)
-
-
-
-

@@ -30,7 +30,13 @@ def geo_dir() -> Path:
 def read_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
     if not path.exists():
         raise TerritoryDataError(f"{path}: file not found")
-    table = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False, skipinitialspace=True)
+    try:
+        table = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False, skipinitialspace=True)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        problem = " ".join(str(getattr(exc, "strerror", None) or exc).split())[:200]
+        raise TerritoryDataError(
+            f"{path}: expected a CSV file with columns {list(required)}, found: {problem}"
+        ) from None
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise TerritoryDataError(f"{path}: missing column(s) {', '.join(missing)}; expected {list(required)}")

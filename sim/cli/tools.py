@@ -1,0 +1,142 @@
+"""Commands that simulate nothing: check scenario files, print the schema, map the territory, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.base import NoOverwrite, app, fail, load, output_dir, say_written
+from sim.outputs import terminal
+from sim.outputs.terminal import console, plain, print_file_errors, progress_bar
+from sim.outputs.writing import RUN, TERRITORY, OutputError
+from sim.scenario.errors import ScenarioError, one_line
+from sim.scenario.files import json_schema, load_scenario
+from sim.territory.catchment import Territory
+from sim.territory.geodata import TerritoryDataError
+
+
+@app.command()
+def territory(
+    authorise: Annotated[
+        list[str] | None,
+        typer.Option("--authorise", help="HAD id to authorise for home chemotherapy (repeatable)."),
+    ] = None,
+    revoke: Annotated[
+        list[str] | None,
+        typer.Option("--revoke", help="HAD id whose authorisation is withdrawn (repeatable)."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the map and the tables.")] = Path("results/territory"),
+    geo_dir: Annotated[
+        Path | None, typer.Option(help="Territory data folder (default: the project's geo/).")
+    ] = None,
+    overrides: Annotated[
+        Path | None, typer.Option(help="Zone overrides CSV to use instead of geo/zone_overrides.csv.")
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="Scenario file whose territory settings (authorisations, takeovers, zones) apply."),
+    ] = None,
+    no_overwrite: NoOverwrite = False,
+) -> None:
+    """Coverage of the catchment by the 14 HADs: tables and a map, after optional authorisation changes."""
+    from sim.outputs.folders import write_territory
+
+    authorise, revoke = list(authorise or []), list(revoke or [])
+    merges: dict[str, str] = {}
+    if scenario is not None:
+        spec = load(scenario).territory
+        authorise = [*spec.authorise, *authorise]
+        revoke = [*spec.revoke, *revoke]
+        overrides = overrides or spec.overrides_file
+        merges = spec.merge
+    output_dir(out, TERRITORY, no_overwrite)
+    try:
+        base = Territory.load(geo_dir, overrides_file=overrides)
+        terr = base.with_authorisation(authorise=authorise, revoke=revoke).with_merges(merges)
+    except (TerritoryDataError, KeyError) as exc:
+        raise fail(str(exc).strip("\"'")) from None
+    heading = terminal.territory_heading(authorise, revoke)
+    console.print(*terminal.territory_tables(terr, heading))
+    write_territory(terr, heading, out, overwrite=not no_overwrite)
+    say_written(
+        "map and tables",
+        out,
+        "(territory_map.png, coverage_by_had.csv, unauthorised_by_department.csv, commune_zones.csv)",
+    )
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
+    """Check scenario files against the schema (and HAD ids against geo/had.csv); exit 2 on any error.
+
+    The 'sensitivity' and 'psa' parameters must name numbers of the scenario (KPI names are checked
+    when those commands start, by their first replication).
+    """
+    from sim.runs.sensitivity import check_parameters
+    from sim.territory.binding import scenario_territory
+
+    failed = False
+    base = None
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+            base = base or Territory.load()
+            scenario_territory(scenario, base)
+            check_parameters(scenario)
+        except ScenarioError as exc:
+            failed = True
+            print_file_errors(path, exc.messages)
+            continue
+        except TerritoryDataError as exc:
+            raise fail(str(exc)) from None
+        console.print(terminal.ok_line(path, scenario.name, scenario.hash()))
+    if failed:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files (for editors' completion and checking)."""
+    import json
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@app.command()
+def report(
+    result_dirs: Annotated[
+        list[Path], typer.Argument(help="Result folders (first = reference), or a compare folder.")
+    ],
+    out: Annotated[Path | None, typer.Option(help="HTML file (default: <first folder>/report.html).")] = None,
+    no_overwrite: NoOverwrite = False,
+) -> None:
+    """Write one self-contained HTML report (figures and maps embedded) from result folders."""
+    from sim.outputs.folders import result_folders
+    from sim.outputs.report import HEAD, build_report
+    from sim.outputs.writing import check_output_file, folder_kind, write_text_atomically
+
+    try:
+        folders = result_folders(result_dirs)
+    except (OSError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    missing = [str(p) for p in folders if folder_kind(p) != RUN]
+    if missing:
+        raise fail(f"not a result folder of a run: {one_line(', '.join(missing))}; run `occisim run` first")
+    target = out or (result_dirs[0] / "report.html")
+    try:
+        check_output_file(target, HEAD, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    with progress_bar("building the report", None):
+        try:
+            document = build_report(folders)
+        except (ValueError, ScenarioError, TerritoryDataError, OSError) as exc:
+            raise fail(str(exc)) from None
+    try:
+        write_text_atomically(target, document, begins=HEAD, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    size = f" ({target.stat().st_size / 1e6:.1f} MB, self-contained)"
+    console.print("report written to ", plain(str(target)), size, sep="")
