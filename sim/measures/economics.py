@@ -77,29 +77,7 @@ def episode_costs(
     episode and km (round trip).
     """
     out = pd.DataFrame(index=episodes["episode"].to_numpy())
-    drug = costs.drug
-    per_bag = [
-        bag_drug(dose, days, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing)
-        for dose, days in zip(bags["dose"], bags["days"])
-    ]
-    bag_table = (
-        pd.DataFrame(
-            {
-                "episode": bags["episode"].to_numpy(),
-                "vials": [b.vials for b in per_bag],
-                "wasted_ug": [b.wasted_ug for b in per_bag],
-                "infused_ug": [b.infused_ug for b in per_bag],
-            }
-        )
-        .groupby("episode")
-        .sum()
-    )
-    out["vials"] = bag_table["vials"].reindex(out.index).fillna(0.0).to_numpy()
-    out["infused_ug"] = bag_table["infused_ug"].reindex(out.index).fillna(0.0).to_numpy()
-    out["wasted_ug"] = bag_table["wasted_ug"].reindex(out.index).fillna(0.0).to_numpy()
-    out["cost_drug"] = out["vials"] * drug.vial_price_eur
-    out["cost_drug_wasted"] = out["wasted_ug"] / drug.vial_ug * drug.vial_price_eur
-
+    _drug_costs(out, bags, costs)
     e = episodes.set_index("episode")
     bed_day = costs.inpatient_bed_day_eur
     out["cost_inpatient_cycle_start"] = (
@@ -129,25 +107,61 @@ def episode_costs(
     out["cost_nurse_visits"] = out["nurse_visits"] * costs.nurse_visit_eur
     out["cost_convention_provider"] = convention_days * costs.convention_provider_day_eur
 
-    if len(trips):
-        per_trip = trips.assign(cost=[expected_trip_cost(km / 2, costs) for km in trips["km"]])
-        out["cost_transport"] = (
-            per_trip.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
+    _transport_costs(out, trips, legs, transfers, deliveries, costs)
+    out["cost_total"] = out[[f"cost_{item}" for item in COST_ITEMS]].sum(axis=1)
+    out.index.name = "episode"
+    return out.reset_index()
+
+
+def _drug_costs(out: pd.DataFrame, bags: pd.DataFrame, costs: Costs) -> None:
+    """Whole vials per bag (overfill, rounding, waste), summed per episode into ``out``."""
+    drug = costs.drug
+    per_bag = [
+        bag_drug(dose, days, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing)
+        for dose, days in zip(bags["dose"], bags["days"])
+    ]
+    bag_table = (
+        pd.DataFrame(
+            {
+                "episode": bags["episode"].to_numpy(),
+                "vials": [b.vials for b in per_bag],
+                "wasted_ug": [b.wasted_ug for b in per_bag],
+                "infused_ug": [b.infused_ug for b in per_bag],
+            }
         )
-    else:
-        out["cost_transport"] = 0.0
-    if legs is not None and len(legs):
-        # A journey in or out of a hospital stay is one leg: half a round trip's fees.
-        per_leg = legs.assign(cost=[expected_trip_cost(km, costs) / 2 for km in legs["km"]])
-        out["cost_transport"] += (
-            per_leg.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
-        )
-    if transfers is not None and len(transfers):
-        # A transfer from a peripheral hospital to IUCT-O is one leg, at the same mix of modes.
-        per_transfer = transfers.assign(cost=[expected_trip_cost(km, costs) / 2 for km in transfers["km"]])
-        out["cost_transport"] += (
-            per_transfer.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
-        )
+        .groupby("episode")
+        .sum()
+    )
+    out["vials"] = bag_table["vials"].reindex(out.index).fillna(0.0).to_numpy()
+    out["infused_ug"] = bag_table["infused_ug"].reindex(out.index).fillna(0.0).to_numpy()
+    out["wasted_ug"] = bag_table["wasted_ug"].reindex(out.index).fillna(0.0).to_numpy()
+    out["cost_drug"] = out["vials"] * drug.vial_price_eur
+    out["cost_drug_wasted"] = out["wasted_ug"] / drug.vial_ug * drug.vial_price_eur
+
+
+def _per_episode(out: pd.DataFrame, journeys: pd.DataFrame | None, fare) -> np.ndarray:
+    """The sum per episode of ``fare(km)`` over journeys (0 for an episode with none)."""
+    if journeys is None or not len(journeys):
+        return np.zeros(len(out))
+    priced = journeys.assign(cost=[fare(km) for km in journeys["km"]])
+    return priced.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
+
+
+def _transport_costs(
+    out: pd.DataFrame,
+    trips: pd.DataFrame,
+    legs: pd.DataFrame | None,
+    transfers: pd.DataFrame | None,
+    deliveries: pd.DataFrame | None,
+    costs: Costs,
+) -> None:
+    """Patients' journeys at the mix of transport modes, and the courier's bag deliveries, into ``out``."""
+    # A round trip from home (``km`` both ways) at the fees of two legs.
+    out["cost_transport"] = _per_episode(out, trips, lambda km: expected_trip_cost(km / 2, costs))
+    # A journey in or out of a hospital stay, and a transfer from a peripheral hospital to IUCT-O, are
+    # one leg each: half a round trip's fees.
+    out["cost_transport"] += _per_episode(out, legs, lambda km: expected_trip_cost(km, costs) / 2)
+    out["cost_transport"] += _per_episode(out, transfers, lambda km: expected_trip_cost(km, costs) / 2)
     if deliveries is not None and len(deliveries):
         per_delivery = deliveries.assign(
             cost=[trip_cost(km / 2, costs.bag_delivery) for km in deliveries["km"]]
@@ -158,6 +172,3 @@ def episode_costs(
         out["cost_bag_delivery"] = by_episode["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
     else:
         out["deliveries"], out["delivery_km"], out["cost_bag_delivery"] = 0, 0.0, 0.0
-    out["cost_total"] = out[[f"cost_{item}" for item in COST_ITEMS]].sum(axis=1)
-    out.index.name = "episode"
-    return out.reset_index()
