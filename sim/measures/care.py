@@ -1,0 +1,132 @@
+"""KPIs of care outside the IUCT-O ward: emergencies at home (peripheral hospitals) and home care (HADs)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from sim.measures.frames import (
+    clipped_overlap,
+    had_daily_visits,
+    had_visits_at_home,
+    max_concurrent,
+    peripheral_stays,
+    records_frame,
+)
+from sim.model.records import (
+    ADVERSE_EVENT,
+    HomeCareRequest,
+    HomeCareWait,
+    HomeEmergency,
+    Recorder,
+)
+from sim.territory.catchment import Territory
+
+
+class Window(NamedTuple):
+    """The statistics window after the warm-up, shared by every KPI module: start, end, years."""
+
+    start: float
+    end: float
+    years: float
+
+
+
+def emergency_kpis(
+    record: Recorder, adm: pd.DataFrame, territory: Territory, window: Window
+) -> dict[str, float]:
+    """Severe events at home: where they went first, transfers to IUCT-O, bed-days on both sides.
+
+    Events and admissions count in the window by when they happened; bed-days are clipped to it.
+    """
+    t0, t1, years = window
+    kpi: dict[str, float] = {}
+    hospitals = territory.hospitals
+    events = records_frame(record.home_emergencies, HomeEmergency)
+    events = events[(events["onset"] >= t0) & (events["onset"] < t1)]
+    direct = events["hospital"] == hospitals.centre
+    kpi["severe_events_at_home_per_year"] = len(events) / years
+    kpi["severe_events_direct_to_iucto_per_year"] = float(direct.sum()) / years
+    kpi["peripheral_admissions_per_year"] = float((~direct).sum()) / years
+    kpi["transfers_to_iucto_per_year"] = float(events["transferred"].sum()) / years
+    kpi["peripheral_admissions_diverted_per_year"] = float(events["diverted"].sum()) / years
+    stays = peripheral_stays(record, territory)
+    days = clipped_overlap(stays["admit"].to_numpy(float), stays["discharge"].to_numpy(float), t0, t1)
+    kpi["peripheral_bed_days_per_year"] = float(days.sum()) / years
+    ae = adm[(adm["kind"] == ADVERSE_EVENT) & adm["admit"].notna()]
+    iucto_days = clipped_overlap(ae["admit"].to_numpy(), ae["discharge"].fillna(t1).to_numpy(), t0, t1)
+    kpi["iucto_adverse_event_bed_days_per_year"] = float(iucto_days.sum()) / years
+    admitted, discharged = stays["admit"].to_numpy(float), stays["discharge"].to_numpy(float)
+    in_window = (admitted >= t0) & (admitted < t1)
+    at = stays["hospital"].to_numpy()
+    busiest = 0
+    for row, hospital in enumerate(hospitals.table.index):
+        if row != hospitals.centre:
+            here = at == row
+            kpi[f"peripheral_admissions_per_year_{hospital}"] = float((in_window & here).sum()) / years
+            kpi[f"peripheral_bed_days_per_year_{hospital}"] = float(days[here].sum()) / years
+            busiest = max(busiest, max_concurrent(admitted[here], discharged[here]))
+    # Over the whole run, as for the HADs: to set against scenario emergencies.peripheral_beds.
+    kpi["peripheral_max_concurrent"] = float(busiest)
+    return kpi
+
+
+def home_care_kpis(
+    record: Recorder, episodes: pd.DataFrame, territory: Territory, window: Window
+) -> dict[str, float]:
+    """Waits in a bed for home care, re-choices and fallbacks, HADs' load, HAD nurses' driving."""
+    t0, t1, years = window
+    kpi: dict[str, float] = {}
+    referred = (
+        episodes[(episodes["arrival"] >= t0) & (episodes["arrival"] < t1)] if len(episodes) else episodes
+    )
+    kpi["convention_share"] = float((referred["route"] == "convention").mean()) if len(referred) else np.nan
+    waits = records_frame(record.home_care_waits, HomeCareWait)
+    waits = waits[(waits["start"] >= t0) & (waits["start"] < t1)]
+    days = (waits["setup_days"] + waits["room_days"]).to_numpy()
+    kpi["home_care_wait_mean_days"] = float(days.mean()) if len(days) else np.nan
+    kpi["home_care_wait_p95_days"] = float(np.percentile(days, 95)) if len(days) else np.nan
+    kpi["had_room_wait_days_per_year"] = float(waits["room_days"].sum()) / years
+    kpi["episodes_waited_for_home_care_per_year"] = waits.loc[days > 0, "episode"].nunique() / years
+    kpi["episodes_waited_for_had_room_per_year"] = (
+        waits.loc[waits["room_days"] > 0, "episode"].nunique() / years
+    )
+    requests = records_frame(record.home_care_requests, HomeCareRequest)
+    requests = requests[(requests["time"] >= t0) & (requests["time"] < t1)]
+    kpi["had_rechoices_per_year"] = float((requests["reason"] == "zone_partner").sum()) / years
+    kpi["fallbacks_for_full_had_per_year"] = float((requests["reason"] == "full").sum()) / years
+    new_conventions = (requests["route"] == "convention") & ~requests["reused"].astype(bool)
+    kpi["conventions_set_up_per_year"] = float(new_conventions.sum()) / years
+    kpi.update(_had_load(record, territory, window))
+    visits = had_visits_at_home(record, territory)
+    days = clipped_overlap(visits["start"].to_numpy(), visits["end"].to_numpy(), t0, t1)
+    km, hours = days * visits["km"].to_numpy(), days * visits["hours"].to_numpy()
+    kpi["had_nurse_km_per_year"] = float(km.sum()) / years
+    kpi["had_nurse_hours_per_year"] = float(hours.sum()) / years
+    by_had = visits["had"].to_numpy()
+    for j, had in enumerate(territory.hads.index):
+        kpi[f"had_patient_days_per_year_{had}"] = float(days[by_had == j].sum()) / years
+        kpi[f"had_nurse_km_per_year_{had}"] = float(km[by_had == j].sum()) / years
+    return kpi
+
+
+def _had_load(record: Recorder, territory: Territory, window: Window) -> dict[str, float]:
+    """Per HAD: peak pumps in use and days without a visit left, against its capacity; deferred visits."""
+    kpi: dict[str, float] = {}
+    pumps = record.had_census.pumps
+    daily = had_daily_visits(record)
+    days = slice(int(np.ceil(window.start)), int(np.floor(window.end)))
+    full = (daily.others + daily.blinatumomab >= daily.visits_per_day)[:, days]
+    kpi["had_other_visits_deferred_per_year"] = float(daily.deferred[:, days].sum()) / window.years
+    stays = record.had_stays
+    stay_had = np.array([s.had for s in stays], dtype=int)
+    starts = np.array([s.start for s in stays], dtype=float)
+    ends = np.array([s.end for s in stays], dtype=float)
+    for j, had in enumerate(territory.hads.index):
+        peak = max_concurrent(starts[stay_had == j], ends[stay_had == j])
+        kpi[f"had_max_concurrent_{had}"] = float(peak)  # pumps in use at once
+        kpi[f"had_peak_pump_share_{had}"] = peak / pumps[j] if pumps[j] else np.nan
+        kpi[f"had_full_days_per_year_{had}"] = float(full[j].sum()) / window.years
+    return kpi
