@@ -107,14 +107,14 @@ def _table(columns: dict[str, list]) -> pd.DataFrame:
     return pd.DataFrame(list(zip(*columns.values())), columns=list(columns))
 
 
-def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None = None) -> pd.DataFrame:
-    """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
+def _episode_columns(record: Recorder, territory: Territory) -> pd.DataFrame:
+    """Columns read straight from each episode's record: who, from where, route, cycles, bed-days, bags."""
     episodes = record.episodes
     profiles = [e.profile for e in episodes]
     insee, dep = territory.communes["insee"], territory.communes["dep"]
     places = [Counter(b.where for b in e.bags) for e in episodes]
     visits = Counter(b.episode for b in record.blina_bookings if b.purpose != BAG_CHANGE and not b.cancelled)
-    frame = _table(
+    return _table(
         {
             "episode": [p.index for p in profiles],
             "group": [p.group for p in profiles],
@@ -146,6 +146,12 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
             "bridge_bags": [sum(1 for b in e.bags if is_bridge_bag(b)) for e in episodes],
         }
     )
+
+
+def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None = None) -> pd.DataFrame:
+    """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
+    episodes = record.episodes
+    frame = _episode_columns(record, territory)
     trips = records_frame(record.trips, Trip)
     by_episode = trips.groupby("episode").agg(trips=("km", "size"))
     frame = frame.join(by_episode, on="episode")
