@@ -619,3 +619,20 @@ def test_cycle_count_can_be_fixed(tmp_path: Path):
     )
     scenario = load_scenario(path)
     assert scenario.blinatumomab.cycles.per_group["mrd_pos"].mean_value == 2
+
+
+def test_validate_refuses_kpi_names_a_run_does_not_produce(tmp_path):
+    """sensitivity.kpis, psa.cost and psa.outcome name KPIs of replications.csv (found by a short run)."""
+    path = tmp_path / "badkpi.yaml"
+    path.write_text(
+        f"extends: {BASELINE}\nname: badkpi\n"
+        "sensitivity:\n  kpis: [nope_per_year, cost_total_per_year]\npsa:\n  outcome: trips_per_yer\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 2, result.output
+    assert "sensitivity.kpis: expected a KPI name of replications.csv, found 'nope_per_year'" in lines[0]
+    assert "psa.outcome: expected a KPI name of replications.csv, found 'trips_per_yer'" in lines[1]
+    assert "cost_total_per_year" not in result.output  # a real KPI name is not refused

@@ -71,10 +71,10 @@ def territory(
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
     """Check scenario files against the schema (and HAD ids against geo/had.csv); exit 2 on any error.
 
-    The 'sensitivity' and 'psa' parameters must name numbers of the scenario (KPI names are checked
-    when those commands start, by their first replication).
+    The 'sensitivity' and 'psa' parameters must name numbers of the scenario, and their KPIs names a
+    run produces (learned from a 90-day run of the scenario).
     """
-    from sim.runs.sensitivity import check_parameters
+    from sim.runs.sensitivity import check_kpi_names, check_parameters
     from sim.territory.binding import scenario_territory
 
     failed = False
@@ -83,8 +83,9 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
         try:
             scenario = load_scenario(path)
             base = base or Territory.load()
-            scenario_territory(scenario, base)
+            territory = scenario_territory(scenario, base)
             check_parameters(scenario)
+            check_kpi_names(scenario, territory)
         except ScenarioError as exc:
             failed = True
             print_file_errors(path, exc.messages)

@@ -22,10 +22,11 @@ import pandas as pd
 from pydantic import ValidationError
 
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
-from sim.runs.replications import Job, check_workload, run_many, with_run_settings
+from sim.runs.replications import Job, check_workload, run_many, run_replication, with_run_settings
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
-from sim.scenario.schema import Scenario, SensitivityParameter
+from sim.scenario.schema import DAYS_PER_YEAR, Scenario, SensitivityParameter
+from sim.territory.catchment import Territory
 
 UNSTABLE_NOTE = (
     "unstable: in some replications the bed queue grew without bound or episodes never started; "
@@ -69,6 +70,25 @@ def check_parameters(scenario: Scenario) -> None:
             messages += exc.messages
     if messages:
         raise ScenarioError(messages)
+
+
+PROBE_DAYS = 90.0  # a short run of the scenario itself: long enough to produce every KPI's name
+
+
+def check_kpi_names(scenario: Scenario, territory: Territory) -> None:
+    """Refuse (ScenarioError) KPI names of the 'sensitivity' and 'psa' sections that a run does not
+    produce; the names are learned from a short run of the scenario on its bound ``territory``."""
+    wanted = [("sensitivity.kpis", name) for name in scenario.sensitivity.kpis]
+    wanted += [("psa.cost", scenario.psa.cost), ("psa.outcome", scenario.psa.outcome)]
+    run = scenario.run.model_copy(update={"years": PROBE_DAYS / DAYS_PER_YEAR, "warmup_days": 0.0})
+    names = set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
+    missing = [
+        f"{key}: expected a KPI name of replications.csv, found {one_line(repr(name))}"
+        for key, name in wanted
+        if name not in names
+    ]
+    if missing:
+        raise ScenarioError(missing)
 
 
 def _value_at(scenario: Scenario, key: str) -> float:
