@@ -7,12 +7,12 @@ booked cycle, a bed held for days before a start weekday, a patient sent home be
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scenario_variants import baseline_variant as make_scenario
 
 from sim.model.calendar import Calendar, weekday_set
 from sim.model.engine import simulate
@@ -25,24 +25,11 @@ from sim.model.records import (
     PRE_PHASE,
     Admission,
 )
-from sim.scenario.files import resolve_raw
 from sim.scenario.schema import GROUPS, Scenario
 from sim.territory.binding import scenario_territory
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 TOL = 1e-9
-
-
-def make_scenario(**changes) -> Scenario:
-    """The baseline with nested keys replaced: ``make_scenario(**{"beds.capacity": 3})``."""
-    raw = copy.deepcopy(resolve_raw(BASELINE))
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split(".")
-        node = raw
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return Scenario.model_validate(raw)
 
 
 class Run:

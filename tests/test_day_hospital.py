@@ -8,7 +8,6 @@ results that depend on the number of workers, and more sessions that change noth
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import itertools
 import math
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
+from scenario_variants import variant
 
 from sim.measures.frames import day_hospital_load
 from sim.model.bags import BagChanges, CycleBags
@@ -41,18 +41,6 @@ POLICIES = [["bridge", "ward"], ["bridge", "overbook"], ["had_nurse", "ward"], [
 @pytest.fixture(scope="module")
 def baseline_raw() -> dict:
     return resolve_raw(BASELINE)
-
-
-def variant(raw: dict, **changes) -> Scenario:
-    """The scenario ``raw`` with nested keys replaced: ``variant(raw, **{"run.years": 2})``."""
-    raw = copy.deepcopy(raw)
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split(".")
-        node = raw
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return Scenario.model_validate(raw)
 
 
 def short(raw: dict, **changes) -> Scenario:

@@ -8,7 +8,6 @@ there is no peripheral hospital, and the hospitals file read without its checks.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scenario_variants import baseline_variant as scenario
 
 from sim.measures.frames import max_concurrent
 from sim.model.draws import CYCLES_DRAWN, Draws
@@ -25,8 +25,7 @@ from sim.model.engine import simulate
 from sim.model.records import ADVERSE_EVENT, BAG_CHANGE, BLINA_START
 from sim.runs.replications import run_replication
 from sim.scenario.errors import ScenarioError
-from sim.scenario.files import resolve_raw, with_values
-from sim.scenario.schema import Scenario
+from sim.scenario.files import with_values
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 from sim.territory.geodata import DEFAULT_GEO_DIR, IUCT_ONCOPOLE_LONLAT, TerritoryDataError
@@ -35,18 +34,6 @@ from sim.territory.travel import CircuityTravel
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 GOURDON = "46127"  # Lot: HAD of Cahors (authorised); nearest capable hospital CH de Cahors, ~42 km by road
 TOL = 1e-9
-
-
-def scenario(**changes) -> Scenario:
-    """The baseline with nested keys replaced: ``scenario(**{"run.years": 2})``."""
-    raw = copy.deepcopy(resolve_raw(BASELINE))
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split(".")
-        node = raw
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return Scenario.model_validate(raw)
 
 
 # Many severe events: every cycle has a grade >= 3 infection somewhere in its infusion.

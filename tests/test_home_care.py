@@ -9,7 +9,6 @@ by hand, go where the rules say.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import Counter
 from contextlib import ExitStack
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scenario_variants import baseline_variant as make_scenario
 
 from sim.measures.frames import episodes_frame, had_daily_load, max_concurrent
 from sim.measures.kpis import compute
@@ -24,24 +24,11 @@ from sim.model.engine import Model, simulate
 from sim.model.had_capacity import census_means, visits_per_day
 from sim.model.records import Episode, HadStay, Recorder
 from sim.scenario.errors import ScenarioError
-from sim.scenario.files import load_scenario, resolve_raw, with_values
-from sim.scenario.schema import Scenario
+from sim.scenario.files import load_scenario, with_values
 from sim.territory.binding import scenario_territory
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"
-
-
-def make_scenario(**changes) -> Scenario:
-    """The baseline with nested keys replaced (dotted keys; any value, lists and maps too)."""
-    raw = copy.deepcopy(resolve_raw(BASELINE))
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split(".")
-        node = raw
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return Scenario.model_validate(raw)
 
 
 # High demand, one pump an HAD and nurses staffed tightly: both limits bind somewhere.

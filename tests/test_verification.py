@@ -7,7 +7,6 @@ counts, and common random numbers between scenarios.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scenario_variants import variant as make_scenario
 from scipy import stats
 
 from sim.model.calendar import Calendar, weekday_set
@@ -44,18 +44,6 @@ TOL = 1e-9
 @pytest.fixture(scope="module")
 def baseline_raw() -> dict:
     return resolve_raw(BASELINE)
-
-
-def make_scenario(raw: dict, **changes) -> Scenario:
-    """The scenario ``raw`` with nested keys replaced: ``make_scenario(raw, **{"beds.capacity": 3})``."""
-    raw = copy.deepcopy(raw)
-    for dotted, value in changes.items():
-        *parents, leaf = dotted.split(".")
-        node = raw
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return Scenario.model_validate(raw)
 
 
 def erlang_c(c: int, a: float) -> float:
