@@ -314,6 +314,7 @@ class Recorder:
 
     day_hospital_days: DayHospitalDays  # sessions open, set before the run
     bed_level: list[BedLevel] = field(default_factory=lambda: [BedLevel(0.0, 0)])
+    bed_capacity: list[BedLevel] = field(default_factory=list)  # beds open from each time (calendars, events)
     admissions: list[Admission] = field(default_factory=list)
     legs: list[Leg] = field(default_factory=list)
     trips: list[Trip] = field(default_factory=list)

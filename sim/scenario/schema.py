@@ -68,6 +68,7 @@ from sim.scenario.costs import (
     TransportMode,
 )
 from sim.scenario.errors import rule_error, shown
+from sim.scenario.timeline import CapacityCalendar, ClosurePeriod, DatedEvent, check_events
 from sim.scenario.treatment import (
     AdverseEvent,
     AdverseEvents,
@@ -224,6 +225,12 @@ class Scenario(_Section):
     costs: Costs
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     psa: PSASpec = Field(default_factory=PSASpec)
+    capacity_calendar: CapacityCalendar = Field(
+        default_factory=CapacityCalendar, description="Beds and day-hospital sessions closed by date range."
+    )
+    events: list[DatedEvent] = Field(
+        default_factory=list, description="Keys of the scenario set anew from a date of the run."
+    )
 
     @field_validator("name")
     @classmethod
@@ -247,9 +254,17 @@ class Scenario(_Section):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _events_within_the_run(self) -> Scenario:
+        check_events(self)
+        return self
+
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
         data = self.model_dump(mode="json", exclude={"name", "description", "question", "sensitivity", "psa"})
+        for dated in ("capacity_calendar", "events"):  # not set: the hash of a scenario written before them
+            if getattr(self, dated) == type(self).model_fields[dated].get_default(call_default_factory=True):
+                del data[dated]
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -269,9 +284,12 @@ __all__ = [
     "BedsConfig",
     "Blinatumomab",
     "Booking",
+    "CapacityCalendar",
+    "ClosurePeriod",
     "Costs",
     "CycleOneOutcomes",
     "Cycles",
+    "DatedEvent",
     "DayHospitalConfig",
     "Dose",
     "DrugCost",
