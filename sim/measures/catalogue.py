@@ -90,10 +90,39 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
     )
 
 
+def _dated_rows() -> tuple[tuple[str, str, str, bool], ...]:
+    """Capacity calendars and dated events (sim.measures.dated): NaN where a scenario has none."""
+    wait = "planned admission wait, mean (days),"
+    return (
+        ("beds_available_mean", "beds open, mean over the window", ".1f", True),
+        *(
+            (f"planned_wait_mean_days_q{q}", f"  {wait} asked in {months}", ".1f", False)
+            for q, months in ((1, "Jan-Mar"), (2, "Apr-Jun"), (3, "Jul-Sep"), (4, "Oct-Dec"))
+        ),
+        ("planned_wait_mean_days_beds_closed", f"  {wait} asked while beds are closed", ".1f", False),
+        ("planned_wait_mean_days_beds_all_open", f"  {wait} asked with all beds open", ".1f", False),
+        ("planned_wait_mean_days_before_event", f"  {wait} asked before the first dated event", ".1f", False),
+        ("planned_wait_mean_days_from_event", f"  {wait} asked from the first dated event on", ".1f", False),
+        (
+            "home_care_zone_had_share_before_event",
+            "  referrals given an HAD of their zone, before the first dated event",
+            ".0%",
+            False,
+        ),
+        (
+            "home_care_zone_had_share_from_event",
+            "  referrals given an HAD of their zone, from the first dated event on",
+            ".0%",
+            False,
+        ),
+    )
+
+
 # Headline KPIs as people read them: (key, label, format spec, shown in the terminal summary).
 # One list for the terminal tables and the HTML report, in reading order; indentation = sub-item.
 KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
-    ("bed_occupancy", "bed occupancy", ".1%", True),
+    ("bed_occupancy", "bed occupancy (of the beds open)", ".1%", True),
+    *_dated_rows(),
     ("planned_wait_mean_days", "planned admission wait, mean (days, incl. still waiting)", ".1f", True),
     ("planned_wait_p90_days", "planned admission wait, p90 (days, incl. still waiting)", ".1f", True),
     ("planned_wait_p95_days", "planned admission wait, p95 (days, incl. still waiting)", ".1f", True),

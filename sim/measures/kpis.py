@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.measures import economics
 from sim.measures.care import Window, emergency_kpis, home_care_kpis
+from sim.measures.dated import available_bed_days, dated_kpis
 from sim.measures.frames import (
     admissions_frame,
     background_frame,
@@ -65,6 +66,7 @@ def compute(
         **emergency_kpis(record, admissions, territory, window),
         **home_care_kpis(record, episodes, territory, window),
         **_censoring_and_stability(record, admissions, episodes, scenario.beds.capacity, window),
+        **dated_kpis(record, admissions, scenario, window),
     }
 
 
@@ -73,7 +75,7 @@ def _beds(record: Recorder, adm: pd.DataFrame, capacity: int, window: Window) ->
     t0, t1, years = window
     kpi: dict[str, float] = {}
     times, levels = bed_levels(record)
-    kpi["bed_occupancy"] = step_integral(times, levels, t0, t1) / (capacity * (t1 - t0))
+    kpi["bed_occupancy"] = step_integral(times, levels, t0, t1) / available_bed_days(record, capacity, t0, t1)
     in_window = (adm["request"] >= t0) & (adm["request"] < t1)
     admitted = adm[in_window & adm["admit"].notna()]
     for kind, label in WAIT_KINDS:
