@@ -296,11 +296,7 @@ class DayHospital:
                 episode, name, due, latest, later=VISIT_SEARCH_DAYS
             )
             if booking is None:
-                open_days = [
-                    d
-                    for d in range(due, latest + VISIT_SEARCH_DAYS + 1)
-                    if self.open_on(d)[0]
-                ]
+                open_days = [d for d in range(due, latest + VISIT_SEARCH_DAYS + 1) if self.open_on(d)[0]]
                 if not open_days:
                     continue  # the day hospital is closed: no visit
                 booking = self.overbook(episode, name, due, latest, open_days[0])

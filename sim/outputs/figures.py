@@ -294,3 +294,61 @@ def ceac_figure(result: PSAResult, names: tuple[str, str], effect_label: str) ->
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def timeline_figure(
+    name: str,
+    daily: pd.DataFrame,
+    beds_open: np.ndarray,
+    marks: list[tuple[int, str]],
+    closures: list[tuple[int, int, str]],
+    start: pd.Timestamp,
+    warmup: float,
+) -> plt.Figure:
+    """Capacities over the run's dates: beds open against beds occupied (mean over replications), day-hospital
+    sessions open against used (weekly), closures shaded, each dated event marked (``marks``: day, label)."""
+    fig, (beds, sessions) = plt.subplots(2, 1, figsize=(10, 6), dpi=110, sharex=True)
+    by_day = daily.groupby("day")[["beds_occupied", "hdj_capacity", "hdj_background", "hdj_blinatumomab"]]
+    mean = by_day.mean()
+    dates = start + pd.to_timedelta(mean.index, unit="D")
+    beds.step(dates, beds_open[: len(dates)], where="post", color="black", linewidth=1.4, label="beds open")
+    beds.plot(
+        dates, mean["beds_occupied"], color=PALETTE[0], linewidth=0.9, label="beds occupied (daily mean)"
+    )
+    beds.set_ylim(0, max(beds_open.max(), mean["beds_occupied"].max()) * 1.12)
+    beds.set_ylabel("beds")
+    full_weeks = len(mean) // 7 * 7  # a last, partial week would read as a drop in sessions
+    weekly = mean.iloc[:full_weeks].groupby(np.arange(full_weeks) // 7).sum()
+    week_dates = start + pd.to_timedelta(weekly.index * 7, unit="D")
+    used = weekly["hdj_background"] + weekly["hdj_blinatumomab"]
+    sessions.step(
+        week_dates, weekly["hdj_capacity"], where="post", color="black", linewidth=1.2, label="open"
+    )
+    sessions.step(week_dates, used, where="post", color=PALETTE[1], linewidth=0.9, label="used (mean)")
+    sessions.set_ylim(0, weekly["hdj_capacity"].max() * 1.15 + 1)
+    sessions.set_ylabel("day-hospital sessions a week")
+    for ax in (beds, sessions):
+        ax.axvspan(start, start + pd.Timedelta(days=warmup), color="#eeeeee", zorder=0)
+        shown_labels = set()
+        for first, last, label in closures:  # beds and sessions closures alike, one legend entry each
+            span = (start + pd.Timedelta(days=first), start + pd.Timedelta(days=last))
+            colour = "#f5b7b1" if label.startswith("beds") else "#d2b4de"
+            ax.axvspan(*span, color=colour, alpha=0.5, label=None if label in shown_labels else label)
+            shown_labels.add(label)
+        for day, _ in marks:
+            ax.axvline(start + pd.Timedelta(days=day), color=PALETTE[4], linestyle="--", linewidth=1.2)
+        ax.grid(alpha=0.3)
+    for day, label in marks:
+        beds.annotate(
+            label,
+            (start + pd.Timedelta(days=day), beds.get_ylim()[1]),
+            xytext=(3, -12),
+            textcoords="offset points",
+            fontsize=8,
+            color=PALETTE[4],
+        )
+    beds.legend(fontsize=8, loc="lower right")
+    sessions.legend(fontsize=8, loc="lower right")
+    beds.set_title(f"{name}: capacities over the run (grey: warm-up; dashed: dated events)")
+    fig.tight_layout()
+    return fig

@@ -27,6 +27,7 @@ from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
 from sim.outputs.maps import plot_canton_values, plot_territory
 from sim.outputs.text import format_difference, format_interval
+from sim.outputs.timeline import timeline_section
 from sim.scenario.schema import Scenario
 from sim.scenario.sources import parameter_sources
 from sim.territory.binding import scenario_territory
@@ -205,6 +206,7 @@ SECTIONS = (
     ("question", "Question"),
     ("kpis", "KPIs"),
     ("figures", "Figures"),
+    ("timeline", "Timeline"),
     ("maps", "Maps"),
     ("parameters", "Parameters"),
     ("stress", "Model reporting (STRESS-DES)"),
@@ -389,6 +391,7 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
         *_question_section(results),
         *_kpi_section(long, method, names),
         *_figures_section(results, base_territory),
+        *timeline_section(results, _img),
         *_maps_section(results, territories, base_territory),
         *_parameters_section(results),
         *_stress_section(results, method, territories),
