@@ -132,7 +132,11 @@ def dated_arrival_time(
             within = math.inf if b == math.inf else rate / g * (math.exp(g * (b - warmup_days)) - at_a)
             if left <= within:
                 inside = at_a + left * g / rate
-                return math.inf if inside <= 0 else warmup_days + math.log(inside) / g
+                if inside <= 0:
+                    return math.inf  # a declining rate offers only finitely many more arrivals
+                # log1p from the warm-up's end, as arrival_time: the same times before a change
+                log = math.log1p(left * g / rate) if a == warmup_days else math.log(inside)
+                return warmup_days + log / g
             left -= within
     return math.inf
 

@@ -86,14 +86,16 @@ def beds_by_day(scenario: Scenario, in_force: list[Period], calendar: Calendar, 
 
 
 def demand_changes(in_force: list[Period]) -> DemandChanges:
-    """Arrival rates set by events after day 0 (from day 0, the scenario in force holds them)."""
+    """Arrival rates changed by events after day 0 (from day 0, the scenario in force holds them); a
+    period that keeps the rate is no change, so that arrivals stay the same draws to the last bit."""
+
+    def changes(rate) -> tuple[tuple[float, float], ...]:
+        steps = [(float(p.day), rate(p.scenario)) for p in in_force]
+        return tuple(now for before, now in itertools.pairwise(steps) if now[1] != before[1])
+
     return DemandChanges(
-        episodes_per_year=tuple(
-            (float(p.day), p.scenario.blinatumomab.arrivals.episodes_per_year) for p in in_force[1:]
-        ),
-        background_per_day=tuple(
-            (float(p.day), p.scenario.beds.background.arrivals_per_day) for p in in_force[1:]
-        ),
+        episodes_per_year=changes(lambda s: s.blinatumomab.arrivals.episodes_per_year),
+        background_per_day=changes(lambda s: s.beds.background.arrivals_per_day),
     )
 
 
