@@ -173,6 +173,8 @@ def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
     for key, label, fmt, _ in KPI_CATALOGUE:
         if (names[0], key) not in indexed.index:
             continue
+        if all(pd.isna(indexed.loc[(name, key), "mean"]) for name in names):
+            continue  # applies to none of the scenarios (e.g. waits from a dated event, with none)
         indent = len(label) - len(label.lstrip())
         cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(_sentence_case(label))}</td>"]
         for i, name in enumerate(names):

@@ -12,7 +12,10 @@ POINTS = " pts"
 
 
 def format_interval(mean: float, low: float, high: float, fmt: str, unit: str = "") -> str:
-    """'mean [low, high]' in the format spec; the mean alone where there is no interval."""
+    """'mean [low, high]' in the format spec; the mean alone where there is no interval; 'n/a' for no
+    mean (a KPI that does not apply to the scenario, such as the waits from a dated event it has not)."""
+    if math.isnan(mean):
+        return "n/a"
     text = format(mean, fmt) + unit
     if not math.isfinite(low):
         return text
