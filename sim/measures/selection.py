@@ -15,9 +15,10 @@ some are within ``delta``, whichever is picked is within ``delta`` of the best w
 probability. If the replication budget runs out first, the survivors are those the procedure could
 not tell apart.
 
-Observations may come in batches (a worker pool runs several replications at once): the screening is
-still applied at every stage r in turn, on the first r replications, so the extra replications of a
-configuration eliminated mid-batch are simply unused. Nothing here draws random numbers.
+Observations come in batches (a worker pool runs several replications at once): the screening is
+applied at the end of each batch, on every replication observed so far. Screening at fewer stages than
+every one only makes an elimination less likely, so the guarantee holds; and no decision ignores a
+replication already run. Nothing here draws random numbers.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def kn_plus_plus(
     alive = list(names)
     eliminated_at: dict[str, int] = {}
     observed = 0
-    stage = settings.first_stage - 1  # the last stage screened
+    stage = 0  # the last stage screened
     while len(alive) > 1 and observed < settings.max_replications:
         stop = min(max(observed + settings.batch, settings.first_stage), settings.max_replications)
         new = observe(alive, observed, stop)
@@ -133,14 +134,12 @@ def kn_plus_plus(
                     f"observe returned {values.shape} values for {name}, expected {stop - observed}"
                 )
             data[name] = np.concatenate([data[name], values])
-        observed = stop
-        while stage < observed and len(alive) > 1:
-            stage += 1
-            kept = screen(data, alive, stage, settings.delta, beta, minimise)
-            for name in alive:
-                if name not in kept:
-                    eliminated_at[name] = stage
-            alive = kept
+        observed = stage = stop
+        kept = screen(data, alive, stage, settings.delta, beta, minimise)
+        for name in alive:
+            if name not in kept:
+                eliminated_at[name] = stage
+        alive = kept
         if on_round:
             on_round(observed, list(alive))
     used = {name: eliminated_at.get(name, stage) for name in names}
