@@ -132,7 +132,8 @@ def experimentation_text(result: SearchResult) -> list[tuple[str, str]]:
         (
             "Procedure",
             "KN++ fully sequential ranking and selection with an indifference zone (Kim and Nelson, "
-            "2001, 2006), variances of paired differences updated at every stage; common random numbers",
+            "2001, 2006): variances of paired differences re-estimated at each screening, after each "
+            "batch; common random numbers",
         ),
         ("Indifference zone δ", f"{s.delta:g} ({result.objective.text})"),
         (
@@ -204,6 +205,11 @@ def search_page(result: SearchResult, scenario: Scenario, base: Territory) -> st
     ]
     if result.robustness is not None:
         robust = result.robustness.assign(set=[set_label(n, had_names) for n in result.robustness["set"]])
+        share = "share of variants where best"
+        robust = robust.rename(
+            columns={"set": "authorisation set", "probability_best": share, "best_under": "variants"}
+        )
+        robust[share] = robust[share].map("{:.0%}".format)
         parts += ["<h2>Robustness: probability of being best</h2>", _table_html(robust)]
     parts += [
         "<h2>Experimentation (STRESS-DES)</h2><table>",
