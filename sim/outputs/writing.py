@@ -37,13 +37,14 @@ from sim.scenario.errors import one_line, shown
 
 CREATED_BY = "occisim"
 MANIFEST = "manifest.json"
-RUN, COMPARISON, PSA, SENSITIVITY, WARMUP, TERRITORY = (
+RUN, COMPARISON, PSA, SENSITIVITY, WARMUP, TERRITORY, SEARCH = (
     "run",
     "comparison",
     "psa",
     "sensitivity",
     "warmup",
     "territory",
+    "search",
 )
 REPORT = "report.html"  # `occisim report` writes it into the first folder it is given, by default
 # The files of each kind of folder (the writers of sim.outputs.folders write these names; the
@@ -58,6 +59,7 @@ FILES: dict[str, tuple[str, ...]] = {
     PSA: (MANIFEST, "psa_draws.csv", "ceac.csv", "ce_plane.png", "ceac.png"),
     SENSITIVITY: (MANIFEST, "sensitivity.csv", "tornado_*.png"),
     WARMUP: (MANIFEST, "warmup.png", "warmup.csv"),
+    SEARCH: (MANIFEST, "search.csv", "robustness.csv", REPORT),
     TERRITORY: (
         *(MANIFEST, "coverage_by_had.csv", "unauthorised_by_department.csv"),
         *("commune_zones.csv", "territory_map.png"),

@@ -80,8 +80,7 @@ def check_kpi_names(scenario: Scenario, territory: Territory) -> None:
     produce; the names are learned from a short run of the scenario on its bound ``territory``."""
     wanted = [("sensitivity.kpis", name) for name in scenario.sensitivity.kpis]
     wanted += [("psa.cost", scenario.psa.cost), ("psa.outcome", scenario.psa.outcome)]
-    run = scenario.run.model_copy(update={"years": PROBE_DAYS / DAYS_PER_YEAR, "warmup_days": 0.0})
-    names = set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
+    names = produced_kpi_names(scenario, territory)
     missing = [
         f"{key}: expected a KPI name of replications.csv, found {one_line(repr(name))}"
         for key, name in wanted
@@ -89,6 +88,12 @@ def check_kpi_names(scenario: Scenario, territory: Territory) -> None:
     ]
     if missing:
         raise ScenarioError(missing)
+
+
+def produced_kpi_names(scenario: Scenario, territory: Territory) -> set[str]:
+    """The KPI names a run of the scenario produces, learned from a short run of it (no warm-up)."""
+    run = scenario.run.model_copy(update={"years": PROBE_DAYS / DAYS_PER_YEAR, "warmup_days": 0.0})
+    return set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
 
 
 def _value_at(scenario: Scenario, key: str) -> float:
