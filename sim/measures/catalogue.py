@@ -9,7 +9,7 @@ COST_LABELS: dict[str, str] = {
     "inpatient_cycle_start": "bed-days: cycle starts",
     "inpatient_waiting_home_care": "bed-days: waiting for home care",
     "inpatient_adverse_event": "bed-days: adverse events",
-    "inpatient_only": "bed-days: inpatient only",
+    "inpatient_only": "bed-days: cycles with no home phase",
     "inpatient_peripheral": "bed-days: peripheral hospitals (severe events at home)",
     "day_hospital": "day-hospital sessions",
     "had": "HAD days",
@@ -40,6 +40,8 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
             (f"hdj_utilisation_{day}", f"  on {day.capitalize()}", ".1%", False)
             for day in ("mon", "tue", "wed", "thu", "fri")
         ),
+        ("hdj_full_day_share", "day-hospital days with every session taken", ".1%", True),
+        ("hdj_over_capacity_day_share", "day-hospital days over capacity", ".1%", True),
         ("hdj_blina_sessions_per_week", "day-hospital bag-change sessions per week", ".2f", True),
         ("hdj_visit_sessions_per_week", "day-hospital visit sessions per week", ".2f", False),
         (
@@ -94,6 +96,7 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
 # One list for the terminal tables and the HTML report, in reading order; indentation = sub-item.
 KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("bed_occupancy", "bed occupancy", ".1%", True),
+    ("beds_full_day_share", "days with all beds full (the whole day)", ".1%", True),
     ("planned_wait_mean_days", "planned admission wait, mean (days, incl. still waiting)", ".1f", True),
     ("planned_wait_p90_days", "planned admission wait, p90 (days, incl. still waiting)", ".1f", True),
     ("planned_wait_p95_days", "planned admission wait, p95 (days, incl. still waiting)", ".1f", True),
@@ -126,7 +129,8 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("episodes_route_had_per_year", "  home phase with an HAD of their zone", ".1f", True),
     ("episodes_route_derogation_per_year", "  with a neighbouring HAD (derogation)", ".1f", True),
     ("episodes_route_convention_per_year", "  under a convention", ".1f", True),
-    ("episodes_route_inpatient_per_year", "  inpatient only", ".1f", True),
+    ("episodes_route_inpatient_per_year", "  no home care to be had (inpatient route)", ".1f", True),
+    ("episodes_never_home_per_year", "episodes that never went home per year (any route)", ".1f", True),
     ("convention_share", "share of episodes under a convention", ".1%", False),
     ("conventions_set_up_per_year", "new conventions per year (not reused in a canton)", ".1f", False),
     ("home_care_wait_mean_days", "wait in a bed for home care past the set stay, mean (days)", ".1f", True),
@@ -137,6 +141,7 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("had_rechoices_per_year", "re-choices: the zone's other HAD when one is full, per year", ".1f", True),
     ("fallbacks_for_full_had_per_year", "fallbacks asked as zone HADs were full, per year", ".1f", False),
     ("had_other_visits_deferred_per_year", "other HAD patients' visits displaced per year", ",.0f", False),
+    ("had_peak_pump_share_max", "HAD peak load: most pumps in use at once / pumps, busiest HAD", ".0%", True),
     ("had_nurse_km_per_year", "HAD nurse km per year (daily visits from the nearest HAD site)", ",.0f", True),
     ("had_nurse_hours_per_year", "  HAD nurse hours driving per year", ",.0f", True),
     *_day_hospital_rows(),
@@ -180,3 +185,62 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
 
 
 TERMINAL_KPIS = tuple((key, label, fmt) for key, label, fmt, terminal in KPI_CATALOGUE if terminal)
+
+
+# --- minimal important differences (MID): the smallest change of a KPI a planner acts on ---------
+# A difference "matters" when its 95 % CI excludes 0 AND its mean is at least the KPI's MID (two marks,
+# kept apart). These are the planner's judgement, not clinical facts (assumption): each can be
+# replaced without touching any scenario, with a YAML file of `kpi: value` named by the environment
+# variable OCCISIM_MID_FILE. A KPI with no MID here is judged against RELATIVE_MID of its base mean.
+RELATIVE_MID = 0.05
+MINIMAL_IMPORTANT_DIFFERENCES: dict[str, float] = {
+    "bed_occupancy": 0.02,  # 2 points: about a third of a bed of the 18 (assumption)
+    "beds_full_day_share": 0.05,  # 5 points of days with every bed taken (assumption)
+    "planned_wait_mean_days": 1.0,  # a day of waiting (assumption)
+    "planned_wait_p90_days": 2.0,
+    "planned_wait_p95_days": 2.0,
+    "blina_cycle_start_wait_mean_days": 1.0,
+    "blina_first_admission_wait_mean_days": 1.0,
+    "blina_first_admission_wait_p95_days": 2.0,
+    "blina_booked_start_delay_p95_days": 1.0,
+    "home_care_wait_mean_days": 1.0,
+    "home_care_wait_p95_days": 2.0,
+    "episodes_route_had_per_year": 1.0,  # one patient a year (assumption)
+    "episodes_route_derogation_per_year": 1.0,
+    "episodes_route_convention_per_year": 1.0,
+    "episodes_route_inpatient_per_year": 1.0,
+    "episodes_never_home_per_year": 1.0,
+    "episodes_waited_for_home_care_per_year": 1.0,
+    "hdj_blina_sessions_per_week": 1.0,  # one day-hospital session a week (assumption)
+    "hdj_over_capacity_day_share": 0.02,
+    "hdj_utilisation": 0.02,
+    "trips_per_episode": 1.0,  # one trip, a km and an hour that a patient notices (assumption)
+    "km_per_episode": 50.0,
+    "hours_per_episode": 1.0,
+    "home_days_per_episode": 1.0,
+    "bed_days_total_per_episode": 1.0,
+    "blina_bed_days_per_year": 90.0,  # a quarter of a bed over the year (assumption)
+    "bed_days_saved_by_home_care_per_year": 90.0,
+    "cost_total_per_episode": 1000.0,  # EUR (assumption)
+    "cost_total_per_year": 50000.0,  # EUR (assumption)
+    # by place of residence (sim.measures.territories)
+    "first_bed_wait_days": 1.0,
+    "home_care_bed_wait_days_per_episode": 1.0,
+    "route_had_share": 0.10,  # 10 points of the place's episodes (assumption)
+    "route_derogation_share": 0.10,
+    "route_convention_share": 0.10,
+    "route_inpatient_share": 0.10,
+    "never_home_share": 0.10,
+}
+
+
+def minimal_important_difference(
+    kpi: str, base_mean: float, overrides: dict[str, float] | None = None
+) -> float:
+    """The MID of a KPI: from ``overrides``, else the catalogue, else RELATIVE_MID of the base mean."""
+    for table in (overrides or {}, MINIMAL_IMPORTANT_DIFFERENCES):
+        if kpi in table:
+            return float(table[kpi])
+    if kpi.startswith("cost_") and kpi.endswith("_per_year"):
+        return 10000.0  # a cost item: 10 kEUR a year (assumption)
+    return RELATIVE_MID * abs(base_mean) if base_mean == base_mean else float("nan")
