@@ -241,6 +241,38 @@ def minimal_important_difference(
     for table in (overrides or {}, MINIMAL_IMPORTANT_DIFFERENCES):
         if kpi in table:
             return float(table[kpi])
-    if kpi.startswith("cost_") and kpi.endswith("_per_year"):
-        return 10000.0  # a cost item: 10 kEUR a year (assumption)
+    for test, mid in _MID_BY_KIND:
+        if test(kpi):
+            return mid
     return RELATIVE_MID * abs(base_mean) if base_mean == base_mean else float("nan")
+
+
+# MIDs of kinds of KPI, by their names, first match wins (assumptions, as above).
+_MID_BY_KIND = (
+    (lambda k: k.startswith("cost_") and k.endswith("_per_year"), 10000.0),  # EUR a year
+    (lambda k: k.startswith("cost_") and k.endswith("_per_episode"), 500.0),  # EUR an episode
+    (lambda k: k.endswith("_per_year") and "km" in k, 1000.0),  # km a year
+    (lambda k: k.endswith("_per_year") and "hours" in k, 50.0),  # hours a year
+    (lambda k: k.endswith("_per_year") and "days" in k, 30.0),  # bed- or patient-days a year: a month
+    (lambda k: k.endswith("_per_year"), 1.0),  # events or patients a year: one
+    (lambda k: k.endswith("_share") or k.startswith("hdj_utilisation"), 0.05),  # 5 points
+    (lambda k: k.endswith("_days"), 1.0),  # a wait: one day
+)
+
+
+# KPIs by place of residence (sim.measures.territories): key -> (label, format), in reading order.
+PLACE_CATALOGUE: dict[str, tuple[str, str]] = {
+    "episodes_per_year": ("episodes per year", ".1f"),
+    "bed_days_total_per_episode": ("days in an IUCT-O bed per episode", ".1f"),
+    "home_days_per_episode": ("days at home per episode", ".1f"),
+    "home_care_bed_wait_days_per_episode": ("days in a bed waiting for home care per episode", ".1f"),
+    "first_bed_wait_days": ("wait for a bed at referral (days)", ".1f"),
+    "route_had_share": ("share with an HAD of their zone", ".0%"),
+    "route_derogation_share": ("share with a neighbouring HAD (derogation)", ".0%"),
+    "route_convention_share": ("share under a convention", ".0%"),
+    "route_inpatient_share": ("share with no home care to be had (inpatient route)", ".0%"),
+    "never_home_share": ("share that never went home (any route)", ".0%"),
+    "trips_per_episode": ("trips per episode", ".1f"),
+    "km_per_episode": ("km travelled per episode", ",.0f"),
+    "hours_per_episode": ("hours travelled per episode", ".1f"),
+}

@@ -21,6 +21,22 @@ from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
 
 LEVELS = ("department", "had_zone")
+# Names of the departments of the catchment and around it (INSEE, Code officiel géographique).
+DEPARTMENT_NAMES = {
+    "09": "Ariège",
+    "11": "Aude",
+    "12": "Aveyron",
+    "30": "Gard",
+    "31": "Haute-Garonne",
+    "32": "Gers",
+    "34": "Hérault",
+    "46": "Lot",
+    "48": "Lozère",
+    "65": "Hautes-Pyrénées",
+    "66": "Pyrénées-Orientales",
+    "81": "Tarn",
+    "82": "Tarn-et-Garonne",
+}
 
 # Per-episode columns of the episode table, averaged per place (finished episodes).
 EPISODE_MEANS: dict[str, str] = {
@@ -56,7 +72,7 @@ def residence_units(territory: Territory) -> pd.DataFrame:
 
 def unit_names(units: pd.DataFrame) -> dict[tuple[str, str], str]:
     """(level, unit) -> the name people read: the department code, the HAD names of a zone."""
-    names = {("department", d): d for d in units["department"].unique()}
+    names = {("department", d): f"{DEPARTMENT_NAMES.get(d, d)} ({d})" for d in units["department"].unique()}
     names.update({("had_zone", z): n for z, n in zip(units["had_zone"], units["had_zone_name"])})
     return names
 
