@@ -247,7 +247,7 @@ def _kpi_section(long: pd.DataFrame, method: str, names: list[str]) -> list[str]
     ]
 
 
-def _figures_section(results: Sequence[Results], base_territory: Territory) -> list[str]:
+def _figures_section(results: Sequence[Results], base_territory: Territory, long: pd.DataFrame) -> list[str]:
     by_name = {r.manifest["scenario"]: r for r in results}
     warmup = max(r.scenario.run.warmup_days for r in results)
     daily = {name: r.daily for name, r in by_name.items()}
@@ -267,11 +267,26 @@ def _figures_section(results: Sequence[Results], base_territory: Territory) -> l
         ("HAD patient-days by HAD", plots.had_days_figure(summaries, had_names), "HAD"),
         ("Costs by payer item", plots.cost_breakdown_figure(summaries), "costs"),
         (
-            "Trips and km per episode by department",
+            "Days in hospital, trips and km per episode by department",
             plots.travel_by_department_figure({name: r.episodes for name, r in by_name.items()}, warmup),
             "travel",
         ),
     )
+    names = list(by_name)
+    if len(names) > 1:  # what changes, as paired differences, before the levels
+        figures = (
+            (
+                "Paired differences against the base",
+                plots.differences_figure(long, names[0], names[1:]),
+                "differences",
+            ),
+            (
+                "Bed occupancy: difference to the base over time",
+                plots.occupancy_difference_figure(daily, names[0], warmup),
+                "occupancy difference",
+            ),
+            *figures,
+        )
     parts = ["<h2 id='figures'>Figures</h2>"]
     for title, fig, alt in figures:
         parts += [f"<h3>{title}</h3>", _img(fig, alt)]
@@ -403,7 +418,7 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
         *_question_section(results),
         *_kpi_section(long, method, names),
         *places_section(places, names, method, territories[names[0]], _img),
-        *_figures_section(results, base_territory),
+        *_figures_section(results, base_territory, long),
         *had_load_section(results, base_territory),
         *_maps_section(results, territories, base_territory),
         *_parameters_section(results),
