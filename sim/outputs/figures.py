@@ -315,7 +315,7 @@ def tornado_figure(table: pd.DataFrame, kpi: str) -> plt.Figure:
     ax.set_yticks(y, labels, fontsize=8.5)
     ax.xaxis.set_major_formatter(KILO_EUROS if money else THOUSANDS)
     base_text = f"{base / 1e3:,.0f} k€" if money else (f"{base:,.0f}" if abs(base) >= 100 else f"{base:.3g}")
-    ax.set_xlabel(f"{label}{' (thousand EUR)' if money else ''}; base {base_text}; bars: 95 % CI")
+    ax.set_xlabel(f"{label}; base {base_text}; error bars: 95 % CI of the effect")
     ax.set_title(f"One-way sensitivity: {label}")
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
