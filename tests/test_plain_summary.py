@@ -7,12 +7,14 @@ import math
 
 import pandas as pd
 import pytest
+from scenario_variants import BASELINE
 
 from sim.measures.catalogue import RELATIVE_MID, minimal_important_difference
 from sim.outputs.summary import TEXTS, place_lines, summary_lines
 from sim.outputs.terminal import _marked
-from sim.runs.compare import MID_FILE_VARIABLE, judge_differences, mid_overrides
+from sim.runs.compare import MID_FILE_VARIABLE, judge_differences, mid_overrides, run_comparison
 from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario
 
 
 def _table(rows: dict[str, tuple[float, float, float, float]]) -> pd.DataFrame:
@@ -149,3 +151,17 @@ def test_place_lines_name_the_places_where_the_change_matters():
     (line,) = place_lines(places, "a", "b")
     assert "Gers (32) (days in an IUCT-O bed per episode 32.1 to 22.2)" in line
     assert "Ariège" not in line  # 0.1 day: below the MID of one day
+
+
+def test_a_wrong_mid_file_is_refused_before_any_run(tmp_path, monkeypatch):
+    path = tmp_path / "mid.yaml"
+    path.write_text("km_per_episode: lots\n", encoding="utf-8")
+    monkeypatch.setenv(MID_FILE_VARIABLE, str(path))
+    base = load_scenario(BASELINE)
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("simulated before checking the MID file")
+
+    monkeypatch.setattr("sim.runs.compare.WorkerPool", no_runs)
+    with pytest.raises(ScenarioError, match="km_per_episode: expected a number"):
+        run_comparison([base, base.model_copy(update={"name": "other"})], replications=2, workers=1)

@@ -121,6 +121,7 @@ def run_comparison(
     the cap is reached. Each step estimates the replications still needed from the current
     standard deviations, n_needed = (t * s / (target * scale))^2, and at most doubles n.
     """
+    mids = mid_overrides()  # a wrong $OCCISIM_MID_FILE is refused before the runs, not after
     base_seed = seed if seed is not None else scenarios[0].run.seed
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -160,14 +161,15 @@ def run_comparison(
             )
     elapsed = time.perf_counter() - start
     results = {s.name: assemble(s, outputs[s.name], elapsed, workers) for s in scenarios}
-    table = judge_differences(comparison_table({k: v.replications for k, v in results.items()}, names[0]))
+    table = comparison_table({k: v.replications for k, v in results.items()}, names[0])
     places = places_of_runs(
         {k: v.episodes for k, v in results.items()},
         {k: v.scenario for k, v in results.items()},
         names[0],
         scenario_territory(scenarios[0], territory),
     )
-    return ComparisonResult(names[0], results, table, elapsed, precision, history, judge_differences(places))
+    judged = judge_differences(table, mids), judge_differences(places, mids)
+    return ComparisonResult(names[0], results, judged[0], elapsed, precision, history, judged[1])
 
 
 def _needed(tables: dict[str, pd.DataFrame], base: str, kpis: Sequence[str], target: float) -> int:
