@@ -303,6 +303,7 @@ def test_compare_cli_prints_the_table_and_writes_the_folder(tmp_path):
         "comparison.csv",
         "gers_short",
         "manifest.json",
+        "places.csv",
     ]
 
 

@@ -163,6 +163,7 @@ def compare(
             )
         except (ScenarioError, ValueError) as exc:
             raise fail(*getattr(exc, "messages", [str(exc)])) from None
+    console.print(*terminal.comparison_summary(comparison), sep="\n")
     console.print(*terminal.comparison_tables(comparison))
     console.print(terminal.SIGNIFICANCE_NOTE)
     try:

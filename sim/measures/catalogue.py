@@ -9,7 +9,7 @@ COST_LABELS: dict[str, str] = {
     "inpatient_cycle_start": "bed-days: cycle starts",
     "inpatient_waiting_home_care": "bed-days: waiting for home care",
     "inpatient_adverse_event": "bed-days: adverse events",
-    "inpatient_only": "bed-days: inpatient only",
+    "inpatient_only": "bed-days: cycles with no home phase",
     "inpatient_peripheral": "bed-days: peripheral hospitals (severe events at home)",
     "day_hospital": "day-hospital sessions",
     "had": "HAD days",
@@ -40,6 +40,8 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
             (f"hdj_utilisation_{day}", f"  on {day.capitalize()}", ".1%", False)
             for day in ("mon", "tue", "wed", "thu", "fri")
         ),
+        ("hdj_full_day_share", "day-hospital days with every session taken", ".1%", True),
+        ("hdj_over_capacity_day_share", "day-hospital days over capacity", ".1%", True),
         ("hdj_blina_sessions_per_week", "day-hospital bag-change sessions per week", ".2f", True),
         ("hdj_visit_sessions_per_week", "day-hospital visit sessions per week", ".2f", False),
         (
@@ -123,6 +125,7 @@ def _dated_rows() -> tuple[tuple[str, str, str, bool], ...]:
 KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("bed_occupancy", "bed occupancy (of the beds open)", ".1%", True),
     *_dated_rows(),
+    ("beds_full_day_share", "days with all beds full (the whole day)", ".1%", True),
     ("planned_wait_mean_days", "planned admission wait, mean (days, incl. still waiting)", ".1f", True),
     ("planned_wait_p90_days", "planned admission wait, p90 (days, incl. still waiting)", ".1f", True),
     ("planned_wait_p95_days", "planned admission wait, p95 (days, incl. still waiting)", ".1f", True),
@@ -155,7 +158,8 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("episodes_route_had_per_year", "  home phase with an HAD of their zone", ".1f", True),
     ("episodes_route_derogation_per_year", "  with a neighbouring HAD (derogation)", ".1f", True),
     ("episodes_route_convention_per_year", "  under a convention", ".1f", True),
-    ("episodes_route_inpatient_per_year", "  inpatient only", ".1f", True),
+    ("episodes_route_inpatient_per_year", "  no home care to be had (inpatient route)", ".1f", True),
+    ("episodes_never_home_per_year", "episodes that never went home per year (any route)", ".1f", True),
     ("convention_share", "share of episodes under a convention", ".1%", False),
     ("conventions_set_up_per_year", "new conventions per year (not reused in a canton)", ".1f", False),
     ("home_care_wait_mean_days", "wait in a bed for home care past the set stay, mean (days)", ".1f", True),
@@ -166,6 +170,7 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("had_rechoices_per_year", "re-choices: the zone's other HAD when one is full, per year", ".1f", True),
     ("fallbacks_for_full_had_per_year", "fallbacks asked as zone HADs were full, per year", ".1f", False),
     ("had_other_visits_deferred_per_year", "other HAD patients' visits displaced per year", ",.0f", False),
+    ("had_peak_pump_share_max", "HAD peak load: most pumps in use at once / pumps, busiest HAD", ".0%", True),
     ("had_nurse_km_per_year", "HAD nurse km per year (daily visits from the nearest HAD site)", ",.0f", True),
     ("had_nurse_hours_per_year", "  HAD nurse hours driving per year", ",.0f", True),
     *_day_hospital_rows(),
@@ -209,3 +214,94 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
 
 
 TERMINAL_KPIS = tuple((key, label, fmt) for key, label, fmt, terminal in KPI_CATALOGUE if terminal)
+
+
+# --- minimal important differences (MID): the smallest change of a KPI a planner acts on ---------
+# A difference "matters" when its 95 % CI excludes 0 AND its mean is at least the KPI's MID (two marks,
+# kept apart). These are the planner's judgement, not clinical facts (assumption): each can be
+# replaced without touching any scenario, with a YAML file of `kpi: value` named by the environment
+# variable OCCISIM_MID_FILE. A KPI with no MID here is judged against RELATIVE_MID of its base mean.
+RELATIVE_MID = 0.05
+MINIMAL_IMPORTANT_DIFFERENCES: dict[str, float] = {
+    "bed_occupancy": 0.02,  # 2 points: about a third of a bed of the 18 (assumption)
+    "beds_full_day_share": 0.05,  # 5 points of days with every bed taken (assumption)
+    "planned_wait_mean_days": 1.0,  # a day of waiting (assumption)
+    "planned_wait_p90_days": 2.0,
+    "planned_wait_p95_days": 2.0,
+    "blina_cycle_start_wait_mean_days": 1.0,
+    "blina_first_admission_wait_mean_days": 1.0,
+    "blina_first_admission_wait_p95_days": 2.0,
+    "blina_booked_start_delay_p95_days": 1.0,
+    "home_care_wait_mean_days": 1.0,
+    "home_care_wait_p95_days": 2.0,
+    "episodes_route_had_per_year": 1.0,  # one patient a year (assumption)
+    "episodes_route_derogation_per_year": 1.0,
+    "episodes_route_convention_per_year": 1.0,
+    "episodes_route_inpatient_per_year": 1.0,
+    "episodes_never_home_per_year": 1.0,
+    "episodes_waited_for_home_care_per_year": 1.0,
+    "hdj_blina_sessions_per_week": 1.0,  # one day-hospital session a week (assumption)
+    "hdj_over_capacity_day_share": 0.02,
+    "hdj_utilisation": 0.02,
+    "trips_per_episode": 1.0,  # one trip, a km and an hour that a patient notices (assumption)
+    "km_per_episode": 50.0,
+    "hours_per_episode": 1.0,
+    "home_days_per_episode": 1.0,
+    "bed_days_total_per_episode": 1.0,
+    "blina_bed_days_per_year": 90.0,  # a quarter of a bed over the year (assumption)
+    "bed_days_saved_by_home_care_per_year": 90.0,
+    "cost_total_per_episode": 1000.0,  # EUR (assumption)
+    "cost_total_per_year": 50000.0,  # EUR (assumption)
+    # by place of residence (sim.measures.territories)
+    "first_bed_wait_days": 1.0,
+    "home_care_bed_wait_days_per_episode": 1.0,
+    "route_had_share": 0.10,  # 10 points of the place's episodes (assumption)
+    "route_derogation_share": 0.10,
+    "route_convention_share": 0.10,
+    "route_inpatient_share": 0.10,
+    "never_home_share": 0.10,
+}
+
+
+def minimal_important_difference(
+    kpi: str, base_mean: float, overrides: dict[str, float] | None = None
+) -> float:
+    """The MID of a KPI: from ``overrides``, else the catalogue, else RELATIVE_MID of the base mean."""
+    for table in (overrides or {}, MINIMAL_IMPORTANT_DIFFERENCES):
+        if kpi in table:
+            return float(table[kpi])
+    for test, mid in _MID_BY_KIND:
+        if test(kpi):
+            return mid
+    return RELATIVE_MID * abs(base_mean) if base_mean == base_mean else float("nan")
+
+
+# MIDs of kinds of KPI, by their names, first match wins (assumptions, as above).
+_MID_BY_KIND = (
+    (lambda k: k.startswith("cost_") and k.endswith("_per_year"), 10000.0),  # EUR a year
+    (lambda k: k.startswith("cost_") and k.endswith("_per_episode"), 500.0),  # EUR an episode
+    (lambda k: k.endswith("_per_year") and "km" in k, 1000.0),  # km a year
+    (lambda k: k.endswith("_per_year") and "hours" in k, 50.0),  # hours a year
+    (lambda k: k.endswith("_per_year") and "days" in k, 30.0),  # bed- or patient-days a year: a month
+    (lambda k: k.endswith("_per_year"), 1.0),  # events or patients a year: one
+    (lambda k: k.endswith("_share") or k.startswith("hdj_utilisation"), 0.05),  # 5 points
+    (lambda k: k.endswith("_days"), 1.0),  # a wait: one day
+)
+
+
+# KPIs by place of residence (sim.measures.territories): key -> (label, format), in reading order.
+PLACE_CATALOGUE: dict[str, tuple[str, str]] = {
+    "episodes_per_year": ("episodes per year", ".1f"),
+    "bed_days_total_per_episode": ("days in an IUCT-O bed per episode", ".1f"),
+    "home_days_per_episode": ("days at home per episode", ".1f"),
+    "home_care_bed_wait_days_per_episode": ("days in a bed waiting for home care per episode", ".1f"),
+    "first_bed_wait_days": ("wait for a bed at referral (days)", ".1f"),
+    "route_had_share": ("share with an HAD of their zone", ".0%"),
+    "route_derogation_share": ("share with a neighbouring HAD (derogation)", ".0%"),
+    "route_convention_share": ("share under a convention", ".0%"),
+    "route_inpatient_share": ("share with no home care to be had (inpatient route)", ".0%"),
+    "never_home_share": ("share that never went home (any route)", ".0%"),
+    "trips_per_episode": ("trips per episode", ".1f"),
+    "km_per_episode": ("km travelled per episode", ",.0f"),
+    "hours_per_episode": ("hours travelled per episode", ".1f"),
+}

@@ -25,6 +25,7 @@ from sim.measures.frames import (
     records_frame,
     step_integral,
 )
+from sim.measures.planner import planner_kpis
 from sim.model.records import (
     ADVERSE_EVENT,
     BAG_CHANGE,
@@ -56,7 +57,7 @@ def compute(
     if episodes is None:
         episodes = episodes_frame(record, territory, scenario.costs)
     admissions = admissions_frame(record)
-    return {
+    values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
         **_cycle_starts(admissions, episodes, window),
         **_day_hospital(record, scenario, window),
@@ -68,6 +69,8 @@ def compute(
         **_censoring_and_stability(record, admissions, episodes, scenario.beds.capacity, window),
         **dated_kpis(record, admissions, scenario, window),
     }
+    peaks = [v for k, v in values.items() if k.startswith("had_peak_pump_share_")]
+    return {**values, **planner_kpis(record, episodes, scenario.beds.capacity, peaks, window)}
 
 
 def _beds(record: Recorder, adm: pd.DataFrame, capacity: int, window: Window) -> dict[str, float]:

@@ -21,6 +21,8 @@ from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
 from sim.measures.statistics import incremental_summary
+from sim.outputs.summary import TEXTS as SUMMARY_TEXTS
+from sim.outputs.summary import summary_lines
 from sim.scenario.errors import printable
 
 if TYPE_CHECKING:  # types only: importing these here would load matplotlib and scipy for --help
@@ -33,7 +35,7 @@ if TYPE_CHECKING:  # types only: importing these here would load matplotlib and 
 console = Console()
 err_console = Console(stderr=True)
 
-SIGNIFICANCE_NOTE = "* the 95% confidence interval of the paired difference excludes 0"
+SIGNIFICANCE_NOTE = SUMMARY_TEXTS["marks"]
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -192,10 +194,29 @@ def comparison_tables(comparison: ComparisonResult) -> list[Table]:
                 label,
                 fmt_ci(b["mean"], b["ci_low"], b["ci_high"], fmt),
                 fmt_ci(r["mean"], r["ci_low"], r["ci_high"], fmt),
-                f"[bold]{diff} *[/]" if r["significant"] else diff,
+                _marked(diff, bool(r["significant"]), bool(r.get("important", False))),
             )
         tables.append(table)
     return tables
+
+
+def _marked(difference: str, significant: bool, important: bool) -> str:
+    """A difference with its marks: * its CI excludes 0, ! it also matters (bold)."""
+    marks = (" *" if significant else "") + (" !" if important else "")
+    return f"[bold]{difference}{marks}[/]" if important else difference + marks
+
+
+def comparison_summary(comparison: ComparisonResult) -> list[Text]:
+    """The plain-language summary of each scenario against the base, one line per sentence."""
+    names = list(comparison.results)
+    replications = comparison.results[names[0]].scenario.run.replications
+    lines: list[Text] = []
+    for other in names[1:]:
+        sentences = summary_lines(comparison.table, names[0], other, replications, comparison.places)
+        lines.append(plain(sentences[0], "bold"))
+        lines += [plain(f"- {sentence}") for sentence in sentences[1:]]
+        lines.append(Text(""))
+    return lines
 
 
 def precision_message(comparison: ComparisonResult) -> str | None:

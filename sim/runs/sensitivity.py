@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from sim.measures.statistics import t_interval
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
 from sim.runs.replications import Job, check_workload, run_many, run_replication, with_run_settings
 from sim.scenario.errors import ScenarioError, one_line
@@ -126,8 +127,8 @@ def one_way(
     )
     means: list[dict[str, float]] = []
     unstable: list[float] = []  # share of each variant's replications flagged unstable
-    for k in range(len(variants)):
-        block = pd.DataFrame(results[k * replications : (k + 1) * replications])
+    blocks = [pd.DataFrame(results[k * replications : (k + 1) * replications]) for k in range(len(variants))]
+    for block in blocks:
         means.append(block[list(kpis)].mean().to_dict())
         unstable.append(float(block["unstable"].mean()))
     base = means[0]
@@ -149,11 +150,21 @@ def one_way(
                     "effect_low": low[kpi] - base[kpi],
                     "effect_high": high[kpi] - base[kpi],
                     "swing": abs(high[kpi] - low[kpi]),
+                    # 95 % half-widths of the effects, paired by replication (common random numbers)
+                    **{
+                        f"effect_{at}_ci_half": _paired_half_width(blocks[j][kpi], blocks[0][kpi])
+                        for at, j in (("low", 1 + 2 * i), ("high", 2 + 2 * i))
+                    },
                     "unstable_at_base": unstable[0],
                     **flagged,
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _paired_half_width(variant: pd.Series, base: pd.Series) -> float:
+    """95 % half-width of the mean effect, replication r of the variant against replication r of the base."""
+    return t_interval((variant - base).to_numpy(float))[1]
 
 
 def _run_checking_kpis(
