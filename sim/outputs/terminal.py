@@ -21,6 +21,8 @@ from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
 from sim.measures.statistics import incremental_summary
+from sim.outputs.i18n import kpi_label, number, text
+from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
 
 if TYPE_CHECKING:  # types only: importing these here would load matplotlib and scipy for --help
@@ -33,7 +35,7 @@ if TYPE_CHECKING:  # types only: importing these here would load matplotlib and 
 console = Console()
 err_console = Console(stderr=True)
 
-SIGNIFICANCE_NOTE = "* the 95% confidence interval of the paired difference excludes 0"
+SIGNIFICANCE_NOTE = text("significance_note")
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -76,9 +78,13 @@ def ok_line(path: Path, name: str, digest: str) -> Text:
 
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
-    """A progress bar on stderr (a terminal); yields the callback that advances it by k."""
+    """A progress bar on stderr (a terminal), or plain lines ("replications 10/20") when stderr is
+    redirected; yields the callback that advances it by k."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if not err_console.is_terminal:
+        yield _plain_progress(description, total)
+        return
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -86,7 +92,6 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=not err_console.is_terminal,  # redirected: no bar, and no blank line where it was
     ) as bar:
         task = bar.add_task(description, total=total)
 
@@ -96,6 +101,34 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
             bar.advance(task, k)
 
         yield advance
+
+
+PLAIN_PROGRESS_LINES = 10  # lines a redirected run prints at most per total (a log stays short)
+PLAIN_PROGRESS_AFTER_S = 2.0  # a command done sooner prints no progress at all
+
+
+def _plain_progress(description: str, total: int | None) -> Callable[..., None]:
+    """The callback of a redirected progress: a line each tenth of the total and at the end, once
+    the command has run for a couple of seconds."""
+    import time
+
+    started = time.monotonic()
+    state = {"done": 0, "total": total or 0, "shown": 0}
+
+    def advance(k: int, new_total: int | None = None) -> None:
+        if new_total is not None:
+            state["total"] = new_total
+        state["done"] += k
+        done, whole = state["done"], state["total"]
+        if not whole or time.monotonic() - started < PLAIN_PROGRESS_AFTER_S:
+            return
+        step = max(1, whole // PLAIN_PROGRESS_LINES)
+        if done // step > state["shown"] // step or done >= whole > state["shown"]:
+            state["shown"] = done
+            line = f"{description} {min(done, whole)}/{whole}"
+            err_console.print(plain(line), highlight=False, soft_wrap=True)
+
+    return advance
 
 
 # --- numbers --------------------------------------------------------------------------------------
@@ -140,74 +173,170 @@ def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None =
     return table
 
 
-def experiment_table(result: ExperimentResult) -> Table:
-    """The headline KPIs of one run: mean and 95% CI, under how they were obtained."""
-    run = result.scenario.run
-    title = (
-        f"{result.scenario.name}: {run.replications} replications x {run.years:g} years "
-        f"(seed {run.seed}, {result.workers} workers, {result.seconds:.1f} s)"
-    )
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for name, justify in (("KPI", "left"), ("mean", "right"), ("95% CI", "right")):
-        table.add_column(name, justify=justify)
-    indexed = result.summary.set_index("kpi")
-    for key, label, fmt in TERMINAL_KPIS:
-        if key not in indexed.index:
-            continue
-        row = indexed.loc[key]
-        table.add_row(
-            label, format(row["mean"], fmt), f"{format(row['ci_low'], fmt)} - {format(row['ci_high'], fmt)}"
-        )
+# --- tables that fit the terminal -----------------------------------------------------------------
+# A table's numbers are never cut: each number column is as wide as its widest line, and its
+# cells break only between a mean and its interval, or inside the interval after its separator,
+# when the terminal is too narrow for one line. The KPI labels take the width left and wrap.
+
+LABEL_MIN_WIDTH = 20  # narrower, a KPI label wraps into a column of single words
+CELL_PADDING = 2  # rich pads a cell with a space each side
+
+
+def _layouts(mean: str, interval: tuple[str, str, str] | None) -> tuple[str, str, str]:
+    """A number cell written on one, two or three lines (``interval``: low, separator, high)."""
+    if interval is None:
+        return (mean, mean, mean)
+    low, separator, high = interval
+    whole = f"[{low}{separator}{high}]"
+    return (f"{mean} {whole}", f"{mean}\n{whole}", f"{mean}\n[{low}{separator.rstrip()}\n{high}]")
+
+
+def _widest_line(cells: Sequence[str]) -> int:
+    return max((len(line) for cell in cells for line in cell.split("\n")), default=1)
+
+
+def fitted_table(
+    title: str,
+    label_header: str,
+    number_headers: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[tuple[tuple[str, str, str], str]]]],
+    width: int | None = None,
+) -> Table:
+    """A table of labelled rows of number cells (each in its three layouts, with a style) that fits
+    ``width`` (the console's): the fewest lines per cell that leave the labels LABEL_MIN_WIDTH."""
+    width = width or console.width
+    columns = len(number_headers)
+    borders = columns + 2  # one vertical line between columns and at each edge
+    words = [max(len(word) for word in header.split()) for header in number_headers]
+    for level in range(3):
+        widths = [
+            max(words[c], _widest_line([cells[c][0][level] for _, cells in rows])) for c in range(columns)
+        ]
+        label_width = width - borders - sum(widths) - CELL_PADDING * (columns + 1)
+        if label_width >= LABEL_MIN_WIDTH:
+            break
+    longest_label = max((len(label) for label, _ in rows), default=len(label_header))
+    label_width = max(1, min(label_width, max(longest_label, len(label_header))))
+    table = Table(title=plain(title), title_justify="left", header_style="bold")
+    table.add_column(label_header, width=label_width, overflow="fold")
+    for header, column_width in zip(number_headers, widths):
+        table.add_column(header, justify="right", width=column_width, overflow="fold")
+    for label, cells in rows:
+        shown = [_fewest_lines(layouts, column_width) for (layouts, _), column_width in zip(cells, widths)]
+        table.add_row(plain(label), *(Text(cell, style=style) for cell, (_, style) in zip(shown, cells)))
     return table
 
 
-def comparison_tables(comparison: ComparisonResult) -> list[Table]:
+def _fewest_lines(layouts: tuple[str, str, str], column_width: int) -> str:
+    """The cell on as few lines as fit the column."""
+    return next((layout for layout in layouts if _widest_line([layout]) <= column_width), layouts[-1])
+
+
+def _interval_parts(low: float, high: float, fmt: str, lang: str) -> tuple[str, str, str] | None:
+    if not np.isfinite(low):
+        return None
+    return (number(low, fmt, lang), " ; " if lang == "fr" else ", ", number(high, fmt, lang))
+
+
+def experiment_table(result: ExperimentResult, lang: str = "en") -> Table:
+    """The headline KPIs of one run: mean and 95% CI, under how they were obtained."""
+    run = result.scenario.run
+    title = text(
+        "run_title",
+        lang,
+        name=result.scenario.name,
+        replications=run.replications,
+        years=f"{run.years:g}",
+        seed=run.seed,
+        workers=result.workers,
+        seconds=number(result.seconds, ".1f", lang),
+    )
+    indexed = result.summary.set_index("kpi")
+    rows = []
+    for key, _, fmt in TERMINAL_KPIS:
+        if key not in indexed.index:
+            continue
+        row = indexed.loc[key]
+        mean = number(row["mean"], fmt, lang)
+        low, high = number(row["ci_low"], fmt, lang), number(row["ci_high"], fmt, lang)
+        ci = (f"{low} - {high}", f"{low} -\n{high}", f"{low} -\n{high}")
+        rows.append((kpi_label(key, lang), [((mean, mean, mean), ""), (ci, "")]))
+    return fitted_table(title, text("kpi", lang), [text("mean", lang), text("ci", lang)], rows)
+
+
+def comparison_tables(comparison: ComparisonResult, lang: str = "en") -> list[Table]:
     """One table per compared scenario: both means and the paired difference, with 95% CIs."""
     names = list(comparison.results)
     rows = comparison.table.set_index(["scenario", "kpi"])
     run0 = comparison.results[names[0]].scenario.run
     tables = []
     for other in names[1:]:
-        table = Table(
-            title=f"{other} vs {names[0]}: {run0.replications} replications each, common random numbers "
-            f"(seed {run0.seed})",
-            title_justify="left",
-            header_style="bold",
+        title = text(
+            "compare_title", lang, other=other, base=names[0], replications=run0.replications, seed=run0.seed
         )
-        table.add_column("KPI")
-        table.add_column(f"{names[0]} [95% CI]", justify="right")
-        table.add_column(f"{other} [95% CI]", justify="right")
-        table.add_column("difference [95% CI]", justify="right")
-        for key, label, fmt in TERMINAL_KPIS:
+        headers = [f"{names[0]} [{text('ci', lang)}]", f"{other} [{text('ci', lang)}]"]
+        headers.append(text("difference_ci", lang))
+        lines = []
+        for key, _, fmt in TERMINAL_KPIS:
             if (names[0], key) not in rows.index:
                 continue
             b, r = rows.loc[(names[0], key)], rows.loc[(other, key)]
-            percent = "%" in fmt
-            scale, diff_fmt = (100, fmt.replace("%", "f")) if percent else (1, fmt)
-            diff = fmt_ci(
-                r["diff_mean"] * scale, r["diff_ci_low"] * scale, r["diff_ci_high"] * scale, diff_fmt
-            )
-            diff += " pts" if percent else ""
-            table.add_row(
-                label,
-                fmt_ci(b["mean"], b["ci_low"], b["ci_high"], fmt),
-                fmt_ci(r["mean"], r["ci_low"], r["ci_high"], fmt),
-                f"[bold]{diff} *[/]" if r["significant"] else diff,
-            )
-        tables.append(table)
+            cells = [
+                (
+                    _layouts(
+                        number(x["mean"], fmt, lang), _interval_parts(x["ci_low"], x["ci_high"], fmt, lang)
+                    ),
+                    "",
+                )
+                for x in (b, r)
+            ]
+            cells.append(_difference_cell(r, fmt, lang))
+            lines.append((kpi_label(key, lang), cells))
+        tables.append(fitted_table(title, text("kpi", lang), headers, lines))
     return tables
 
 
-def precision_message(comparison: ComparisonResult) -> str | None:
-    """Whether the precision target was reached, and with how many replications (None: no target)."""
+def _difference_cell(row: pd.Series, fmt: str, lang: str) -> tuple[tuple[str, str, str], str]:
+    """The paired difference (percentage points for a percentage), bold with a * when significant."""
+    percent = "%" in fmt
+    scale, spec = (100, fmt.replace("%", "f")) if percent else (1, fmt)
+    unit = POINTS if percent else ""
+    mean = number(row["diff_mean"] * scale, spec, lang) + unit
+    interval = _interval_parts(row["diff_ci_low"] * scale, row["diff_ci_high"] * scale, spec, lang)
+    layouts = _layouts(mean, interval)
+    if row["significant"]:
+        return tuple(f"{layout} *" for layout in layouts), "bold"  # type: ignore[return-value]
+    return layouts, ""
+
+
+def precision_message(comparison: ComparisonResult, lang: str = "en") -> str | None:
+    """Whether the precision target was reached, and with how many replications (None: no target);
+    when it was not, the quantities (scenario or difference, and KPI) whose interval is still too wide."""
     p = comparison.precision
     if p is None:
         return None
-    state = "reached" if p.reached else f"NOT reached (cap {p.cap})"
-    return (
-        f"precision target {p.target:.1%}: {state} with {p.replications} replications per scenario "
-        f"(steps {comparison.history})"
+    values = {
+        "target": number(p.target, ".1%", lang),
+        "replications": p.replications,
+        "steps": comparison.history,
+        "cap": p.cap,
+    }
+    if p.reached:
+        return text("precision_reached", lang, **values)
+    return text("precision_missed", lang, missed=missed_precision(p.worst, p.target, lang), **values)
+
+
+def missed_precision(worst: pd.DataFrame, target: float, lang: str = "en", most: int = 8) -> str:
+    """'scenario: KPI label (12.3%)', widest first, for every quantity over the target."""
+    over = worst[~(worst["relative_half_width"] <= target)].sort_values(
+        "relative_half_width", ascending=False
     )
+    named = []
+    for quantity, half_width in over.itertuples(index=False):
+        where, _, key = str(quantity).rpartition(": ")
+        named.append(f"{where}: {kpi_label(key, lang, indent=False)} ({number(half_width, '.1%', lang)})")
+    more = len(named) - most
+    return "; ".join(named[:most]) + (f"; +{more}" if more > 0 else "")
 
 
 def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str]) -> list[Table]:
