@@ -145,7 +145,7 @@ def had_names() -> dict[str, str]:
         hads = load_hads(geo_dir() / "had.csv")
     except (OSError, ValueError):
         return {}
-    return {str(h.id): f"{h.name} ({h.site_name})" for h in hads.itertuples()}
+    return {str(had): f"{row['name']} ({row['site_name']})" for had, row in hads.iterrows()}
 
 
 def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:

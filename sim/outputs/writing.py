@@ -53,8 +53,12 @@ FILES: dict[str, tuple[str, ...]] = {
     RUN: (
         *(MANIFEST, "replications.csv", "summary.csv"),
         *("episodes.parquet", "admissions.parquet", "daily.parquet", REPORT),
+        "readable_summary.csv",
     ),
-    COMPARISON: (MANIFEST, "comparison.csv", "precision.csv", REPORT),
+    COMPARISON: (
+        *(MANIFEST, "comparison.csv", "precision.csv", REPORT),
+        *("readable_comparison.csv", "comparison.xlsx"),
+    ),
     PSA: (MANIFEST, "psa_draws.csv", "ceac.csv", "ce_plane.png", "ceac.png"),
     SENSITIVITY: (MANIFEST, "sensitivity.csv", "tornado_*.png"),
     WARMUP: (MANIFEST, "warmup.png", "warmup.csv"),

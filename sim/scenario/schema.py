@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -205,6 +205,18 @@ class TerritoryConfig(_Section):
         return self
 
 
+class OutputConfig(_Section):
+    """How results are written for people (the simulation does not depend on it; not in the hash)."""
+
+    lang: Literal["en", "fr"] = Field(
+        "en", description="Language of terminal tables, readable CSV headers, workbook and report."
+    )
+    csv: Literal["standard", "excel-fr"] = Field(
+        "standard",
+        description="Readable tables: standard CSV, or French Excel (';', decimal comma, UTF-8 BOM).",
+    )
+
+
 class Scenario(_Section):
     name: str = Field(
         pattern=r"^[A-Za-z0-9_.-]+$",
@@ -224,6 +236,7 @@ class Scenario(_Section):
     costs: Costs
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     psa: PSASpec = Field(default_factory=PSASpec)
+    output: OutputConfig = Field(default_factory=OutputConfig)
 
     @field_validator("name")
     @classmethod
@@ -249,7 +262,9 @@ class Scenario(_Section):
 
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
-        data = self.model_dump(mode="json", exclude={"name", "description", "question", "sensitivity", "psa"})
+        data = self.model_dump(
+            mode="json", exclude={"name", "description", "question", "sensitivity", "psa", "output"}
+        )
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -280,6 +295,7 @@ __all__ = [
     "HadCensus",
     "HomeCare",
     "NoSlotPolicy",
+    "OutputConfig",
     "PSAParameter",
     "PSASpec",
     "PrePhase",
