@@ -382,16 +382,34 @@ def calibration_table(steps: Sequence[CalibrationStep], target_p95: float) -> Ta
 
 
 def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:
-    """The PSA in a few lines (plain text): incremental cost and effect, ratio of means, dominance."""
+    """The PSA in a few lines (plain text): incremental cost and effect, ratio of means, dominance;
+    when the outcome never changes, that instead of a ratio (there is no effect to buy)."""
     s = incremental_summary(result.draws["incremental_cost"], result.draws["incremental_effect"])
     (lo_c, hi_c), (lo_e, hi_e) = s.cost_interval, s.effect_interval
-    return [
+    lines = [
         f"{names[1]} vs {names[0]}, {result.iterations} draws x {result.replications} replications",
         f"  incremental cost ({result.cost}): mean {s.cost_mean:,.0f} EUR, "
         f"95% interval {lo_c:,.0f} to {hi_c:,.0f}",
         f"  incremental effect ({result.effect}): mean {s.effect_mean:,.2f}, "
         f"95% interval {lo_e:,.2f} to {hi_e:,.2f}",
-        f"  ratio of means: {s.ratio_of_means:,.0f} EUR per unit of effect",
+    ]
+    if result.outcome_unchanged:
+        saving = float((result.draws["incremental_cost"] < 0).mean())
+        return [
+            *lines,
+            f"  the outcome {result.outcome} is the same in both scenarios in every draw: no "
+            f"cost-effectiveness ratio; probability cost-saving: {saving:.0%}",
+            f"  choose an outcome that {names[1]} changes with --outcome KPI "
+            "(e.g. --outcome trips_per_year --outcome-direction decrease)",
+        ]
+    ratio = (
+        f"{s.ratio_of_means:,.0f} EUR per unit of effect"
+        if np.isfinite(s.ratio_of_means)
+        else "undefined (the mean effect is 0)"
+    )
+    return [
+        *lines,
+        f"  ratio of means: {ratio}",
         f"  probability cost-saving and more effective: {s.probability_dominant:.0%}",
     ]
 
