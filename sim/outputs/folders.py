@@ -327,8 +327,8 @@ def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path, ove
             "inner_replications": result.replications,
             "seed": result.seed,
             "cost": spec.cost,
-            "outcome": spec.outcome,
-            "outcome_direction": spec.outcome_direction,
+            "outcome": result.outcome,  # the section's, or psa --outcome
+            "outcome_direction": result.outcome_direction,
             "sampling": "Latin hypercube (scipy.stats.qmc)",
             "parameters": [p.model_dump(mode="json") for p in spec.parameters],
             "warnings": result.warnings,

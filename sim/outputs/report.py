@@ -25,6 +25,7 @@ from sim.measures.statistics import comparison_table
 from sim.outputs import figures as plots
 from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
+from sim.outputs.i18n import kpi_label, text
 from sim.outputs.maps import plot_canton_values, plot_territory
 from sim.outputs.text import format_difference, format_interval
 from sim.scenario.schema import Scenario
@@ -153,16 +154,17 @@ def _sentence_case(label: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
+def _kpi_html(long: pd.DataFrame, names: list[str], lang: str = "en") -> str:
     indexed = long.set_index(["scenario", "kpi"])
     head = (
-        "<tr><th>KPI</th>"
+        f"<tr><th>{text('kpi', lang)}</th>"
         + "".join(
-            f"<th>{html.escape(n)}<br><span class='small'>mean [95% CI]</span></th>"
+            f"<th>{html.escape(n)}<br><span class='small'>{text('mean_ci', lang)}</span></th>"
             + (
                 ""
                 if i == 0
-                else f"<th>difference<br><span class='small'>vs {html.escape(names[0])}</span></th>"
+                else f"<th>{text('difference', lang)}<br><span class='small'>"
+                f"{html.escape(text('vs', lang, base=names[0]))}</span></th>"
             )
             for i, n in enumerate(names)
         )
@@ -173,14 +175,15 @@ def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
         if (names[0], key) not in indexed.index:
             continue
         indent = len(label) - len(label.lstrip())
-        cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(_sentence_case(label))}</td>"]
+        shown = _sentence_case(kpi_label(key, lang))
+        cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(shown)}</td>"]
         for i, name in enumerate(names):
             r = indexed.loc[(name, key)]
-            cells.append(f"<td>{format_interval(r['mean'], r['ci_low'], r['ci_high'], fmt)}</td>")
+            cells.append(f"<td>{format_interval(r['mean'], r['ci_low'], r['ci_high'], fmt, lang=lang)}</td>")
             if i:
-                text = format_difference(r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], fmt)
+                diff = format_difference(r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], fmt, lang)
                 sig = bool(r["significant"])
-                cells.append(f"<td class='{'sig' if sig else ''}'>{text}{' *' if sig else ''}</td>")
+                cells.append(f"<td class='{'sig' if sig else ''}'>{diff}{' *' if sig else ''}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -211,9 +214,9 @@ SECTIONS = (
 )
 
 
-def _question_section(results: Sequence[Results]) -> list[str]:
+def _question_section(results: Sequence[Results], lang: str = "en") -> list[str]:
     parts = [
-        "<h2 id='question'>The question and the scenarios</h2>",
+        f"<h2 id='question'>{text('section_question', lang)}</h2>",
         "<table><tr><th>scenario</th><th>question</th><th>what changes</th><th>replications</th>"
         "<th>seed</th></tr>",
     ]
@@ -228,12 +231,11 @@ def _question_section(results: Sequence[Results]) -> list[str]:
     return parts
 
 
-def _kpi_section(long: pd.DataFrame, method: str, names: list[str]) -> list[str]:
+def _kpi_section(long: pd.DataFrame, method: str, names: list[str], lang: str = "en") -> list[str]:
     return [
-        "<h2 id='kpis'>Key performance indicators</h2>",
-        f"<p class='small'>Mean over replications with 95 % confidence interval; differences {method}. "
-        "* marks a difference whose interval excludes 0. Statistics exclude the warm-up.</p>",
-        _kpi_html(long, names),
+        f"<h2 id='kpis'>{text('section_kpis', lang)}</h2>",
+        f"<p class='small'>{html.escape(text('kpi_note', lang, method=method))}</p>",
+        _kpi_html(long, names, lang),
     ]
 
 
@@ -370,8 +372,11 @@ def _warnings_banner(results: Sequence[Results]) -> list[str]:
     ]
 
 
-def build_report(result_dirs: Sequence[Path], base_territory: Territory | None = None) -> str:
-    """The HTML document of result folders (the first is the reference), everything embedded."""
+def build_report(
+    result_dirs: Sequence[Path], base_territory: Territory | None = None, lang: str = "en"
+) -> str:
+    """The HTML document of result folders (the first is the reference), everything embedded;
+    ``lang`` (en, fr) writes the KPI labels, numbers and section titles."""
     results = [load_results(p) for p in result_dirs]
     names = [r.manifest["scenario"] for r in results]
     if len(set(names)) != len(names):
@@ -380,14 +385,14 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
     territories = {r.manifest["scenario"]: scenario_territory(r.scenario, base_territory) for r in results}
     long, method = kpi_table(results)
     parts = [
-        f"<h1>occisim report: {' vs '.join(html.escape(n) for n in names)}</h1>",
+        f"<h1>{text('report_title', lang)}: {' vs '.join(html.escape(n) for n in names)}</h1>",
         *_warnings_banner(results),
         f"<p class='lead'>Generated {dt.datetime.now():%Y-%m-%d %H:%M} from "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
         + "</p>",
-        "<nav>" + "".join(f"<a href='#{anchor}'>{title}</a>" for anchor, title in SECTIONS) + "</nav>",
-        *_question_section(results),
-        *_kpi_section(long, method, names),
+        "<nav>" + "".join(f"<a href='#{a}'>{text(f'nav_{a}', lang)}</a>" for a, _ in SECTIONS) + "</nav>",
+        *_question_section(results, lang),
+        *_kpi_section(long, method, names, lang),
         *_figures_section(results, base_territory),
         *_maps_section(results, territories, base_territory),
         *_parameters_section(results),
