@@ -196,7 +196,7 @@ COST_LABELS_FR: dict[str, str] = {
     "had": "journées d'HAD",
     "nurse_visits": "passages infirmiers (convention)",
     "convention_provider": "prestataire à domicile (convention)",
-    "transport": "transport",
+    "transport": "transport des patients",
     "bag_delivery": "livraison des poches par coursier",
 }
 DRUG_WASTED_LABEL_FR = "dont contenu de flacon perdu"
