@@ -28,6 +28,7 @@ READABLE_COMPARISON = "readable_comparison.csv"
 WORKBOOK = "comparison.xlsx"
 TERRITORY_TABLES = "territories*.csv"  # results by place of residence, when the folder has them
 SHEET_NAME_CHARS = 31  # Excel's limit
+CODE_COLUMNS = ("dep", "department", "insee", "canton", "code", "zone", "had")  # "09" stays "09"
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def territory_sheets(folder: Path, lang: str = "en") -> dict[str, pd.DataFrame]:
     """The folder's results by place of residence (``territories*.csv``), one sheet each."""
     sheets = {}
     for path in sorted(Path(folder).glob(TERRITORY_TABLES)):
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, dtype={column: str for column in CODE_COLUMNS})
         if "kpi" in frame:
             frame.insert(0, text("kpi", lang), [kpi_label(str(k), lang, indent=False) for k in frame["kpi"]])
         suffix = path.stem.removeprefix("territories").strip("_-")
