@@ -127,9 +127,10 @@ def report(
     missing = [str(p) for p in folders if folder_kind(p) != RUN]
     if missing:
         raise fail(f"not a result folder of a run: {one_line(', '.join(missing))}; run `occisim run` first")
-    saved = (read_manifest(folders[0]) or {}).get("resolved_scenario") or {}
+    saved = (read_manifest(folders[0]) or {}).get("resolved_scenario")
+    output = saved.get("output") if isinstance(saved, dict) else None
     try:
-        language = choose_language(lang, (saved.get("output") or {}).get("lang"))
+        language = choose_language(lang, output.get("lang") if isinstance(output, dict) else None)
     except LanguageError as exc:
         raise fail(str(exc)) from None
     target = out or (result_dirs[0] / "report.html")
