@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from sim.outputs.i18n import choose_language, kpi_label, text
+from sim.measures.catalogue import KPI_CATALOGUE
+from sim.outputs.i18n import LANGUAGES, choose_language, kpi_label, text
 from sim.scenario.schema import Scenario
 
 STANDARD, EXCEL_FR = "standard", "excel-fr"
@@ -125,6 +127,7 @@ def write_workbook(path: Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
         sheet.append([str(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
             sheet.append([_cell(value) for value in row])
+        _format_numbers(sheet, frame)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -135,6 +138,25 @@ def write_workbook(path: Path, sheets: Mapping[str, pd.DataFrame]) -> Path:
             sheet.column_dimensions[letter].width = min(60, longest + 2)
     book.save(path)
     return path
+
+
+_EXCEL_FORMATS = {".0%": "0%", ".1%": "0.0%", ",.0f": "#,##0", ".0f": "0", ".1f": "0.0", ".2f": "0.00"}
+_KPI_FORMATS = {key: fmt for key, _, fmt, _ in KPI_CATALOGUE}
+_KEY_HEADERS = {text("key", lang) for lang in LANGUAGES}
+
+
+def _format_numbers(sheet: Any, frame: pd.DataFrame) -> None:
+    """Each KPI row's numbers shown in its catalogue format (84.0 %, 1,380,300); values unchanged."""
+    key_column = next((c for c in frame.columns if c in _KEY_HEADERS), None)
+    if key_column is None:
+        return
+    for row, key in enumerate(frame[key_column], start=2):
+        shown = _EXCEL_FORMATS.get(_KPI_FORMATS.get(str(key), ""))
+        if shown is None:
+            continue
+        for cell in sheet[row]:
+            if isinstance(cell.value, float):
+                cell.number_format = shown
 
 
 def _cell(value: object) -> object:
