@@ -85,6 +85,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "* signale une différence dont l'intervalle exclut 0. Les statistiques excluent la mise en régime.",
     ),
     "mean_ci": ("mean [95% CI]", "moyenne [IC 95 %]"),
+    "question": ("question", "question"),
+    "what_changes": ("what changes", "ce qui change"),
+    "seed": ("seed", "graine"),
+    "method_paired": (
+        "paired by replication (common random numbers)",
+        "appariées par réplication (nombres aléatoires communs)",
+    ),
+    "method_welch": (
+        "independent samples (seeds differ; Welch interval)",
+        "échantillons indépendants (graines différentes ; intervalle de Welch)",
+    ),
     "vs": ("vs {base}", "contre {base}"),
 }
 
@@ -126,11 +137,6 @@ def number(value: float, spec: str, lang: str = "en") -> str:
     return written.replace("%", f"{NBSP}%")
 
 
-def spec_without_grouping(spec: str) -> str:
-    """The spec with no thousands separator (numbers that a spreadsheet reads as numbers)."""
-    return spec.replace(",", "")
-
-
 # --- labels -------------------------------------------------------------------------------------
 
 _ENGLISH: dict[str, str] = {key: label for key, label, _, _ in KPI_CATALOGUE}
@@ -163,6 +169,9 @@ def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:
     return key
 
 
-def sentence_case(label: str) -> str:
-    text_ = label.strip()
-    return text_[:1].upper() + text_[1:]
+def method_text(method: str, lang: str = "en") -> str:
+    """How differences were computed (``sim.outputs.report.kpi_table`` says it in English)."""
+    for key in ("method_paired", "method_welch"):
+        if method == TEXTS[key][0]:
+            return text(key, lang)
+    return method

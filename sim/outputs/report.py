@@ -25,7 +25,7 @@ from sim.measures.statistics import comparison_table
 from sim.outputs import figures as plots
 from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
-from sim.outputs.i18n import kpi_label, text
+from sim.outputs.i18n import kpi_label, method_text, text
 from sim.outputs.maps import plot_canton_values, plot_territory
 from sim.outputs.text import format_difference, format_interval
 from sim.scenario.schema import Scenario
@@ -214,11 +214,13 @@ SECTIONS = (
 )
 
 
+QUESTION_HEADERS = ("scenario", "question", "what_changes", "n", "seed")
+
+
 def _question_section(results: Sequence[Results], lang: str = "en") -> list[str]:
     parts = [
         f"<h2 id='question'>{text('section_question', lang)}</h2>",
-        "<table><tr><th>scenario</th><th>question</th><th>what changes</th><th>replications</th>"
-        "<th>seed</th></tr>",
+        "<table><tr>" + "".join(f"<th>{text(k, lang)}</th>" for k in QUESTION_HEADERS) + "</tr>",
     ]
     for r in results:
         s = r.scenario
@@ -234,7 +236,7 @@ def _question_section(results: Sequence[Results], lang: str = "en") -> list[str]
 def _kpi_section(long: pd.DataFrame, method: str, names: list[str], lang: str = "en") -> list[str]:
     return [
         f"<h2 id='kpis'>{text('section_kpis', lang)}</h2>",
-        f"<p class='small'>{html.escape(text('kpi_note', lang, method=method))}</p>",
+        f"<p class='small'>{html.escape(text('kpi_note', lang, method=method_text(method, lang)))}</p>",
         _kpi_html(long, names, lang),
     ]
 
@@ -387,7 +389,7 @@ def build_report(
     parts = [
         f"<h1>{text('report_title', lang)}: {' vs '.join(html.escape(n) for n in names)}</h1>",
         *_warnings_banner(results),
-        f"<p class='lead'>Generated {dt.datetime.now():%Y-%m-%d %H:%M} from "
+        f"<p class='lead'>{text('generated', lang, when=f'{dt.datetime.now():%Y-%m-%d %H:%M}')} "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
         + "</p>",
         "<nav>" + "".join(f"<a href='#{a}'>{text(f'nav_{a}', lang)}</a>" for a, _ in SECTIONS) + "</nav>",
