@@ -254,3 +254,13 @@ def test_plain_progress_lines_when_not_a_terminal(monkeypatch):
         advance(5, 10)
         advance(5)
     assert console.export_text().splitlines()[-2:] == ["replications 5/10", "replications 10/10"]
+
+
+def test_territory_tables_at_80_columns_cut_no_number(territory):
+    console = Console(width=80, record=True)
+    heading = terminal.territory_heading([], [])
+    console.print(*terminal.territory_tables(territory, heading))
+    shown = console.export_text()
+    assert "…" not in shown and max(len(line) for line in shown.splitlines()) <= 80
+    for population in territory.coverage_table()["population"]:
+        assert f"{population:,d}" in shown

@@ -154,21 +154,29 @@ def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
 
 
 def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None) -> Table:
-    """A data frame as a table: numbers right-aligned, booleans as yes / (red) no."""
+    """A data frame as a table: numbers right-aligned and never cut (a number column is as wide as
+    its widest number), text wrapped to the width left; booleans as yes / (red) no."""
     formats = formats or {}
-    table = Table(title=plain(title), title_justify="left", header_style="bold")
-    for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column]) and frame[column].dtype != bool
-        table.add_column(str(column), justify="right" if numeric else "left", no_wrap=not numeric)
+    rows = []
     for record in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, record):
             if column in formats:
-                cells.append(format(value, formats[column]))
+                cells.append(plain(format(value, formats[column])))
             elif isinstance(value, bool):
                 cells.append(plain("yes") if value else plain("no", "bold red"))
             else:
                 cells.append(plain(str(value)))
+        rows.append(cells)
+    table = Table(title=plain(title), title_justify="left", header_style="bold")
+    for index, column in enumerate(frame.columns):
+        numeric = pd.api.types.is_numeric_dtype(frame[column]) and frame[column].dtype != bool
+        if numeric:
+            widest = max([len(row[index]) for row in rows] + [max(map(len, str(column).split()))])
+            table.add_column(str(column), justify="right", width=widest, overflow="fold")
+        else:
+            table.add_column(str(column), justify="left", overflow="fold")
+    for cells in rows:
         table.add_row(*cells)
     return table
 
