@@ -355,16 +355,16 @@ def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str]) -> list[Table]:
         view = Table(
             title=f"{name}: base {num(rows['kpi_base'].iloc[0])}", title_justify="left", header_style="bold"
         )
-        for column in ("parameter", "low - high", "at low", "at high", "swing"):
-            view.add_column(column, justify="left" if column == "parameter" else "right")
-        for r in rows.itertuples():
-            view.add_row(
-                plain(r.parameter),
-                f"{r.low_value:g} - {r.high_value:g}",
-                num(r.kpi_at_low),
-                num(r.kpi_at_high),
-                num(r.swing),
-            )
+        cells = [
+            [f"{r.low_value:g} - {r.high_value:g}", num(r.kpi_at_low), num(r.kpi_at_high), num(r.swing)]
+            for r in rows.itertuples()
+        ]
+        view.add_column("parameter", overflow="fold")
+        for index, column in enumerate(("low - high", "at low", "at high", "swing")):
+            widest = max([len(row[index]) for row in cells] + [max(map(len, column.split()))])
+            view.add_column(column, justify="right", width=widest, overflow="fold")  # numbers never cut
+        for r, row in zip(rows.itertuples(), cells):
+            view.add_row(plain(r.parameter), *row)
         views.append(view)
     return views
 
