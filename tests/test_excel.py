@@ -156,3 +156,17 @@ def test_readable_comparison_in_english_keeps_every_row():
     readable = readable_comparison(table)
     assert list(readable["KPI"]) == ["bed occupancy"] * 2
     assert list(readable["CI of the difference excludes 0"]) == ["", "yes"]
+
+
+def test_the_scenario_output_section_chooses_language_and_convention(monkeypatch):
+    from scenario_variants import baseline_variant
+
+    from sim.outputs.excel import readable_for
+
+    monkeypatch.delenv("OCCISIM_LANG", raising=False)
+    scenario = baseline_variant(**{"output.csv": "excel-fr", "output.lang": "fr"})
+    assert readable_for(scenario) == readable_for(scenario, "fr", excel_csv=False)
+    assert (readable_for(scenario).lang, readable_for(scenario).csv) == ("fr", EXCEL_FR)
+    assert readable_for(baseline_variant()).csv == "standard"
+    assert readable_for(baseline_variant(), excel_csv=True).csv == EXCEL_FR
+    assert scenario.hash() == baseline_variant().hash()  # how results are written is not the model
