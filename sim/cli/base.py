@@ -21,6 +21,8 @@ from typing import Annotated, Any
 import typer
 from typer.main import get_command
 
+from sim.outputs.excel import Readable, readable_for
+from sim.outputs.i18n import LanguageError
 from sim.outputs.terminal import console, plain, print_error, print_file_errors
 from sim.outputs.writing import OutputError, check_output_dir, written_paths
 from sim.runs.processes import Interrupted, WorkerCrashed, stop_signals_raise
@@ -103,6 +105,24 @@ Workers = Annotated[
 ]
 WorkersPlain = Annotated[int | None, typer.Option(min=1, max=MAX_WORKERS)]
 Seed = Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Seed (default: the scenario's).")]
+Settings = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="key.path=value: change a scenario value for this command, e.g. beds.capacity=20 (repeatable).",
+    ),
+]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        help="Language of tables, readable CSVs and report: en or fr "
+        "(default: OCCISIM_LANG, else the scenario's output.lang, else en)."
+    ),
+]
+ExcelCsv = Annotated[
+    bool,
+    typer.Option("--excel-csv", help="Readable CSVs for French Excel: ';', decimal comma, UTF-8 BOM."),
+]
 NoOverwrite = Annotated[
     bool,
     typer.Option("--no-overwrite", help="Refuse to replace an earlier occisim result at the output path."),
@@ -147,6 +167,24 @@ def load(path: Path) -> Scenario:
         return load_scenario(path)
     except ScenarioError as exc:
         raise fail(*exc.messages) from None
+
+
+def with_settings(scenario: Scenario, settings: Sequence[str] | None) -> Scenario:
+    """The scenario with ``--set`` values applied, or their one-line errors printed and exit 2."""
+    from sim.scenario.edit import with_settings as apply
+
+    try:
+        return apply(scenario, settings or [])
+    except ScenarioError as exc:
+        raise fail(*exc.messages) from None
+
+
+def readable(scenario: Scenario, lang: str | None, excel_csv: bool = False) -> Readable:
+    """Language and CSV convention of what people read (``--lang`` error: one line, exit 2)."""
+    try:
+        return readable_for(scenario, lang, excel_csv)
+    except LanguageError as exc:
+        raise fail(str(exc)) from None
 
 
 def output_dir(target: Path, kind: str, no_overwrite: bool) -> Path:

@@ -5,14 +5,19 @@ Each loads its scenario files and checks its output folder before the first repl
 
 from __future__ import annotations
 
+import enum
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sim.cli.base import (
+    ExcelCsv,
+    Lang,
     NoOverwrite,
     Seed,
+    Settings,
     Workers,
     WorkersPlain,
     app,
@@ -21,11 +26,23 @@ from sim.cli.base import (
     finite,
     load,
     output_dir,
+    readable,
     say_written,
+    with_settings,
 )
 from sim.outputs import terminal
+from sim.outputs.i18n import text
 from sim.outputs.terminal import console, plain, progress_bar
-from sim.outputs.writing import COMPARISON, PSA, RUN, SENSITIVITY, WARMUP, OutputError
+from sim.outputs.writing import (
+    COMPARISON,
+    PSA,
+    RUN,
+    SENSITIVITY,
+    WARMUP,
+    OutputError,
+    folder_kind,
+    read_manifest,
+)
 from sim.scenario.bounds import (
     MAX_BACKGROUND_PER_DAY,
     MAX_DAYS,
@@ -34,8 +51,14 @@ from sim.scenario.bounds import (
     MAX_SEED,
     MAX_YEARS,
 )
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.schema import DAYS_PER_YEAR
+
+
+class Direction(enum.StrEnum):
+    increase = "increase"
+    decrease = "decrease"
+
 
 MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
 MAX_BISECTIONS = 50  # halving the rate interval further is below a float's precision
@@ -58,12 +81,19 @@ def run(
         Path | None, typer.Option(help="Result folder (default: results/<scenario name>/).")
     ] = None,
     no_overwrite: NoOverwrite = False,
+    settings: Settings = None,
+    lang: Lang = None,
+    excel_csv: ExcelCsv = False,
 ) -> None:
-    """Simulate a scenario: replications in parallel, KPIs with 95% confidence intervals, result folder."""
+    """Simulate a scenario: replications in parallel, KPIs with 95% confidence intervals, result folder.
+
+    With --set, the scenario is renamed after the settings (results/baseline_beds.capacity_20/).
+    """
     from sim.outputs.folders import write_results
     from sim.runs.replications import default_output_dir, run_experiment
 
-    scenario = load(file)
+    scenario = with_settings(load(file), settings)
+    people = readable(scenario, lang, excel_csv)
     target = output_dir(out or default_output_dir(scenario), RUN, no_overwrite)
     n = replications or scenario.run.replications
     with progress_bar(f"{scenario.name}: replications", n) as advance:
@@ -72,10 +102,10 @@ def run(
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
-        write_results(result, target, source=file, overwrite=not no_overwrite)
+        write_results(result, target, source=file, overwrite=not no_overwrite, readable=people)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    console.print(terminal.experiment_table(result))
+    console.print(terminal.experiment_table(result, people.lang))
     terminal.print_warnings(result.warnings)
     say_written("results", target)
 
@@ -130,7 +160,10 @@ def calibrate(
 @app.command()
 def compare(
     base: Annotated[Path, typer.Argument(help="Base scenario file (the reference).")],
-    others: Annotated[list[Path], typer.Argument(help="Scenario files compared with the base.")],
+    others: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Scenario files compared with the base (none: the base with --set)."),
+    ] = None,
     replications: Annotated[
         int | None,
         typer.Option(min=2, max=MAX_REPLICATIONS, help="Replications per scenario (start value)."),
@@ -146,16 +179,41 @@ def compare(
     max_replications: Annotated[
         int, typer.Option(min=2, max=MAX_REPLICATIONS, help="Cap for --target-precision.")
     ] = 200,
-    out: Annotated[Path | None, typer.Option(help="Folder (default: results/compare-<base name>/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: results/compare-<base>-vs-<others>/).")
+    ] = None,
     no_overwrite: NoOverwrite = False,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="key.path=value applied to the compared scenarios, not the base (repeatable); "
+            "with no other file, the base with these values is compared with the base.",
+        ),
+    ] = None,
+    lang: Lang = None,
+    excel_csv: ExcelCsv = False,
 ) -> None:
-    """Compare scenarios with common random numbers: means, paired differences to BASE, 95% CIs."""
+    """Compare scenarios with common random numbers: means, paired differences to BASE, 95% CIs.
+
+    Writes results/compare-<base>-vs-<others>/ (or --out): never over another comparison.
+    """
     from sim.outputs.folders import write_comparison
     from sim.runs.compare import run_comparison
 
-    files = (base, *others)
+    others = list(others or [])
+    if not others and not settings:
+        raise fail("compare: expected scenario files to compare with the base, or --set key.path=value")
+    files = (base, *(others or [base]))
     scenarios = [load(path) for path in files]
-    target = output_dir(out or Path("results") / f"compare-{scenarios[0].name}", COMPARISON, no_overwrite)
+    scenarios[1:] = [with_settings(scenario, settings) for scenario in scenarios[1:]]
+    names = [scenario.name for scenario in scenarios]
+    if len(set(names)) != len(names):
+        raise fail(f"compare: expected scenarios with different names, found {', '.join(names)}")
+    people = readable(scenarios[0], lang, excel_csv)
+    target = out or Path("results") / comparison_folder_name(names)
+    refuse_another_comparison(target, names)
+    target = output_dir(target, COMPARISON, no_overwrite)
     with progress_bar("replications", None) as advance:
         try:
             comparison = run_comparison(
@@ -164,17 +222,47 @@ def compare(
         except (ScenarioError, ValueError) as exc:
             raise fail(*getattr(exc, "messages", [str(exc)])) from None
     console.print(*terminal.comparison_summary(comparison), sep="\n")
-    console.print(*terminal.comparison_tables(comparison))
-    console.print(terminal.SIGNIFICANCE_NOTE)
+    console.print(*terminal.comparison_tables(comparison, people.lang))
+    console.print(text("significance_note", people.lang))
     try:
-        write_comparison(comparison, target, files, overwrite=not no_overwrite)
+        write_comparison(comparison, target, files, overwrite=not no_overwrite, readable=people)
     except OutputError as exc:
         raise fail(str(exc)) from None
     for name, result in comparison.results.items():
         terminal.print_warnings(result.warnings, f"{name}: ")
-    if (precision := terminal.precision_message(comparison)) is not None:
-        console.print(precision)
-    say_written("comparison", target, "(comparison.csv, manifest.json, one result folder each)")
+    if (precision := terminal.precision_message(comparison, people.lang)) is not None:
+        console.print(plain(precision))
+    say_written(
+        "comparison",
+        target,
+        "(comparison.csv, comparison.xlsx, readable_comparison.csv, manifest.json, one result folder each)",
+    )
+
+
+MAX_FOLDER_NAME = 120  # longer: the compared scenarios are named by a short hash
+
+
+def comparison_folder_name(names: list[str]) -> str:
+    """``compare-<base>-vs-<a>-<b>``, or ``compare-<base>-vs-<n>-scenarios-<hash>`` when long."""
+    name = f"compare-{names[0]}-vs-{'-'.join(names[1:])}"
+    if len(name) <= MAX_FOLDER_NAME:
+        return name
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:8]
+    return f"compare-{names[0][:60]}-vs-{len(names) - 1}-scenarios-{digest}"
+
+
+def refuse_another_comparison(target: Path, names: list[str]) -> None:
+    """Exit 2 if ``target`` holds a comparison of other scenarios (a comparison is replaced only by
+    itself, run again)."""
+    if folder_kind(target) != COMPARISON:
+        return
+    earlier = (read_manifest(target) or {}).get("scenarios")
+    if earlier != names:
+        shown = " vs ".join(map(str, earlier)) if isinstance(earlier, list) else "other scenarios"
+        raise fail(
+            f"{target}: holds another comparison ({one_line(shown, 200)}); "
+            "compare replaces only the same comparison: choose another --out"
+        )
 
 
 @app.command()
@@ -192,7 +280,11 @@ def warmup(
     ] = 30,
     workers: WorkersPlain = None,
     write: Annotated[
-        bool, typer.Option("--write", help="Store the suggestion as run.warmup_days in FILE.")
+        bool,
+        typer.Option("--write", help="Store the suggestion as run.warmup_days in FILE (never lower it)."),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --write: also lower the file's warm-up to the suggestion.")
     ] = False,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/warmup-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
@@ -200,7 +292,7 @@ def warmup(
     """Plot daily bed occupancy from an empty start (Welch's method) and suggest a warm-up (MSER-5)."""
     from sim.outputs.folders import write_warmup
     from sim.runs.calibration import probe_warmup
-    from sim.scenario.edit import set_warmup_days
+    from sim.scenario.edit import WarmupNotLowered, set_warmup_days
 
     scenario = load(file)
     if 2 * window >= days:
@@ -223,7 +315,10 @@ def warmup(
     console.print("plot: ", plain(str(target / "warmup.png")), sep="")
     if write:
         try:
-            set_warmup_days(file, suggested)
+            set_warmup_days(file, suggested, force=force)
+        except WarmupNotLowered as exc:
+            console.print(plain(str(exc)))
+            return
         except ScenarioError as exc:
             raise fail(exc.messages[0]) from None
         console.print(plain(f"{file}: run.warmup_days set to {suggested}"))
@@ -294,6 +389,18 @@ def psa(
         float | None,
         typer.Option(min=0, max=MAX_EUR, callback=finite, help="Largest willingness to pay on the curve."),
     ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            help="KPI whose change is bought (default: the base's psa.outcome), e.g. trips_per_year."
+        ),
+    ] = None,
+    outcome_direction: Annotated[
+        Direction | None,
+        typer.Option(
+            help="Is more of the outcome better (increase) or less (decrease)? Default: psa section."
+        ),
+    ] = None,
     workers: WorkersPlain = None,
     out: Annotated[
         Path | None, typer.Option(help="Folder (default: results/psa-<other>-vs-<base>/).")
@@ -304,6 +411,8 @@ def psa(
     from sim.outputs.folders import write_psa
     from sim.runs.sensitivity import psa as run_psa
 
+    if outcome is not None and not outcome.isidentifier():
+        raise fail(f"--outcome {one_line(repr(outcome), 80)}: expected a KPI name, e.g. trips_per_year")
     scenario_base, scenario_other = load(base), load(other)
     spec = scenario_base.psa
     n, r = iterations or spec.iterations, replications or spec.replications
@@ -311,7 +420,18 @@ def psa(
     target = output_dir(out or default, PSA, no_overwrite)
     with progress_bar(f"PSA {scenario_other.name} vs {scenario_base.name}", 2 * n * r) as advance:
         try:
-            result = run_psa(scenario_base, scenario_other, n, r, seed, workers, wtp_max, advance)
+            result = run_psa(
+                scenario_base,
+                scenario_other,
+                n,
+                r,
+                seed,
+                workers,
+                wtp_max,
+                advance,
+                outcome=outcome,
+                outcome_direction=None if outcome_direction is None else outcome_direction.value,
+            )
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None
     try:

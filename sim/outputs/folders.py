@@ -34,6 +34,16 @@ from pydantic import ValidationError
 
 from sim import __version__
 from sim.measures.territories import places_of_runs
+from sim.outputs.excel import (
+    READABLE_COMPARISON,
+    READABLE_SUMMARY,
+    Readable,
+    comparison_workbook,
+    readable_comparison,
+    readable_for,
+    readable_summary,
+    write_csv,
+)
 from sim.outputs.writing import (
     COMPARISON,
     MANIFEST,
@@ -119,13 +129,22 @@ def _version(package: str) -> str:
 
 
 def write_results(
-    result: ExperimentResult, out: Path, source: Path | None = None, overwrite: bool = True
+    result: ExperimentResult,
+    out: Path,
+    source: Path | None = None,
+    overwrite: bool = True,
+    readable: Readable | None = None,
 ) -> Path:
-    """Write a result folder; it appears complete or not at all (OutputError where it may not)."""
+    """Write a result folder; it appears complete or not at all (OutputError where it may not).
+
+    ``readable``: language and CSV convention of readable_summary.csv (default: the scenario's).
+    """
+    readable = readable or readable_for(result.scenario)
     with atomic_output_dir(out, RUN, overwrite) as folder:
         _write_manifest(folder, manifest(result, source))
         result.replications.to_csv(folder / "replications.csv", index=False)
         result.summary.to_csv(folder / "summary.csv", index=False)
+        write_csv(readable_summary(result.summary, readable.lang), folder / READABLE_SUMMARY, readable.csv)
         result.episodes.to_parquet(folder / "episodes.parquet", index=False)
         result.admissions.to_parquet(folder / "admissions.parquet", index=False)
         result.daily.to_parquet(folder / "daily.parquet", index=False)
@@ -248,13 +267,20 @@ def load_comparison(path: Path | str) -> Comparison:
 
 
 def write_comparison(
-    comparison: ComparisonResult, out: Path, sources: Sequence[Path], overwrite: bool = True
+    comparison: ComparisonResult,
+    out: Path,
+    sources: Sequence[Path],
+    overwrite: bool = True,
+    readable: Readable | None = None,
 ) -> Path:
     """Write a compare folder (``sources``: the scenario files, base first); complete or not at all.
 
     comparison.csv (one row per scenario and KPI), manifest.json (what was compared, how many
-    replications), precision.csv with a precision target, and one result folder per scenario.
+    replications), precision.csv with a precision target, one result folder per scenario, and for
+    people readable_comparison.csv and comparison.xlsx (``readable``: default, the base scenario's).
     """
+    base = next(iter(comparison.results.values())).scenario
+    readable = readable or readable_for(base)
     with atomic_output_dir(out, COMPARISON, overwrite) as folder:
         comparison.table.to_csv(folder / "comparison.csv", index=False)
         if comparison.places is not None:
@@ -264,7 +290,11 @@ def write_comparison(
         _write_manifest(folder, _comparison_manifest(comparison, sources))
         for path, (name, result) in zip(sources, comparison.results.items(), strict=True):
             # write_results writes atomically into a sibling; here the whole folder is already atomic
-            write_results(result, folder / name, source=path)
+            write_results(result, folder / name, source=path, readable=readable)
+        table = readable_comparison(comparison.table, readable.lang)
+        write_csv(table, folder / READABLE_COMPARISON, readable.csv)
+        summaries = {name: result.summary for name, result in comparison.results.items()}
+        comparison_workbook(folder, comparison.table, summaries, readable.lang)
     return out
 
 
@@ -341,8 +371,8 @@ def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path, ove
             "inner_replications": result.replications,
             "seed": result.seed,
             "cost": spec.cost,
-            "outcome": spec.outcome,
-            "outcome_direction": spec.outcome_direction,
+            "outcome": result.outcome,  # the section's, or psa --outcome
+            "outcome_direction": result.outcome_direction,
             "sampling": "Latin hypercube (scipy.stats.qmc)",
             "parameters": [p.model_dump(mode="json") for p in spec.parameters],
             "warnings": result.warnings,

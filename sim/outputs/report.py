@@ -25,9 +25,9 @@ from sim.measures.statistics import comparison_table
 from sim.outputs import figures as plots
 from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
+from sim.outputs.i18n import kpi_label, method_text, text
 from sim.outputs.maps import change_limit, plot_canton_values, plot_territory
 from sim.outputs.places_report import had_load_section, places_section, report_places, summary_section
-from sim.outputs.summary import TEXTS as SUMMARY_TEXTS
 from sim.outputs.text import format_difference, format_interval
 from sim.outputs.timeline import timeline_section
 from sim.outputs.webmap import leaflet_head
@@ -161,16 +161,17 @@ def _sentence_case(label: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
+def _kpi_html(long: pd.DataFrame, names: list[str], lang: str = "en") -> str:
     indexed = long.set_index(["scenario", "kpi"])
     head = (
-        "<tr><th>KPI</th>"
+        f"<tr><th>{text('kpi', lang)}</th>"
         + "".join(
-            f"<th>{html.escape(n)}<br><span class='small'>mean [95% CI]</span></th>"
+            f"<th>{html.escape(n)}<br><span class='small'>{text('mean_ci', lang)}</span></th>"
             + (
                 ""
                 if i == 0
-                else f"<th>difference<br><span class='small'>vs {html.escape(names[0])}</span></th>"
+                else f"<th>{text('difference', lang)}<br><span class='small'>"
+                f"{html.escape(text('vs', lang, base=names[0]))}</span></th>"
             )
             for i, n in enumerate(names)
         )
@@ -183,15 +184,16 @@ def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
         if all(pd.isna(indexed.loc[(name, key), "mean"]) for name in names):
             continue  # applies to none of the scenarios (e.g. waits from a dated event, with none)
         indent = len(label) - len(label.lstrip())
-        cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(_sentence_case(label))}</td>"]
+        shown = _sentence_case(kpi_label(key, lang))
+        cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(shown)}</td>"]
         for i, name in enumerate(names):
             r = indexed.loc[(name, key)]
-            cells.append(f"<td>{format_interval(r['mean'], r['ci_low'], r['ci_high'], fmt)}</td>")
+            cells.append(f"<td>{format_interval(r['mean'], r['ci_low'], r['ci_high'], fmt, lang=lang)}</td>")
             if i:
-                text = format_difference(r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], fmt)
+                diff = format_difference(r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], fmt, lang)
                 sig, important = bool(r["significant"]), r.get("verdict") == "important"
                 marks = (" *" if sig else "") + (" !" if important else "")
-                cells.append(f"<td class='{'sig' if important else ''}'>{text}{marks}</td>")
+                cells.append(f"<td class='{'sig' if important else ''}'>{diff}{marks}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -225,11 +227,13 @@ SECTIONS = (
 )
 
 
-def _question_section(results: Sequence[Results]) -> list[str]:
+QUESTION_HEADERS = ("scenario", "question", "what_changes", "n", "seed")
+
+
+def _question_section(results: Sequence[Results], lang: str = "en") -> list[str]:
     parts = [
-        "<h2 id='question'>The question and the scenarios</h2>",
-        "<table><tr><th>scenario</th><th>question</th><th>what changes</th><th>replications</th>"
-        "<th>seed</th></tr>",
+        f"<h2 id='question'>{text('section_question', lang)}</h2>",
+        "<table><tr>" + "".join(f"<th>{text(k, lang)}</th>" for k in QUESTION_HEADERS) + "</tr>",
     ]
     for r in results:
         s = r.scenario
@@ -242,12 +246,11 @@ def _question_section(results: Sequence[Results]) -> list[str]:
     return parts
 
 
-def _kpi_section(long: pd.DataFrame, method: str, names: list[str]) -> list[str]:
+def _kpi_section(long: pd.DataFrame, method: str, names: list[str], lang: str = "en") -> list[str]:
     return [
-        "<h2 id='kpis'>Key performance indicators</h2>",
-        f"<p class='small'>Mean over replications with 95 % confidence interval; differences {method}. "
-        f"{html.escape(SUMMARY_TEXTS['marks'])} Statistics exclude the warm-up.</p>",
-        _kpi_html(long, names),
+        f"<h2 id='kpis'>{text('section_kpis', lang)}</h2>",
+        f"<p class='small'>{html.escape(text('kpi_note', lang, method=method_text(method, lang)))}</p>",
+        _kpi_html(long, names, lang),
     ]
 
 
@@ -400,8 +403,11 @@ def _warnings_banner(results: Sequence[Results]) -> list[str]:
     ]
 
 
-def build_report(result_dirs: Sequence[Path], base_territory: Territory | None = None) -> str:
-    """The HTML document of result folders (the first is the reference), everything embedded."""
+def build_report(
+    result_dirs: Sequence[Path], base_territory: Territory | None = None, lang: str = "en"
+) -> str:
+    """The HTML document of result folders (the first is the reference), everything embedded;
+    ``lang`` (en, fr) writes the KPI labels, numbers and section titles."""
     results = [load_results(p) for p in result_dirs]
     names = [r.manifest["scenario"] for r in results]
     if len(set(names)) != len(names):
@@ -412,15 +418,15 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
     places = report_places(results, "paired" in method, territories[names[0]])
     replications = results[0].scenario.run.replications
     parts = [
-        f"<h1>occisim report: {' vs '.join(html.escape(n) for n in names)}</h1>",
+        f"<h1>{text('report_title', lang)}: {' vs '.join(html.escape(n) for n in names)}</h1>",
         *_warnings_banner(results),
-        f"<p class='lead'>Generated {dt.datetime.now():%Y-%m-%d %H:%M} from "
+        f"<p class='lead'>{text('generated', lang, when=f'{dt.datetime.now():%Y-%m-%d %H:%M}')} "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
         + "</p>",
-        "<nav>" + "".join(f"<a href='#{anchor}'>{title}</a>" for anchor, title in SECTIONS) + "</nav>",
+        "<nav>" + "".join(f"<a href='#{a}'>{text(f'nav_{a}', lang)}</a>" for a, _ in SECTIONS) + "</nav>",
         *(summary_section(long, places, names, replications) if len(names) > 1 else []),
-        *_question_section(results),
-        *_kpi_section(long, method, names),
+        *_question_section(results, lang),
+        *_kpi_section(long, method, names, lang),
         *places_section(places, names, method, territories[names[0]], _img),
         *_figures_section(results, base_territory, long),
         *timeline_section(results, _img),

@@ -55,8 +55,12 @@ FILES: dict[str, tuple[str, ...]] = {
         *(MANIFEST, "replications.csv", "summary.csv"),
         *("episodes.parquet", "admissions.parquet", "daily.parquet", REPORT),
         "places.csv",
+        "readable_summary.csv",
     ),
-    COMPARISON: (MANIFEST, "comparison.csv", "precision.csv", REPORT, "places.csv"),
+    COMPARISON: (
+        *(MANIFEST, "comparison.csv", "precision.csv", REPORT, "places.csv"),
+        *("readable_comparison.csv", "comparison.xlsx"),
+    ),
     PSA: (MANIFEST, "psa_draws.csv", "ceac.csv", "ce_plane.png", "ceac.png"),
     SENSITIVITY: (MANIFEST, "sensitivity.csv", "tornado_*.png"),
     WARMUP: (MANIFEST, "warmup.png", "warmup.csv"),

@@ -219,6 +219,11 @@ class PSAResult:
         return [f"{flagged} of {self.iterations} iterations: {UNSTABLE_NOTE}"] if flagged else []
 
     @property
+    def outcome_unchanged(self) -> bool:
+        """The outcome is the same in both scenarios in every draw: no ratio, no effect to buy."""
+        return bool((self.draws["incremental_effect"] == 0).all())
+
+    @property
     def effect(self) -> str:
         """What the incremental effect counts, for labels: the outcome, or the outcome avoided."""
         return self.outcome if self.outcome_direction == "increase" else f"{self.outcome} avoided"
@@ -233,9 +238,14 @@ def psa(
     workers: int | None = None,
     wtp_max: float | None = None,
     progress: Callable[[int], None] | None = None,
+    outcome: str | None = None,
+    outcome_direction: str | None = None,
 ) -> PSAResult:
-    """Latin-hypercube PSA of ``other`` against ``base``, using the base scenario's ``psa`` section."""
-    spec = base.psa
+    """Latin-hypercube PSA of ``other`` against ``base``, using the base scenario's ``psa`` section
+    (``outcome`` and ``outcome_direction``, when given, replace the section's)."""
+    chosen = {"outcome": outcome or base.psa.outcome}
+    chosen["outcome_direction"] = outcome_direction or base.psa.outcome_direction
+    spec = base.psa.model_copy(update=chosen)
     n = iterations or spec.iterations
     r = replications or spec.replications
     if not spec.parameters:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -206,6 +206,18 @@ class TerritoryConfig(_Section):
         return self
 
 
+class OutputConfig(_Section):
+    """How results are written for people (the simulation does not depend on it; not in the hash)."""
+
+    lang: Literal["en", "fr"] = Field(
+        "en", description="Language of terminal tables, readable CSV headers, workbook and report."
+    )
+    csv: Literal["standard", "excel-fr"] = Field(
+        "standard",
+        description="Readable tables: standard CSV, or French Excel (';', decimal comma, UTF-8 BOM).",
+    )
+
+
 class Scenario(_Section):
     name: str = Field(
         pattern=r"^[A-Za-z0-9_.-]+$",
@@ -231,6 +243,7 @@ class Scenario(_Section):
     events: list[DatedEvent] = Field(
         default_factory=list, description="Keys of the scenario set anew from a date of the run."
     )
+    output: OutputConfig = Field(default_factory=OutputConfig)
 
     @field_validator("name")
     @classmethod
@@ -261,7 +274,9 @@ class Scenario(_Section):
 
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
-        data = self.model_dump(mode="json", exclude={"name", "description", "question", "sensitivity", "psa"})
+        data = self.model_dump(
+            mode="json", exclude={"name", "description", "question", "sensitivity", "psa", "output"}
+        )
         for dated in ("capacity_calendar", "events"):  # not set: the hash of a scenario written before them
             if getattr(self, dated) == type(self).model_fields[dated].get_default(call_default_factory=True):
                 del data[dated]
@@ -298,6 +313,7 @@ __all__ = [
     "HadCensus",
     "HomeCare",
     "NoSlotPolicy",
+    "OutputConfig",
     "PSAParameter",
     "PSASpec",
     "PrePhase",
