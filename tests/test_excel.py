@@ -60,7 +60,9 @@ def compared(tmp_path_factory):
 def test_the_workbook_comparison_sheet_equals_comparison_csv(compared):
     out, _ = compared
     book = load_workbook(out / WORKBOOK)
-    assert book.sheetnames == ["résumé", "comparaison"]
+    assert book.sheetnames == ["résumé", "comparaison", "par lieu de résidence"]  # places.csv
+    places = _sheet(book, "par lieu de résidence")
+    assert len(places) == len(pd.read_csv(out / "places.csv"))
     sheet = _sheet(book, "comparaison")
     table = pd.read_csv(out / "comparison.csv")
     assert len(sheet) == len(table)
@@ -119,8 +121,15 @@ def test_the_workbook_is_one_of_the_files_a_comparison_may_hold(compared):
 
 
 def test_territory_tables_become_sheets(tmp_path):
-    territories = pd.DataFrame({"dep": ["32", "09"], "kpi": ["km_per_episode"] * 2, "mean": [2240.5, 310.0]})
-    territories.to_csv(tmp_path / "territories_by_department.csv", index=False)
+    places = pd.DataFrame(
+        {
+            "level": ["department"] * 2,
+            "unit": ["32", "09"],
+            "kpi": ["km_per_episode"] * 2,
+            "mean": [2240.5, 310.0],
+        }
+    )
+    places.to_csv(tmp_path / "places.csv", index=False)  # as sim.outputs.folders.write_places writes it
     summaries = {"a": pd.DataFrame({"kpi": ["x"], "mean": [1.0], "ci_low": [0.5], "ci_high": [1.5]})}
     table = pd.DataFrame(
         {
@@ -134,9 +143,9 @@ def test_territory_tables_become_sheets(tmp_path):
     )
     comparison_workbook(tmp_path, table, summaries, "en")
     book = load_workbook(tmp_path / WORKBOOK)
-    assert book.sheetnames == ["summary", "comparison", "territories by_department"]
-    sheet = _sheet(book, "territories by_department")
-    assert list(sheet["dep"]) == ["32", "09"]  # department codes stay text
+    assert book.sheetnames == ["summary", "comparison", "by place of residence"]
+    sheet = _sheet(book, "by place of residence")
+    assert list(sheet["unit"]) == ["32", "09"]  # department codes stay text
     assert list(sheet["mean"]) == [2240.5, 310.0]
     assert list(sheet["KPI"]) == ["km travelled per episode"] * 2
 
@@ -154,7 +163,7 @@ def test_readable_comparison_in_english_keeps_every_row():
         }
     )
     readable = readable_comparison(table)
-    assert list(readable["KPI"]) == ["bed occupancy"] * 2
+    assert list(readable["KPI"]) == ["bed occupancy (of the beds open)"] * 2
     assert list(readable["CI of the difference excludes 0"]) == ["", "yes"]
 
 

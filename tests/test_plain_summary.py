@@ -11,7 +11,7 @@ from scenario_variants import BASELINE
 
 from sim.measures.catalogue import RELATIVE_MID, minimal_important_difference
 from sim.outputs.summary import TEXTS, place_lines, summary_lines
-from sim.outputs.terminal import _marked
+from sim.outputs.terminal import _difference_cell
 from sim.runs.compare import MID_FILE_VARIABLE, judge_differences, mid_overrides, run_comparison
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
@@ -61,12 +61,24 @@ def test_a_significant_but_trivial_difference_is_not_important():
     assert judged.loc[("a", "bed_occupancy"), "verdict"] == ""  # the base is not compared with itself
 
 
-def test_marks_keep_significance_and_importance_apart():
-    assert _marked("-0.0 [-0.1, -0.0]", significant=True, important=False) == "-0.0 [-0.1, -0.0] *"
-    assert (
-        _marked("-9.9 [-11.0, -8.8]", significant=True, important=True) == "[bold]-9.9 [-11.0, -8.8] * ![/]"
+def _cell(mean: float, low: float, high: float, significant: bool, important: bool) -> tuple[str, str]:
+    row = pd.Series(
+        {
+            "diff_mean": mean,
+            "diff_ci_low": low,
+            "diff_ci_high": high,
+            "significant": significant,
+            "important": important,
+        }
     )
-    assert _marked("1.0 [-2.0, 4.0]", significant=False, important=False) == "1.0 [-2.0, 4.0]"
+    layouts, style = _difference_cell(row, ".1f", "en")
+    return layouts[0], style
+
+
+def test_marks_keep_significance_and_importance_apart():
+    assert _cell(-0.01, -0.1, -0.01, significant=True, important=False) == ("-0.0 [-0.1, -0.0] *", "")
+    assert _cell(-9.9, -11.0, -8.8, significant=True, important=True) == ("-9.9 [-11.0, -8.8] * !", "bold")
+    assert _cell(1.0, -2.0, 4.0, significant=False, important=False) == ("1.0 [-2.0, 4.0]", "")
 
 
 def test_a_kpi_without_a_catalogue_mid_gets_a_relative_one_and_overrides_win():

@@ -307,6 +307,24 @@ PLACE_CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+# French labels of the KPIs by place of residence (PLACE_CATALOGUE).
+PLACE_LABELS_FR: dict[str, str] = {
+    "episodes_per_year": "épisodes par an",
+    "bed_days_total_per_episode": "jours dans un lit de l'IUCT-O par épisode",
+    "home_days_per_episode": "jours à domicile par épisode",
+    "home_care_bed_wait_days_per_episode": "jours en lit à attendre l'HAD, par épisode",
+    "first_bed_wait_days": "attente d'un lit à l'adressage (jours)",
+    "route_had_share": "part avec une HAD de leur zone",
+    "route_derogation_share": "part avec une HAD voisine (dérogation)",
+    "route_convention_share": "part sous convention",
+    "route_inpatient_share": "part sans prise en charge à domicile possible (hospitalisation seule)",
+    "never_home_share": "part jamais rentrée à domicile (toutes voies)",
+    "trips_per_episode": "trajets par épisode",
+    "km_per_episode": "km parcourus par épisode",
+    "hours_per_episode": "heures de trajet par épisode",
+}
+
+
 # --- French ---------------------------------------------------------------------------------------
 # The French label of every catalogue row (``label_fr``), keyed by KPI: the rows above keep their
 # shape for the modules that unpack them. Indentation (sub-items) comes from the English label.
@@ -334,6 +352,26 @@ _WEEKDAYS_FR = {
 }
 
 KPI_LABELS_FR: dict[str, str] = {
+    "beds_available_mean": "lits ouverts, moyenne sur la fenêtre",
+    "planned_wait_mean_days_q1": "attente d'admission programmée, moyenne (jours), demande en janvier-mars",
+    "planned_wait_mean_days_q2": "attente d'admission programmée, moyenne (jours), demande en avril-juin",
+    "planned_wait_mean_days_q3": "attente d'admission programmée, moyenne (jours), demande en juillet-sept.",
+    "planned_wait_mean_days_q4": "attente d'admission programmée, moyenne (jours), demande en oct.-déc.",
+    "planned_wait_mean_days_beds_closed": "attente d'une admission programmée, moyenne (jours), lits fermés",
+    "planned_wait_mean_days_beds_all_open": "attente d'admission programmée, moy. (jours), tous lits ouverts",
+    "planned_wait_mean_days_before_event": (
+        "attente d'une admission programmée, moyenne (jours), avant le premier événement daté"
+    ),
+    "planned_wait_mean_days_from_event": (
+        "attente d'une admission programmée, moyenne (jours), à partir du premier événement daté"
+    ),
+    "home_care_zone_had_share_before_event": "adressages suivis par une HAD de la zone, avant l'événement",
+    "home_care_zone_had_share_from_event": "adressages suivis par une HAD de la zone, après l'événement",
+    "beds_full_day_share": "jours où tous les lits sont occupés (toute la journée)",
+    "episodes_never_home_per_year": "épisodes jamais rentrés à domicile par an (toutes voies)",
+    "had_peak_pump_share_max": "pointe des HAD : pompes utilisées au plus / pompes (HAD la plus chargée)",
+    "hdj_full_day_share": "jours d'hôpital de jour où toutes les séances sont prises",
+    "hdj_over_capacity_day_share": "jours d'hôpital de jour au-delà de la capacité",
     "bed_occupancy": "taux d'occupation des lits",
     "planned_wait_mean_days": (
         "attente d'une admission programmée, moyenne (jours, attentes en cours incluses)"

@@ -6,7 +6,7 @@ and plain numbers: scripts and the report read them. Beside them, ``readable_sum
 ``readable_comparison.csv`` hold the same numbers under labels a planner reads, as a standard CSV
 (``,`` and a decimal point, UTF-8) or in the French Excel convention (``;``, decimal comma, UTF-8
 with a byte-order mark so that Excel reads the accents). The workbook holds a summary sheet (each
-scenario's mean and 95 % CI per KPI), the comparison sheet, and a sheet per ``territories*.csv``
+scenario's mean and 95 % CI per KPI), the comparison sheet, and a sheet per ``places*.csv``
 table the folder holds (results by place of residence).
 """
 
@@ -28,9 +28,19 @@ CSV_CONVENTIONS: tuple[str, ...] = (STANDARD, EXCEL_FR)
 READABLE_SUMMARY = "readable_summary.csv"
 READABLE_COMPARISON = "readable_comparison.csv"
 WORKBOOK = "comparison.xlsx"
-TERRITORY_TABLES = "territories*.csv"  # results by place of residence, when the folder has them
+TERRITORY_TABLES = "places*.csv"  # results by place of residence, when the folder has them
 SHEET_NAME_CHARS = 31  # Excel's limit
-CODE_COLUMNS = ("dep", "department", "insee", "canton", "code", "zone", "had")  # "09" stays "09"
+CODE_COLUMNS = (
+    "dep",
+    "department",
+    "insee",
+    "canton",
+    "code",
+    "zone",
+    "had",
+    "unit",
+    "unit_name",
+)  # "09" stays "09"
 
 
 @dataclass(frozen=True)
@@ -169,13 +179,13 @@ def _cell(value: object) -> object:
 
 
 def territory_sheets(folder: Path, lang: str = "en") -> dict[str, pd.DataFrame]:
-    """The folder's results by place of residence (``territories*.csv``), one sheet each."""
+    """The folder's results by place of residence (``places*.csv``), one sheet each."""
     sheets = {}
     for path in sorted(Path(folder).glob(TERRITORY_TABLES)):
         frame = pd.read_csv(path, dtype={column: str for column in CODE_COLUMNS})
         if "kpi" in frame:
             frame.insert(0, text("kpi", lang), [kpi_label(str(k), lang, indent=False) for k in frame["kpi"]])
-        suffix = path.stem.removeprefix("territories").strip("_-")
+        suffix = path.stem.removeprefix("places").strip("_-")
         sheets[text("sheet_territories", lang) + (f" {suffix}" if suffix else "")] = frame
     return sheets
 

@@ -13,7 +13,13 @@ import functools
 import math
 import os
 
-from sim.measures.catalogue import KPI_CATALOGUE, KPI_LABELS_FR, PER_HAD_LABELS
+from sim.measures.catalogue import (
+    KPI_CATALOGUE,
+    KPI_LABELS_FR,
+    PER_HAD_LABELS,
+    PLACE_CATALOGUE,
+    PLACE_LABELS_FR,
+)
 
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 ENV_VAR = "OCCISIM_LANG"
@@ -65,7 +71,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "progress": ("{what} {done}/{total}", "{what} {done}/{total}"),
     "sheet_summary": ("summary", "résumé"),
     "sheet_comparison": ("comparison", "comparaison"),
-    "sheet_territories": ("territories", "territoires"),
+    "sheet_territories": ("by place of residence", "par lieu de résidence"),
     "sheet_about": ("about", "à propos"),
     "report_title": ("occisim report", "rapport occisim"),
     "generated": ("Generated {when} from", "Produit le {when} à partir de"),
@@ -170,6 +176,8 @@ def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:
         label = english if lang == "en" else KPI_LABELS_FR[key]
         depth = len(english) - len(english.lstrip())
         return " " * depth + label.strip() if indent else label.strip()
+    if key in PLACE_CATALOGUE:  # results by place of residence (sim.measures.territories)
+        return PLACE_CATALOGUE[key][0] if lang == "en" else PLACE_LABELS_FR[key]
     for prefix, labels in PER_HAD_LABELS.items():
         if key.startswith(prefix):
             had = key[len(prefix) :]
