@@ -134,6 +134,12 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("episodes_waited_for_home_care_per_year", "episodes that waited for home care per year", ".1f", True),
     ("episodes_waited_for_had_room_per_year", "  of which for room at a full HAD", ".1f", True),
     ("had_room_wait_days_per_year", "bed-days waiting for room at a full HAD per year", ".1f", False),
+    (
+        "blina_bed_days_waiting_home_care_day_per_year",
+        "bed-days waiting for a day home care may begin (weekend, holiday) per year",
+        ".1f",
+        True,
+    ),
     ("had_rechoices_per_year", "re-choices: the zone's other HAD when one is full, per year", ".1f", True),
     ("fallbacks_for_full_had_per_year", "fallbacks asked as zone HADs were full, per year", ".1f", False),
     ("had_other_visits_deferred_per_year", "other HAD patients' visits displaced per year", ",.0f", False),

@@ -58,6 +58,7 @@ def compute(
     return {
         **_beds(record, admissions, scenario.beds.capacity, window),
         **_cycle_starts(admissions, episodes, window),
+        **_home_care_days(record, window),
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
         **_episodes(record, episodes, window),
@@ -115,6 +116,12 @@ def _cycle_starts(adm: pd.DataFrame, episodes: pd.DataFrame, window: Window) -> 
         waiting = float(episodes.loc[referred, "bed_days_waiting_start_day"].sum())
     kpi["blina_bed_days_waiting_start_day_per_year"] = waiting / years
     return kpi
+
+
+def _home_care_days(record: Recorder, window: Window) -> dict[str, float]:
+    """Bed-days of patients whose home care was ready on a day it may not begin (weekend, holiday)."""
+    days = sum(w.days for w in record.discharge_day_waits if window.start <= w.start < window.end)
+    return {"blina_bed_days_waiting_home_care_day_per_year": days / window.years}
 
 
 def _day_hospital(record: Recorder, scenario: Scenario, window: Window) -> dict[str, float]:

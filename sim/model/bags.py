@@ -105,14 +105,21 @@ class BagChanges:
         self.policy = bags.where_changed
         self.no_slot_policy = scenario.day_hospital.no_slot_policy
 
+    def _step_up(self, day1: float) -> int:
+        """The cycle-1 dose step-up: its day (003:4624-4626), or the next pharmacy day after a holiday.
+
+        Its bag is made that day (M5); the pharmacy makes none on a holiday, so the step-up waits.
+        Day 1 is a start weekday, so the step-up's weekday is one too: only a holiday moves it.
+        """
+        return self.calendar.next_day_in(int(day1) + self.dose.step_up_day - 1, self.pharmacy_days)
+
     def _forced(self, cycle: int, day1: float) -> list[int]:
         """Changes that must happen on their day: the cycle-1 dose step-up."""
-        return [int(day1) + self.dose.step_up_day - 1] if cycle == 1 else []
+        return [self._step_up(day1)] if cycle == 1 else []
 
     def _ug(self, cycle: int, day1: float, start: float) -> float:
         """The bag's dose: the starting dose before the cycle-1 step-up, the target dose after."""
-        step_up = day1 + self.dose.step_up_day - 1
-        if cycle == 1 and start < step_up:
+        if cycle == 1 and start < self._step_up(day1):
             return self.dose.cycle1_start_ug_per_day
         return self.dose.target_ug_per_day
 
@@ -218,7 +225,7 @@ class BagChanges:
             if (
                 day >= planned.infusion_end
                 or day in missed
-                or self.calendar.weekday(day) not in self.pharmacy_days
+                or not self.calendar.opens(day, self.pharmacy_days)
                 or not self.day_hospital.can_book(day)
             ):
                 continue

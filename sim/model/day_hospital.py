@@ -54,9 +54,12 @@ VISIT_SEARCH_DAYS = 28
 
 def sessions_open(scenario: Scenario, calendar: Calendar) -> DayHospitalDays:
     """Each day to the horizon: its weekday, the sessions open, those held for blinatumomab."""
-    weekday = calendar.weekday(np.arange(scenario.run.horizon_whole_days))
+    days = np.arange(scenario.run.horizon_whole_days)
+    weekday = calendar.weekday(days)
     sessions, held = _weekly_sessions(scenario)
-    return DayHospitalDays(weekday, np.array(sessions)[weekday], np.array(held)[weekday])
+    closed = np.array([calendar.is_holiday(d) for d in days], dtype=bool)  # public holidays: no session
+    capacity, reserved = np.array(sessions)[weekday], np.array(held)[weekday]
+    return DayHospitalDays(weekday, np.where(closed, 0, capacity), np.where(closed, 0, reserved), closed)
 
 
 def _weekly_sessions(scenario: Scenario) -> tuple[list[int], list[int]]:
@@ -108,7 +111,8 @@ class DayHospital:
             blina = self.blina_on[day]
         else:
             blina = max(self.blina_on[day], self.held[weekday])
-        return self.sessions[weekday] - len(self.background_on[day]) - blina
+        sessions = 0 if self.calendar.is_holiday(day) else self.sessions[weekday]  # closed on holidays
+        return sessions - len(self.background_on[day]) - blina
 
     def _movable(self, day: int) -> BackgroundBooking | None:
         """Another patient's booking of ``day`` that may still move: the one with the most days left."""
@@ -276,7 +280,7 @@ class DayHospital:
                 open_days = [
                     d
                     for d in range(due, latest + VISIT_SEARCH_DAYS + 1)
-                    if self.sessions[self.calendar.weekday(d)]
+                    if self.sessions[self.calendar.weekday(d)] and not self.calendar.is_holiday(d)
                 ]
                 if not open_days:
                     continue  # the day hospital is closed: no visit

@@ -254,17 +254,26 @@ class Draws:
             census[had] = np.cumsum(steps)[:n_days]
         return census
 
-    def day_hospital_requests(self, weekday: np.ndarray) -> DayHospitalRequests:
+    def day_hospital_requests(
+        self, weekday: np.ndarray, closed: np.ndarray | None = None
+    ) -> DayHospitalRequests:
         """Other patients' requests for a day-hospital session, due on the days whose ``weekday`` is given.
 
         A Poisson number falls due on each background weekday to the horizon; each was asked for a
-        whole number of days ahead (the lead time), but not before day 0.
+        whole number of days ahead (the lead time), but not before day 0. ``closed``: True on the public
+        holidays, whose requests fall due on the next open day.
         """
         spec = self.scenario.day_hospital.background
         rng = stream(self.seed, self.replication, STREAM_DAY_HOSPITAL_REQUESTS)
         due_weekday = np.isin(weekday, [WEEKDAYS.index(d) for d in spec.weekdays])
         counts = rng.poisson(spec.requests_per_day, len(weekday)) * due_weekday
         due = np.repeat(np.arange(len(weekday)), counts)
+        if closed is not None and closed.any():
+            # A session due on a public holiday is planned for the next open weekday instead (the
+            # same draws, so the other streams stay aligned); none past the last open day.
+            open_days = np.flatnonzero(due_weekday & ~closed)
+            moved = np.searchsorted(open_days, due)
+            due = open_days[moved[moved < len(open_days)]]
         lead = np.rint(np.clip(sample(spec.lead_days, rng, len(due)), 0, None)).astype(int)
         requested = np.clip(due - lead, 0, None)
         order = np.argsort(requested, kind="stable")  # by request day, then by due day

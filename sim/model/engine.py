@@ -34,7 +34,7 @@ class Model:
     def __init__(self, scenario: Scenario, territory: Territory, replication: int):
         self.scenario = scenario
         self.env = simpy.Environment()
-        calendar = Calendar(scenario.run.start_date)
+        calendar = Calendar(scenario.run.start_date, scenario.calendar.holidays_country)
         self.draws = Draws(scenario, territory, replication)
         self.record = Recorder(sessions_open(scenario, calendar))
         self.ward = Ward(self.env, scenario, territory, self.record)
@@ -71,7 +71,8 @@ class Model:
         and costed to its end, so per-episode figures are not biased towards short episodes.
         """
         self.env.process(self.ward.other_patients(self.draws.background_admissions()))
-        requests = self.draws.day_hospital_requests(self.record.day_hospital_days.weekday)
+        days = self.record.day_hospital_days
+        requests = self.draws.day_hospital_requests(days.weekday, days.closed)
         self.env.process(self.day_hospital.other_patients(requests))
         self.env.process(self.day_hospital.release_held())
         self.env.process(self.arrivals())

@@ -45,6 +45,7 @@ from sim.model.records import (
     AdverseEventDraw,
     BlinaBooking,
     CycleStartWait,
+    DischargeDayWait,
     Episode,
     HomeEmergency,
     HomeSegment,
@@ -93,6 +94,8 @@ class Pathway:
         self.emergencies = emergencies
         self.day_hospital = day_hospital
         self.start_days = weekday_set(self.blina.start_weekdays)
+        self.home_care_days = weekday_set(scenario.calendar.home_care_start_weekdays)
+        self.record = home_care.record
 
     def episode(self, episode: Episode):
         """The episode's process: referral, then its cycles, each later one on its booked day; its exit."""
@@ -194,8 +197,11 @@ class Pathway:
             + [day1 + a.onset + a.stay - first_discharge for a in adverse if day1 + a.onset < first_discharge]
         )
         ready = episode.ready_time  # in every cycle: a convention may not be ready by cycle 2
+        # Home care begins on its weekdays, not on a holiday (calendar.home_care_start_weekdays).
         planned_discharge = (
-            math.inf if inpatient_throughout else math.ceil(max(first_discharge + extension, ready) - 1e-9)
+            math.inf
+            if inpatient_throughout
+            else self.calendar.next_day_in(max(first_discharge + extension, ready), self.home_care_days)
         )
         return CyclePlan(
             cycle=cycle,
@@ -250,6 +256,8 @@ class Pathway:
             granted = False
             if self.env.now < end:
                 granted = yield from self.home_care.wait_for_home_care(episode, plan.cycle, end, in_bed)
+            if granted and self.env.now < end:
+                yield from self.until_home_care_day(episode, plan.cycle, end)
             # Severe events that begin while the patient waits in the bed for home care lengthen the stay.
             late = sum(
                 a.stay for a in plan.adverse if plan.first_discharge <= plan.day1 + a.onset < self.env.now
@@ -259,6 +267,18 @@ class Pathway:
             if goes_home:
                 home_phase.push(in_bed.pop_all())
         return goes_home
+
+    def until_home_care_day(self, episode: Episode, cycle: int, end: float):
+        """Home care is ready: the patient leaves today if home care may begin today, else stays in the
+        bed (counted as waiting for home care) until the next such day's morning, at most until ``end``.
+        """
+        today = math.floor(self.env.now + 1e-9)
+        if self.calendar.opens(today, self.home_care_days):
+            return
+        wait = min(self.calendar.next_day_in(self.env.now, self.home_care_days), end) - self.env.now
+        waiting = DischargeDayWait(episode.profile.index, cycle, self.env.now, wait)
+        self.record.discharge_day_waits.append(waiting)
+        yield from self.in_bed(episode, "waiting_home_care", wait)
 
     def home(self, episode: Episode, plan: CyclePlan):
         """The home phase to the end of the infusion; returns the hospital stays for severe events."""

@@ -116,6 +116,7 @@ class DayHospitalDays:
     weekday: np.ndarray  # 0 = Monday
     capacity: np.ndarray
     reserved: np.ndarray
+    closed: np.ndarray | None = None  # True on a public holiday (no session); None: no holiday
 
 
 @dataclass(slots=True)
@@ -209,6 +210,15 @@ class HomeCareWait(NamedTuple):
     room_days: float  # then until a ready HAD had a pump and a visit free
     route: str | None  # how the patient went home; None: the infusion ended in the bed
     had: int | None
+
+
+class DischargeDayWait(NamedTuple):
+    """Days in the bed, home care being ready, until a day it may begin (a weekday, not a holiday)."""
+
+    episode: int
+    cycle: int
+    start: float
+    days: float
 
 
 class HomeSegment(NamedTuple):
@@ -327,5 +337,6 @@ class Recorder:
     had_census: HadCensus | None = None  # drawn when home care is set up
     home_care_requests: list[HomeCareRequest] = field(default_factory=list)
     home_care_waits: list[HomeCareWait] = field(default_factory=list)
+    discharge_day_waits: list[DischargeDayWait] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
     end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
