@@ -58,7 +58,8 @@ def used_per_day(record: Recorder) -> pd.DataFrame:
 def _check_flow(scenario: Scenario, record: Recorder, terr) -> Counter:
     """Every request is accounted for once; returns the blinatumomab outcomes seen."""
     # Other patients: every request drawn was booked once, never before it was due, on an open day.
-    replay = Draws(scenario, terr, 0).day_hospital_requests(record.day_hospital_days.weekday)
+    days = record.day_hospital_days
+    replay = Draws(scenario, terr, 0).day_hospital_requests(days.weekday, days.closed)
     background = record.background_bookings
     assert [(b.requested, b.due) for b in background] == list(zip(replay.requested, replay.due))
     calendar = Calendar(scenario.run.start_date)

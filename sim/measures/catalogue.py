@@ -29,6 +29,9 @@ def _cost_rows() -> tuple[tuple[str, str, str, bool], ...]:
         rows.append((f"cost_{item}_per_year", f"  {label}", ",.0f", True))
         if item == "drug":
             rows.append(("cost_drug_wasted_per_year", f"    {DRUG_WASTED_LABEL}", ",.0f", True))
+            rows.append(
+                ("cost_drug_unused_bags_per_year", "      of which in bags taken down early", ",.0f", True)
+            )
     return tuple(rows)
 
 

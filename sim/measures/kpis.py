@@ -200,7 +200,7 @@ def _vials(bags: tuple[tuple[float, float, float], ...], drug: DrugCost) -> floa
     """Vials of bags given as (start, end, ug/day), as the economics counts them."""
     return sum(
         economics.bag_drug(
-            ug, end - start, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing
+            ug, end - start, drug.usable_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing
         ).vials
         for start, end, ug in bags
     )
@@ -253,7 +253,7 @@ def _episodes(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[
         kpi[f"{column}_per_episode"] = float(done[column].mean()) if len(done) else np.nan
     # Costs: each episode referred in the window, followed to its end (the run drains after the horizon).
     if "cost_total" in referred:
-        for item in (*economics.COST_ITEMS, "total", "drug_wasted"):
+        for item in (*economics.COST_ITEMS, "total", "drug_wasted", "drug_unused_bags"):
             column = referred[f"cost_{item}"]
             kpi[f"cost_{item}_per_episode"] = float(column.mean()) if len(referred) else np.nan
             kpi[f"cost_{item}_per_year"] = float(column.sum()) / years  # no episode: 0 EUR

@@ -272,15 +272,25 @@ class BagChanges:
         home: HomeBags | None,
         discharge: float,
         readmissions: list[Admission],
+        stop: float,
     ) -> None:
-        """Record each bag, and where its change happened: the ward, or at home as booked."""
+        """Record each bag, and where its change happened: the ward, or at home as booked.
+
+        The bags were made as planned, knowing nothing of the infusion's ``stop`` (its end, or an
+        earlier death or early stop): the bag running then is taken down and the rest of its content
+        wasted; the bags planned after it are never hung.
+        """
         bags, where = (planned.bags, {}) if home is None else (home.bags, home.where)
         for bag in bags:
+            if bag.start >= stop - 1e-9:
+                break
             # A change due on the day of discharge is done on the ward, before the patient leaves.
             on_ward = bag.start <= discharge or any(r.admit <= bag.start < r.discharge for r in readmissions)
             place = "ward" if on_ward or bag.start == planned.day1 else where.get(bag.start, self.policy)
             ug = self._ug(planned.cycle, planned.day1, bag.start)
-            episode.bags.append(BagChange(planned.cycle, bag.start, bag.end, ug, place))
+            made_until = bag.end if bag.end > stop + 1e-9 else None  # taken down early: the rest is wasted
+            end = min(bag.end, stop)
+            episode.bags.append(BagChange(planned.cycle, bag.start, end, ug, place, made_until))
             if place != "ward":
                 self._away_from_ward(episode.profile, bag.start, place)
 

@@ -148,7 +148,9 @@ class Pathway:
                     home_bags, visits = self.book_home_phase(episode, plan)
                 self.ward.discharge(bed, died=died)
             readmissions = (yield from self.home(episode, plan)) if goes_home else []
-        self.bags.place(episode, plan.bags, home_bags, discharge, readmissions)
+        if goes_home and plan.ends_episode:  # the day hospital learns of the stop: later sessions go unused
+            self.day_hospital.cancel(p.index, plan.infusion_end, math.inf)
+        self.bags.place(episode, plan.bags, home_bags, discharge, readmissions, plan.infusion_end)
         self.day_hospital.visit_trips(visits, p.home)
         if goes_home and plan.ends_episode and math.isfinite(plan.stop_at) and plan.stop_at > self.env.now:
             yield self.env.timeout(plan.stop_at - self.env.now)  # death at home after the infusion stopped
@@ -188,7 +190,8 @@ class Pathway:
         blina = self.blina
         day1 = self.env.now
         stop_at, ends_episode, inpatient_throughout = self.outcome(episode, cycle, day1)
-        infusion_end = min(day1 + blina.infusion_days, stop_at)
+        planned_end = day1 + blina.infusion_days  # what the bags are made for: nobody knows of a stop
+        infusion_end = min(planned_end, stop_at)
         adverse = [a for a in p.adverse[min(cycle, CYCLES_DRAWN) - 1] if day1 + a.onset < infusion_end]
         first_discharge = day1 + (blina.cycle1_inpatient_days if cycle == 1 else blina.later_inpatient_days)
         # Severe events in the compulsory inpatient days lengthen the stay (003:3740-3746).
@@ -214,7 +217,7 @@ class Pathway:
             first_discharge=first_discharge,
             extension=extension,
             ready=ready,
-            bags=self.bags.schedule(cycle, day1, infusion_end, planned_discharge),
+            bags=self.bags.schedule(cycle, day1, planned_end, planned_discharge),
         )
 
     def outcome(self, episode: Episode, cycle: int, day1: float) -> tuple[float, bool, bool]:

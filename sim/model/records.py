@@ -253,13 +253,23 @@ class HomeEmergency:
 
 
 class BagChange(NamedTuple):
-    """One infusion bag: hung at ``start`` where the change happened (a CHANGE_PLACES entry)."""
+    """One infusion bag: hung at ``start`` where the change happened (a CHANGE_PLACES entry).
+
+    A bag is made for its planned days; when the infusion stops before its planned change (a death,
+    an early stop), it is taken down at ``end`` and ``made_until`` is the end it was made for.
+    """
 
     cycle: int
     start: float
     end: float
     dose: float  # ug/day
     where: str
+    made_until: float | None = None  # None: taken down when planned (the end it was made for)
+
+    @property
+    def made_days(self) -> float:
+        """The days of infusion the bag was made for."""
+        return (self.end if self.made_until is None else self.made_until) - self.start
 
 
 class CycleStartWait(NamedTuple):

@@ -1,0 +1,119 @@
+"""Smaller defects of [M2] point 7, each with a test that failed before its fix.
+
+a. Bags do not know the future: a cycle cut short (a death, an early stop) had a last bag made for
+   the fraction of a day left; now the planned bag is made, taken down early and its rest wasted.
+c. A vial's labelled 38.5 µg includes non-extractable overfill: waste counts on the 37.5 µg it gives.
+d. Start weekdays that are not pharmacy days are refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.measures.economics import bag_drug
+from sim.measures.frames import episodes_frame
+from sim.measures.kpis import compute
+from sim.model.engine import simulate
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario
+from sim.territory.binding import scenario_territory
+from tests.scenario_variants import BASELINE, baseline_variant
+
+
+@pytest.fixture(scope="module")
+def run(territory):
+    scenario = load_scenario(BASELINE)
+    terr = scenario_territory(scenario, territory)
+    return scenario, terr, [simulate(scenario, terr, r) for r in range(2)]
+
+
+def cut_short(record) -> list:
+    """Episodes whose only cycle stopped before day 28 after going home (a death or an early stop)."""
+    return [
+        e
+        for e in record.episodes
+        if e.profile.outcome in ("death", "early_stop") and e.home_segments and e.bags
+    ]
+
+
+# --- a. bags made as planned ------------------------------------------------------------------------
+
+
+def test_bags_are_made_for_whole_planned_days(run):
+    _, _, records = run
+    bags = [b for r in records for e in r.episodes for b in e.bags]
+    assert len(bags) > 1000
+    # Bags are hung at day boundaries and made for whole days up to their planned change.
+    assert all(b.made_days >= 1 - 1e-9 and float(b.made_days).is_integer() for b in bags)
+
+
+def test_a_cycle_cut_short_wastes_its_running_bag(run):
+    scenario, terr, records = run
+    stopped = [e for r in records for e in cut_short(r)]
+    assert len(stopped) >= 3
+    for e in stopped:
+        last = e.bags[-1]
+        stop = e.profile.death_day if e.profile.outcome == "death" else e.profile.early_stop_day
+        stop = min(stop, scenario.blinatumomab.infusion_days)
+        assert last.end == pytest.approx(e.bags[0].start + stop)  # taken down when the infusion stops
+        if last.made_until is not None:
+            assert last.made_until > last.end and last.made_days <= scenario.bags.stability_hours / 24
+    # The drug made and not infused is counted as waste, for those episodes only.
+    frame = episodes_frame(records[0], terr, scenario.costs).set_index("episode")
+    stopped_here = {e.profile.index for e in cut_short(records[0]) if e.bags[-1].made_until is not None}
+    assert stopped_here and (frame.loc[list(stopped_here), "cost_drug_unused_bags"] > 0).all()
+    others = frame.drop(index=list(stopped_here))
+    assert (others["cost_drug_unused_bags"] == 0).all()
+    assert (frame["cost_drug_unused_bags"] <= frame["cost_drug_wasted"] + 1e-6).all()
+
+
+def test_a_bag_taken_down_early_still_needed_its_vials():
+    # A 4-day bag at 28 ug/day (112 ug: 3 vials of 37.5 ug) taken down after 0.15 day.
+    early = bag_drug(28, 0.15, 37.5, 4, made_days=4)
+    assert early.vials == 3 and early.unused_ug == pytest.approx(28 * 3.85)
+    assert early.wasted_ug == pytest.approx(3 * 37.5 - 28 * 0.15)
+    assert bag_drug(28, 0.15, 37.5, 4).vials == 1  # as if made for 0.15 day: the old, wrong count
+
+
+# --- c. extractable vial content --------------------------------------------------------------------
+
+
+def test_waste_counts_on_the_extractable_content():
+    full = bag_drug(28, 4, 37.5, 4)
+    assert full.vials == 3 and full.wasted_ug == pytest.approx(0.5)  # 112 ug from 3 x 37.5
+    labelled = bag_drug(28, 4, 38.5, 4)
+    assert labelled.wasted_ug == pytest.approx(3.5)  # 3 x 1 ug of overfill wrongly counted as waste
+
+
+def test_the_baseline_vial_gives_37_5_ug(run):
+    scenario, terr, records = run
+    assert scenario.costs.drug.vial_ug == 38.5 and scenario.costs.drug.usable_ug == 37.5
+    share = compute(records[0], scenario, terr)["drug_wasted_share"]
+    labelled = baseline_variant(**{"costs.drug.extractable_ug": None})
+    share_labelled = compute(records[0], labelled, terr)["drug_wasted_share"]
+    assert 0 < share < share_labelled - 0.015  # about 2.6 points were the vials' overfill
+
+
+def test_extractable_content_above_the_vial_is_refused(tmp_path):
+    path = tmp_path / "vial.yaml"
+    text = f"extends: {BASELINE}\nname: vial\ncosts:\n  drug:\n    extractable_ug: 40\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(path)
+    assert "costs.drug.extractable_ug" in str(refused.value) and "vial_ug" in str(refused.value)
+
+
+# --- d. start weekdays on pharmacy days -------------------------------------------------------------
+
+
+def test_start_weekdays_must_be_pharmacy_days(tmp_path):
+    path = tmp_path / "saturday.yaml"
+    path.write_text(
+        f"extends: {BASELINE}\nname: saturday\nblinatumomab:\n  start_weekdays: [mon, sat]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(path)
+    message = str(refused.value)
+    assert "saturday.yaml" in message and "blinatumomab.start_weekdays" in message
+    assert "pharmacy" in message and "sat" in message and "\n" not in message.strip()
