@@ -215,13 +215,15 @@ def test_utilisation_is_computed_from_what_happened(baseline_raw, territory):
 
 def _check_stability(record: Recorder, stability_days: float) -> int:
     n = 0
+    restarts = {(i.episode, i.cycle, i.start): i.restart for i in record.interruptions}
     for e in record.episodes:
         by_cycle: dict[int, list] = defaultdict(list)
         for bag in e.bags:
             by_cycle[bag.cycle].append(bag)
         for bags in by_cycle.values():
             for before, after in itertools.pairwise(bags):
-                assert before.end == after.start, "bags of one cycle are contiguous"
+                restart = restarts.get((e.profile.index, before.cycle, before.end), before.end)
+                assert after.start == restart, "bags of one cycle are contiguous, but across an interruption"
             for bag in bags:
                 assert 0 < bag.end - bag.start <= stability_days + TOL, (e.profile.index, bag)
                 n += 1

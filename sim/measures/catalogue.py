@@ -172,6 +172,8 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("iucto_adverse_event_bed_days_per_year", "IUCT-O bed-days for them per year", ",.0f", True),
     ("peripheral_bed_days_per_year", "bed-days in peripheral hospitals per year", ",.0f", True),
     ("peripheral_max_concurrent", "most patients at once in one peripheral hospital", ".0f", False),
+    ("infusion_interruptions_per_episode", "infusion interruptions (severe events) per episode", ".2f", True),
+    ("infusion_interrupted_days_per_year", "  infusion days interrupted per year", ".1f", False),
     ("cost_total_per_episode", "cost per episode, total (EUR)", ",.0f", True),
     ("cost_total_per_year", "cost per year, total (EUR)", ",.0f", True),
     *_cost_rows(),

@@ -59,6 +59,7 @@ def compute(
         **_beds(record, admissions, scenario.beds.capacity, window),
         **_cycle_starts(admissions, episodes, window),
         **_home_care_days(record, window),
+        **_interruptions(record, episodes, window),
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
         **_episodes(record, episodes, window),
@@ -122,6 +123,24 @@ def _home_care_days(record: Recorder, window: Window) -> dict[str, float]:
     """Bed-days of patients whose home care was ready on a day it may not begin (weekend, holiday)."""
     days = sum(w.days for w in record.discharge_day_waits if window.start <= w.start < window.end)
     return {"blina_bed_days_waiting_home_care_day_per_year": days / window.years}
+
+
+def _interruptions(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[str, float]:
+    """Infusions stopped for a severe event: per episode referred in the window; days stopped a year."""
+    referred = set()
+    if len(episodes):
+        in_window = (episodes["arrival"] >= window.start) & (episodes["arrival"] < window.end)
+        referred = set(episodes.loc[in_window, "episode"].tolist())
+    of_referred = sum(1 for i in record.interruptions if i.episode in referred)
+    days = sum(
+        min(i.restart, window.end) - i.start
+        for i in record.interruptions
+        if window.start <= i.start < window.end and np.isfinite(i.restart)
+    )
+    return {
+        "infusion_interruptions_per_episode": of_referred / len(referred) if referred else np.nan,
+        "infusion_interrupted_days_per_year": days / window.years,
+    }
 
 
 def _day_hospital(record: Recorder, scenario: Scenario, window: Window) -> dict[str, float]:

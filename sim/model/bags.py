@@ -123,13 +123,23 @@ class BagChanges:
             return self.dose.cycle1_start_ug_per_day
         return self.dose.target_ug_per_day
 
-    def schedule(self, cycle: int, day1: float, infusion_end: float, planned_discharge: float) -> CycleBags:
-        """The cycle's bags, changed at home on the weekdays the rule chooses (module docstring)."""
+    def schedule(
+        self,
+        cycle: int,
+        day1: float,
+        infusion_end: float,
+        planned_discharge: float,
+        start: float | None = None,
+    ) -> CycleBags:
+        """The cycle's bags, changed at home on the weekdays the rule chooses (module docstring).
+
+        ``start``: when the infusion restarts after an interruption (None: day 1).
+        """
         options = []
         for order, pattern in enumerate(self.patterns):
             bags = bag_schedule(
                 self.calendar,
-                int(day1),
+                int(day1) if start is None else start,  # type: ignore[arg-type]
                 infusion_end,
                 planned_discharge,
                 pattern,
@@ -286,7 +296,9 @@ class BagChanges:
                 break
             # A change due on the day of discharge is done on the ward, before the patient leaves.
             on_ward = bag.start <= discharge or any(r.admit <= bag.start < r.discharge for r in readmissions)
-            place = "ward" if on_ward or bag.start == planned.day1 else where.get(bag.start, self.policy)
+            # The first bag: hung on day 1 in the bed, or at a restart in hospital (M13).
+            first = bag.start == bags[0].start
+            place = "ward" if on_ward or first else where.get(bag.start, self.policy)
             ug = self._ug(planned.cycle, planned.day1, bag.start)
             made_until = bag.end if bag.end > stop + 1e-9 else None  # taken down early: the rest is wasted
             end = min(bag.end, stop)

@@ -241,11 +241,14 @@ class DayHospital:
         self.record.blina_bookings.append(booking)
         self.by_episode[booking.episode].append(booking)
 
-    def cancel(self, episode: int, start: float, end: float) -> None:
-        """The patient was in hospital from ``start`` to ``end``: the bookings of those days go unused."""
+    def cancel(self, episode: int, start: float, end: float, purpose: str | None = None) -> None:
+        """The patient was in hospital from ``start`` to ``end``: the bookings of those days go unused.
+
+        ``purpose``: only the bookings of that purpose (e.g. the bag changes of a stopped infusion).
+        """
         for booking in self.by_episode[episode]:
             day = booking.due if booking.day is None else booking.day
-            if booking.cancelled or not start <= day < end:
+            if booking.cancelled or not start <= day < end or purpose not in (None, booking.purpose):
                 continue
             booking.cancelled = True
             if booking.day is None:

@@ -261,19 +261,16 @@ class Draws:
 
         A Poisson number falls due on each background weekday to the horizon; each was asked for a
         whole number of days ahead (the lead time), but not before day 0. ``closed``: True on the public
-        holidays, whose requests fall due on the next open day.
+        holidays, when none falls due.
         """
         spec = self.scenario.day_hospital.background
         rng = stream(self.seed, self.replication, STREAM_DAY_HOSPITAL_REQUESTS)
         due_weekday = np.isin(weekday, [WEEKDAYS.index(d) for d in spec.weekdays])
-        counts = rng.poisson(spec.requests_per_day, len(weekday)) * due_weekday
+        # None falls due on a public holiday: the day hospital is closed and its patients' sessions
+        # are planned around it (requests_per_day is per open day); the same draws, streams aligned.
+        open_day = due_weekday if closed is None else due_weekday & ~closed
+        counts = rng.poisson(spec.requests_per_day, len(weekday)) * open_day
         due = np.repeat(np.arange(len(weekday)), counts)
-        if closed is not None and closed.any():
-            # A session due on a public holiday is planned for the next open weekday instead (the
-            # same draws, so the other streams stay aligned); none past the last open day.
-            open_days = np.flatnonzero(due_weekday & ~closed)
-            moved = np.searchsorted(open_days, due)
-            due = open_days[moved[moved < len(open_days)]]
         lead = np.rint(np.clip(sample(spec.lead_days, rng, len(due)), 0, None)).astype(int)
         requested = np.clip(due - lead, 0, None)
         order = np.argsort(requested, kind="stable")  # by request day, then by due day

@@ -221,6 +221,16 @@ class DischargeDayWait(NamedTuple):
     days: float
 
 
+class Interruption(NamedTuple):
+    """The infusion stopped for a severe event (``kind``, the first if several overlap) and restarted."""
+
+    episode: int
+    cycle: int
+    kind: str
+    start: float
+    restart: float  # inf: never restarted (a death or an early stop came first; the infusion ended)
+
+
 class HomeSegment(NamedTuple):
     """A stretch of the home phase spent at home (between readmissions)."""
 
@@ -348,5 +358,6 @@ class Recorder:
     home_care_requests: list[HomeCareRequest] = field(default_factory=list)
     home_care_waits: list[HomeCareWait] = field(default_factory=list)
     discharge_day_waits: list[DischargeDayWait] = field(default_factory=list)
+    interruptions: list[Interruption] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
     end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
