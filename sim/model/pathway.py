@@ -14,8 +14,15 @@ rest and asks for its bed that day, ahead of the planned admissions. Day 1 falls
 (M7), at the first midnight after admission; a patient whose bed comes late is admitted at most
 ``booking.admission_lead_days`` before a start weekday (``StartWindow``), not to wait days in the bed.
 
+Home care begins on ``calendar.home_care_start_weekdays`` outside public holidays: a patient ready
+on another day stays in the bed until the next such day. A severe event of
+``blinatumomab.interrupting_events`` stops the infusion for its stay; it restarts in hospital and
+runs to its full infusion days (``Pathway.interruptions``), so the infusion is made of segments,
+each with bags planned when it starts, knowing nothing of a later interruption, death or early stop.
+
 At discharge the home phase's day-hospital sessions are booked (bag changes, visits); a stay in
-hospital during it cancels those of its days.
+hospital during it cancels those of its days; an interruption at home cancels the bag changes
+booked from its start, and those of the restarted infusion are booked at the return home.
 
 Beds and HAD slots are held in ``with`` blocks, so each goes back when its block is left. The two
 holdings overlap: the HAD slot is granted while the patient is still in the bed and kept through the
