@@ -119,7 +119,7 @@ class Pathway:
         self.start_days = weekday_set(self.blina.start_weekdays)
         self.home_care_days = weekday_set(scenario.calendar.home_care_start_weekdays)
         self.interrupting = frozenset(self.blina.interrupting_events)
-        self.record = home_care.record
+        self.record = home_care.record  # the model's one recorder
 
     def episode(self, episode: Episode):
         """The episode's process: referral, then its cycles, each later one on its booked day; its exit."""
@@ -349,25 +349,27 @@ class Pathway:
             granted = False
             if self.env.now < end:
                 granted = yield from self.home_care.wait_for_home_care(episode, plan.cycle, end, in_bed)
-            if granted and self.env.now < end:
+            since = plan.first_discharge
+            while True:
+                # Severe events that begin while the patient waits in the bed lengthen the stay.
+                late = sum(a.stay for a in plan.adverse if since <= plan.day1 + a.onset < self.env.now)
+                since = self.env.now
+                yield from self.in_bed(episode, "adverse_event", min(late, end - self.env.now))
+                if not (granted and self.env.now < end) or self.may_go_home_today():
+                    break
                 yield from self.until_home_care_day(episode, plan.cycle, end)
-            # Severe events that begin while the patient waits in the bed for home care lengthen the stay.
-            late = sum(
-                a.stay for a in plan.adverse if plan.first_discharge <= plan.day1 + a.onset < self.env.now
-            )
-            yield from self.in_bed(episode, "adverse_event", min(late, end - self.env.now))
             goes_home = self.env.now < end and granted
             if goes_home:
                 home_phase.push(in_bed.pop_all())
         return goes_home
 
+    def may_go_home_today(self) -> bool:
+        """Whether home care may begin today: one of its weekdays, not a public holiday."""
+        return self.calendar.opens(math.floor(self.env.now + 1e-9), self.home_care_days)
+
     def until_home_care_day(self, episode: Episode, cycle: int, end: float):
-        """Home care is ready: the patient leaves today if home care may begin today, else stays in the
-        bed (counted as waiting for home care) until the next such day's morning, at most until ``end``.
-        """
-        today = math.floor(self.env.now + 1e-9)
-        if self.calendar.opens(today, self.home_care_days):
-            return
+        """Home care is ready on a day it may not begin: the patient stays in the bed (counted as
+        waiting for home care) until the next day it may, in the morning, at most until ``end``."""
         wait = min(self.calendar.next_day_in(self.env.now, self.home_care_days), end) - self.env.now
         waiting = DischargeDayWait(episode.profile.index, cycle, self.env.now, wait)
         self.record.discharge_day_waits.append(waiting)
