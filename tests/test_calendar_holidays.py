@@ -17,6 +17,7 @@ from sim.measures.kpis import compute
 from sim.model.calendar import Calendar, bag_schedule, weekday_set
 from sim.model.engine import simulate
 from sim.model.records import BLINA_START
+from sim.outputs.description import model_logic
 from sim.scenario.files import load_scenario
 from sim.territory.binding import scenario_territory
 
@@ -119,3 +120,11 @@ def test_waiting_for_a_home_care_day_is_counted(runs, territory):
     assert compute(record, anyday, terr)["blina_bed_days_waiting_home_care_day_per_year"] == 0
     cal = Calendar(anyday.run.start_date)
     assert any(cal.weekday(int(np.floor(t + 1e-9))) >= 5 for t in home_returns(record))
+
+
+def test_the_model_description_names_the_calendar():
+    logic = model_logic(load_scenario(BASELINE))["calendar"]
+    assert logic.startswith("French public holidays close the pharmacy and the day hospital")
+    assert logic.endswith("home care begins on Mon, Tue, Wed, Thu or Fri")
+    none = baseline_variant(**{"calendar.public_holidays": "none"})
+    assert model_logic(none)["calendar"].startswith("no public holiday")
