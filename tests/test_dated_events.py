@@ -19,6 +19,7 @@ from scipy.integrate import quad
 from sim.measures.care import Window
 from sim.measures.dated import dated_kpis
 from sim.measures.frames import admissions_frame, day_hospital_load
+from sim.model.calendar import Calendar
 from sim.model.draws import DemandChanges, dated_arrival_time
 from sim.model.engine import simulate
 from sim.model.records import BAG_CHANGE, PLANNED
@@ -113,8 +114,10 @@ def test_sessions_follow_the_calendar_and_dated_sessions(territory):
     sessions = {d: 20 for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": 0, "sun": 0}
     closure = [{"from": "2026-08-03", "to": "2026-08-14", "closed": 25}]
     event = [{"from": "2026-10-05", "set": {"day_hospital.sessions_per_weekday": sessions}}]
-    _, record = run(territory, **{"capacity_calendar.day_hospital": closure, "events": event})
+    scenario, record = run(territory, **{"capacity_calendar.day_hospital": closure, "events": event})
     load = day_hospital_load(record)
+    calendar = Calendar(scenario.run.start_date, scenario.calendar.holidays_country)
+    holiday = np.array([calendar.is_holiday(d) for d in range(len(load))])  # closed on public holidays
     weekday = load["weekday"].isin(["mon", "tue", "wed", "thu", "fri"]).to_numpy()
     expected = np.where(weekday, 30, 0)
     closed = (np.arange(len(load)) >= day_of(dt.date(2026, 8, 3))) & (
@@ -122,6 +125,8 @@ def test_sessions_follow_the_calendar_and_dated_sessions(territory):
     )
     expected = np.where(closed, np.maximum(expected - 25, 0), expected)
     expected[day_of(dt.date(2026, 10, 5)) :] = np.where(weekday, 20, 0)[day_of(dt.date(2026, 10, 5)) :]
+    expected = np.where(holiday, 0, expected)
+    assert holiday.any()
     assert load["capacity"].tolist() == expected.tolist()
     used = load["background"] + load["blinatumomab"] - load["overflow"]
     assert (used <= load["capacity"]).all()

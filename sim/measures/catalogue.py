@@ -29,6 +29,9 @@ def _cost_rows() -> tuple[tuple[str, str, str, bool], ...]:
         rows.append((f"cost_{item}_per_year", f"  {label}", ",.0f", True))
         if item == "drug":
             rows.append(("cost_drug_wasted_per_year", f"    {DRUG_WASTED_LABEL}", ",.0f", True))
+            rows.append(
+                ("cost_drug_unused_bags_per_year", "      of which in bags taken down early", ",.0f", True)
+            )
     return tuple(rows)
 
 
@@ -167,6 +170,12 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("episodes_waited_for_home_care_per_year", "episodes that waited for home care per year", ".1f", True),
     ("episodes_waited_for_had_room_per_year", "  of which for room at a full HAD", ".1f", True),
     ("had_room_wait_days_per_year", "bed-days waiting for room at a full HAD per year", ".1f", False),
+    (
+        "blina_bed_days_waiting_home_care_day_per_year",
+        "bed-days waiting for a day home care may begin (weekend, holiday) per year",
+        ".1f",
+        True,
+    ),
     ("had_rechoices_per_year", "re-choices: the zone's other HAD when one is full, per year", ".1f", True),
     ("fallbacks_for_full_had_per_year", "fallbacks asked as zone HADs were full, per year", ".1f", False),
     ("had_other_visits_deferred_per_year", "other HAD patients' visits displaced per year", ",.0f", False),
@@ -197,6 +206,8 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("iucto_adverse_event_bed_days_per_year", "IUCT-O bed-days for them per year", ",.0f", True),
     ("peripheral_bed_days_per_year", "bed-days in peripheral hospitals per year", ",.0f", True),
     ("peripheral_max_concurrent", "most patients at once in one peripheral hospital", ".0f", False),
+    ("infusion_interruptions_per_episode", "infusion interruptions (severe events) per episode", ".2f", True),
+    ("infusion_interrupted_days_per_year", "  infusion days interrupted per year", ".1f", False),
     ("cost_total_per_episode", "cost per episode, total (EUR)", ",.0f", True),
     ("cost_total_per_year", "cost per year, total (EUR)", ",.0f", True),
     *_cost_rows(),
@@ -352,6 +363,12 @@ _WEEKDAYS_FR = {
 }
 
 KPI_LABELS_FR: dict[str, str] = {
+    "blina_bed_days_waiting_home_care_day_per_year": (
+        "journées de lit en attente d'un jour où l'HAD peut commencer (week-end, férié) par an"
+    ),
+    "infusion_interruptions_per_episode": "interruptions de perfusion (événements graves) par épisode",
+    "infusion_interrupted_days_per_year": "jours de perfusion interrompus par an",
+    "cost_drug_unused_bags_per_year": "dont dans des poches retirées avant la fin",
     "beds_available_mean": "lits ouverts, moyenne sur la fenêtre",
     "planned_wait_mean_days_q1": "attente d'admission programmée, moyenne (jours), demande en janvier-mars",
     "planned_wait_mean_days_q2": "attente d'admission programmée, moyenne (jours), demande en avril-juin",

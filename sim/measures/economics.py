@@ -4,8 +4,11 @@ Every price comes from the scenario's ``costs`` section, where each carries its 
 What the day hospital's no-slot policies add is costed through what they leave behind: a bridge's
 extra bags and vials (drug), a ward visit's or an extra change's trip (transport), an HAD nurse's
 change through its courier delivery; visits are day-hospital sessions and trips.
-Drug: each bag is prepared with whole vials; a bag of 1-3 days carries 4 h of overfill, a 4-day
-bag none (003:4897-4905); what the vials hold beyond the infused dose is wasted.
+Drug: each bag is prepared with whole vials for the days it was made for; a bag of 1-3 days carries
+4 h of overfill, a 4-day bag none (003:4897-4905); what the vials give beyond the infused dose is
+wasted, including what a bag taken down early (a death, an early stop) still held. A vial gives its
+extractable content (``costs.drug.extractable_ug``), not its labelled one: the rest is the vial's
+overfill, which cannot be drawn and is not counted as waste.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from sim.scenario.schema import Costs, TransportMode
 class BagDrug:
     vials: int
     infused_ug: float
-    prepared_ug: float  # dose x (days + overfill)
-    wasted_ug: float  # vial content beyond what is infused
+    prepared_ug: float  # dose x (days made for + overfill)
+    wasted_ug: float  # extractable vial content beyond what is infused
+    unused_ug: float = 0.0  # of which made for days not infused (the bag was taken down early)
 
 
 def bag_drug(
@@ -35,16 +39,24 @@ def bag_drug(
     overfill_hours: float,
     overfill_max_days: float = 3.0,
     vial_sharing: bool = False,
+    made_days: float | None = None,
 ) -> BagDrug:
-    """Vials for one bag. The bag is prepared for whole days; bags up to 3 days get the overfill."""
-    days = math.ceil(bag_days - 1e-9)
+    """Vials for one bag infused ``bag_days``, made for ``made_days`` (None: the same).
+
+    The bag is prepared for whole days; bags up to 3 days get the overfill. ``vial_ug`` is what a
+    vial gives (its extractable content).
+    """
+    made = bag_days if made_days is None else max(made_days, bag_days)
+    days = math.ceil(made - 1e-9)
     overfill = overfill_hours / 24.0 if days <= overfill_max_days else 0.0
     prepared = dose_ug_per_day * (days + overfill)
     infused = dose_ug_per_day * bag_days
+    unused = dose_ug_per_day * (made - bag_days)
     if vial_sharing:  # pro rata: opened vials and overfill are used for other patients, nothing is lost
-        return BagDrug(vials=infused / vial_ug, infused_ug=infused, prepared_ug=prepared, wasted_ug=0.0)
+        vials = (infused + unused) / vial_ug
+        return BagDrug(vials, infused, prepared, wasted_ug=unused, unused_ug=unused)
     vials = math.ceil(prepared / vial_ug - 1e-9)
-    return BagDrug(vials=vials, infused_ug=infused, prepared_ug=prepared, wasted_ug=vials * vial_ug - infused)
+    return BagDrug(vials, infused, prepared, wasted_ug=vials * vial_ug - infused, unused_ug=unused)
 
 
 def trip_cost(one_way_km: float, mode: TransportMode) -> float:
@@ -116,9 +128,17 @@ def episode_costs(
 def _drug_costs(out: pd.DataFrame, bags: pd.DataFrame, costs: Costs) -> None:
     """Whole vials per bag (overfill, rounding, waste), summed per episode into ``out``."""
     drug = costs.drug
+    made = bags["made_days"] if "made_days" in bags else bags["days"]
     per_bag = [
-        bag_drug(dose, days, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing)
-        for dose, days in zip(bags["dose"], bags["days"])
+        bag_drug(
+            dose,
+            days,
+            drug.usable_ug,
+            drug.overfill_hours_short_bags,
+            vial_sharing=drug.vial_sharing,
+            made_days=made_days,
+        )
+        for dose, days, made_days in zip(bags["dose"], bags["days"], made)
     ]
     bag_table = (
         pd.DataFrame(
@@ -126,6 +146,7 @@ def _drug_costs(out: pd.DataFrame, bags: pd.DataFrame, costs: Costs) -> None:
                 "episode": bags["episode"].to_numpy(),
                 "vials": [b.vials for b in per_bag],
                 "wasted_ug": [b.wasted_ug for b in per_bag],
+                "unused_ug": [b.unused_ug for b in per_bag],
                 "infused_ug": [b.infused_ug for b in per_bag],
             }
         )
@@ -135,8 +156,10 @@ def _drug_costs(out: pd.DataFrame, bags: pd.DataFrame, costs: Costs) -> None:
     out["vials"] = bag_table["vials"].reindex(out.index).fillna(0.0).to_numpy()
     out["infused_ug"] = bag_table["infused_ug"].reindex(out.index).fillna(0.0).to_numpy()
     out["wasted_ug"] = bag_table["wasted_ug"].reindex(out.index).fillna(0.0).to_numpy()
+    out["unused_ug"] = bag_table["unused_ug"].reindex(out.index).fillna(0.0).to_numpy()
     out["cost_drug"] = out["vials"] * drug.vial_price_eur
-    out["cost_drug_wasted"] = out["wasted_ug"] / drug.vial_ug * drug.vial_price_eur
+    out["cost_drug_wasted"] = out["wasted_ug"] / drug.usable_ug * drug.vial_price_eur
+    out["cost_drug_unused_bags"] = out["unused_ug"] / drug.usable_ug * drug.vial_price_eur
 
 
 def _per_episode(out: pd.DataFrame, journeys: pd.DataFrame | None, fare) -> np.ndarray:

@@ -197,8 +197,8 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
     frame["bed_days_total"] = frame[[f"bed_days_{c}" for c in BED_CAUSES]].sum(axis=1)
     if costs is not None:
         bags = pd.DataFrame(
-            [(e.profile.index, b.end - b.start, b.dose) for e in episodes for b in e.bags],
-            columns=["episode", "days", "dose"],
+            [(e.profile.index, b.end - b.start, b.dose, b.made_days) for e in episodes for b in e.bags],
+            columns=["episode", "days", "dose", "made_days"],
         )
         deliveries = records_frame(record.deliveries, Delivery)
         frame = frame.merge(
@@ -250,8 +250,8 @@ def peripheral_stays(record: Recorder, territory: Territory) -> pd.DataFrame:
 
 
 def is_bridge_bag(bag: BagChange) -> bool:
-    """A bag shorter than 3 days: bridges from the ward's change days to the home change days."""
-    return bag.end - bag.start < 3 - 1e-9
+    """A bag made for less than 3 days: bridges from the ward's change days to the home change days."""
+    return bag.made_days < 3 - 1e-9
 
 
 def background_frame(record: Recorder) -> pd.DataFrame:

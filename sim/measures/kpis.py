@@ -60,6 +60,8 @@ def compute(
     values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
         **_cycle_starts(admissions, episodes, window),
+        **_home_care_days(record, window),
+        **_interruptions(record, episodes, window),
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
         **_episodes(record, episodes, window),
@@ -120,6 +122,30 @@ def _cycle_starts(adm: pd.DataFrame, episodes: pd.DataFrame, window: Window) -> 
         waiting = float(episodes.loc[referred, "bed_days_waiting_start_day"].sum())
     kpi["blina_bed_days_waiting_start_day_per_year"] = waiting / years
     return kpi
+
+
+def _home_care_days(record: Recorder, window: Window) -> dict[str, float]:
+    """Bed-days of patients whose home care was ready on a day it may not begin (weekend, holiday)."""
+    days = sum(w.days for w in record.discharge_day_waits if window.start <= w.start < window.end)
+    return {"blina_bed_days_waiting_home_care_day_per_year": days / window.years}
+
+
+def _interruptions(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[str, float]:
+    """Infusions stopped for a severe event: per episode referred in the window; days stopped a year."""
+    referred = set()
+    if len(episodes):
+        in_window = (episodes["arrival"] >= window.start) & (episodes["arrival"] < window.end)
+        referred = set(episodes.loc[in_window, "episode"].tolist())
+    of_referred = sum(1 for i in record.interruptions if i.episode in referred)
+    days = sum(
+        min(i.restart, window.end) - i.start
+        for i in record.interruptions
+        if window.start <= i.start < window.end and np.isfinite(i.restart)
+    )
+    return {
+        "infusion_interruptions_per_episode": of_referred / len(referred) if referred else np.nan,
+        "infusion_interrupted_days_per_year": days / window.years,
+    }
 
 
 def _day_hospital(record: Recorder, scenario: Scenario, window: Window) -> dict[str, float]:
@@ -198,7 +224,7 @@ def _vials(bags: tuple[tuple[float, float, float], ...], drug: DrugCost) -> floa
     """Vials of bags given as (start, end, ug/day), as the economics counts them."""
     return sum(
         economics.bag_drug(
-            ug, end - start, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing
+            ug, end - start, drug.usable_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing
         ).vials
         for start, end, ug in bags
     )
@@ -251,7 +277,7 @@ def _episodes(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[
         kpi[f"{column}_per_episode"] = float(done[column].mean()) if len(done) else np.nan
     # Costs: each episode referred in the window, followed to its end (the run drains after the horizon).
     if "cost_total" in referred:
-        for item in (*economics.COST_ITEMS, "total", "drug_wasted"):
+        for item in (*economics.COST_ITEMS, "total", "drug_wasted", "drug_unused_bags"):
             column = referred[f"cost_{item}"]
             kpi[f"cost_{item}_per_episode"] = float(column.mean()) if len(referred) else np.nan
             kpi[f"cost_{item}_per_year"] = float(column.sum()) / years  # no episode: 0 EUR

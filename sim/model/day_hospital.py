@@ -58,7 +58,7 @@ def sessions_open(
 ) -> DayHospitalDays:
     """Each day to the horizon (or of ``n_days``): its weekday, the sessions open, those held for
     blinatumomab; by the weekly sessions of the scenario in force (``in_force``: its periods, from
-    dated events), less the sessions its capacity calendar closes."""
+    dated events), less the sessions its capacity calendar closes; none on a public holiday."""
     days = np.arange(scenario.run.horizon_whole_days if n_days is None else n_days)
     weekday = calendar.weekday(days)
     in_force = in_force or [Period(0, scenario)]
@@ -70,7 +70,8 @@ def sessions_open(
     if closed.any():
         sessions = np.maximum(sessions - closed, 0)
         held = np.minimum(held, sessions)
-    return DayHospitalDays(weekday, sessions, held)
+    holiday = np.array([calendar.is_holiday(d) for d in days], dtype=bool)  # public holidays: no session
+    return DayHospitalDays(weekday, np.where(holiday, 0, sessions), np.where(holiday, 0, held), holiday)
 
 
 def _weekly_sessions(scenario: Scenario) -> tuple[list[int], list[int]]:
@@ -131,6 +132,8 @@ class DayHospital:
         if 0 <= day < len(self.sessions_by_day):
             return self.sessions_by_day[day], self.held_by_day[day]
         weekday = (self.weekday_of_day0 + day) % 7
+        if self.calendar.is_holiday(day):  # closed on public holidays
+            return 0, 0
         return self.sessions[weekday], self.held[weekday]
 
     def _movable(self, day: int) -> BackgroundBooking | None:
@@ -260,11 +263,14 @@ class DayHospital:
         self.record.blina_bookings.append(booking)
         self.by_episode[booking.episode].append(booking)
 
-    def cancel(self, episode: int, start: float, end: float) -> None:
-        """The patient was in hospital from ``start`` to ``end``: the bookings of those days go unused."""
+    def cancel(self, episode: int, start: float, end: float, purpose: str | None = None) -> None:
+        """The patient was in hospital from ``start`` to ``end``: the bookings of those days go unused.
+
+        ``purpose``: only the bookings of that purpose (e.g. the bag changes of a stopped infusion).
+        """
         for booking in self.by_episode[episode]:
             day = booking.due if booking.day is None else booking.day
-            if booking.cancelled or not start <= day < end:
+            if booking.cancelled or not start <= day < end or purpose not in (None, booking.purpose):
                 continue
             booking.cancelled = True
             if booking.day is None:

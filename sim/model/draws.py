@@ -312,16 +312,22 @@ class Draws:
             census[had] = np.cumsum(steps)[:n_days]
         return census
 
-    def day_hospital_requests(self, weekday: np.ndarray) -> DayHospitalRequests:
+    def day_hospital_requests(
+        self, weekday: np.ndarray, closed: np.ndarray | None = None
+    ) -> DayHospitalRequests:
         """Other patients' requests for a day-hospital session, due on the days whose ``weekday`` is given.
 
         A Poisson number falls due on each background weekday to the horizon; each was asked for a
-        whole number of days ahead (the lead time), but not before day 0.
+        whole number of days ahead (the lead time), but not before day 0. ``closed``: True on the public
+        holidays, when none falls due.
         """
         spec = self.scenario.day_hospital.background
         rng = stream(self.seed, self.replication, STREAM_DAY_HOSPITAL_REQUESTS)
         due_weekday = np.isin(weekday, [WEEKDAYS.index(d) for d in spec.weekdays])
-        counts = rng.poisson(spec.requests_per_day, len(weekday)) * due_weekday
+        # None falls due on a public holiday: the day hospital is closed and its patients' sessions
+        # are planned around it (requests_per_day is per open day); the same draws, streams aligned.
+        open_day = due_weekday if closed is None else due_weekday & ~closed
+        counts = rng.poisson(spec.requests_per_day, len(weekday)) * open_day
         due = np.repeat(np.arange(len(weekday)), counts)
         lead = np.rint(np.clip(sample(spec.lead_days, rng, len(due)), 0, None)).astype(int)
         requested = np.clip(due - lead, 0, None)

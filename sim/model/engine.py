@@ -36,7 +36,7 @@ class Model:
     def __init__(self, scenario: Scenario, territory: Territory, replication: int):
         self.scenario = scenario
         self.env = simpy.Environment()
-        calendar = Calendar(scenario.run.start_date)
+        calendar = Calendar(scenario.run.start_date, scenario.calendar.holidays_country)
         census_days = math.ceil(scenario.run.horizon + DRAIN_LIMIT_DAYS)  # to the end of the run at most
         # Capacity calendars and dated events: the parts below start with the scenario in force on day 0.
         self.timeline = Timeline(self.env, scenario, calendar, census_days + 1)
@@ -45,7 +45,12 @@ class Model:
         days = sessions_open(scenario, calendar, census_days + 1, self.timeline.periods)
         to_horizon = slice(scenario.run.horizon_whole_days)
         self.record = Recorder(
-            DayHospitalDays(days.weekday[to_horizon], days.capacity[to_horizon], days.reserved[to_horizon])
+            DayHospitalDays(
+                days.weekday[to_horizon],
+                days.capacity[to_horizon],
+                days.reserved[to_horizon],
+                days.closed[to_horizon],
+            )
         )
         self.ward = Ward(self.env, start, territory, self.record)
         if self.timeline.beds_open[0] != start.beds.capacity:
@@ -88,7 +93,8 @@ class Model:
         authorised = lambda in_force: authorised_hads(territory, in_force)  # noqa: E731
         self.env.process(self.timeline.events(self.home_care, self.bags, authorised))
         self.env.process(self.ward.other_patients(self.draws.background_admissions()))
-        requests = self.draws.day_hospital_requests(self.record.day_hospital_days.weekday)
+        days = self.record.day_hospital_days
+        requests = self.draws.day_hospital_requests(days.weekday, days.closed)
         self.env.process(self.day_hospital.other_patients(requests))
         self.env.process(self.day_hospital.release_held())
         self.env.process(self.arrivals())

@@ -69,6 +69,7 @@ from sim.scenario.costs import (
 )
 from sim.scenario.errors import rule_error, shown
 from sim.scenario.timeline import CapacityCalendar, ClosurePeriod, DatedEvent, check_events
+from sim.scenario.timing import CalendarConfig
 from sim.scenario.treatment import (
     AdverseEvent,
     AdverseEvents,
@@ -235,6 +236,7 @@ class Scenario(_Section):
     home_care: HomeCare
     emergencies: Emergencies
     costs: Costs
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     psa: PSASpec = Field(default_factory=PSASpec)
     capacity_calendar: CapacityCalendar = Field(
@@ -272,6 +274,18 @@ class Scenario(_Section):
         check_events(self)
         return self
 
+    @model_validator(mode="after")
+    def _starts_on_pharmacy_days(self) -> Scenario:
+        """A cycle's first bag comes from the pharmacy on day 1 (M7): start weekdays are pharmacy days."""
+        pharmacy = self.bags.pharmacy_weekdays
+        closed = [d for d in self.blinatumomab.start_weekdays if d not in pharmacy]
+        if closed:
+            raise rule_error(
+                "blinatumomab.start_weekdays",
+                f"expected pharmacy days (bags.pharmacy_weekdays: {shown(pharmacy)}), found {shown(closed)}",
+            )
+        return self
+
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
         data = self.model_dump(
@@ -299,6 +313,7 @@ __all__ = [
     "BedsConfig",
     "Blinatumomab",
     "Booking",
+    "CalendarConfig",
     "CapacityCalendar",
     "ClosurePeriod",
     "Costs",
