@@ -24,6 +24,7 @@ from sim.measures.frames import (
     records_frame,
     step_integral,
 )
+from sim.measures.seasons import seasonal_wait_kpis
 from sim.model.records import (
     ADVERSE_EVENT,
     BAG_CHANGE,
@@ -57,6 +58,7 @@ def compute(
     admissions = admissions_frame(record)
     return {
         **_beds(record, admissions, scenario.beds.capacity, window),
+        **seasonal_wait_kpis(admissions, record.end_time, window, run.start_date),
         **_cycle_starts(admissions, episodes, window),
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
