@@ -34,6 +34,14 @@ ACCEPTANCE_RULE = (
     "KPI's mean over the replications meets the target's range, and no replication is unstable"
 )
 MAX_ROWS_SHOWN = 20
+SHORT_NAMES = {  # column headings narrow enough for an 80-column terminal
+    "beds.background.arrivals_per_day": "rate/day",
+    "beds.background.length_of_stay.mean": "stay mean",
+    "beds.background.emergency_share": "emerg. share",
+    "beds.background.seasonal_amplitude": "season amp.",
+    "planned_wait_peak_season_p95_days": "peak-season p95 [CI]",
+    "planned_wait_yearly_max_days": "yearly max [CI]",
+}
 
 
 def write_calibration(
@@ -103,10 +111,10 @@ def calibration_table(calibration: BandCalibration) -> Table:
     table = Table(title=plain(title), title_justify="left", header_style="bold")
     table.add_column("set", justify="right")
     for key in keys:
-        table.add_column(key.removeprefix("beds.background."), justify="right")
+        table.add_column(SHORT_NAMES.get(key, key.rsplit(".", 1)[-1]), justify="right")
     for target in calibration.targets:
-        table.add_column(f"{target.kpi} [95% CI]", justify="right")
-    table.add_column("bed occupancy", justify="right")
+        table.add_column(SHORT_NAMES.get(target.kpi, f"{target.kpi} [CI]"), justify="right")
+    table.add_column("beds used", justify="right")
     table.add_column("in band")
     for _, row in design.head(MAX_ROWS_SHOWN).iterrows():
         cells = [str(row["member"]), *(f"{row[k]:.3g}" for k in keys)]
