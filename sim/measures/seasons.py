@@ -7,8 +7,9 @@ at the end count with their wait so far, as in ``sim.measures.kpis``):
 
 - ``planned_wait_peak_season_p95_days``: the seasons are the 12 three-month periods of the year
   starting on each month (a quarter of a year, 91.3 days, from the 1st of January, of February, ...);
-  the waits of each season are pooled over the years of the window; the peak season is the one
-  with the highest 95th percentile, and this KPI is that percentile.
+  a season's p95 is the 95th percentile of its waits each year, averaged over the years (its
+  occurrences wholly inside the window); the peak season is the one with the highest, and this
+  KPI is its value: the long waits of the worst season of a typical year.
 - ``planned_wait_low_season_p95_days``: the same for the season with the lowest one (how much the
   period of the year matters).
 - ``planned_wait_yearly_max_days``: the longest wait of each year of the window (whole years
@@ -50,15 +51,26 @@ def day_of_year(times: np.ndarray, start_date: dt.date) -> np.ndarray:
     return (start_date.timetuple().tm_yday + times) % DAYS_PER_YEAR
 
 
-def season_p95s(requests: np.ndarray, waits: np.ndarray, start_date: dt.date) -> np.ndarray:
-    """95th percentile wait of each of the 12 seasons (NaN for a season without a request)."""
+def season_p95s(requests: np.ndarray, waits: np.ndarray, window: Window, start_date: dt.date) -> np.ndarray:
+    """Each of the 12 seasons' 95th percentile wait in a typical year (NaN for a season never seen).
+
+    A season comes once a year: the p95 of each of its occurrences wholly inside the window (all of
+    them if none is), averaged over those occurrences.
+    """
     days = day_of_year(requests, start_date)
     p95 = np.full(SEASONS, np.nan)
     for season in range(SEASONS):
         first_day = 1 + season * MONTH_DAYS
-        inside = (days - first_day) % DAYS_PER_YEAR < SEASON_DAYS
-        if inside.any():
-            p95[season] = np.percentile(waits[inside], 95)
+        into = (days - first_day) % DAYS_PER_YEAR  # days since this season's start
+        inside = into < SEASON_DAYS
+        if not inside.any():
+            continue
+        began = requests[inside] - into[inside]  # when each wait's occurrence of the season began
+        occurrence = np.round(began / DAYS_PER_YEAR * 4) / 4  # the same number for one occurrence
+        whole = (began >= window.start - 1e-9) & (began + SEASON_DAYS <= window.end + 1e-9)
+        kept = occurrence[whole] if whole.any() else occurrence
+        values = waits[inside][whole] if whole.any() else waits[inside]
+        p95[season] = np.mean([np.percentile(values[kept == k], 95) for k in np.unique(kept)])
     return p95
 
 
@@ -75,7 +87,7 @@ def seasonal_wait_kpis(
 ) -> dict[str, float]:
     """The peak-season and low-season p95 and the yearly longest wait of planned admissions."""
     requests, waits = planned_waits_with_times(adm, end_time, window)
-    p95 = season_p95s(requests, waits, start_date)
+    p95 = season_p95s(requests, waits, window, start_date)
     seen = p95[~np.isnan(p95)]
     return {
         "planned_wait_peak_season_p95_days": float(seen.max()) if len(seen) else np.nan,
