@@ -2,8 +2,8 @@
 
 A calibration folder (``occisim calibrate``): design.csv (every parameter set tried, the targets'
 KPI means and CIs, whether each target is met, accepted), band.csv (the accepted sets: the file
-``--band`` reads), band.png (the design, accepted sets filled) and manifest.json (targets, the
-acceptance rule, replications, seed). A band folder (``run`` or ``compare`` with ``--band``):
+``--band`` reads), band.png (each target against bed occupancy, the band filled) and manifest.json
+(targets, the acceptance rule, replications, seed). A band folder (``run`` or ``compare`` with ``--band``):
 band_members.csv (every member's comparison table), band_ranges.csv (per scenario and KPI, the
 range across members) and band.csv (the band used).
 """
@@ -74,10 +74,11 @@ def write_calibration(
 
 
 def design_figure(calibration: BandCalibration) -> Figure:
-    """Each target KPI against the first design parameter: accepted sets filled, target ranges shaded."""
+    """Each target KPI against the set's bed occupancy (what the parameters add up to): band filled."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
-    design, key = calibration.design, calibration.parameters[0].key
+    design, key = calibration.design, "bed_occupancy_mean"
     fig, axes = plt.subplots(1, len(calibration.targets), figsize=(5.5 * len(calibration.targets), 4.2))
     for ax, target in zip(np.atleast_1d(axes), calibration.targets, strict=True):
         ax.axhspan(target.low, target.high, color="tab:green", alpha=0.15, label="target range")
@@ -90,7 +91,8 @@ def design_figure(calibration: BandCalibration) -> Figure:
             half = [mean - rows[f"{target.kpi}_ci_low"], rows[f"{target.kpi}_ci_high"] - mean]
             ax.errorbar(rows[key], mean, yerr=half, fmt="none", ecolor="lightgrey", zorder=1)
             ax.scatter(rows[key], mean, zorder=2, label="in the band" if accepted else "rejected", **style)
-        ax.set_xlabel(key)
+        ax.set_xlabel("bed occupancy, all patients (mean over replications)")
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylabel(f"{target.kpi} (mean, 95% CI)")
         ax.set_ylim(0, max(3 * target.high, 1.0))
         ax.legend(fontsize=8)
