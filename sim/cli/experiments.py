@@ -34,6 +34,8 @@ from sim.outputs import terminal
 from sim.outputs.i18n import text
 from sim.outputs.terminal import console, plain, progress_bar
 from sim.outputs.writing import (
+    BAND,
+    CALIBRATION,
     COMPARISON,
     PSA,
     RUN,
@@ -44,8 +46,6 @@ from sim.outputs.writing import (
     read_manifest,
 )
 from sim.scenario.bounds import (
-    MAX_BACKGROUND_PER_DAY,
-    MAX_DAYS,
     MAX_EUR,
     MAX_REPLICATIONS,
     MAX_SEED,
@@ -61,7 +61,14 @@ class Direction(enum.StrEnum):
 
 
 MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
-MAX_BISECTIONS = 50  # halving the rate interval further is below a float's precision
+MAX_DESIGN_POINTS = 1000  # parameter sets of a calibration design (the workload cap bounds the runs)
+BandFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--band",
+        help="Band file (occisim calibrate's band.csv): repeat for each parameter set, KPIs as ranges.",
+    ),
+]
 PRECISION_HELP = (
     "Add replications until every headline 95% CI half-width is "
     "within this fraction (means: of the mean; differences: of the base mean)."
@@ -84,6 +91,7 @@ def run(
     settings: Settings = None,
     lang: Lang = None,
     excel_csv: ExcelCsv = False,
+    band: BandFile = None,
 ) -> None:
     """Simulate a scenario: replications in parallel, KPIs with 95% confidence intervals, result folder.
 
@@ -92,6 +100,10 @@ def run(
     from sim.outputs.folders import write_results
     from sim.runs.replications import default_output_dir, run_experiment
 
+    if band is not None:
+        if settings:
+            raise fail("--band: expected without --set (the band's members set the background demand)")
+        return _run_across_band([file], band, replications, seed, workers, out, no_overwrite)
     scenario = with_settings(load(file), settings)
     people = readable(scenario, lang, excel_csv)
     target = output_dir(out or default_output_dir(scenario), RUN, no_overwrite)
@@ -113,48 +125,110 @@ def run(
 @app.command()
 def calibrate(
     file: Annotated[Path, typer.Argument(help="Scenario file whose background bed demand to calibrate.")],
-    target_p95: Annotated[
-        float,
+    target: Annotated[
+        list[str] | None,
         typer.Option(
-            min=0.001, max=MAX_DAYS, callback=finite, help="Target 95th-percentile planned wait, days."
+            "--target",
+            help="kpi=low:high a reading of the sources puts the KPI in (repeatable; default: "
+            "planned_wait_peak_season_p95_days=14:21, planned_wait_yearly_max_days=21:28).",
         ),
-    ] = 21.0,
-    low: Annotated[
-        float,
+    ] = None,
+    param: Annotated[
+        list[str] | None,
         typer.Option(
-            min=0,
-            max=MAX_BACKGROUND_PER_DAY,
-            callback=finite,
-            help="Lowest background arrival rate tried (per day).",
+            "--param",
+            help="key=low:high searched (repeatable; default: the background arrival rate 0.4:0.6, "
+            "length of stay mean 20:35, emergency share 0.3:0.7, seasonal amplitude 0:0.2).",
         ),
-    ] = 0.40,
-    high: Annotated[
-        float,
+    ] = None,
+    points: Annotated[
+        int,
         typer.Option(
-            min=0,
-            max=MAX_BACKGROUND_PER_DAY,
-            callback=finite,
-            help="Highest background arrival rate tried (per day).",
+            min=2,
+            max=MAX_DESIGN_POINTS,
+            help="Parameter sets tried (the scenario's, then a Latin hypercube).",
         ),
-    ] = 0.60,
-    replications: Annotated[int, typer.Option(min=2, max=MAX_REPLICATIONS)] = 20,
-    iterations: Annotated[int, typer.Option(min=1, max=MAX_BISECTIONS)] = 7,
+    ] = 40,
+    replications: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            max=MAX_REPLICATIONS,
+            help="Replications per set (the same for all: common random numbers).",
+        ),
+    ] = 10,
+    seed: Seed = None,
     workers: WorkersPlain = None,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/calibration-<name>/).")] = None,
+    no_overwrite: NoOverwrite = False,
 ) -> None:
-    """Find the background admission rate that gives the target p95 wait for planned admissions."""
-    from sim.runs.calibration import calibrate_background_rate
+    """Fit the background bed demand to the 'up to 3 weeks' wait: the band of parameter sets that fit."""
+    from sim.outputs.bands import calibration_table, write_calibration
+    from sim.runs.calibration import (
+        DEFAULT_PARAMETERS,
+        DEFAULT_TARGETS,
+        calibrate_band,
+        parse_design_parameter,
+        parse_target,
+    )
 
     scenario = load(file)
-    if low >= high:
-        raise fail(f"--low {low:g}: expected below --high, found --high {high:g}")
     try:
-        best, steps = calibrate_background_rate(
-            scenario, target_p95, low, high, replications, iterations, workers, on_step=terminal.print_step
-        )
+        targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
+        parameters = [parse_design_parameter(p) for p in param] if param else list(DEFAULT_PARAMETERS)
     except ScenarioError as exc:
-        raise fail_file(file, exc.messages) from None
-    console.print(terminal.calibration_table(steps, target_p95))
-    console.print(f"suggested beds.background.arrivals_per_day: [bold]{best:.3f}[/]")
+        raise fail(exc.messages[0]) from None
+    target_dir = output_dir(
+        out or Path("results") / f"calibration-{scenario.name}", CALIBRATION, no_overwrite
+    )
+    with progress_bar(f"{scenario.name}: calibration design", points * replications) as advance:
+        try:
+            calibration = calibrate_band(
+                scenario, targets, parameters, points, replications, seed, workers, advance
+            )
+        except ScenarioError as exc:
+            raise fail_file(file, exc.messages) from None
+    try:
+        write_calibration(calibration, scenario.name, target_dir, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    console.print(calibration_table(calibration))
+    say_written("design and band", target_dir, "(design.csv, band.csv, band.png; use --band band.csv)")
+
+
+def _run_across_band(
+    files: list[Path],
+    band_file: Path,
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path | None,
+    no_overwrite: bool,
+) -> None:
+    """``run`` or ``compare`` with --band: the same runs for each parameter set, KPIs as ranges."""
+    from sim.outputs.bands import band_tables, write_band
+    from sim.runs.band import read_band, run_band_comparison
+
+    scenarios = [load(path) for path in files]
+    try:
+        band = read_band(band_file, scenarios[0])
+    except ScenarioError as exc:
+        raise fail(exc.messages[0]) from None
+    target = output_dir(out or Path("results") / f"band-{scenarios[0].name}", BAND, no_overwrite)
+    n = replications or scenarios[0].run.replications
+    with progress_bar("band members x scenarios x replications", len(band) * len(scenarios) * n) as advance:
+        try:
+            result = run_band_comparison(scenarios, band, replications, seed, workers, progress=advance)
+        except (ScenarioError, ValueError) as exc:
+            raise fail(*getattr(exc, "messages", [str(exc)])) from None
+    console.print(*band_tables(result))
+    if len(scenarios) > 1:
+        console.print("members *: band members whose paired difference's 95% CI excludes 0")
+    try:
+        write_band(result, files, band_file, target, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    say_written("band results", target, "(band_members.csv, band_ranges.csv, band.csv)")
 
 
 @app.command()
@@ -193,6 +267,7 @@ def compare(
     ] = None,
     lang: Lang = None,
     excel_csv: ExcelCsv = False,
+    band: BandFile = None,
 ) -> None:
     """Compare scenarios with common random numbers: means, paired differences to BASE, 95% CIs.
 
@@ -205,6 +280,13 @@ def compare(
     if not others and not settings:
         raise fail("compare: expected scenario files to compare with the base, or --set key.path=value")
     files = (base, *(others or [base]))
+    if band is not None:
+        if target_precision is not None or settings:
+            raise fail(
+                "--band: expected without --target-precision or --set "
+                "(each member runs the replications given)"
+            )
+        return _run_across_band(list(files), band, replications, seed, workers, out, no_overwrite)
     scenarios = [load(path) for path in files]
     scenarios[1:] = [with_settings(scenario, settings) for scenario in scenarios[1:]]
     names = [scenario.name for scenario in scenarios]

@@ -26,6 +26,7 @@ from sim.measures.frames import (
     step_integral,
 )
 from sim.measures.planner import planner_kpis
+from sim.measures.seasons import seasonal_wait_kpis
 from sim.model.records import (
     ADVERSE_EVENT,
     BAG_CHANGE,
@@ -59,6 +60,7 @@ def compute(
     admissions = admissions_frame(record)
     values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
+        **seasonal_wait_kpis(admissions, record.end_time, window, run.start_date),
         **_cycle_starts(admissions, episodes, window),
         **_home_care_days(record, window),
         **_interruptions(record, episodes, window),

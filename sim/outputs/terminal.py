@@ -28,7 +28,6 @@ from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
 
 if TYPE_CHECKING:  # types only: importing these here would load matplotlib and scipy for --help
-    from sim.runs.calibration import CalibrationStep
     from sim.runs.compare import ComparisonResult
     from sim.runs.replications import ExperimentResult
     from sim.runs.sensitivity import PSAResult
@@ -382,26 +381,6 @@ def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str]) -> list[Table]:
             view.add_row(plain(r.parameter), *row)
         views.append(view)
     return views
-
-
-def print_step(step: CalibrationStep) -> None:
-    """One calibration step as it is done, on stderr (the table comes at the end)."""
-    err_console.print(f"  rate {step.arrivals_per_day:.4f}/day -> p95 wait {step.p95_wait_days:.1f} days")
-
-
-def calibration_table(steps: Sequence[CalibrationStep], target_p95: float) -> Table:
-    """The bisection steps: rate tried, p95 planned wait with its CI, bed occupancy."""
-    table = Table(title=f"calibrating beds.background.arrivals_per_day to a p95 wait of {target_p95:g} days")
-    for name in ("arrivals/day", "p95 planned wait (days)", "95% CI", "bed occupancy"):
-        table.add_column(name, justify="right")
-    for step in steps:
-        table.add_row(
-            f"{step.arrivals_per_day:.4f}",
-            f"{step.p95_wait_days:.1f}",
-            f"{step.ci_low:.1f} - {step.ci_high:.1f}",
-            f"{step.occupancy:.1%}",
-        )
-    return table
 
 
 def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:

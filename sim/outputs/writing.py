@@ -46,6 +46,7 @@ RUN, COMPARISON, PSA, SENSITIVITY, WARMUP, TERRITORY, SEARCH = (
     "territory",
     "search",
 )
+CALIBRATION, BAND = "calibration", "band"  # occisim calibrate; run or compare --band
 REPORT = "report.html"  # `occisim report` writes it into the first folder it is given, by default
 # The files of each kind of folder (the writers of sim.outputs.folders write these names; the
 # second one is the file that names the kind in folders written before they had a manifest).
@@ -65,6 +66,8 @@ FILES: dict[str, tuple[str, ...]] = {
     SENSITIVITY: (MANIFEST, "sensitivity.csv", "tornado_*.png"),
     WARMUP: (MANIFEST, "warmup.png", "warmup.csv"),
     SEARCH: (MANIFEST, "search.csv", "robustness.csv", REPORT),
+    CALIBRATION: (MANIFEST, "design.csv", "band.csv", "band.png"),
+    BAND: (MANIFEST, "band_members.csv", "band_ranges.csv", "band.csv"),
     TERRITORY: (
         *(MANIFEST, "coverage_by_had.csv", "unauthorised_by_department.csv"),
         *("commune_zones.csv", "territory_map.png"),
