@@ -12,6 +12,7 @@ import typer
 
 from sim.cli.base import (
     NoOverwrite,
+    SchedulerOption,
     Seed,
     Workers,
     WorkersPlain,
@@ -54,6 +55,7 @@ def run(
     ] = None,
     seed: Seed = None,
     workers: Workers = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Result folder (default: results/<scenario name>/).")
     ] = None,
@@ -68,7 +70,9 @@ def run(
     n = replications or scenario.run.replications
     with progress_bar(f"{scenario.name}: replications", n) as advance:
         try:
-            result = run_experiment(scenario, replications, seed, workers, progress=advance)
+            result = run_experiment(
+                scenario, replications, seed, workers, progress=advance, scheduler=scheduler
+            )
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
@@ -110,6 +114,7 @@ def calibrate(
     replications: Annotated[int, typer.Option(min=2, max=MAX_REPLICATIONS)] = 20,
     iterations: Annotated[int, typer.Option(min=1, max=MAX_BISECTIONS)] = 7,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Find the background admission rate that gives the target p95 wait for planned admissions."""
     from sim.runs.calibration import calibrate_background_rate
@@ -119,7 +124,15 @@ def calibrate(
         raise fail(f"--low {low:g}: expected below --high, found --high {high:g}")
     try:
         best, steps = calibrate_background_rate(
-            scenario, target_p95, low, high, replications, iterations, workers, on_step=terminal.print_step
+            scenario,
+            target_p95,
+            low,
+            high,
+            replications,
+            iterations,
+            workers,
+            on_step=terminal.print_step,
+            scheduler=scheduler,
         )
     except ScenarioError as exc:
         raise fail_file(file, exc.messages) from None
@@ -140,6 +153,7 @@ def compare(
         typer.Option(min=0, max=MAX_SEED, help="Seed shared by all scenarios (default: the base's)."),
     ] = None,
     workers: Workers = None,
+    scheduler: SchedulerOption = None,
     target_precision: Annotated[
         float | None, typer.Option(min=0.0001, max=1.0, callback=finite, help=PRECISION_HELP)
     ] = None,
@@ -159,7 +173,14 @@ def compare(
     with progress_bar("replications", None) as advance:
         try:
             comparison = run_comparison(
-                scenarios, replications, seed, workers, target_precision, max_replications, progress=advance
+                scenarios,
+                replications,
+                seed,
+                workers,
+                target_precision,
+                max_replications,
+                progress=advance,
+                scheduler=scheduler,
             )
         except (ScenarioError, ValueError) as exc:
             raise fail(*getattr(exc, "messages", [str(exc)])) from None
@@ -190,6 +211,7 @@ def warmup(
         typer.Option(min=1, max=MAX_WARMUP_PROBE_DAYS // 2, help="Welch moving-average half-window, days."),
     ] = 30,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     write: Annotated[
         bool, typer.Option("--write", help="Store the suggestion as run.warmup_days in FILE.")
     ] = False,
@@ -207,7 +229,9 @@ def warmup(
     target = output_dir(out or Path("results") / f"warmup-{scenario.name}", WARMUP, no_overwrite)
     with progress_bar(f"{scenario.name}: replications from empty beds", replications) as advance:
         try:
-            probe = probe_warmup(scenario, replications, days, window, workers, progress=advance)
+            probe = probe_warmup(
+                scenario, replications, days, window, workers, progress=advance, scheduler=scheduler
+            )
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
@@ -242,6 +266,7 @@ def sensitivity(
         int, typer.Option(min=1, max=MAX_REPLICATIONS, help="Replications per run (same seeds for all).")
     ] = 10,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/sensitivity-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
 ) -> None:
@@ -263,7 +288,7 @@ def sensitivity(
     runs = (1 + 2 * len(parameters)) * replications
     with progress_bar(f"{scenario.name}: one-way sensitivity", runs) as advance:
         try:
-            table = one_way(scenario, parameters, kpis, replications, workers, advance)
+            table = one_way(scenario, parameters, kpis, replications, workers, advance, scheduler)
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
@@ -294,6 +319,7 @@ def psa(
         typer.Option(min=0, max=MAX_EUR, callback=finite, help="Largest willingness to pay on the curve."),
     ] = None,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Folder (default: results/psa-<other>-vs-<base>/).")
     ] = None,
@@ -310,7 +336,9 @@ def psa(
     target = output_dir(out or default, PSA, no_overwrite)
     with progress_bar(f"PSA {scenario_other.name} vs {scenario_base.name}", 2 * n * r) as advance:
         try:
-            result = run_psa(scenario_base, scenario_other, n, r, seed, workers, wtp_max, advance)
+            result = run_psa(
+                scenario_base, scenario_other, n, r, seed, workers, wtp_max, advance, scheduler=scheduler
+            )
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None
     try:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures.warmup import suggest_warmup_days, welch_moving_average
-from sim.runs.replications import Progress, WorkerPool, check_workload, run_experiment
+from sim.runs.replications import Progress, Scheduler, WorkerPool, check_workload, run_experiment
 from sim.scenario.schema import DAYS_PER_YEAR, Scenario
 from sim.territory.catchment import Territory
 
@@ -62,11 +62,12 @@ def calibrate_background_rate(
     workers: int | None = None,
     territory: Territory | None = None,
     on_step: Callable[[CalibrationStep], None] | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> tuple[float, list[CalibrationStep]]:
     """Bisect the background arrival rate (per day) until the mean p95 planned wait meets the target."""
     steps: list[CalibrationStep] = []
     check_workload([(with_background_rate(scenario, high), replications * iterations)])  # all the steps
-    with WorkerPool(workers, territory) as pool:
+    with WorkerPool(workers, territory, scheduler) as pool:
         for _ in range(iterations):
             middle = (low + high) / 2
             step = evaluate(scenario, middle, replications, pool)
@@ -103,11 +104,12 @@ def probe_warmup(
     window: int,
     workers: int | None = None,
     progress: Progress | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> WarmupProbe:
     """Run ``days`` from empty beds, no warm-up discarded; Welch's half-window ``window`` days."""
     run = scenario.run.model_copy(update={"warmup_days": 0.0, "years": days / DAYS_PER_YEAR})
     probe = scenario.model_copy(update={"run": run})
-    result = run_experiment(probe, replications, workers=workers, progress=progress)
+    result = run_experiment(probe, replications, workers=workers, progress=progress, scheduler=scheduler)
     daily = result.daily.pivot(index="replication", columns="day", values="beds_occupied").to_numpy()[
         :, :days
     ]
