@@ -10,6 +10,7 @@ Ctrl-C: the command ends in one line and the scheduler is left with no task of i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -181,6 +182,68 @@ def test_ctrl_c_cancels_the_replications_on_the_cluster(short, cluster, tmp_path
         time.sleep(0.1)
     assert scheduler_tasks(client) == 0  # cancelled, not left running for nobody
     assert not (tmp_path / "x").exists()
+
+
+def test_ctrl_c_in_a_terminal_stops_a_local_cluster_in_one_line(short, tmp_path):
+    """A terminal sends Ctrl-C to the whole process group: the workers ignore it, the command stops them."""
+    process = subprocess.Popen(
+        [OCCISIM, "run", short, "--replications", "2000", "--scheduler", "local:2", "--out", tmp_path / "x"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while len(workers_of(process.pid)) < 2:
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.1)
+        time.sleep(3)  # into the replications
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130
+        assert err == "error: interrupted; nothing written\n", err  # and not a line from each worker
+        deadline = time.monotonic() + 10
+        while group_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not group_members(process.pid), "processes of the command outlived it"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def proc_stat(pid: str) -> list[str]:
+    """The fields of /proc/PID/stat after "pid (name)": state, parent, group, ... ([] once gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def workers_of(pid: int) -> list[str]:
+    """Children of ``pid`` started by multiprocessing (Dask workers) that ignore Ctrl-C."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        fields = proc_stat(entry.name)
+        if not fields or int(fields[1]) != pid:
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        ignored = int(next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16)
+        if b"spawn_main" in cmdline and ignored & (1 << (signal.SIGINT - 1)):
+            found.append(entry.name)
+    return found
+
+
+def group_members(group: int) -> list[str]:
+    return [
+        e.name
+        for e in Path("/proc").iterdir()
+        if (f := proc_stat(e.name)) and int(f[2]) == group and f[0] != "Z"
+    ]
 
 
 @pytest.mark.parametrize("text", ["foo", "local:0", "local:65", "local:two", "tcp://host", "tcp://h:70000"])

@@ -14,6 +14,7 @@ another worker (up to ``distributed.scheduler.allowed-failures`` times, 3 by def
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import re
@@ -22,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.runs.processes import WorkerCrashed, stop_signals_blocked
+from sim.runs.processes import WorkerCrashed, children_ignore_ctrl_c
 
 LOCAL = "local:"
 ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
@@ -79,6 +80,7 @@ class DaskRunner:
         self._client: Any = None
         self._cluster: Any = None
         self._pending: list[Any] = []
+        self._cleanup = contextlib.ExitStack()
 
     @property
     def workers(self) -> int:
@@ -93,17 +95,17 @@ class DaskRunner:
         from distributed import Client, LocalCluster
 
         if self.scheduler.local_workers is not None:
-            # Started with Ctrl-C and SIGTERM blocked, like the local pool's workers: the worker
-            # processes inherit the mask, so a Ctrl-C in the terminal reaches this process only,
-            # which cancels the work and closes the cluster (the nanny ends its workers).
-            with stop_signals_blocked():
-                self._cluster = LocalCluster(
-                    n_workers=self.scheduler.local_workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+            # The worker processes ignore Ctrl-C (a terminal sends it to them too), those a nanny
+            # restarts later as well: this process handles it, cancels the work and closes the
+            # cluster (a worker also ends when this process dies: distributed watches its parent).
+            self._cleanup.enter_context(children_ignore_ctrl_c())
+            self._cluster = LocalCluster(
+                n_workers=self.scheduler.local_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # any free port: several commands may run at once
+                silence_logs=logging.ERROR,
+            )
             self._client = Client(self._cluster, set_as_default=False)
             return
         try:
@@ -158,5 +160,8 @@ class DaskRunner:
                     client.cancel(pending, force=True)
                 client.close()
         finally:
-            if cluster is not None:
-                cluster.close()
+            try:
+                if cluster is not None:
+                    cluster.close()
+            finally:
+                self._cleanup.close()
