@@ -26,7 +26,7 @@ from typing import Any
 from sim.runs.processes import WorkerCrashed, children_ignore_ctrl_c
 
 LOCAL = "local:"
-ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+ADDRESS = re.compile(r"^tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")  # host or [IPv6]
 CONNECT_SECONDS = 5  # a scheduler that does not answer within this is reported, not waited for
 WORKERS_SECONDS = 60  # a scheduler without workers: how long to wait for the first one to join
 MAX_LOCAL_WORKERS = 64  # as --workers: processes of ~250 MB each
@@ -58,7 +58,7 @@ def parse_scheduler(text: str) -> Scheduler:
             return Scheduler(local_workers=int(count))
         raise ValueError(f"{EXPECTED}, found {shown}")
     match = ADDRESS.match(text)
-    if match is None or not 1 <= int(match.group(3)) <= 65535:
+    if match is None or not 1 <= int(match.group(2)) <= 65535:
         raise ValueError(f"{EXPECTED}, found {shown}")
     return Scheduler(address=text)
 
