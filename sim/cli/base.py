@@ -25,6 +25,7 @@ from sim.outputs.excel import Readable, readable_for
 from sim.outputs.i18n import LanguageError
 from sim.outputs.terminal import console, plain, print_error, print_file_errors
 from sim.outputs.writing import OutputError, check_output_dir, written_paths
+from sim.runs.backends import INSTALL, BackendError, dask_installed, parse_scheduler
 from sim.runs.processes import Interrupted, WorkerCrashed, stop_signals_raise
 from sim.scenario.bounds import MAX_SEED
 from sim.scenario.errors import ScenarioError, one_line
@@ -63,6 +64,9 @@ def _exit_code(command: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> int
         print_error(f"{cause}; {what}")
         return exc.exit_code
     except WorkerCrashed as exc:
+        print_error(f"{exc}; nothing written")
+        return 1
+    except BackendError as exc:  # the Dask cluster unreachable or lost
         print_error(f"{exc}; nothing written")
         return 1
     except BrokenPipeError:  # the reader of our output went away (e.g. | head): stop quietly
@@ -122,6 +126,29 @@ Lang = Annotated[
 ExcelCsv = Annotated[
     bool,
     typer.Option("--excel-csv", help="Readable CSVs for French Excel: ';', decimal comma, UTF-8 BOM."),
+]
+
+
+def scheduler_checked(value: str | None) -> str | None:
+    """An option callback: ``--scheduler`` well formed and the Dask backend installed."""
+    if value is None:
+        return None
+    try:
+        parse_scheduler(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not dask_installed():
+        raise typer.BadParameter(INSTALL)
+    return value
+
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        callback=scheduler_checked,
+        help="Run the replications on a Dask cluster: tcp://HOST:PORT (a running `dask scheduler`) "
+        "or local:N (a local cluster of N processes). Needs the 'dask' extra.",
+    ),
 ]
 NoOverwrite = Annotated[
     bool,

@@ -73,7 +73,7 @@ def choose(
     """Which HADs to authorise next: screen every set on coverage, simulate the rest, select by KN++."""
     from sim.measures.selection import SelectionSettings
     from sim.outputs.choice import search_table, set_label, write_search
-    from sim.runs.replications import _base_territory, with_run_settings
+    from sim.runs.replications import base_territory, with_run_settings
     from sim.runs.search import Objective, assumption_variants, psa_variants, robustness, search
 
     scenario = load(base)
@@ -87,7 +87,7 @@ def choose(
     except ValueError as exc:
         raise fail(str(exc)) from None
     target = output_dir(out or Path("results") / f"choose-{scenario.name}", SEARCH, no_overwrite)
-    territory = _base_territory()
+    territory = base_territory()
     with progress_bar("replications", None) as advance:
         try:
             result = search(

@@ -16,6 +16,7 @@ from sim.cli.base import (
     ExcelCsv,
     Lang,
     NoOverwrite,
+    SchedulerOption,
     Seed,
     Settings,
     Workers,
@@ -84,6 +85,7 @@ def run(
     ] = None,
     seed: Seed = None,
     workers: Workers = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Result folder (default: results/<scenario name>/).")
     ] = None,
@@ -110,7 +112,9 @@ def run(
     n = replications or scenario.run.replications
     with progress_bar(f"{scenario.name}: replications", n) as advance:
         try:
-            result = run_experiment(scenario, replications, seed, workers, progress=advance)
+            result = run_experiment(
+                scenario, replications, seed, workers, progress=advance, scheduler=scheduler
+            )
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
@@ -161,6 +165,7 @@ def calibrate(
     workers: WorkersPlain = None,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/calibration-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Fit the background bed demand to the 'up to 3 weeks' wait: the band of parameter sets that fit."""
     from sim.outputs.bands import calibration_table, write_calibration
@@ -184,7 +189,15 @@ def calibrate(
     with progress_bar(f"{scenario.name}: calibration design", points * replications) as advance:
         try:
             calibration = calibrate_band(
-                scenario, targets, parameters, points, replications, seed, workers, advance
+                scenario,
+                targets,
+                parameters,
+                points,
+                replications,
+                seed,
+                workers,
+                advance,
+                scheduler=scheduler,
             )
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
@@ -247,6 +260,7 @@ def compare(
         typer.Option(min=0, max=MAX_SEED, help="Seed shared by all scenarios (default: the base's)."),
     ] = None,
     workers: Workers = None,
+    scheduler: SchedulerOption = None,
     target_precision: Annotated[
         float | None, typer.Option(min=0.0001, max=1.0, callback=finite, help=PRECISION_HELP)
     ] = None,
@@ -299,7 +313,14 @@ def compare(
     with progress_bar("replications", None) as advance:
         try:
             comparison = run_comparison(
-                scenarios, replications, seed, workers, target_precision, max_replications, progress=advance
+                scenarios,
+                replications,
+                seed,
+                workers,
+                target_precision,
+                max_replications,
+                progress=advance,
+                scheduler=scheduler,
             )
         except (ScenarioError, ValueError) as exc:
             raise fail(*getattr(exc, "messages", [str(exc)])) from None
@@ -361,6 +382,7 @@ def warmup(
         typer.Option(min=1, max=MAX_WARMUP_PROBE_DAYS // 2, help="Welch moving-average half-window, days."),
     ] = 30,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     write: Annotated[
         bool,
         typer.Option("--write", help="Store the suggestion as run.warmup_days in FILE (never lower it)."),
@@ -382,7 +404,9 @@ def warmup(
     target = output_dir(out or Path("results") / f"warmup-{scenario.name}", WARMUP, no_overwrite)
     with progress_bar(f"{scenario.name}: replications from empty beds", replications) as advance:
         try:
-            probe = probe_warmup(scenario, replications, days, window, workers, progress=advance)
+            probe = probe_warmup(
+                scenario, replications, days, window, workers, progress=advance, scheduler=scheduler
+            )
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
@@ -420,6 +444,7 @@ def sensitivity(
         int, typer.Option(min=1, max=MAX_REPLICATIONS, help="Replications per run (same seeds for all).")
     ] = 10,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/sensitivity-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
 ) -> None:
@@ -441,7 +466,7 @@ def sensitivity(
     runs = (1 + 2 * len(parameters)) * replications
     with progress_bar(f"{scenario.name}: one-way sensitivity", runs) as advance:
         try:
-            table = one_way(scenario, parameters, kpis, replications, workers, advance)
+            table = one_way(scenario, parameters, kpis, replications, workers, advance, scheduler)
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
@@ -484,6 +509,7 @@ def psa(
         ),
     ] = None,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Folder (default: results/psa-<other>-vs-<base>/).")
     ] = None,
@@ -513,6 +539,7 @@ def psa(
                 advance,
                 outcome=outcome,
                 outcome_direction=None if outcome_direction is None else outcome_direction.value,
+                scheduler=scheduler,
             )
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None

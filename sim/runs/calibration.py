@@ -25,7 +25,7 @@ import pandas as pd
 from sim.measures.statistics import t_interval
 from sim.measures.warmup import suggest_warmup_days, welch_moving_average
 from sim.model.draws import latin_hypercube
-from sim.runs.replications import Progress, WorkerPool, run_experiment, with_run_settings
+from sim.runs.replications import Progress, Scheduler, WorkerPool, run_experiment, with_run_settings
 from sim.runs.sensitivity import parse_parameter
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
@@ -142,6 +142,7 @@ def calibrate_band(
     workers: int | None = None,
     progress: Progress | None = None,
     territory: Territory | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> BandCalibration:
     """Run every design point with the same seed and replications; keep those meeting every target."""
     seed = scenario.run.seed if seed is None else seed
@@ -149,7 +150,7 @@ def calibrate_band(
     design = design_points(scenario, parameters, points, seed)
     variants = [member_scenario(scenario, row, "--param") for _, row in design.iterrows()]
     jobs = [(variant, r) for variant in variants for r in range(replications)]
-    with WorkerPool(workers, territory) as pool:
+    with WorkerPool(workers, territory, scheduler) as pool:
         results = pool.kpis(jobs, progress)
     names = set(results[0]) if results else set()
     missing = [t.kpi for t in targets if t.kpi not in names]
@@ -209,11 +210,12 @@ def probe_warmup(
     window: int,
     workers: int | None = None,
     progress: Progress | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> WarmupProbe:
     """Run ``days`` from empty beds, no warm-up discarded; Welch's half-window ``window`` days."""
     run = scenario.run.model_copy(update={"warmup_days": 0.0, "years": days / DAYS_PER_YEAR})
     probe = scenario.model_copy(update={"run": run})
-    result = run_experiment(probe, replications, workers=workers, progress=progress)
+    result = run_experiment(probe, replications, workers=workers, progress=progress, scheduler=scheduler)
     daily = result.daily.pivot(index="replication", columns="day", values="beds_occupied").to_numpy()[
         :, :days
     ]

@@ -25,8 +25,10 @@ from sim.measures.statistics import comparison_table, paired_difference, t_inter
 from sim.measures.territories import places_of_runs
 from sim.runs.replications import (
     ExperimentResult,
+    Scheduler,
     WorkerPool,
     assemble,
+    base_territory,
     check_workload,
     default_workers,
     with_run_settings,
@@ -112,6 +114,7 @@ def run_comparison(
     headline: Sequence[str] = HEADLINE_KPIS,
     progress: Callable[[int, int], None] | None = None,
     territory: Territory | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> ComparisonResult:
     """Run every scenario with the same seed and replication indices; the first is the base.
 
@@ -120,6 +123,8 @@ def run_comparison(
     scenario and every paired difference has a relative 95 % half-width at or below the target, or
     the cap is reached. Each step estimates the replications still needed from the current
     standard deviations, n_needed = (t * s / (target * scale))^2, and at most doubles n.
+
+    Every step runs in one pool (local processes, or the Dask cluster ``scheduler``).
     """
     mids = mid_overrides()  # a wrong $OCCISIM_MID_FILE is refused before the runs, not after
     base_seed = seed if seed is not None else scenarios[0].run.seed
@@ -131,11 +136,12 @@ def run_comparison(
     if target_precision is not None:  # the steps may go up to the cap: refuse now what it would cost
         check_workload([(s, max(n, max_replications)) for s in scenarios])
     workers = workers or default_workers()
+    territory = territory if territory is not None else base_territory()  # loaded once, for places too
     start = time.perf_counter()
     outputs: dict[str, list] = {s.name: [] for s in scenarios}
     history: list[int] = []
     precision = None
-    with WorkerPool(workers, territory) as pool:
+    with WorkerPool(workers, territory, scheduler) as pool:
         while True:
             jobs = [(s, r) for s in scenarios for r in range(len(outputs[s.name]), n)]
             total = n * len(scenarios)
@@ -159,6 +165,7 @@ def run_comparison(
                 max_replications,
                 max(done + 1, min(2 * done, _needed(tables, names[0], headline, target_precision))),
             )
+        workers = pool.workers  # a cluster's worker count is known once it has run
     elapsed = time.perf_counter() - start
     results = {s.name: assemble(s, outputs[s.name], elapsed, workers) for s in scenarios}
     table = comparison_table({k: v.replications for k, v in results.items()}, names[0])

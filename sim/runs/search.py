@@ -30,7 +30,7 @@ import pandas as pd
 from sim.measures.selection import SelectionResult, SelectionSettings, kn_plus_plus, pareto_front
 from sim.measures.statistics import t_interval
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
-from sim.runs.replications import Progress, WorkerPool, check_workload, with_run_settings
+from sim.runs.replications import Progress, WorkerPool, base_territory, check_workload, with_run_settings
 from sim.runs.sensitivity import produced_kpi_names
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import with_values
@@ -429,9 +429,7 @@ def robustness(
 
 
 def _base() -> Territory:
-    from sim.runs.replications import _base_territory
-
-    return _base_territory()
+    return base_territory()
 
 
 class _borrowed:

@@ -23,7 +23,14 @@ from pydantic import ValidationError
 
 from sim.measures.statistics import t_interval
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
-from sim.runs.replications import Job, check_workload, run_many, run_replication, with_run_settings
+from sim.runs.replications import (
+    Job,
+    Scheduler,
+    WorkerPool,
+    check_workload,
+    run_replication,
+    with_run_settings,
+)
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
 from sim.scenario.schema import DAYS_PER_YEAR, Scenario, SensitivityParameter
@@ -111,6 +118,7 @@ def one_way(
     replications: int,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> pd.DataFrame:
     """Per (parameter, KPI): base, low and high means and the effect of each bound on the KPI."""
     variants = [("base", None, scenario)]
@@ -124,6 +132,7 @@ def one_way(
         lambda missing: f"sensitivity: kpis: expected KPI names of replications.csv, found {missing}",
         workers,
         progress,
+        scheduler,
     )
     means: list[dict[str, float]] = []
     unstable: list[float] = []  # share of each variant's replications flagged unstable
@@ -173,15 +182,18 @@ def _run_checking_kpis(
     refusal: Callable[[list[str]], str],
     workers: int | None,
     progress: Callable[[int], None] | None,
+    scheduler: Scheduler | str | None = None,
 ) -> list[dict[str, float]]:
     """The KPIs of the jobs, the first run alone first: KPI names it lacks are refused (ScenarioError,
-    ``refusal(missing)``) in a second, not after all the runs. Too much work is refused before both."""
+    ``refusal(missing)``) in a second, not after all the runs. Too much work is refused before both.
+    Both batches run in one pool (the first alone runs in this process, or on the cluster)."""
     check_workload([(scenario, 1) for scenario, _ in jobs])
-    first = run_many(jobs[:1], 1, progress)
-    missing = [kpi for kpi in kpis if kpi not in first[0]]
-    if missing:
-        raise ScenarioError([refusal(missing)])
-    return first + (run_many(jobs[1:], workers, progress) if len(jobs) > 1 else [])
+    with WorkerPool(workers, scheduler=scheduler) as pool:
+        first = pool.kpis(jobs[:1], progress)
+        missing = [kpi for kpi in kpis if kpi not in first[0]]
+        if missing:
+            raise ScenarioError([refusal(missing)])
+        return first + (pool.kpis(jobs[1:], progress) if len(jobs) > 1 else [])
 
 
 def one_way_warnings(table: pd.DataFrame) -> list[str]:
@@ -240,6 +252,7 @@ def psa(
     progress: Callable[[int], None] | None = None,
     outcome: str | None = None,
     outcome_direction: str | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> PSAResult:
     """Latin-hypercube PSA of ``other`` against ``base``, using the base scenario's ``psa`` section
     (``outcome`` and ``outcome_direction``, when given, replace the section's)."""
@@ -271,6 +284,7 @@ def psa(
         lambda missing: f"psa: {missing[0]}: expected a KPI name of replications.csv",
         workers,
         progress,
+        scheduler,
     )
     rows = []
     sign = 1.0 if spec.outcome_direction == "increase" else -1.0
