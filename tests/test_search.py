@@ -216,3 +216,14 @@ def test_choose_command_writes_a_search_folder(tmp_path):
         "choose", str(scenario), *common, "--objective", "nope", "--out", str(tmp_path / "x"), cwd=tmp_path
     )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "nope" in bad.stderr
+
+
+def test_band_members_become_variants(short, tmp_path):
+    from sim.runs.band import read_band
+    from sim.runs.search import band_variants
+
+    band_file = tmp_path / "band.csv"
+    band_file.write_text("member,beds.background.arrivals_per_day\n3,0.45\n7,0.55\n")
+    variants = band_variants(read_band(band_file, short))
+    assert [v.label for v in variants] == ["band member 3", "band member 7"]
+    assert variants[1].updates == {"beds.background.arrivals_per_day": 0.55}

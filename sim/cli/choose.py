@@ -62,6 +62,12 @@ def choose(
             "--vary", help="Repeat the choice with KEY=V1,V2 (one assumption at a time; repeatable)."
         ),
     ] = None,
+    band: Annotated[
+        Path | None,
+        typer.Option(
+            "--band", help="Repeat the choice for each parameter set of a calibration band (band.csv)."
+        ),
+    ] = None,
     psa_draws: Annotated[
         int, typer.Option(min=0, max=1000, help="Repeat the choice on this many draws of the 'psa' section.")
     ] = 0,
@@ -73,8 +79,16 @@ def choose(
     """Which HADs to authorise next: screen every set on coverage, simulate the rest, select by KN++."""
     from sim.measures.selection import SelectionSettings
     from sim.outputs.choice import search_table, set_label, write_search
+    from sim.runs.band import read_band
     from sim.runs.replications import base_territory, with_run_settings
-    from sim.runs.search import Objective, assumption_variants, psa_variants, robustness, search
+    from sim.runs.search import (
+        Objective,
+        assumption_variants,
+        band_variants,
+        psa_variants,
+        robustness,
+        search,
+    )
 
     scenario = load(base)
     try:
@@ -82,6 +96,8 @@ def choose(
         goal = Objective.parse(objective)
         settings = SelectionSettings(delta, alpha, first_stage, max(max_replications, first_stage))
         variants = assumption_variants(vary or []) + (psa_variants(scenario, psa_draws) if psa_draws else [])
+        if band is not None:
+            variants += band_variants(read_band(band, scenario))
     except ScenarioError as exc:
         raise fail_file(base, exc.messages) from None
     except ValueError as exc:

@@ -374,6 +374,17 @@ def psa_variants(scenario: Scenario, draws: int, seed: int | None = None) -> lis
     ]
 
 
+def band_variants(band: pd.DataFrame) -> list[Variant]:
+    """One variant per parameter set of a calibration band (``sim.runs.band.read_band``)."""
+    from sim.runs.calibration import MEMBER
+
+    keys = [column for column in band.columns if column != MEMBER]
+    return [
+        Variant(f"band member {row[MEMBER]}", {key: float(row[key]) for key in keys})
+        for _, row in band.iterrows()
+    ]
+
+
 def robustness(
     scenario: Scenario,
     variants: Sequence[Variant],
