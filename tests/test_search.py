@@ -227,3 +227,16 @@ def test_band_members_become_variants(short, tmp_path):
     variants = band_variants(read_band(band_file, short))
     assert [v.label for v in variants] == ["band member 3", "band member 7"]
     assert variants[1].updates == {"beds.background.arrivals_per_day": 0.55}
+
+
+def test_search_on_a_dask_cluster_gives_the_local_numbers(short, territory):
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    settings = SelectionSettings(delta=1e6, first_stage=2, max_replications=2, batch=2)
+    objective = Objective.parse("blina_bed_days_per_year")
+    here = search(short, objective, settings, 1, [GERS], workers=1, territory=territory)
+    cluster = search(short, objective, settings, 1, [GERS], territory=territory, scheduler="local:2")
+    for name, table in here.kpis.items():
+        assert (
+            table["blina_bed_days_per_year"].tolist()
+            == cluster.kpis[name]["blina_bed_days_per_year"].tolist()
+        )

@@ -9,6 +9,7 @@ import typer
 
 from sim.cli.base import (
     NoOverwrite,
+    SchedulerOption,
     Seed,
     Workers,
     app,
@@ -73,6 +74,7 @@ def choose(
     ] = 0,
     seed: Seed = None,
     workers: Workers = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/choose-<base name>/).")] = None,
     no_overwrite: NoOverwrite = False,
 ) -> None:
@@ -107,7 +109,15 @@ def choose(
     with progress_bar("replications", None) as advance:
         try:
             result = search(
-                scenario, goal, settings, max_new, among, cost_per_authorisation, workers, advance
+                scenario,
+                goal,
+                settings,
+                max_new,
+                among,
+                cost_per_authorisation,
+                workers,
+                advance,
+                scheduler=scheduler,
             )
             if variants:
                 result.robustness = robustness(
@@ -120,6 +130,7 @@ def choose(
                     cost_per_authorisation,
                     workers,
                     advance,
+                    scheduler=scheduler,
                 )
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None
