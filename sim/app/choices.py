@@ -18,13 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from pydantic import ValidationError
 
 from sim.runs.replications import with_run_settings
 from sim.runs.sensitivity import check_kpi_names, check_parameters
 from sim.scenario.bounds import Beds, Episodes, Replications, Seed, Sessions, Years
 from sim.scenario.errors import ScenarioError, one_line
-from sim.scenario.files import load_scenario
+from sim.scenario.files import load_scenario, with_values
 from sim.scenario.schema import Scenario
 from sim.scenario.sources import parameter_sources
 from sim.scenario.treatment import Bags
@@ -160,17 +159,16 @@ def apply_choices(scenario: Scenario, territory: Territory, choices: Choices) ->
     """
     changed = changes(scenario, territory, choices)
     raw = scenario.model_dump(mode="json")
+    numbers: dict[str, float] = {}
     for key, (_, value) in changed.items():
         if key.startswith("territory."):
             continue
-        if key == "day_hospital.sessions_per_weekday":
-            raw["day_hospital"]["sessions_per_weekday"].update({day: value for day in WEEKDAYS})
-            continue
-        *parents, last = key.split(".")
-        node = raw
-        for part in parents:
-            node = node[part]
-        node[last] = value
+        if key == "bags.where_changed":
+            raw["bags"]["where_changed"] = value
+        elif key == "day_hospital.sessions_per_weekday":
+            numbers.update({f"{key}.{day}": value for day in WEEKDAYS})
+        else:
+            numbers[key] = value
     if any(key.startswith("territory.") for key in changed):
         raw["territory"].update(_authorisation_lists(scenario, territory, choices))
     model_changes = [k for k in changed if k not in RUN_KEYS]
@@ -181,12 +179,8 @@ def apply_choices(scenario: Scenario, territory: Territory, choices: Choices) ->
             + "; ".join(_change_text(k, changed[k]) for k in model_changes),
             2000,
         )
-    try:
-        return Scenario.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(
-            [f"{'.'.join(map(str, e['loc']))}: {one_line(e['msg'], 200)}" for e in exc.errors()]
-        ) from None
+    # The same checks and one-line messages as any edited number (sensitivity, --set).
+    return with_values(Scenario.model_validate(raw), numbers, origin="app")
 
 
 def _authorisation_lists(scenario: Scenario, territory: Territory, choices: Choices) -> dict[str, list[str]]:

@@ -44,20 +44,22 @@ def base_territory() -> Territory:
 
 @st.cache_resource
 def zone_shapes(merges: tuple[tuple[str, str], ...], overrides: str) -> list[dict]:
-    """GeoJSON features of the zones (one per set of covering HADs) of a zone structure, simplified."""
+    """The zones' polygons (one row per polygon of each set of covering HADs), simplified."""
     base = Territory.load(overrides_file=Path(overrides)) if overrides else base_territory()
     territory = base.with_merges(dict(merges))
-    features = []
+    rows = []
     for zone, geometry in zone_outlines(territory).itertuples(index=False):
         shape = shapely.simplify(geometry, SIMPLIFY_DEGREES, preserve_topology=True)
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": shapely.geometry.mapping(shape),
-                "properties": {"zone": zone, "hads": zone.split(" + ")},
-            }
-        )
-    return features
+        for polygon in getattr(shape, "geoms", [shape]):
+            rings = [polygon.exterior, *polygon.interiors]
+            rows.append(
+                {
+                    "zone": zone,
+                    "hads": zone.split(" + "),
+                    "polygon": [[list(point) for point in ring.coords] for ring in rings],
+                }
+            )
+    return rows
 
 
 class Loaded:
@@ -142,7 +144,7 @@ def _on_map_click() -> None:
     chosen = set(st.session_state[AUTHORISED_KEY])
     for items in objects.values():
         for item in items:
-            hads = (item.get("properties") or item).get("hads") or []
+            hads = item.get("hads") or []
             if len(hads) == 1:
                 chosen ^= {hads[0]}
             elif hads:
@@ -157,28 +159,29 @@ def hads_map(territory: Territory) -> None:
     features = zone_shapes(tuple(sorted(spec.merge.items())), str(spec.overrides_file or ""))
     authorised = set(st.session_state[AUTHORISED_KEY])
     shown = []
-    for feature in features:
-        count = sum(h in authorised for h in feature["properties"]["hads"])
-        status = "none" if count == 0 else "all" if count == len(feature["properties"]["hads"]) else "some"
-        shown.append({**feature, "properties": {**feature["properties"], "fill": COLOURS[status]}})
+    for row in features:
+        count = sum(h in authorised for h in row["hads"])
+        status = "none" if count == 0 else "all" if count == len(row["hads"]) else "some"
+        shown.append({**row, "fill": COLOURS[status], "label": row["zone"]})
     hads = territory.hads
     sites = pd.DataFrame(
         {
             "had": [[h] for h in hads.index],
-            "name": hads["name"].to_numpy(),
+            "label": hads["name"].to_numpy(),
             "lon": hads["site_lon"].to_numpy(),
             "lat": hads["site_lat"].to_numpy(),
         }
     ).rename(columns={"had": "hads"})
     layers = [
         pdk.Layer(
-            "GeoJsonLayer",
-            {"type": "FeatureCollection", "features": shown},
+            "PolygonLayer",
+            shown,
             id="zones",
             pickable=True,
             stroked=True,
             filled=True,
-            get_fill_color="properties.fill",
+            get_polygon="polygon",
+            get_fill_color="fill",
             get_line_color=[60, 60, 60, 200],
             line_width_min_pixels=1,
         ),
@@ -197,7 +200,7 @@ def hads_map(territory: Territory) -> None:
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=43.9, longitude=1.9, zoom=6.4),
         map_provider=None,
-        tooltip={"text": "{zone}{name}"},
+        tooltip={"text": "{label}"},
     )
     st.pydeck_chart(deck, on_select=_on_map_click, selection_mode="single-object", key=_map_key(), height=460)
 

@@ -21,6 +21,7 @@ def streamlit_command(port: int, open_browser: bool) -> list[str]:
     """``streamlit run`` of the page: loopback only, no telemetry, nothing fetched from the network."""
     return [
         sys.executable,
+        "-P",  # the user's folder is not searched for modules (a click.py there would shadow click)
         "-m",
         "streamlit",
         "run",
