@@ -371,7 +371,7 @@ def main() -> None:
     st.title(t("title"))
     st.caption(t("intro"))
     loaded = _loaded()
-    st.markdown(f"**{t('start_from')}** : `{loaded.label}` ({loaded.scenario.name})")
+    st.markdown(t("started_from", file=loaded.label, name=loaded.scenario.name))
     choices = current_choices()
     territory = loaded.territory.with_authorisation(
         {

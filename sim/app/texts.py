@@ -17,6 +17,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "language": {"fr": "Langue", "en": "Language"},
     "start_from": {"fr": "Scénario de départ", "en": "Start from"},
+    "started_from": {
+        "fr": "**Scénario de départ** : `{file}` ({name})",
+        "en": "**Starting from** `{file}` ({name})",
+    },
     "upload": {"fr": "…ou déposez un fichier YAML", "en": "…or upload a YAML file"},
     "upload_ok": {"fr": "Fichier lu : {name}", "en": "File read: {name}"},
     "upload_bad": {
