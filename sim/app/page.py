@@ -334,6 +334,7 @@ def results_panel(job: ComparisonJob) -> None:
             file_name=path.name,
             mime=MIME.get(path.suffix, XLSX_MIME),
             key=f"download-{path.name}",
+            on_click="ignore",  # no rerun: a rerun would drop the file being downloaded
         )
     report = comparison / "report.html"
     if report.is_file():
