@@ -15,6 +15,7 @@ import shapely
 import streamlit as st
 import streamlit.components.v1 as components
 
+from sim.app import MAP_VIEW
 from sim.app import choices as ch
 from sim.app.jobs import CANCELLED, DONE, FAILED, ComparisonJob, ScenarioFile, folder_files
 from sim.app.texts import LANGUAGES, text
@@ -173,17 +174,26 @@ def hads_map(territory: Territory) -> None:
         }
     ).rename(columns={"had": "hads"})
     layers = [
+        # Filled zones without strokes: Streamlit's click selection did not reach the page from a
+        # stroked polygon layer (Chromium, Streamlit 1.67); the outlines are a layer of their own.
         pdk.Layer(
             "PolygonLayer",
             shown,
             id="zones",
             pickable=True,
-            stroked=True,
+            stroked=False,
             filled=True,
             get_polygon="polygon",
             get_fill_color="fill",
-            get_line_color=[60, 60, 60, 200],
-            line_width_min_pixels=1,
+        ),
+        pdk.Layer(
+            "PathLayer",
+            [{"path": ring} for row in features for ring in row["polygon"]],
+            id="outlines",
+            pickable=False,
+            get_path="path",
+            get_color=[60, 60, 60, 200],
+            width_min_pixels=1,
         ),
         pdk.Layer(
             "ScatterplotLayer",
@@ -198,7 +208,7 @@ def hads_map(territory: Territory) -> None:
     ]
     deck = pdk.Deck(
         layers=layers,
-        initial_view_state=pdk.ViewState(latitude=43.9, longitude=1.9, zoom=6.4),
+        initial_view_state=pdk.ViewState(**MAP_VIEW),
         map_provider=None,
         tooltip={"text": "{label}"},
     )
