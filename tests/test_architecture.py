@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
-LAYERS = ("scenario", "territory", "model", "measures", "runs", "outputs", "cli")
+LAYERS = ("scenario", "territory", "model", "measures", "runs", "outputs", "app", "cli")
 
 
 def layer_of(module: str) -> int | None:

@@ -2,10 +2,12 @@
 
 ``base`` holds the app and how every command ends (one line per error, Ctrl-C, exit codes);
 ``experiments`` the commands that simulate (run, calibrate, compare, warmup, sensitivity, psa);
-``tools`` those that simulate nothing (territory, validate, schema, report). Importing them
+``tools`` those that simulate nothing (territory, validate, schema, report); ``app`` starts the web
+app (imported first: the name ``app`` then stays the command line). Importing them
 registers their commands on ``app``, in this order (as ``occisim --help`` lists them).
 """
 
+from sim.cli import app as app_command  # noqa: F401 - registers `occisim app`
 from sim.cli import choose, experiments, tools
 from sim.cli.base import app, main
 

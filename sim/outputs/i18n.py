@@ -173,7 +173,7 @@ def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:
     name the HAD; a KPI the catalogue does not know is shown by its key."""
     english = _ENGLISH.get(key)
     if english is not None:
-        label = english if lang == "en" else KPI_LABELS_FR[key]
+        label = english if lang == "en" else KPI_LABELS_FR.get(key, english)  # a missing translation: English
         depth = len(english) - len(english.lstrip())
         return " " * depth + label.strip() if indent else label.strip()
     if key in PLACE_CATALOGUE:  # results by place of residence (sim.measures.territories)

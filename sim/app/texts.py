@@ -1,0 +1,109 @@
+"""The page's own words, in French and English (KPI labels and the report come from the outputs layer)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("fr", "en")
+
+TEXTS: dict[str, dict[str, str]] = {
+    "title": {
+        "fr": "occisim : capacités régionales pour le blinatumomab",
+        "en": "occisim: regional care capacity for blinatumomab",
+    },
+    "intro": {
+        "fr": "Cliquez une zone d'HAD pour l'autoriser ou lui retirer l'autorisation de chimiothérapie à "
+        "domicile, réglez les capacités, puis comparez au scénario de référence.",
+        "en": "Click an HAD zone to authorise home chemotherapy there or revoke it, set the capacities, "
+        "then compare with the reference scenario.",
+    },
+    "language": {"fr": "Langue", "en": "Language"},
+    "start_from": {"fr": "Scénario de départ", "en": "Start from"},
+    "started_from": {
+        "fr": "**Scénario de départ** : `{file}` ({name})",
+        "en": "**Starting from** `{file}` ({name})",
+    },
+    "upload": {"fr": "…ou déposez un fichier YAML", "en": "…or upload a YAML file"},
+    "upload_ok": {"fr": "Fichier lu : {name}", "en": "File read: {name}"},
+    "upload_bad": {
+        "fr": "Fichier refusé (mêmes messages que `occisim validate`) :",
+        "en": "File refused (the same messages as `occisim validate`):",
+    },
+    "map": {"fr": "Zones d'HAD", "en": "HAD zones"},
+    "map_help": {
+        "fr": "Vert : autorisée ; gris : non autorisée ; bleu : territoire partagé. Cliquez une zone "
+        "(ou le site d'une HAD) pour changer son autorisation.",
+        "en": "Green: authorised; grey: not authorised; blue: shared territory. Click a zone (or an "
+        "HAD's site) to change its authorisation.",
+    },
+    "shared_click": {
+        "fr": "Territoire partagé par {hads} : choisissez l'HAD dans la liste ci-dessous.",
+        "en": "Territory shared by {hads}: pick the HAD in the list below.",
+    },
+    "authorised_hads": {"fr": "HAD autorisées (clavier)", "en": "Authorised HADs (keyboard)"},
+    "coverage": {"fr": "Couverture, avant toute simulation", "en": "Coverage, before any simulation"},
+    "coverage_total": {
+        "fr": "{without:,} habitants sur {total:,} ({share:.1%}) sans HAD autorisée ({delta:+,} par "
+        "rapport au scénario de départ).",
+        "en": "{without:,} of {total:,} inhabitants ({share:.1%}) have no authorised HAD ({delta:+,} "
+        "against the starting scenario).",
+    },
+    "by_department": {"fr": "Par département", "en": "By department"},
+    "by_zone": {"fr": "Par zone d'HAD", "en": "By HAD zone"},
+    "levers": {"fr": "Capacités et demande", "en": "Capacities and demand"},
+    "run_settings": {"fr": "Réglages de la simulation", "en": "Simulation settings"},
+    "source": {"fr": "Source", "en": "Source"},
+    "changed": {"fr": "modifié (valeur du fichier : {value})", "en": "changed (file value: {value})"},
+    "demand_factor": {"fr": "× {factor:.2f} la demande du fichier", "en": "× {factor:.2f} the file's demand"},
+    "run": {"fr": "Comparer au scénario de référence", "en": "Compare with the reference scenario"},
+    "cancel": {"fr": "Annuler", "en": "Cancel"},
+    "progress": {"fr": "{done} / {total} réplications faites", "en": "{done} / {total} replications done"},
+    "building_report": {"fr": "Rapport en préparation…", "en": "Building the report…"},
+    "cancelled": {"fr": "Comparaison annulée.", "en": "Comparison cancelled."},
+    "failed": {"fr": "La comparaison a échoué :", "en": "The comparison failed:"},
+    "done": {"fr": "Résultats écrits dans {folder}", "en": "Results written to {folder}"},
+    "invalid": {"fr": "Choix refusés :", "en": "Choices refused:"},
+    "results": {"fr": "Résultats", "en": "Results"},
+    "downloads": {"fr": "Téléchargements", "en": "Downloads"},
+    "download_yaml": {"fr": "Scénario (YAML)", "en": "Scenario (YAML)"},
+    "download_base_yaml": {"fr": "Scénario de référence (YAML)", "en": "Reference scenario (YAML)"},
+    "comparison_table": {"fr": "Tableau de comparaison", "en": "Comparison table"},
+    "reference": {"fr": "Référence : {name}", "en": "Reference: {name}"},
+    "assumption": {"fr": "hypothèse", "en": "assumption"},
+    "no_source": {"fr": "hypothèse (aucune source indiquée)", "en": "assumption (no source given)"},
+    "yes": {"fr": "oui", "en": "yes"},
+    "no": {"fr": "non", "en": "no"},
+    # lever labels, by key path of the scenario
+    "beds.capacity": {"fr": "Lits de l'unité (IUCT-O)", "en": "Beds of the unit (IUCT-O)"},
+    "day_hospital.sessions_per_weekday": {
+        "fr": "Places d'hôpital de jour par jour de semaine",
+        "en": "Day-hospital sessions per weekday",
+    },
+    "blinatumomab.arrivals.episodes_per_year": {
+        "fr": "Demande : épisodes de blinatumomab par an",
+        "en": "Demand: blinatumomab episodes a year",
+    },
+    "bags.where_changed": {"fr": "Où les poches sont changées", "en": "Where bags are changed"},
+    "run.years": {"fr": "Années simulées", "en": "Years simulated"},
+    "run.replications": {"fr": "Réplications", "en": "Replications"},
+    "run.seed": {"fr": "Graine aléatoire", "en": "Random seed"},
+    # bag policies
+    "day_hospital": {"fr": "à l'hôpital de jour de l'IUCT-O", "en": "at IUCT-O's day hospital"},
+    "home": {"fr": "à domicile, par l'infirmier de l'HAD", "en": "at home, by the HAD nurse"},
+    "nearest_hospital": {"fr": "à l'hôpital le plus proche", "en": "at the nearest hospital"},
+    # table headings
+    "dep": {"fr": "Département", "en": "Department"},
+    "population": {"fr": "Habitants", "en": "Inhabitants"},
+    "population_without": {"fr": "Sans HAD autorisée", "en": "Without an authorised HAD"},
+    "population_with": {"fr": "Avec HAD autorisée", "en": "With an authorised HAD"},
+    "share_without": {"fr": "Part sans", "en": "Share without"},
+    "change_without": {"fr": "Écart sans", "en": "Change without"},
+    "had": {"fr": "HAD", "en": "HAD"},
+    "name": {"fr": "Nom", "en": "Name"},
+    "authorised": {"fr": "Autorisée", "en": "Authorised"},
+}
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """The page's text ``key`` in ``lang`` (English when French lacks it), filled with ``values``."""
+    entry = TEXTS[key]
+    words = entry.get(lang) or entry["en"]
+    return words.format(**values) if values else words

@@ -1,0 +1,221 @@
+"""The app end to end in Debian's Chromium (Playwright): coverage, a short comparison, the YAML file.
+
+The app runs as ``occisim app`` runs it (``streamlit_command``) on a free loopback port, in a
+temporary folder; every request the page makes is logged and none may leave 127.0.0.1.
+Screenshots go to tests/artifacts/. One HAD is authorised by a click on its zone on the map
+canvas, another with the keyboard fallback (the list under the map).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from sim.app import MAP_VIEW
+from sim.app import choices as ch
+from sim.cli.app import streamlit_command
+from sim.territory.catchment import Territory
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is absent (apt-get install chromium; .ci/run does)"
+)
+START_SECONDS, RUN_SECONDS = 90, 300
+GERS = "croix_rouge_gers"
+CLICK_ATTEMPTS = 3
+INSIDE_GERS_ZONE = (0.3, 43.8)  # lon, lat: west of Auch, inside the Gers HAD's zone only
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="module")
+def server(workdir):
+    port = free_port()
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen(
+        streamlit_command(port, open_browser=False), cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            assert process.poll() is None, (workdir / "server.log").read_text()
+            time.sleep(0.5)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def session(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(server)
+        page.wait_for_selector("canvas", timeout=START_SECONDS * 1000)
+        settle(page)
+        yield page, requests, server
+        browser.close()
+
+
+def settle(page) -> None:
+    """Wait until the script run is over (Streamlit's running indicator gone)."""
+    page.wait_for_selector("input[type=number]", timeout=START_SECONDS * 1000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=stStatusWidget]')", timeout=START_SECONDS * 1000
+    )
+    time.sleep(1)
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"app_{name}.png"), full_page=True)
+
+
+def test_the_page_opens_on_the_baseline_with_its_coverage(session):
+    page, _, _ = session
+    page.get_by_text("941,396 habitants sur 3,376,887").wait_for(timeout=30_000)
+    page.get_by_text("003:6166-6168").first.wait_for()  # the beds' source beside their control
+    shot(page, "1_baseline")
+
+
+def screen_point(box: dict, lon: float, lat: float) -> tuple[float, float]:
+    """Where (lon, lat) is drawn on the map canvas (deck.gl's Web Mercator, the page's view state)."""
+
+    def mercator(lon: float, lat: float) -> tuple[float, float]:
+        world = 512 * 2 ** MAP_VIEW["zoom"]
+        y = (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2
+        return (lon + 180) / 360 * world, y * world
+
+    (x, y), (x0, y0) = mercator(lon, lat), mercator(MAP_VIEW["longitude"], MAP_VIEW["latitude"])
+    return box["x"] + box["width"] / 2 + x - x0, box["y"] + box["height"] / 2 + y - y0
+
+
+def test_a_click_on_the_gers_zone_authorises_it_and_the_coverage_changes_at_once(session):
+    page, _, _ = session
+    box = page.locator("canvas").first.bounding_box()
+    changed = page.get_by_text("765,498 habitants sur 3,376,887")
+    time.sleep(5)  # deck.gl takes clicks once its first frames are drawn (software WebGL here)
+    for _ in range(CLICK_ATTEMPTS):  # a click lost before the map listens leaves the page idle
+        page.mouse.click(*screen_point(box, *INSIDE_GERS_ZONE))
+        with contextlib.suppress(PlaywrightTimeout):
+            changed.wait_for(timeout=20_000)
+            break
+        settle(page)
+        if changed.is_visible():
+            break
+    changed.wait_for(timeout=1_000)
+    page.get_by_text("-175,898").first.wait_for()
+    settle(page)
+    shot(page, "2_gers_clicked")
+
+
+def test_the_keyboard_list_authorises_an_had_too(session):
+    page, _, _ = session
+    both = Territory.load().with_authorisation(authorise=[GERS, "udsma"])
+    expected = ch.coverage_total(both, Territory.load())["without"]
+    page.get_by_label("HAD autorisées (clavier)").click()
+    page.keyboard.type("udsma")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_text(f"{expected:,} habitants sur 3,376,887").wait_for(timeout=60_000)
+    settle(page)
+
+
+def set_number(page, label: str, value: str) -> None:
+    box = page.get_by_label(label)
+    box.fill(value)
+    box.press("Enter")
+    settle(page)
+
+
+def download(page, name: str, folder: Path) -> Path:
+    with page.expect_download() as caught:
+        page.get_by_role("button", name=name, exact=True).click()
+    target = folder / caught.value.suggested_filename
+    caught.value.save_as(target)
+    return target
+
+
+def test_a_short_comparison_gives_the_numbers_of_occisim_compare(session, workdir, tmp_path):
+    page, _, _ = session
+    set_number(page, "Années simulées", "1")
+    set_number(page, "Réplications", "2")
+    page.get_by_role("button", name="Comparer au scénario de référence").click()
+    page.get_by_text("réplications faites").first.wait_for(timeout=30_000)
+    shot(page, "3_running")
+    page.get_by_role("button", name="comparison.csv").wait_for(timeout=RUN_SECONDS * 1000)
+    assert page.get_by_text("Résultats écrits dans").is_visible()
+    settle(page)
+    page.get_by_role("button", name="comparison.csv").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "app_4_results.png"))  # the page scrolls inside: the view
+    files = {
+        name: download(page, label, tmp_path)
+        for name, label in (
+            ("table", "comparison.csv"),
+            ("reference", "scenarios/baseline.yaml"),
+            ("chosen", "scenarios/baseline_app.yaml"),
+            ("report", "report.html"),
+        )
+    }
+    assert "occisim report" in files["report"].read_text(encoding="utf-8")[:5000]
+    cli = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(files["reference"]), str(files["chosen"]),
+         "--out", str(tmp_path / "cli")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    assert files["table"].read_bytes() == (tmp_path / "cli" / "comparison.csv").read_bytes()
+    run = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(files["chosen"]), "--replications", "1",
+         "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "run" / "summary.csv").is_file()
+
+
+def test_no_request_leaves_the_machine(session):
+    _, requests, server = session
+    assert requests, "the page made no request at all: the log is not working"
+    local = (server, server.replace("http", "ws", 1), "data:", "blob:")
+    outside = sorted({url for url in requests if not url.startswith(local)})
+    assert outside == []
