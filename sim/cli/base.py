@@ -16,7 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.main import get_command
@@ -26,8 +26,9 @@ from sim.outputs.writing import OutputError, check_output_dir, written_paths
 from sim.runs.processes import Interrupted, WorkerCrashed, stop_signals_raise
 from sim.scenario.bounds import MAX_SEED
 from sim.scenario.errors import ScenarioError, one_line
-from sim.scenario.files import load_scenario
-from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # the scenario schema loads pydantic models and numpy: not needed for --help
+    from sim.scenario.schema import Scenario
 
 MAX_WORKERS = 64  # processes of ~250 MB each; more than this machine's cores only slows a run
 
@@ -143,6 +144,8 @@ def fail_file(path: Path, lines: Sequence[str]) -> typer.Exit:
 
 def load(path: Path) -> Scenario:
     """A scenario file loaded, or its one-line errors printed and exit 2."""
+    from sim.scenario.files import load_scenario
+
     try:
         return load_scenario(path)
     except ScenarioError as exc:

@@ -34,8 +34,8 @@ from sim.scenario.bounds import (
     MAX_SEED,
     MAX_YEARS,
 )
+from sim.scenario.common import DAYS_PER_YEAR
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import DAYS_PER_YEAR
 
 MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
 MAX_BISECTIONS = 50  # halving the rate interval further is below a float's precision

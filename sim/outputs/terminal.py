@@ -8,22 +8,22 @@ as rich markup: ``plain`` wraps it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
-from sim.measures.statistics import incremental_summary
 from sim.scenario.errors import printable
 
-if TYPE_CHECKING:  # types only: importing these here would load matplotlib and scipy for --help
+if TYPE_CHECKING:  # types only: importing these here would load pandas, matplotlib and scipy for --help
+    import pandas as pd
+
     from sim.runs.calibration import CalibrationStep
     from sim.runs.compare import ComparisonResult
     from sim.runs.replications import ExperimentResult
@@ -103,7 +103,7 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
 
 def num(x: float) -> str:
     """A number as people read it: thousands separated, few decimals."""
-    if not np.isfinite(x):
+    if not math.isfinite(x):
         return str(x)
     if abs(x) >= 1000:
         return f"{x:,.0f}"
@@ -112,7 +112,7 @@ def num(x: float) -> str:
 
 def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
     """``mean [low, high]``, or the mean alone when there is no interval."""
-    if not np.isfinite(low):
+    if not math.isfinite(low):
         return format(mean, fmt)
     return f"{format(mean, fmt)} [{format(low, fmt)}, {format(high, fmt)}]"
 
@@ -122,6 +122,8 @@ def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
 
 def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None) -> Table:
     """A data frame as a table: numbers right-aligned, booleans as yes / (red) no."""
+    import pandas as pd
+
     formats = formats or {}
     table = Table(title=plain(title), title_justify="left", header_style="bold")
     for column in frame.columns:
@@ -254,6 +256,8 @@ def calibration_table(steps: Sequence[CalibrationStep], target_p95: float) -> Ta
 
 def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:
     """The PSA in a few lines (plain text): incremental cost and effect, ratio of means, dominance."""
+    from sim.measures.statistics import incremental_summary
+
     s = incremental_summary(result.draws["incremental_cost"], result.draws["incremental_effect"])
     (lo_c, hi_c), (lo_e, hi_e) = s.cost_interval, s.effect_interval
     return [
@@ -274,6 +278,8 @@ def territory_heading(authorise: Sequence[str], revoke: Sequence[str]) -> str:
 
 def territory_tables(territory: Territory, heading: str) -> list[Table]:
     """HAD zones (communes, population, authorisation) and, by department, who has no authorised HAD."""
+    import pandas as pd
+
     coverage = territory.coverage_table()
     zones = rich_table(
         coverage.drop(columns=["name"]).rename(columns={"shared_communes": "of which shared"}),
