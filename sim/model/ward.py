@@ -18,10 +18,11 @@ no bed is held empty, or taken days early, for a patient who cannot start yet.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import simpy
-from simpy.resources.resource import PriorityRequest
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from sim.model.calendar import Calendar
 from sim.model.draws import BackgroundAdmissions
@@ -94,10 +95,28 @@ class BedRequest(PriorityRequest):
         super().__init__(ward.beds, priority)
 
 
+def _request_key(request: PriorityRequest) -> tuple:
+    return request.key
+
+
+class BedQueue(SortedQueue):
+    """The queue for beds in SimPy's order (priority, then request time, then first asked), kept sorted
+    by inserting each request at its place: O(log n) comparisons where SimPy re-sorts the whole queue
+    (every key computed again) on each request, which dominated saturated runs with long queues.
+    """
+
+    def append(self, item: PriorityRequest) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=_request_key)  # after equal keys, as a stable sort puts it
+
+
 class Beds(simpy.PriorityResource):
     """Beds served in priority order, first come first served within a priority; a request outside its
     admission window is passed over (keeping its place) and looked at again when the window opens.
     """
+
+    PutQueue = BedQueue
 
     def __init__(self, env: simpy.Environment, capacity: int):
         super().__init__(env, capacity)
