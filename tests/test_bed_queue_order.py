@@ -9,12 +9,16 @@ request a free bed allows in one step) against ``Beds`` with SimPy's queue.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from simpy.resources.resource import PriorityRequest, SortedQueue
 
-from sim.model.ward import BedQueue, Beds
+from sim.model.calendar import Calendar
+from sim.model.ward import BedQueue, Beds, StartWindow
 
 
 class PlainRequest(PriorityRequest):
@@ -117,3 +121,68 @@ def test_a_full_queue_refuses_an_item_as_simpy_does():
     except RuntimeError:
         return
     raise AssertionError("a full queue took one more item")
+
+
+# --- admission windows: requests passed over keep their place -----------------------------------------
+
+
+class WindowedRequest(PriorityRequest):
+    def __init__(self, resource, priority: int, window: StartWindow | None) -> None:
+        self.window = window
+        self.closed_until = -math.inf
+        super().__init__(resource, priority)
+
+
+class BedsAskingEveryTime(Beds):
+    """The ward's beds as they were: every request passed over asks its window again."""
+
+    def _do_put(self, request) -> bool:
+        now = self._env.now
+        if request.window is not None and not request.window.admits(now):
+            self._wake_up_at(request.window.next_opening(now))
+            return True
+        simpy.PriorityResource._do_put(self, request)
+        return len(self.users) < self.capacity
+
+
+CALENDAR = Calendar(dt.date(2025, 1, 1))
+
+windowed = st.lists(
+    st.tuples(
+        st.floats(0, 20).map(lambda t: round(t * 4) / 4),  # quarter days: many on the window bounds
+        st.integers(0, 2),
+        st.floats(0.25, 6).map(lambda t: round(t * 4) / 4),
+        st.none()
+        | st.tuples(
+            st.frozensets(st.integers(0, 6), min_size=1), st.integers(0, 20), st.sampled_from([0.5, 1, 3])
+        ),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+def served_with_windows(resource_type: type, capacity: int, stream: list[tuple]) -> list[tuple[int, float]]:
+    env = simpy.Environment()
+    beds = resource_type(env, capacity)
+    admitted: list[tuple[int, float]] = []
+
+    def patient(number: int, arrival: float, priority: int, stay: float, spec):
+        yield env.timeout(arrival)
+        window = None if spec is None else StartWindow(CALENDAR, spec[0], float(spec[1]), float(spec[2]))
+        with WindowedRequest(beds, priority, window) as bed:
+            yield bed
+            admitted.append((number, env.now))
+            yield env.timeout(stay)
+
+    for number, (arrival, priority, stay, spec) in enumerate(stream):
+        env.process(patient(number, arrival, priority, stay, spec))
+    env.run()
+    return admitted
+
+
+@settings(max_examples=300, deadline=None)
+@given(stream=windowed, capacity=st.integers(1, 3))
+def test_windows_known_shut_are_passed_over_as_when_asked_every_time(stream, capacity):
+    expected = served_with_windows(BedsAskingEveryTime, capacity, stream)
+    assert served_with_windows(Beds, capacity, stream) == expected
