@@ -2,8 +2,9 @@
 
 python bench/bench_reference.py [--replications N] [--quick]
 
-Everything runs in this one process, on one core, and is printed as ratios of timings taken side by
-side (interleaved), so that a shared machine's noise falls on both sides of each ratio alike:
+Everything runs in this one process, on one core, timed in CPU seconds of the process, and is printed
+as ratios of timings taken side by side (interleaved), so that a shared machine's noise falls on
+both sides of each ratio alike:
 
 1. measures / model: building the tables and KPIs of a replication (what ``run_replication`` does
    after the simulation) against the simulation itself (``Model.run``), on the same records;
@@ -18,12 +19,14 @@ side (interleaved), so that a shared machine's noise falls on both sides of each
 from __future__ import annotations
 
 import argparse
+import gc
 import math
+import time
 from collections.abc import Callable
 
 import numpy as np
 import simpy
-from bench_engine import BASELINE, CountingEnvironment, count_mm_c, counting_model, mm_c, timed
+from bench_engine import BASELINE, CountingEnvironment, count_mm_c, counting_model, mm_c
 
 from sim.measures import frames, kpis
 from sim.model.engine import Model
@@ -41,6 +44,18 @@ from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
+
+
+def timed(function: Callable[[], object]) -> float:
+    """CPU seconds of this process spent in ``function``: on a shared machine, the time other
+    processes hold the cores does not count (wall-clock ratios were off by 2x there). Each starts
+    from a collected heap, its result freed outside the timing."""
+    gc.collect()
+    start = time.process_time()
+    result = function()
+    seconds = time.process_time() - start
+    del result
+    return seconds
 
 
 def measure(record: Recorder, scenario: Scenario, territory: Territory) -> None:
@@ -173,6 +188,7 @@ def main() -> None:
     row("model (Model.run), s per replication", f"{np.median(model_s):8.3f}")
     row("measures (tables + KPIs), s per replication", f"{np.median(measure_s):8.3f}")
     row("measures / model", f"{np.median(ratios):8.2f}   (range {min(ratios):.2f}-{max(ratios):.2f})")
+    records.clear()
 
     # 2. the model against a raw-SimPy replay of its bed queue
     workload = bed_workload(record, scenario)
