@@ -34,7 +34,8 @@ HEAVY = (  # what a command line that passes every check calls first; replaced b
     "sim.runs.sensitivity.one_way",
     "sim.runs.sensitivity.psa",
     "sim.runs.calibration.probe_warmup",
-    "sim.runs.calibration.calibrate_background_rate",
+    "sim.runs.calibration.calibrate_band",
+    "sim.runs.band.run_band_comparison",
     "sim.outputs.report.build_report",
     "sim.territory.catchment.Territory.load",
 )
@@ -163,9 +164,11 @@ def bad_lines(p: dict[str, Path]) -> list[list[object]]:
         ["psa", good, good, "--iterations", "1"],
         ["psa", good, good, "--wtp-max", "-1"],
         ["psa", good, good, "--wtp-max", "inf"],
-        ["calibrate", good, "--low", "nan"],
-        ["calibrate", good, "--low", "0.7"],
-        ["calibrate", good, "--iterations", "100000"],
+        ["calibrate", good, "--target", "planned_wait_yearly_max_days=nan:28"],
+        ["calibrate", good, "--param", "beds.background.arrivals_per_day=0.7:0.4"],
+        ["calibrate", good, "--points", "100000"],
+        ["run", good, "--band", p["junk"]],
+        ["compare", good, good, "--band", p["folder"]],
         ["warmup", good, "--days", "10"],
         ["warmup", good, "--days", "1e9"],
         ["warmup", good, "--window", "0"],
@@ -230,11 +233,14 @@ def test_the_installed_command_refuses_in_one_line(place):
 # --- a grammar of command lines ---------------------------------------------------------------------------
 
 COMMANDS = {
-    "run": ["--replications", "--seed", "--workers", "--out", "--no-overwrite"],
-    "compare": ["--replications", "--seed", "--workers", "--target-precision", "--max-replications", "--out"],
+    "run": ["--replications", "--seed", "--workers", "--out", "--no-overwrite", "--band"],
+    "compare": [
+        *("--replications", "--seed", "--workers", "--target-precision", "--max-replications", "--out"),
+        "--band",
+    ],
     "sensitivity": ["--param", "--kpi", "--replications", "--workers", "--out"],
     "psa": ["--iterations", "--replications", "--seed", "--wtp-max", "--workers", "--out"],
-    "calibrate": ["--target-p95", "--low", "--high", "--replications", "--iterations", "--workers"],
+    "calibrate": ["--target", "--param", "--points", "--replications", "--seed", "--workers", "--out"],
     "warmup": ["--replications", "--days", "--window", "--workers", "--out"],
     "report": ["--out", "--no-overwrite"],
     "territory": ["--authorise", "--revoke", "--out", "--overrides", "--scenario"],

@@ -301,8 +301,11 @@ def test_compare_cli_prints_the_table_and_writes_the_folder(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "base_short",
         "comparison.csv",
+        "comparison.xlsx",  # for people: summary, comparison (and territory) sheets
         "gers_short",
         "manifest.json",
+        "places.csv",
+        "readable_comparison.csv",  # for people: KPI labels, HAD names, the reader's language
     ]
 
 

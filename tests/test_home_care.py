@@ -117,6 +117,9 @@ def test_waits_in_the_bed_add_up_to_the_bed_days_waiting_for_home_care(tight):
         for wait in record.home_care_waits:
             assert wait.setup_days >= 0 and wait.room_days >= 0
             waited[wait.episode] += wait.setup_days + wait.room_days
+        for wait in record.discharge_day_waits:  # then, ready, until a day home care may begin
+            assert wait.days > 0
+            waited[wait.episode] += wait.days
         for e in record.episodes:
             assert e.bed_days["waiting_home_care"] == pytest.approx(waited[e.profile.index], abs=1e-9)
     assert sum(w.room_days for r in records for w in r.home_care_waits) > 10  # full HADs made patients wait

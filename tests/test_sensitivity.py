@@ -21,8 +21,9 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.measures.catalogue import KPI_CATALOGUE
 from sim.measures.statistics import incremental_summary, percentile_interval
-from sim.outputs.figures import ce_plane_figure, ceac_figure, tornado_figure
+from sim.outputs.figures import ce_plane_figure, ceac_figure, parameter_name, tornado_figure
 from sim.outputs.folders import write_psa
 from sim.outputs.terminal import psa_lines
 from sim.runs.replications import run_replication, with_run_settings
@@ -212,11 +213,12 @@ def test_tornado_figure_has_one_bar_pair_per_parameter(table):
             labels = [t.get_text() for t in ax.get_yticklabels()]
             assert len(labels) == 2
             # sorted by swing: the larger bar on top (last); the price has no effect on km
-            assert labels[-1].startswith(DEMAND.key)
-            assert "150 - 350 (base 250)" in "".join(labels)
+            # parameters and KPIs by their names (not their ids), ranges with thousands separators
+            assert labels[-1].startswith(parameter_name(DEMAND.key))
+            assert "150 to 350 (base 250)" in "".join(labels)
             base = table.loc[table["kpi"] == kpi, "kpi_base"].iloc[0]
             assert all(p.get_x() == pytest.approx(base) for p in ax.patches)
-            assert kpi in ax.get_title()
+            assert dict((k, lab.strip()) for k, lab, _, _ in KPI_CATALOGUE)[kpi] in ax.get_title()
         finally:
             plt.close(fig)
 

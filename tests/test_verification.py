@@ -70,10 +70,11 @@ def horizon(scenario: Scenario) -> float:
     return scenario.run.warmup_days + scenario.run.years * 365.25
 
 
-def infusion_end(episode, cycle: int, day1: float, scenario: Scenario) -> float:
-    """When the infusion of ``cycle`` stops: day 28, or death / early stop in a single-cycle episode."""
+def infusion_end(episode, cycle: int, day1: float, scenario: Scenario, interrupted: float = 0.0) -> float:
+    """When the infusion of ``cycle`` stops: day 28 plus the days ``interrupted``, or death / early stop
+    in a single-cycle episode."""
     p = episode.profile
-    end = day1 + scenario.blinatumomab.infusion_days
+    end = day1 + scenario.blinatumomab.infusion_days + interrupted
     if cycle == 1 and p.outcome == "death":
         return min(end, day1 + p.death_day)
     if cycle == 1 and p.outcome == "early_stop":
@@ -233,21 +234,28 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
 
 def _check_bags(scenario: Scenario, record, stability_days: float) -> int:
     dose = scenario.blinatumomab.dose
-    calendar = Calendar(scenario.run.start_date)
+    calendar = Calendar(scenario.run.start_date, scenario.calendar.holidays_country)
     start_days = weekday_set(scenario.blinatumomab.start_weekdays)
+    pharmacy_days = weekday_set(scenario.bags.pharmacy_weekdays)
+    # An interruption (a severe event) stops the infusion from its start to its restart.
+    interruptions = {(i.episode, i.cycle, i.start): i.restart for i in record.interruptions}
     n_bags = 0
     for e in record.episodes:
         for cycle, bags in bags_by_cycle(e).items():
             day1 = bags[0].start
             assert day1 == int(day1), "a cycle starts at a day boundary"
             assert calendar.weekday(int(day1)) in start_days
-            step_up = day1 + dose.step_up_day - 1
+            # The step-up's bag is made that day: the pharmacy's next day after a holiday.
+            step_up = calendar.next_day_in(day1 + dose.step_up_day - 1, pharmacy_days)
+            interrupted = 0.0
             for i, bag in enumerate(bags):
                 start, end = bag.start, bag.end
                 assert end > start
                 assert end - start <= stability_days + TOL, (e.profile.index, cycle, start, end)
                 if i:
-                    assert start == bags[i - 1].end, "bags of one cycle are contiguous"
+                    restart = interruptions.get((e.profile.index, cycle, bags[i - 1].end), bags[i - 1].end)
+                    assert start == restart, "bags of one cycle are contiguous, but across an interruption"
+                    interrupted += restart - bags[i - 1].end
                 if cycle == 1:
                     assert not start < step_up < end, "the step-up day starts a new bag"
                     assert bag.dose == (
@@ -255,7 +263,9 @@ def _check_bags(scenario: Scenario, record, stability_days: float) -> int:
                     )
                 else:
                     assert bag.dose == dose.target_ug_per_day
-            assert bags[-1].end == pytest.approx(infusion_end(e, cycle, day1, scenario))
+            never_restarted = interruptions.get((e.profile.index, cycle, bags[-1].end)) == math.inf
+            if not never_restarted:  # else a death or an early stop came during the interruption
+                assert bags[-1].end == pytest.approx(infusion_end(e, cycle, day1, scenario, interrupted))
             n_bags += len(bags)
     return n_bags
 

@@ -126,7 +126,7 @@ def test_warmup_write_updates_a_variant_file(tmp_path):
     original = variant.read_text(encoding="utf-8")
     baseline_before = (tmp_path / "baseline.yaml").read_bytes()
     days = probe_warmup(load_scenario(variant), replications=3, days=400, window=30, workers=1).suggested_days
-    set_warmup_days(variant, days)
+    set_warmup_days(variant, days, force=True)  # the probe may suggest less than the inherited 365
 
     text = variant.read_text(encoding="utf-8")
     assert text.startswith(original)  # every original line and comment kept, in place
@@ -143,7 +143,9 @@ def test_warmup_cli_write_sets_the_suggestion_and_says_so(tmp_path):
     path = tmp_path / "gers_pasteur.yaml"
     path.write_text(f"extends: {SCENARIOS / 'gers_pasteur.yaml'}\n", encoding="utf-8")
     probe = ["--replications", "2", "--days", "100", "--workers", "1"]  # the shortest probe allowed
-    result = CliRunner().invoke(app, ["warmup", str(path), *probe, "--out", str(tmp_path / "wu"), "--write"])
+    result = CliRunner().invoke(
+        app, ["warmup", str(path), *probe, "--out", str(tmp_path / "wu"), "--write", "--force"]
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     days = suggestion(result.output)
     assert "run.warmup_days set to" in result.output
@@ -157,7 +159,7 @@ def test_set_warmup_replaces_an_existing_value_in_place(tmp_path):
     path = tmp_path / "baseline.yaml"
     shutil.copy(BASELINE, path)
     before = path.read_text(encoding="utf-8").splitlines()
-    set_warmup_days(path, 123)
+    set_warmup_days(path, 123, force=True)
     after = path.read_text(encoding="utf-8").splitlines()
     assert len(after) == len(before)
     changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
@@ -166,7 +168,7 @@ def test_set_warmup_replaces_an_existing_value_in_place(tmp_path):
     scenario = load_scenario(path)
     assert scenario.run.warmup_days == 123
     assert scenario.run.years == load_scenario(BASELINE).run.years
-    set_warmup_days(path, 45)  # again: updated, not duplicated
+    set_warmup_days(path, 45, force=True)  # again: updated, not duplicated
     assert path.read_text(encoding="utf-8").count("warmup_days:") == 1
     assert load_scenario(path).run.warmup_days == 45
 
@@ -178,7 +180,7 @@ def test_set_warmup_inserts_into_a_run_block_without_it(tmp_path):
         "  replications: 4\nbeds:\n  capacity: 20   # what-if\n",
         encoding="utf-8",
     )
-    set_warmup_days(path, 77)
+    set_warmup_days(path, 77, force=True)
     text = path.read_text(encoding="utf-8")
     assert "run:   # short runs\n" in text and "years: 2   # analyst\n" in text and "# what-if\n" in text
     scenario = load_scenario(path)
@@ -191,7 +193,7 @@ def test_set_warmup_on_a_file_without_final_newline(tmp_path):
     path.write_text(
         f"extends: {BASELINE}\nname: variant\nbeds:\n  capacity: 20   # what-if", encoding="utf-8"
     )
-    set_warmup_days(path, 42)
+    set_warmup_days(path, 42, force=True)
     scenario = load_scenario(path)
     assert scenario.run.warmup_days == 42 and scenario.beds.capacity == 20
 
@@ -202,7 +204,7 @@ def test_set_warmup_with_a_flow_style_run_mapping(tmp_path):
         f"extends: {BASELINE}\nname: variant\nrun: {{years: 2, warmup_days: 30}}\n", encoding="utf-8"
     )
     assert load_scenario(path).run.years == 2
-    set_warmup_days(path, 42)
+    set_warmup_days(path, 42, force=True)
     scenario = load_scenario(path)
     assert scenario.run.warmup_days == 42
     assert scenario.run.years == 2  # fails: back to the baseline's 5 years

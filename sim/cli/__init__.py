@@ -6,7 +6,7 @@
 registers their commands on ``app``, in this order (as ``occisim --help`` lists them).
 """
 
-from sim.cli import experiments, tools
+from sim.cli import choose, experiments, tools
 from sim.cli.base import app, main
 
-__all__ = ["app", "experiments", "main", "tools"]
+__all__ = ["app", "choose", "experiments", "main", "tools"]

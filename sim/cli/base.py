@@ -21,13 +21,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.main import get_command
 
+from sim.outputs.i18n import LanguageError
 from sim.outputs.terminal import console, plain, print_error, print_file_errors
 from sim.outputs.writing import OutputError, check_output_dir, written_paths
+from sim.runs.backends import INSTALL, BackendError, dask_installed, parse_scheduler
 from sim.runs.processes import Interrupted, WorkerCrashed, stop_signals_raise
 from sim.scenario.bounds import MAX_SEED
 from sim.scenario.errors import ScenarioError, one_line
 
 if TYPE_CHECKING:  # the scenario schema loads pydantic models and numpy: not needed for --help
+    from sim.outputs.excel import Readable
     from sim.scenario.schema import Scenario
 
 MAX_WORKERS = 64  # processes of ~250 MB each; more than this machine's cores only slows a run
@@ -62,6 +65,9 @@ def _exit_code(command: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> int
         print_error(f"{cause}; {what}")
         return exc.exit_code
     except WorkerCrashed as exc:
+        print_error(f"{exc}; nothing written")
+        return 1
+    except BackendError as exc:  # the Dask cluster unreachable or lost
         print_error(f"{exc}; nothing written")
         return 1
     except BrokenPipeError:  # the reader of our output went away (e.g. | head): stop quietly
@@ -104,6 +110,47 @@ Workers = Annotated[
 ]
 WorkersPlain = Annotated[int | None, typer.Option(min=1, max=MAX_WORKERS)]
 Seed = Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Seed (default: the scenario's).")]
+Settings = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="key.path=value: change a scenario value for this command, e.g. beds.capacity=20 (repeatable).",
+    ),
+]
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        help="Language of tables, readable CSVs and report: en or fr "
+        "(default: OCCISIM_LANG, else the scenario's output.lang, else en)."
+    ),
+]
+ExcelCsv = Annotated[
+    bool,
+    typer.Option("--excel-csv", help="Readable CSVs for French Excel: ';', decimal comma, UTF-8 BOM."),
+]
+
+
+def scheduler_checked(value: str | None) -> str | None:
+    """An option callback: ``--scheduler`` well formed and the Dask backend installed."""
+    if value is None:
+        return None
+    try:
+        parse_scheduler(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not dask_installed():
+        raise typer.BadParameter(INSTALL)
+    return value
+
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        callback=scheduler_checked,
+        help="Run the replications on a Dask cluster: tcp://HOST:PORT (a running `dask scheduler`) "
+        "or local:N (a local cluster of N processes). Needs the 'dask' extra.",
+    ),
+]
 NoOverwrite = Annotated[
     bool,
     typer.Option("--no-overwrite", help="Refuse to replace an earlier occisim result at the output path."),
@@ -150,6 +197,26 @@ def load(path: Path) -> Scenario:
         return load_scenario(path)
     except ScenarioError as exc:
         raise fail(*exc.messages) from None
+
+
+def with_settings(scenario: Scenario, settings: Sequence[str] | None) -> Scenario:
+    """The scenario with ``--set`` values applied, or their one-line errors printed and exit 2."""
+    from sim.scenario.edit import with_settings as apply
+
+    try:
+        return apply(scenario, settings or [])
+    except ScenarioError as exc:
+        raise fail(*exc.messages) from None
+
+
+def readable(scenario: Scenario, lang: str | None, excel_csv: bool = False) -> Readable:
+    """Language and CSV convention of what people read (``--lang`` error: one line, exit 2)."""
+    from sim.outputs.excel import readable_for  # here, not at import: it loads pandas
+
+    try:
+        return readable_for(scenario, lang, excel_csv)
+    except LanguageError as exc:
+        raise fail(str(exc)) from None
 
 
 def output_dir(target: Path, kind: str, no_overwrite: bool) -> Path:

@@ -5,14 +5,20 @@ Each loads its scenario files and checks its output folder before the first repl
 
 from __future__ import annotations
 
+import enum
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sim.cli.base import (
+    ExcelCsv,
+    Lang,
     NoOverwrite,
+    SchedulerOption,
     Seed,
+    Settings,
     Workers,
     WorkersPlain,
     app,
@@ -21,24 +27,49 @@ from sim.cli.base import (
     finite,
     load,
     output_dir,
+    readable,
     say_written,
+    with_settings,
 )
 from sim.outputs import terminal
+from sim.outputs.i18n import text
 from sim.outputs.terminal import console, plain, progress_bar
-from sim.outputs.writing import COMPARISON, PSA, RUN, SENSITIVITY, WARMUP, OutputError
+from sim.outputs.writing import (
+    BAND,
+    CALIBRATION,
+    COMPARISON,
+    PSA,
+    RUN,
+    SENSITIVITY,
+    WARMUP,
+    OutputError,
+    folder_kind,
+    read_manifest,
+)
 from sim.scenario.bounds import (
-    MAX_BACKGROUND_PER_DAY,
-    MAX_DAYS,
     MAX_EUR,
     MAX_REPLICATIONS,
     MAX_SEED,
     MAX_YEARS,
 )
 from sim.scenario.common import DAYS_PER_YEAR
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, one_line
+
+
+class Direction(enum.StrEnum):
+    increase = "increase"
+    decrease = "decrease"
+
 
 MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
-MAX_BISECTIONS = 50  # halving the rate interval further is below a float's precision
+MAX_DESIGN_POINTS = 1000  # parameter sets of a calibration design (the workload cap bounds the runs)
+BandFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--band",
+        help="Band file (occisim calibrate's band.csv): repeat for each parameter set, KPIs as ranges.",
+    ),
+]
 PRECISION_HELP = (
     "Add replications until every headline 95% CI half-width is "
     "within this fraction (means: of the mean; differences: of the base mean)."
@@ -54,28 +85,43 @@ def run(
     ] = None,
     seed: Seed = None,
     workers: Workers = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Result folder (default: results/<scenario name>/).")
     ] = None,
     no_overwrite: NoOverwrite = False,
+    settings: Settings = None,
+    lang: Lang = None,
+    excel_csv: ExcelCsv = False,
+    band: BandFile = None,
 ) -> None:
-    """Simulate a scenario: replications in parallel, KPIs with 95% confidence intervals, result folder."""
+    """Simulate a scenario: replications in parallel, KPIs with 95% confidence intervals, result folder.
+
+    With --set, the scenario is renamed after the settings (results/baseline_beds.capacity_20/).
+    """
     from sim.outputs.folders import write_results
     from sim.runs.replications import default_output_dir, run_experiment
 
-    scenario = load(file)
+    if band is not None:
+        if settings:
+            raise fail("--band: expected without --set (the band's members set the background demand)")
+        return _run_across_band([file], band, replications, seed, workers, out, no_overwrite)
+    scenario = with_settings(load(file), settings)
+    people = readable(scenario, lang, excel_csv)
     target = output_dir(out or default_output_dir(scenario), RUN, no_overwrite)
     n = replications or scenario.run.replications
     with progress_bar(f"{scenario.name}: replications", n) as advance:
         try:
-            result = run_experiment(scenario, replications, seed, workers, progress=advance)
+            result = run_experiment(
+                scenario, replications, seed, workers, progress=advance, scheduler=scheduler
+            )
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
-        write_results(result, target, source=file, overwrite=not no_overwrite)
+        write_results(result, target, source=file, overwrite=not no_overwrite, readable=people)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    console.print(terminal.experiment_table(result))
+    console.print(terminal.experiment_table(result, people.lang))
     terminal.print_warnings(result.warnings)
     say_written("results", target)
 
@@ -83,54 +129,128 @@ def run(
 @app.command()
 def calibrate(
     file: Annotated[Path, typer.Argument(help="Scenario file whose background bed demand to calibrate.")],
-    target_p95: Annotated[
-        float,
+    target: Annotated[
+        list[str] | None,
         typer.Option(
-            min=0.001, max=MAX_DAYS, callback=finite, help="Target 95th-percentile planned wait, days."
+            "--target",
+            help="kpi=low:high a reading of the sources puts the KPI in (repeatable; default: "
+            "planned_wait_peak_season_p95_days=14:21, planned_wait_yearly_max_days=21:28).",
         ),
-    ] = 21.0,
-    low: Annotated[
-        float,
+    ] = None,
+    param: Annotated[
+        list[str] | None,
         typer.Option(
-            min=0,
-            max=MAX_BACKGROUND_PER_DAY,
-            callback=finite,
-            help="Lowest background arrival rate tried (per day).",
+            "--param",
+            help="key=low:high searched (repeatable; default: the background arrival rate 0.4:0.6, "
+            "length of stay mean 20:35, emergency share 0.3:0.7, seasonal amplitude 0:0.2).",
         ),
-    ] = 0.40,
-    high: Annotated[
-        float,
+    ] = None,
+    points: Annotated[
+        int,
         typer.Option(
-            min=0,
-            max=MAX_BACKGROUND_PER_DAY,
-            callback=finite,
-            help="Highest background arrival rate tried (per day).",
+            min=2,
+            max=MAX_DESIGN_POINTS,
+            help="Parameter sets tried (the scenario's, then a Latin hypercube).",
         ),
-    ] = 0.60,
-    replications: Annotated[int, typer.Option(min=2, max=MAX_REPLICATIONS)] = 20,
-    iterations: Annotated[int, typer.Option(min=1, max=MAX_BISECTIONS)] = 7,
+    ] = 40,
+    replications: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            max=MAX_REPLICATIONS,
+            help="Replications per set (the same for all: common random numbers).",
+        ),
+    ] = 10,
+    seed: Seed = None,
     workers: WorkersPlain = None,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/calibration-<name>/).")] = None,
+    no_overwrite: NoOverwrite = False,
+    scheduler: SchedulerOption = None,
 ) -> None:
-    """Find the background admission rate that gives the target p95 wait for planned admissions."""
-    from sim.runs.calibration import calibrate_background_rate
+    """Fit the background bed demand to the 'up to 3 weeks' wait: the band of parameter sets that fit."""
+    from sim.outputs.bands import calibration_table, write_calibration
+    from sim.runs.calibration import (
+        DEFAULT_PARAMETERS,
+        DEFAULT_TARGETS,
+        calibrate_band,
+        parse_design_parameter,
+        parse_target,
+    )
 
     scenario = load(file)
-    if low >= high:
-        raise fail(f"--low {low:g}: expected below --high, found --high {high:g}")
     try:
-        best, steps = calibrate_background_rate(
-            scenario, target_p95, low, high, replications, iterations, workers, on_step=terminal.print_step
-        )
+        targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
+        parameters = [parse_design_parameter(p) for p in param] if param else list(DEFAULT_PARAMETERS)
     except ScenarioError as exc:
-        raise fail_file(file, exc.messages) from None
-    console.print(terminal.calibration_table(steps, target_p95))
-    console.print(f"suggested beds.background.arrivals_per_day: [bold]{best:.3f}[/]")
+        raise fail(exc.messages[0]) from None
+    target_dir = output_dir(
+        out or Path("results") / f"calibration-{scenario.name}", CALIBRATION, no_overwrite
+    )
+    with progress_bar(f"{scenario.name}: calibration design", points * replications) as advance:
+        try:
+            calibration = calibrate_band(
+                scenario,
+                targets,
+                parameters,
+                points,
+                replications,
+                seed,
+                workers,
+                advance,
+                scheduler=scheduler,
+            )
+        except ScenarioError as exc:
+            raise fail_file(file, exc.messages) from None
+    try:
+        write_calibration(calibration, scenario.name, target_dir, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    console.print(calibration_table(calibration))
+    say_written("design and band", target_dir, "(design.csv, band.csv, band.png; use --band band.csv)")
+
+
+def _run_across_band(
+    files: list[Path],
+    band_file: Path,
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path | None,
+    no_overwrite: bool,
+) -> None:
+    """``run`` or ``compare`` with --band: the same runs for each parameter set, KPIs as ranges."""
+    from sim.outputs.bands import band_tables, write_band
+    from sim.runs.band import read_band, run_band_comparison
+
+    scenarios = [load(path) for path in files]
+    try:
+        band = read_band(band_file, scenarios[0])
+    except ScenarioError as exc:
+        raise fail(exc.messages[0]) from None
+    target = output_dir(out or Path("results") / f"band-{scenarios[0].name}", BAND, no_overwrite)
+    n = replications or scenarios[0].run.replications
+    with progress_bar("band members x scenarios x replications", len(band) * len(scenarios) * n) as advance:
+        try:
+            result = run_band_comparison(scenarios, band, replications, seed, workers, progress=advance)
+        except (ScenarioError, ValueError) as exc:
+            raise fail(*getattr(exc, "messages", [str(exc)])) from None
+    console.print(*band_tables(result))
+    if len(scenarios) > 1:
+        console.print("members *: band members whose paired difference's 95% CI excludes 0")
+    try:
+        write_band(result, files, band_file, target, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    say_written("band results", target, "(band_members.csv, band_ranges.csv, band.csv)")
 
 
 @app.command()
 def compare(
     base: Annotated[Path, typer.Argument(help="Base scenario file (the reference).")],
-    others: Annotated[list[Path], typer.Argument(help="Scenario files compared with the base.")],
+    others: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Scenario files compared with the base (none: the base with --set)."),
+    ] = None,
     replications: Annotated[
         int | None,
         typer.Option(min=2, max=MAX_REPLICATIONS, help="Replications per scenario (start value)."),
@@ -140,40 +260,112 @@ def compare(
         typer.Option(min=0, max=MAX_SEED, help="Seed shared by all scenarios (default: the base's)."),
     ] = None,
     workers: Workers = None,
+    scheduler: SchedulerOption = None,
     target_precision: Annotated[
         float | None, typer.Option(min=0.0001, max=1.0, callback=finite, help=PRECISION_HELP)
     ] = None,
     max_replications: Annotated[
         int, typer.Option(min=2, max=MAX_REPLICATIONS, help="Cap for --target-precision.")
     ] = 200,
-    out: Annotated[Path | None, typer.Option(help="Folder (default: results/compare-<base name>/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: results/compare-<base>-vs-<others>/).")
+    ] = None,
     no_overwrite: NoOverwrite = False,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="key.path=value applied to the compared scenarios, not the base (repeatable); "
+            "with no other file, the base with these values is compared with the base.",
+        ),
+    ] = None,
+    lang: Lang = None,
+    excel_csv: ExcelCsv = False,
+    band: BandFile = None,
 ) -> None:
-    """Compare scenarios with common random numbers: means, paired differences to BASE, 95% CIs."""
+    """Compare scenarios with common random numbers: means, paired differences to BASE, 95% CIs.
+
+    Writes results/compare-<base>-vs-<others>/ (or --out): never over another comparison.
+    """
     from sim.outputs.folders import write_comparison
     from sim.runs.compare import run_comparison
 
-    files = (base, *others)
+    others = list(others or [])
+    if not others and not settings:
+        raise fail("compare: expected scenario files to compare with the base, or --set key.path=value")
+    files = (base, *(others or [base]))
+    if band is not None:
+        if target_precision is not None or settings:
+            raise fail(
+                "--band: expected without --target-precision or --set "
+                "(each member runs the replications given)"
+            )
+        return _run_across_band(list(files), band, replications, seed, workers, out, no_overwrite)
     scenarios = [load(path) for path in files]
-    target = output_dir(out or Path("results") / f"compare-{scenarios[0].name}", COMPARISON, no_overwrite)
+    scenarios[1:] = [with_settings(scenario, settings) for scenario in scenarios[1:]]
+    names = [scenario.name for scenario in scenarios]
+    if len(set(names)) != len(names):
+        raise fail(f"compare: expected scenarios with different names, found {', '.join(names)}")
+    people = readable(scenarios[0], lang, excel_csv)
+    target = out or Path("results") / comparison_folder_name(names)
+    refuse_another_comparison(target, names)
+    target = output_dir(target, COMPARISON, no_overwrite)
     with progress_bar("replications", None) as advance:
         try:
             comparison = run_comparison(
-                scenarios, replications, seed, workers, target_precision, max_replications, progress=advance
+                scenarios,
+                replications,
+                seed,
+                workers,
+                target_precision,
+                max_replications,
+                progress=advance,
+                scheduler=scheduler,
             )
         except (ScenarioError, ValueError) as exc:
             raise fail(*getattr(exc, "messages", [str(exc)])) from None
-    console.print(*terminal.comparison_tables(comparison))
-    console.print(terminal.SIGNIFICANCE_NOTE)
+    console.print(*terminal.comparison_summary(comparison), sep="\n")
+    console.print(*terminal.comparison_tables(comparison, people.lang))
+    console.print(text("significance_note", people.lang))
     try:
-        write_comparison(comparison, target, files, overwrite=not no_overwrite)
+        write_comparison(comparison, target, files, overwrite=not no_overwrite, readable=people)
     except OutputError as exc:
         raise fail(str(exc)) from None
     for name, result in comparison.results.items():
         terminal.print_warnings(result.warnings, f"{name}: ")
-    if (precision := terminal.precision_message(comparison)) is not None:
-        console.print(precision)
-    say_written("comparison", target, "(comparison.csv, manifest.json, one result folder each)")
+    if (precision := terminal.precision_message(comparison, people.lang)) is not None:
+        console.print(plain(precision))
+    say_written(
+        "comparison",
+        target,
+        "(comparison.csv, comparison.xlsx, readable_comparison.csv, manifest.json, one result folder each)",
+    )
+
+
+MAX_FOLDER_NAME = 120  # longer: the compared scenarios are named by a short hash
+
+
+def comparison_folder_name(names: list[str]) -> str:
+    """``compare-<base>-vs-<a>-<b>``, or ``compare-<base>-vs-<n>-scenarios-<hash>`` when long."""
+    name = f"compare-{names[0]}-vs-{'-'.join(names[1:])}"
+    if len(name) <= MAX_FOLDER_NAME:
+        return name
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:8]
+    return f"compare-{names[0][:60]}-vs-{len(names) - 1}-scenarios-{digest}"
+
+
+def refuse_another_comparison(target: Path, names: list[str]) -> None:
+    """Exit 2 if ``target`` holds a comparison of other scenarios (a comparison is replaced only by
+    itself, run again)."""
+    if folder_kind(target) != COMPARISON:
+        return
+    earlier = (read_manifest(target) or {}).get("scenarios")
+    if earlier != names:
+        shown = " vs ".join(map(str, earlier)) if isinstance(earlier, list) else "other scenarios"
+        raise fail(
+            f"{target}: holds another comparison ({one_line(shown, 200)}); "
+            "compare replaces only the same comparison: choose another --out"
+        )
 
 
 @app.command()
@@ -190,8 +382,13 @@ def warmup(
         typer.Option(min=1, max=MAX_WARMUP_PROBE_DAYS // 2, help="Welch moving-average half-window, days."),
     ] = 30,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     write: Annotated[
-        bool, typer.Option("--write", help="Store the suggestion as run.warmup_days in FILE.")
+        bool,
+        typer.Option("--write", help="Store the suggestion as run.warmup_days in FILE (never lower it)."),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --write: also lower the file's warm-up to the suggestion.")
     ] = False,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/warmup-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
@@ -199,7 +396,7 @@ def warmup(
     """Plot daily bed occupancy from an empty start (Welch's method) and suggest a warm-up (MSER-5)."""
     from sim.outputs.folders import write_warmup
     from sim.runs.calibration import probe_warmup
-    from sim.scenario.edit import set_warmup_days
+    from sim.scenario.edit import WarmupNotLowered, set_warmup_days
 
     scenario = load(file)
     if 2 * window >= days:
@@ -207,7 +404,9 @@ def warmup(
     target = output_dir(out or Path("results") / f"warmup-{scenario.name}", WARMUP, no_overwrite)
     with progress_bar(f"{scenario.name}: replications from empty beds", replications) as advance:
         try:
-            probe = probe_warmup(scenario, replications, days, window, workers, progress=advance)
+            probe = probe_warmup(
+                scenario, replications, days, window, workers, progress=advance, scheduler=scheduler
+            )
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
@@ -222,7 +421,10 @@ def warmup(
     console.print("plot: ", plain(str(target / "warmup.png")), sep="")
     if write:
         try:
-            set_warmup_days(file, suggested)
+            set_warmup_days(file, suggested, force=force)
+        except WarmupNotLowered as exc:
+            console.print(plain(str(exc)))
+            return
         except ScenarioError as exc:
             raise fail(exc.messages[0]) from None
         console.print(plain(f"{file}: run.warmup_days set to {suggested}"))
@@ -242,6 +444,7 @@ def sensitivity(
         int, typer.Option(min=1, max=MAX_REPLICATIONS, help="Replications per run (same seeds for all).")
     ] = 10,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/sensitivity-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
 ) -> None:
@@ -263,7 +466,7 @@ def sensitivity(
     runs = (1 + 2 * len(parameters)) * replications
     with progress_bar(f"{scenario.name}: one-way sensitivity", runs) as advance:
         try:
-            table = one_way(scenario, parameters, kpis, replications, workers, advance)
+            table = one_way(scenario, parameters, kpis, replications, workers, advance, scheduler)
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
@@ -293,7 +496,20 @@ def psa(
         float | None,
         typer.Option(min=0, max=MAX_EUR, callback=finite, help="Largest willingness to pay on the curve."),
     ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            help="KPI whose change is bought (default: the base's psa.outcome), e.g. trips_per_year."
+        ),
+    ] = None,
+    outcome_direction: Annotated[
+        Direction | None,
+        typer.Option(
+            help="Is more of the outcome better (increase) or less (decrease)? Default: psa section."
+        ),
+    ] = None,
     workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Folder (default: results/psa-<other>-vs-<base>/).")
     ] = None,
@@ -303,6 +519,8 @@ def psa(
     from sim.outputs.folders import write_psa
     from sim.runs.sensitivity import psa as run_psa
 
+    if outcome is not None and not outcome.isidentifier():
+        raise fail(f"--outcome {one_line(repr(outcome), 80)}: expected a KPI name, e.g. trips_per_year")
     scenario_base, scenario_other = load(base), load(other)
     spec = scenario_base.psa
     n, r = iterations or spec.iterations, replications or spec.replications
@@ -310,7 +528,19 @@ def psa(
     target = output_dir(out or default, PSA, no_overwrite)
     with progress_bar(f"PSA {scenario_other.name} vs {scenario_base.name}", 2 * n * r) as advance:
         try:
-            result = run_psa(scenario_base, scenario_other, n, r, seed, workers, wtp_max, advance)
+            result = run_psa(
+                scenario_base,
+                scenario_other,
+                n,
+                r,
+                seed,
+                workers,
+                wtp_max,
+                advance,
+                outcome=outcome,
+                outcome_direction=None if outcome_direction is None else outcome_direction.value,
+                scheduler=scheduler,
+            )
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None
     try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.base import NoOverwrite, app, fail, load, output_dir, say_written
+from sim.cli.base import Lang, NoOverwrite, app, fail, load, output_dir, say_written
 from sim.outputs import terminal
 from sim.outputs.terminal import console, plain, print_file_errors, progress_bar
 from sim.outputs.writing import RUN, TERRITORY, OutputError
@@ -116,11 +116,13 @@ def report(
     ],
     out: Annotated[Path | None, typer.Option(help="HTML file (default: <first folder>/report.html).")] = None,
     no_overwrite: NoOverwrite = False,
+    lang: Lang = None,
 ) -> None:
     """Write one self-contained HTML report (figures and maps embedded) from result folders."""
     from sim.outputs.folders import result_folders
+    from sim.outputs.i18n import LanguageError, choose_language
     from sim.outputs.report import HEAD, build_report
-    from sim.outputs.writing import check_output_file, folder_kind, write_text_atomically
+    from sim.outputs.writing import check_output_file, folder_kind, read_manifest, write_text_atomically
     from sim.territory.geodata import TerritoryDataError
 
     try:
@@ -130,6 +132,12 @@ def report(
     missing = [str(p) for p in folders if folder_kind(p) != RUN]
     if missing:
         raise fail(f"not a result folder of a run: {one_line(', '.join(missing))}; run `occisim run` first")
+    saved = (read_manifest(folders[0]) or {}).get("resolved_scenario")
+    output = saved.get("output") if isinstance(saved, dict) else None
+    try:
+        language = choose_language(lang, output.get("lang") if isinstance(output, dict) else None)
+    except LanguageError as exc:
+        raise fail(str(exc)) from None
     target = out or (result_dirs[0] / "report.html")
     try:
         check_output_file(target, HEAD, overwrite=not no_overwrite)
@@ -137,7 +145,7 @@ def report(
         raise fail(str(exc)) from None
     with progress_bar("building the report", None):
         try:
-            document = build_report(folders)
+            document = build_report(folders, lang=language)
         except (ValueError, ScenarioError, TerritoryDataError, OSError) as exc:
             raise fail(str(exc)) from None
     try:

@@ -126,3 +126,25 @@ def _had_load(record: Recorder, territory: Territory, window: Window) -> dict[st
         kpi[f"had_peak_pump_share_{had}"] = peak / pumps[j] if pumps[j] else np.nan
         kpi[f"had_full_days_per_year_{had}"] = float(full[j].sum()) / window.years
     return kpi
+
+
+def home_care_day_kpis(record: Recorder, window: Window) -> dict[str, float]:
+    """Bed-days of patients whose home care was ready on a day it may not begin (weekend, holiday)."""
+    days = sum(w.days for w in record.discharge_day_waits if window.start <= w.start < window.end)
+    return {"blina_bed_days_waiting_home_care_day_per_year": days / window.years}
+
+
+def interruption_kpis(record: Recorder, episodes: Columns, window: Window) -> dict[str, float]:
+    """Infusions stopped for a severe event: per episode referred in the window; days stopped a year."""
+    arrival = episodes["arrival"]
+    referred = set(episodes["episode"][(arrival >= window.start) & (arrival < window.end)].tolist())
+    of_referred = sum(1 for i in record.interruptions if i.episode in referred)
+    days = sum(
+        min(i.restart, window.end) - i.start
+        for i in record.interruptions
+        if window.start <= i.start < window.end and np.isfinite(i.restart)
+    )
+    return {
+        "infusion_interruptions_per_episode": of_referred / len(referred) if referred else np.nan,
+        "infusion_interrupted_days_per_year": days / window.years,
+    }

@@ -9,7 +9,7 @@ COST_LABELS: dict[str, str] = {
     "inpatient_cycle_start": "bed-days: cycle starts",
     "inpatient_waiting_home_care": "bed-days: waiting for home care",
     "inpatient_adverse_event": "bed-days: adverse events",
-    "inpatient_only": "bed-days: inpatient only",
+    "inpatient_only": "bed-days: cycles with no home phase",
     "inpatient_peripheral": "bed-days: peripheral hospitals (severe events at home)",
     "day_hospital": "day-hospital sessions",
     "had": "HAD days",
@@ -29,6 +29,9 @@ def _cost_rows() -> tuple[tuple[str, str, str, bool], ...]:
         rows.append((f"cost_{item}_per_year", f"  {label}", ",.0f", True))
         if item == "drug":
             rows.append(("cost_drug_wasted_per_year", f"    {DRUG_WASTED_LABEL}", ",.0f", True))
+            rows.append(
+                ("cost_drug_unused_bags_per_year", "      of which in bags taken down early", ",.0f", True)
+            )
     return tuple(rows)
 
 
@@ -40,6 +43,8 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
             (f"hdj_utilisation_{day}", f"  on {day.capitalize()}", ".1%", False)
             for day in ("mon", "tue", "wed", "thu", "fri")
         ),
+        ("hdj_full_day_share", "day-hospital days with every session taken", ".1%", True),
+        ("hdj_over_capacity_day_share", "day-hospital days over capacity", ".1%", True),
         ("hdj_blina_sessions_per_week", "day-hospital bag-change sessions per week", ".2f", True),
         ("hdj_visit_sessions_per_week", "day-hospital visit sessions per week", ".2f", False),
         (
@@ -90,14 +95,48 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
     )
 
 
+def _dated_rows() -> tuple[tuple[str, str, str, bool], ...]:
+    """Capacity calendars and dated events (sim.measures.dated): NaN where a scenario has none."""
+    wait = "planned admission wait, mean (days),"
+    return (
+        ("beds_available_mean", "beds open, mean over the window", ".1f", True),
+        *(
+            (f"planned_wait_mean_days_q{q}", f"  {wait} asked in {months}", ".1f", False)
+            for q, months in ((1, "Jan-Mar"), (2, "Apr-Jun"), (3, "Jul-Sep"), (4, "Oct-Dec"))
+        ),
+        ("planned_wait_mean_days_beds_closed", f"  {wait} asked while beds are closed", ".1f", False),
+        ("planned_wait_mean_days_beds_all_open", f"  {wait} asked with all beds open", ".1f", False),
+        ("planned_wait_mean_days_before_event", f"  {wait} asked before the first dated event", ".1f", False),
+        ("planned_wait_mean_days_from_event", f"  {wait} asked from the first dated event on", ".1f", False),
+        (
+            "home_care_zone_had_share_before_event",
+            "  referrals given an HAD of their zone, before the first dated event",
+            ".0%",
+            False,
+        ),
+        (
+            "home_care_zone_had_share_from_event",
+            "  referrals given an HAD of their zone, from the first dated event on",
+            ".0%",
+            False,
+        ),
+    )
+
+
 # Headline KPIs as people read them: (key, label, format spec, shown in the terminal summary).
 # One list for the terminal tables and the HTML report, in reading order; indentation = sub-item.
 KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
-    ("bed_occupancy", "bed occupancy", ".1%", True),
+    ("bed_occupancy", "bed occupancy (of the beds open)", ".1%", True),
+    *_dated_rows(),
+    ("beds_full_day_share", "days with all beds full (the whole day)", ".1%", True),
     ("planned_wait_mean_days", "planned admission wait, mean (days, incl. still waiting)", ".1f", True),
     ("planned_wait_p90_days", "planned admission wait, p90 (days, incl. still waiting)", ".1f", True),
     ("planned_wait_p95_days", "planned admission wait, p95 (days, incl. still waiting)", ".1f", True),
     ("planned_wait_max_days", "planned admission wait, max (days, incl. still waiting)", ".1f", False),
+    # "up to 3 weeks depending on the period of the year" (003:6168-6170), sim.measures.seasons
+    ("planned_wait_peak_season_p95_days", "planned wait, p95 of the peak 3-month season (days)", ".1f", True),
+    ("planned_wait_low_season_p95_days", "planned wait, p95 of the low 3-month season (days)", ".1f", False),
+    ("planned_wait_yearly_max_days", "planned wait, longest of the year (days)", ".1f", True),
     # A cycle start waits from referral (cycle 1) or from its booked day (later cycles) to its bed.
     (
         "blina_cycle_start_wait_mean_days",
@@ -126,7 +165,8 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("episodes_route_had_per_year", "  home phase with an HAD of their zone", ".1f", True),
     ("episodes_route_derogation_per_year", "  with a neighbouring HAD (derogation)", ".1f", True),
     ("episodes_route_convention_per_year", "  under a convention", ".1f", True),
-    ("episodes_route_inpatient_per_year", "  inpatient only", ".1f", True),
+    ("episodes_route_inpatient_per_year", "  no home care to be had (inpatient route)", ".1f", True),
+    ("episodes_never_home_per_year", "episodes that never went home per year (any route)", ".1f", True),
     ("convention_share", "share of episodes under a convention", ".1%", False),
     ("conventions_set_up_per_year", "new conventions per year (not reused in a canton)", ".1f", False),
     ("home_care_wait_mean_days", "wait in a bed for home care past the set stay, mean (days)", ".1f", True),
@@ -134,9 +174,16 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("episodes_waited_for_home_care_per_year", "episodes that waited for home care per year", ".1f", True),
     ("episodes_waited_for_had_room_per_year", "  of which for room at a full HAD", ".1f", True),
     ("had_room_wait_days_per_year", "bed-days waiting for room at a full HAD per year", ".1f", False),
+    (
+        "blina_bed_days_waiting_home_care_day_per_year",
+        "bed-days waiting for a day home care may begin (weekend, holiday) per year",
+        ".1f",
+        True,
+    ),
     ("had_rechoices_per_year", "re-choices: the zone's other HAD when one is full, per year", ".1f", True),
     ("fallbacks_for_full_had_per_year", "fallbacks asked as zone HADs were full, per year", ".1f", False),
     ("had_other_visits_deferred_per_year", "other HAD patients' visits displaced per year", ",.0f", False),
+    ("had_peak_pump_share_max", "HAD peak load: most pumps in use at once / pumps, busiest HAD", ".0%", True),
     ("had_nurse_km_per_year", "HAD nurse km per year (daily visits from the nearest HAD site)", ",.0f", True),
     ("had_nurse_hours_per_year", "  HAD nurse hours driving per year", ",.0f", True),
     *_day_hospital_rows(),
@@ -163,6 +210,8 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("iucto_adverse_event_bed_days_per_year", "IUCT-O bed-days for them per year", ",.0f", True),
     ("peripheral_bed_days_per_year", "bed-days in peripheral hospitals per year", ",.0f", True),
     ("peripheral_max_concurrent", "most patients at once in one peripheral hospital", ".0f", False),
+    ("infusion_interruptions_per_episode", "infusion interruptions (severe events) per episode", ".2f", True),
+    ("infusion_interrupted_days_per_year", "  infusion days interrupted per year", ".1f", False),
     ("cost_total_per_episode", "cost per episode, total (EUR)", ",.0f", True),
     ("cost_total_per_year", "cost per year, total (EUR)", ",.0f", True),
     *_cost_rows(),
@@ -180,3 +229,296 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
 
 
 TERMINAL_KPIS = tuple((key, label, fmt) for key, label, fmt, terminal in KPI_CATALOGUE if terminal)
+
+
+# --- minimal important differences (MID): the smallest change of a KPI a planner acts on ---------
+# A difference "matters" when its 95 % CI excludes 0 AND its mean is at least the KPI's MID (two marks,
+# kept apart). These are the planner's judgement, not clinical facts (assumption): each can be
+# replaced without touching any scenario, with a YAML file of `kpi: value` named by the environment
+# variable OCCISIM_MID_FILE. A KPI with no MID here is judged against RELATIVE_MID of its base mean.
+RELATIVE_MID = 0.05
+MINIMAL_IMPORTANT_DIFFERENCES: dict[str, float] = {
+    "bed_occupancy": 0.02,  # 2 points: about a third of a bed of the 18 (assumption)
+    "beds_full_day_share": 0.05,  # 5 points of days with every bed taken (assumption)
+    "planned_wait_mean_days": 1.0,  # a day of waiting (assumption)
+    "planned_wait_p90_days": 2.0,
+    "planned_wait_p95_days": 2.0,
+    "blina_cycle_start_wait_mean_days": 1.0,
+    "blina_first_admission_wait_mean_days": 1.0,
+    "blina_first_admission_wait_p95_days": 2.0,
+    "blina_booked_start_delay_p95_days": 1.0,
+    "home_care_wait_mean_days": 1.0,
+    "home_care_wait_p95_days": 2.0,
+    "episodes_route_had_per_year": 1.0,  # one patient a year (assumption)
+    "episodes_route_derogation_per_year": 1.0,
+    "episodes_route_convention_per_year": 1.0,
+    "episodes_route_inpatient_per_year": 1.0,
+    "episodes_never_home_per_year": 1.0,
+    "episodes_waited_for_home_care_per_year": 1.0,
+    "hdj_blina_sessions_per_week": 1.0,  # one day-hospital session a week (assumption)
+    "hdj_over_capacity_day_share": 0.02,
+    "hdj_utilisation": 0.02,
+    "trips_per_episode": 1.0,  # one trip, a km and an hour that a patient notices (assumption)
+    "km_per_episode": 50.0,
+    "hours_per_episode": 1.0,
+    "home_days_per_episode": 1.0,
+    "bed_days_total_per_episode": 1.0,
+    "blina_bed_days_per_year": 90.0,  # a quarter of a bed over the year (assumption)
+    "bed_days_saved_by_home_care_per_year": 90.0,
+    "cost_total_per_episode": 1000.0,  # EUR (assumption)
+    "cost_total_per_year": 50000.0,  # EUR (assumption)
+    # by place of residence (sim.measures.territories)
+    "first_bed_wait_days": 1.0,
+    "home_care_bed_wait_days_per_episode": 1.0,
+    "route_had_share": 0.10,  # 10 points of the place's episodes (assumption)
+    "route_derogation_share": 0.10,
+    "route_convention_share": 0.10,
+    "route_inpatient_share": 0.10,
+    "never_home_share": 0.10,
+}
+
+
+def minimal_important_difference(
+    kpi: str, base_mean: float, overrides: dict[str, float] | None = None
+) -> float:
+    """The MID of a KPI: from ``overrides``, else the catalogue, else RELATIVE_MID of the base mean."""
+    for table in (overrides or {}, MINIMAL_IMPORTANT_DIFFERENCES):
+        if kpi in table:
+            return float(table[kpi])
+    for test, mid in _MID_BY_KIND:
+        if test(kpi):
+            return mid
+    return RELATIVE_MID * abs(base_mean) if base_mean == base_mean else float("nan")
+
+
+# MIDs of kinds of KPI, by their names, first match wins (assumptions, as above).
+_MID_BY_KIND = (
+    (lambda k: k.startswith("cost_") and k.endswith("_per_year"), 10000.0),  # EUR a year
+    (lambda k: k.startswith("cost_") and k.endswith("_per_episode"), 500.0),  # EUR an episode
+    (lambda k: k.endswith("_per_year") and "km" in k, 1000.0),  # km a year
+    (lambda k: k.endswith("_per_year") and "hours" in k, 50.0),  # hours a year
+    (lambda k: k.endswith("_per_year") and "days" in k, 30.0),  # bed- or patient-days a year: a month
+    (lambda k: k.endswith("_per_year"), 1.0),  # events or patients a year: one
+    (lambda k: k.endswith("_share") or k.startswith("hdj_utilisation"), 0.05),  # 5 points
+    (lambda k: k.endswith("_days"), 1.0),  # a wait: one day
+)
+
+
+# KPIs by place of residence (sim.measures.territories): key -> (label, format), in reading order.
+PLACE_CATALOGUE: dict[str, tuple[str, str]] = {
+    "episodes_per_year": ("episodes per year", ".1f"),
+    "bed_days_total_per_episode": ("days in an IUCT-O bed per episode", ".1f"),
+    "home_days_per_episode": ("days at home per episode", ".1f"),
+    "home_care_bed_wait_days_per_episode": ("days in a bed waiting for home care per episode", ".1f"),
+    "first_bed_wait_days": ("wait for a bed at referral (days)", ".1f"),
+    "route_had_share": ("share with an HAD of their zone", ".0%"),
+    "route_derogation_share": ("share with a neighbouring HAD (derogation)", ".0%"),
+    "route_convention_share": ("share under a convention", ".0%"),
+    "route_inpatient_share": ("share with no home care to be had (inpatient route)", ".0%"),
+    "never_home_share": ("share that never went home (any route)", ".0%"),
+    "trips_per_episode": ("trips per episode", ".1f"),
+    "km_per_episode": ("km travelled per episode", ",.0f"),
+    "hours_per_episode": ("hours travelled per episode", ".1f"),
+}
+
+
+# French labels of the KPIs by place of residence (PLACE_CATALOGUE).
+PLACE_LABELS_FR: dict[str, str] = {
+    "episodes_per_year": "épisodes par an",
+    "bed_days_total_per_episode": "jours dans un lit de l'IUCT-O par épisode",
+    "home_days_per_episode": "jours à domicile par épisode",
+    "home_care_bed_wait_days_per_episode": "jours en lit à attendre l'HAD, par épisode",
+    "first_bed_wait_days": "attente d'un lit à l'adressage (jours)",
+    "route_had_share": "part avec une HAD de leur zone",
+    "route_derogation_share": "part avec une HAD voisine (dérogation)",
+    "route_convention_share": "part sous convention",
+    "route_inpatient_share": "part sans prise en charge à domicile possible (hospitalisation seule)",
+    "never_home_share": "part jamais rentrée à domicile (toutes voies)",
+    "trips_per_episode": "trajets par épisode",
+    "km_per_episode": "km parcourus par épisode",
+    "hours_per_episode": "heures de trajet par épisode",
+}
+
+
+# --- French ---------------------------------------------------------------------------------------
+# The French label of every catalogue row (``label_fr``), keyed by KPI: the rows above keep their
+# shape for the modules that unpack them. Indentation (sub-items) comes from the English label.
+COST_LABELS_FR: dict[str, str] = {
+    "drug": "blinatumomab",
+    "inpatient_cycle_start": "journées d'hospitalisation : débuts de cycle",
+    "inpatient_waiting_home_care": "journées d'hospitalisation : attente de la prise en charge à domicile",
+    "inpatient_adverse_event": "journées d'hospitalisation : effets indésirables",
+    "inpatient_only": "journées d'hospitalisation : hospitalisation seule",
+    "inpatient_peripheral": "journées en hôpital périphérique (événements graves à domicile)",
+    "day_hospital": "séances d'hôpital de jour",
+    "had": "journées d'HAD",
+    "nurse_visits": "passages infirmiers (convention)",
+    "convention_provider": "prestataire à domicile (convention)",
+    "transport": "transport des patients",
+    "bag_delivery": "livraison des poches par coursier",
+}
+DRUG_WASTED_LABEL_FR = "dont contenu de flacon perdu"
+_WEEKDAYS_FR = {
+    "mon": "le lundi",
+    "tue": "le mardi",
+    "wed": "le mercredi",
+    "thu": "le jeudi",
+    "fri": "le vendredi",
+}
+
+KPI_LABELS_FR: dict[str, str] = {
+    "blina_bed_days_waiting_home_care_day_per_year": (
+        "journées de lit en attente d'un jour où l'HAD peut commencer (week-end, férié) par an"
+    ),
+    "infusion_interruptions_per_episode": "interruptions de perfusion (événements graves) par épisode",
+    "infusion_interrupted_days_per_year": "jours de perfusion interrompus par an",
+    "cost_drug_unused_bags_per_year": "dont dans des poches retirées avant la fin",
+    "beds_available_mean": "lits ouverts, moyenne sur la fenêtre",
+    "planned_wait_mean_days_q1": "attente d'admission programmée, moyenne (jours), demande en janvier-mars",
+    "planned_wait_mean_days_q2": "attente d'admission programmée, moyenne (jours), demande en avril-juin",
+    "planned_wait_mean_days_q3": "attente d'admission programmée, moyenne (jours), demande en juillet-sept.",
+    "planned_wait_mean_days_q4": "attente d'admission programmée, moyenne (jours), demande en oct.-déc.",
+    "planned_wait_mean_days_beds_closed": "attente d'une admission programmée, moyenne (jours), lits fermés",
+    "planned_wait_mean_days_beds_all_open": "attente d'admission programmée, moy. (jours), tous lits ouverts",
+    "planned_wait_mean_days_before_event": (
+        "attente d'une admission programmée, moyenne (jours), avant le premier événement daté"
+    ),
+    "planned_wait_mean_days_from_event": (
+        "attente d'une admission programmée, moyenne (jours), à partir du premier événement daté"
+    ),
+    "home_care_zone_had_share_before_event": "adressages suivis par une HAD de la zone, avant l'événement",
+    "home_care_zone_had_share_from_event": "adressages suivis par une HAD de la zone, après l'événement",
+    "beds_full_day_share": "jours où tous les lits sont occupés (toute la journée)",
+    "episodes_never_home_per_year": "épisodes jamais rentrés à domicile par an (toutes voies)",
+    "had_peak_pump_share_max": "pointe des HAD : pompes utilisées au plus / pompes (HAD la plus chargée)",
+    "hdj_full_day_share": "jours d'hôpital de jour où toutes les séances sont prises",
+    "hdj_over_capacity_day_share": "jours d'hôpital de jour au-delà de la capacité",
+    "bed_occupancy": "taux d'occupation des lits",
+    "planned_wait_mean_days": (
+        "attente d'une admission programmée, moyenne (jours, attentes en cours incluses)"
+    ),
+    "planned_wait_p90_days": "attente d'une admission programmée, p90 (jours, attentes en cours incluses)",
+    "planned_wait_p95_days": "attente d'une admission programmée, p95 (jours, attentes en cours incluses)",
+    "planned_wait_max_days": "attente d'une admission programmée, max (jours, attentes en cours incluses)",
+    "planned_wait_peak_season_p95_days": (
+        "attente programmée, p95 de la saison de 3 mois la plus chargée (jours)"
+    ),
+    "planned_wait_low_season_p95_days": (
+        "attente programmée, p95 de la saison de 3 mois la moins chargée (jours)"
+    ),
+    "planned_wait_yearly_max_days": "attente programmée, la plus longue de l'année (jours)",
+    "blina_cycle_start_wait_mean_days": (
+        "attente d'un début de cycle de blinatumomab (depuis l'adressage ou le jour réservé), "
+        "moyenne (jours, attentes en cours incluses)"
+    ),
+    "blina_cycle_start_wait_p95_days": (
+        "attente d'un début de cycle de blinatumomab (depuis l'adressage ou le jour réservé), p95 (jours)"
+    ),
+    "blina_first_admission_wait_mean_days": "première admission, depuis l'adressage : moyenne (jours)",
+    "blina_first_admission_wait_p95_days": "première admission, depuis l'adressage : p95 (jours)",
+    "blina_booked_start_delay_mean_days": "cycles suivants, jours après le jour réservé : moyenne",
+    "blina_booked_start_delay_p95_days": "cycles suivants, jours après le jour réservé : p95",
+    "blina_booked_start_delayed_share": "cycles suivants admis après leur jour réservé",
+    "blina_bed_days_waiting_start_day_per_year": (
+        "journées de lit blinatumomab en attente d'un jour de début par an"
+    ),
+    "episodes_per_year": "épisodes de blinatumomab par an",
+    "episodes_route_had_per_year": "phase à domicile avec une HAD de leur zone",
+    "episodes_route_derogation_per_year": "avec une HAD voisine (dérogation)",
+    "episodes_route_convention_per_year": "sous convention",
+    "episodes_route_inpatient_per_year": "hospitalisation seule",
+    "convention_share": "part des épisodes sous convention",
+    "conventions_set_up_per_year": "nouvelles conventions par an (non réutilisées dans un canton)",
+    "home_care_wait_mean_days": (
+        "attente en lit d'une prise en charge à domicile au-delà du séjour prévu, moyenne (jours)"
+    ),
+    "home_care_wait_p95_days": "attente en lit d'une prise en charge à domicile, p95 (jours)",
+    "episodes_waited_for_home_care_per_year": "épisodes ayant attendu la prise en charge à domicile par an",
+    "episodes_waited_for_had_room_per_year": "dont pour une place dans une HAD pleine",
+    "had_room_wait_days_per_year": "journées de lit en attente d'une place dans une HAD pleine par an",
+    "had_rechoices_per_year": "nouveaux choix : l'autre HAD de la zone quand l'une est pleine, par an",
+    "fallbacks_for_full_had_per_year": (
+        "solutions de repli demandées car les HAD de la zone étaient pleines, par an"
+    ),
+    "had_other_visits_deferred_per_year": "passages d'autres patients d'HAD déplacés par an",
+    "had_nurse_km_per_year": (
+        "km des infirmiers d'HAD par an (passages quotidiens depuis le site d'HAD le plus proche)"
+    ),
+    "had_nurse_hours_per_year": "heures de route des infirmiers d'HAD par an",
+    "hdj_utilisation": "utilisation de l'hôpital de jour (séances utilisées / ouvertes)",
+    **{f"hdj_utilisation_{day}": label for day, label in _WEEKDAYS_FR.items()},
+    "hdj_blina_sessions_per_week": "séances de changement de poche en hôpital de jour par semaine",
+    "hdj_visit_sessions_per_week": "séances de visite en hôpital de jour par semaine",
+    "hdj_over_capacity_per_week": (
+        "séances d'hôpital de jour au-delà de la capacité par semaine (surréservation)"
+    ),
+    "hdj_background_requests_per_year": "demandes de séance d'hôpital de jour des autres patients par an",
+    "hdj_background_deferred_per_year": "reportées (déplacées, ou au-delà de leur tolérance)",
+    "hdj_background_displaced_per_year": "dont déplacées (blinatumomab)",
+    "hdj_background_deferral_mean_days": "jours de report, moyenne (depuis le jour prévu)",
+    "hdj_background_deferral_p95_days": "jours de report, p95",
+    "hdj_bag_changes_displacing_per_year": "changements de poche prenant la séance d'un autre patient par an",
+    "hdj_bag_changes_bridge_per_year": (
+        "changements de poche sans séance : décalés par une poche relais, par an"
+    ),
+    "hdj_bag_changes_ward_per_year": "changements de poche sans séance : dans le service, par an",
+    "hdj_bag_changes_had_nurse_per_year": (
+        "changements de poche sans séance : infirmier d'HAD à domicile, par an"
+    ),
+    "hdj_bag_changes_overbook_per_year": "changements de poche sans séance : en surréservation, par an",
+    "hdj_bridge_extra_bags_per_year": "poches supplémentaires dues aux relais par an",
+    "hdj_bridge_extra_vials_per_year": "flacons supplémentaires dus aux relais par an",
+    "hdj_no_slot_extra_trips_per_year": "trajets supplémentaires dus à l'absence de séance par an",
+    "hdj_visits_deferred_per_year": "visites au-delà de leur tolérance par an",
+    "bag_changes_away_from_ward_per_year": "changements de poche hors du service par an",
+    "trips_per_year": "trajets depuis le domicile par an (changements de poche, visites)",
+    "visit_trips_per_year": "dont pour des visites",
+    "travel_km_per_year": "km parcourus par an (changements de poche, admissions, sorties)",
+    "bag_change_km_per_year": "dont pour les changements de poche",
+    "transfer_km_per_year": "dont transferts d'hôpitaux périphériques vers l'IUCT-O",
+    "travel_hours_per_year": "heures de trajet par an",
+    "trips_per_episode": "trajets par épisode",
+    "km_per_episode": "km parcourus par épisode",
+    "hours_per_episode": "heures de trajet par épisode",
+    "home_days_per_episode": "jours à domicile par épisode",
+    "bed_days_total_per_episode": "jours dans un lit de l'IUCT-O par épisode",
+    "blina_bed_days_per_year": "journées de lit blinatumomab par an",
+    "bed_days_saved_by_home_care_per_year": (
+        "journées de lit évitées par la prise en charge à domicile par an"
+    ),
+    "severe_events_at_home_per_year": "effets indésirables graves à domicile par an",
+    "severe_events_direct_to_iucto_per_year": "directement à l'IUCT-O (le plus proche)",
+    "peripheral_admissions_per_year": "d'abord dans un hôpital périphérique",
+    "transfers_to_iucto_per_year": "puis transférés à l'IUCT-O",
+    "peripheral_admissions_diverted_per_year": "au-delà d'un hôpital plus proche sans lit libre",
+    "adverse_event_readmissions_per_year": "admissions à l'IUCT-O pour ces événements par an",
+    "iucto_adverse_event_bed_days_per_year": "journées de lit à l'IUCT-O pour ces événements par an",
+    "peripheral_bed_days_per_year": "journées de lit en hôpitaux périphériques par an",
+    "peripheral_max_concurrent": "patients simultanés au plus dans un hôpital périphérique",
+    "cost_total_per_episode": "coût par épisode, total (EUR)",
+    "cost_total_per_year": "coût par an, total (EUR)",
+    **{f"cost_{item}_per_year": label for item, label in COST_LABELS_FR.items()},
+    "cost_drug_wasted_per_year": DRUG_WASTED_LABEL_FR,
+    "bag_delivery_km_per_year": "km du coursier par an (poches changées hors de l'IUCT-O)",
+    "planned_waits_censored": "admissions programmées en attente à la fin (censurées)",
+    "blina_cycle_start_waits_censored": "débuts de cycle en attente à la fin (censurés)",
+    "emergency_waits_censored": "urgences en attente à la fin (censurées)",
+    "bed_queue_growth": "croissance de la file d'attente des lits sur la fenêtre statistique (demandes)",
+    "episodes_never_started_share": "épisodes adressés n'ayant jamais commencé de cycle",
+    "unstable": "réplications signalées instables",
+}
+
+# Per-HAD KPIs are named <prefix><HAD id> (sim.measures.care): their label, the HAD's name follows.
+PER_HAD_LABELS: dict[str, tuple[str, str]] = {
+    "had_patient_days_per_year_": ("HAD patient-days per year", "journées-patients d'HAD par an"),
+    "had_nurse_km_per_year_": ("HAD nurse km per year", "km des infirmiers d'HAD par an"),
+    "had_max_concurrent_": (
+        "most patients at once (pumps in use)",
+        "patients simultanés au plus (pompes utilisées)",
+    ),
+    "had_peak_pump_share_": ("peak share of the pumps in use", "part maximale des pompes utilisées"),
+    "had_full_days_per_year_": (
+        "days with no daily visit left per year",
+        "jours sans passage quotidien disponible par an",
+    ),
+}

@@ -4,8 +4,11 @@ Every price comes from the scenario's ``costs`` section, where each carries its 
 What the day hospital's no-slot policies add is costed through what they leave behind: a bridge's
 extra bags and vials (drug), a ward visit's or an extra change's trip (transport), an HAD nurse's
 change through its courier delivery; visits are day-hospital sessions and trips.
-Drug: each bag is prepared with whole vials; a bag of 1-3 days carries 4 h of overfill, a 4-day
-bag none (003:4897-4905); what the vials hold beyond the infused dose is wasted.
+Drug: each bag is prepared with whole vials for the days it was made for; a bag of 1-3 days carries
+4 h of overfill, a 4-day bag none (003:4897-4905); what the vials give beyond the infused dose is
+wasted, including what a bag taken down early (a death, an early stop) still held. A vial gives its
+extractable content (``costs.drug.extractable_ug``), not its labelled one: the rest is the vial's
+overfill, which cannot be drawn and is not counted as waste.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from sim.scenario.schema import Costs, DrugCost, TransportMode
 class BagDrug:
     vials: int
     infused_ug: float
-    prepared_ug: float  # dose x (days + overfill)
-    wasted_ug: float  # vial content beyond what is infused
+    prepared_ug: float  # dose x (days made for + overfill)
+    wasted_ug: float  # extractable vial content beyond what is infused
+    unused_ug: float = 0.0  # of which made for days not infused (the bag was taken down early)
 
 
 def bag_drug(
@@ -39,35 +43,41 @@ def bag_drug(
     overfill_hours: float,
     overfill_max_days: float = 3.0,
     vial_sharing: bool = False,
+    made_days: float | None = None,
 ) -> BagDrug:
-    """Vials for one bag. The bag is prepared for whole days; bags up to 3 days get the overfill."""
-    days = math.ceil(bag_days - 1e-9)
+    """Vials for one bag infused ``bag_days``, made for ``made_days`` (None: the same).
+
+    The bag is prepared for whole days; bags up to 3 days get the overfill. ``vial_ug`` is what a
+    vial gives (its extractable content).
+    """
+    made = bag_days if made_days is None else max(made_days, bag_days)
+    days = math.ceil(made - 1e-9)
     overfill = overfill_hours / 24.0 if days <= overfill_max_days else 0.0
     prepared = dose_ug_per_day * (days + overfill)
     infused = dose_ug_per_day * bag_days
+    unused = dose_ug_per_day * (made - bag_days)
     if vial_sharing:  # pro rata: opened vials and overfill are used for other patients, nothing is lost
-        return BagDrug(vials=infused / vial_ug, infused_ug=infused, prepared_ug=prepared, wasted_ug=0.0)
+        vials = (infused + unused) / vial_ug
+        return BagDrug(vials, infused, prepared, wasted_ug=unused, unused_ug=unused)
     vials = math.ceil(prepared / vial_ug - 1e-9)
-    return BagDrug(vials=vials, infused_ug=infused, prepared_ug=prepared, wasted_ug=vials * vial_ug - infused)
+    return BagDrug(vials, infused, prepared, wasted_ug=vials * vial_ug - infused, unused_ug=unused)
 
 
-def bags_drug(dose_ug_per_day: np.ndarray, bag_days: np.ndarray, drug: DrugCost) -> BagDrug:
+def bags_drug(
+    dose_ug_per_day: np.ndarray, bag_days: np.ndarray, drug: DrugCost, made_days: np.ndarray | None = None
+) -> BagDrug:
     """``bag_drug`` for many bags at once (arrays in each field), with the same arithmetic."""
-    days = np.ceil(bag_days - 1e-9)
+    made = bag_days if made_days is None else np.maximum(made_days, bag_days)
+    days = np.ceil(made - 1e-9)
     overfill = np.where(days <= 3.0, drug.overfill_hours_short_bags / 24.0, 0.0)
     prepared = dose_ug_per_day * (days + overfill)
     infused = dose_ug_per_day * bag_days
+    unused = dose_ug_per_day * (made - bag_days)
     if drug.vial_sharing:
-        return BagDrug(
-            vials=infused / drug.vial_ug,
-            infused_ug=infused,
-            prepared_ug=prepared,
-            wasted_ug=np.zeros_like(infused),
-        )
-    vials = np.ceil(prepared / drug.vial_ug - 1e-9)
-    return BagDrug(
-        vials=vials, infused_ug=infused, prepared_ug=prepared, wasted_ug=vials * drug.vial_ug - infused
-    )
+        vials = (infused + unused) / drug.usable_ug
+        return BagDrug(vials, infused, prepared, wasted_ug=unused, unused_ug=unused)
+    vials = np.ceil(prepared / drug.usable_ug - 1e-9)
+    return BagDrug(vials, infused, prepared, wasted_ug=vials * drug.usable_ug - infused, unused_ug=unused)
 
 
 def trip_cost(one_way_km: float, mode: TransportMode) -> float:
@@ -166,7 +176,8 @@ def _full(values: np.ndarray | float, n: int) -> np.ndarray:
 def _drug_costs(out: dict[str, np.ndarray], bags: Table, costs: Costs) -> None:
     """Whole vials per bag (overfill, rounding, waste), summed per episode into ``out``."""
     drug = costs.drug
-    per_bag = bags_drug(_array(bags, "dose", float), _array(bags, "days", float), drug)
+    made = _array(bags, "made_days", float) if "made_days" in bags else None
+    per_bag = bags_drug(_array(bags, "dose", float), _array(bags, "days", float), drug, made)
     ids, episode = out["episode"], _array(bags, "episode")
     vials = group_sum(ids, episode, per_bag.vials)
     if not drug.vial_sharing and (group_count(ids, episode) > 0).all():
@@ -174,8 +185,10 @@ def _drug_costs(out: dict[str, np.ndarray], bags: Table, costs: Costs) -> None:
     out["vials"] = vials
     out["infused_ug"] = group_sum(ids, episode, per_bag.infused_ug)
     out["wasted_ug"] = group_sum(ids, episode, per_bag.wasted_ug)
+    out["unused_ug"] = group_sum(ids, episode, per_bag.unused_ug)
     out["cost_drug"] = out["vials"] * drug.vial_price_eur
-    out["cost_drug_wasted"] = out["wasted_ug"] / drug.vial_ug * drug.vial_price_eur
+    out["cost_drug_wasted"] = out["wasted_ug"] / drug.usable_ug * drug.vial_price_eur
+    out["cost_drug_unused_bags"] = out["unused_ug"] / drug.usable_ug * drug.vial_price_eur
 
 
 def _per_episode(

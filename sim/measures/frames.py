@@ -161,11 +161,14 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
     """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
     table = episode_columns(record, territory)
     if costs is not None:
-        bags = [(e.profile.index, b.end - b.start, b.dose) for e in record.episodes for b in e.bags]
+        names = ("episode", "days", "dose", "made_days")
+        bags = [
+            (e.profile.index, b.end - b.start, b.dose, b.made_days) for e in record.episodes for b in e.bags
+        ]
         bag_columns = (
-            dict(zip(("episode", "days", "dose"), map(np.array, zip(*bags))))
+            dict(zip(names, map(np.array, zip(*bags))))
             if bags
-            else {"episode": np.array([], dtype=np.int64), "days": np.array([]), "dose": np.array([])}
+            else {"episode": np.array([], dtype=np.int64)} | {n: np.array([]) for n in names[1:]}
         )
         priced = economics.episode_cost_columns(
             table,
@@ -225,8 +228,8 @@ def peripheral_stays(record: Recorder, territory: Territory) -> Columns:
 
 
 def is_bridge_bag(bag: BagChange) -> bool:
-    """A bag shorter than 3 days: bridges from the ward's change days to the home change days."""
-    return bag.end - bag.start < 3 - 1e-9
+    """A bag made for less than 3 days: bridges from the ward's change days to the home change days."""
+    return bag.made_days < 3 - 1e-9
 
 
 def background_columns(record: Recorder) -> Columns:

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
-from sim.measures.care import Window, emergency_kpis, home_care_kpis
+from sim.measures.care import Window, emergency_kpis, home_care_day_kpis, home_care_kpis, interruption_kpis
 from sim.measures.columns import Columns, columns
+from sim.measures.dated import available_bed_days, dated_kpis
 from sim.measures.frames import (
     admission_columns,
+    admissions_frame,
     background_columns,
     bed_levels,
     blina_bookings_columns,
@@ -24,6 +26,8 @@ from sim.measures.frames import (
     is_bridge_bag,
     step_integral,
 )
+from sim.measures.planner import planner_kpis
+from sim.measures.seasons import seasonal_wait_kpis
 from sim.model.records import (
     ADVERSE_EVENT,
     BAG_CHANGE,
@@ -56,9 +60,13 @@ def compute(
         episodes = episodes_frame(record, territory, scenario.costs)
     episode_table = {name: episodes[name].to_numpy() for name in _episode_columns_used(episodes)}
     admissions = admission_columns(record)
-    return {
+    admissions_table = admissions_frame(record)  # the seasonal and dated waits read a DataFrame
+    values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
+        **seasonal_wait_kpis(admissions_table, record.end_time, window, run.start_date),
         **_cycle_starts(admissions, episode_table, window),
+        **home_care_day_kpis(record, window),
+        **interruption_kpis(record, episode_table, window),
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
         **_episodes(record, episode_table, window),
@@ -66,7 +74,10 @@ def compute(
         **emergency_kpis(record, admissions, territory, window),
         **home_care_kpis(record, episode_table, territory, window),
         **_censoring_and_stability(record, admissions, episode_table, scenario.beds.capacity, window),
+        **dated_kpis(record, admissions_table, scenario, window),
     }
+    peaks = [v for k, v in values.items() if k.startswith("had_peak_pump_share_")]
+    return {**values, **planner_kpis(record, episodes, scenario.beds.capacity, peaks, window)}
 
 
 def _episode_columns_used(episodes: pd.DataFrame) -> list[str]:
@@ -74,7 +85,8 @@ def _episode_columns_used(episodes: pd.DataFrame) -> list[str]:
     names = ["episode", "arrival", "route", "finished", "cycles_started", "bed_days_waiting_start_day"]
     names += ["trips", "km", "hours", "home_days", "bed_days_total"]
     if "cost_total" in episodes:
-        names += [f"cost_{item}" for item in (*economics.COST_ITEMS, "total", "drug_wasted")]
+        items = (*economics.COST_ITEMS, "total", "drug_wasted", "drug_unused_bags")
+        names += [f"cost_{item}" for item in items]
         names += ["vials", "nurse_visits", "wasted_ug", "infused_ug"]
     return names
 
@@ -101,7 +113,7 @@ def _beds(record: Recorder, adm: Columns, capacity: int, window: Window) -> dict
     t0, t1, years = window
     kpi: dict[str, float] = {}
     times, levels = bed_levels(record)
-    kpi["bed_occupancy"] = step_integral(times, levels, t0, t1) / (capacity * (t1 - t0))
+    kpi["bed_occupancy"] = step_integral(times, levels, t0, t1) / available_bed_days(record, capacity, t0, t1)
     in_window = _requested_in(adm, window)
     waiting = np.isnan(adm["admit"])
     admitted = in_window & ~waiting
@@ -226,7 +238,7 @@ def _vials(bags: tuple[tuple[float, float, float], ...], drug: DrugCost) -> floa
     """Vials of bags given as (start, end, ug/day), as the economics counts them."""
     return sum(
         economics.bag_drug(
-            ug, end - start, drug.vial_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing
+            ug, end - start, drug.usable_ug, drug.overfill_hours_short_bags, vial_sharing=drug.vial_sharing
         ).vials
         for start, end, ug in bags
     )
@@ -279,7 +291,7 @@ def _episodes(record: Recorder, episodes: Columns, window: Window) -> dict[str, 
         kpi[f"{column}_per_episode"] = _mean(done[column])
     # Costs: each episode referred in the window, followed to its end (the run drains after the horizon).
     if "cost_total" in referred:
-        for item in (*economics.COST_ITEMS, "total", "drug_wasted"):
+        for item in (*economics.COST_ITEMS, "total", "drug_wasted", "drug_unused_bags"):
             column = referred[f"cost_{item}"]
             kpi[f"cost_{item}_per_episode"] = _mean(column)
             kpi[f"cost_{item}_per_year"] = float(np.sum(column)) / years  # no episode: 0 EUR

@@ -9,7 +9,7 @@ The only place that draws random numbers; does no I/O. Imports ``sim.territory``
     emergencies  severe events at home: nearest capable hospital first, IUCT-O second
     bags         each cycle's bag schedule, its change weekdays, where each change happens
     day_hospital its sessions booked day by day: other patients, bag changes, visits
-    calendar     weekdays and the bag schedule (pure functions)
+    calendar     weekdays, public holidays and the bag schedule (pure functions)
     draws        seed streams and every random draw
     records      what is recorded, each record declared once
 """

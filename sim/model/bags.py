@@ -105,24 +105,41 @@ class BagChanges:
         self.policy = bags.where_changed
         self.no_slot_policy = scenario.day_hospital.no_slot_policy
 
+    def _step_up(self, day1: float) -> int:
+        """The cycle-1 dose step-up: its day (003:4624-4626), or the next pharmacy day after a holiday.
+
+        Its bag is made that day (M5); the pharmacy makes none on a holiday, so the step-up waits.
+        Day 1 is a start weekday, so the step-up's weekday is one too: only a holiday moves it.
+        """
+        return self.calendar.next_day_in(int(day1) + self.dose.step_up_day - 1, self.pharmacy_days)
+
     def _forced(self, cycle: int, day1: float) -> list[int]:
         """Changes that must happen on their day: the cycle-1 dose step-up."""
-        return [int(day1) + self.dose.step_up_day - 1] if cycle == 1 else []
+        return [self._step_up(day1)] if cycle == 1 else []
 
     def _ug(self, cycle: int, day1: float, start: float) -> float:
         """The bag's dose: the starting dose before the cycle-1 step-up, the target dose after."""
-        step_up = day1 + self.dose.step_up_day - 1
-        if cycle == 1 and start < step_up:
+        if cycle == 1 and start < self._step_up(day1):
             return self.dose.cycle1_start_ug_per_day
         return self.dose.target_ug_per_day
 
-    def schedule(self, cycle: int, day1: float, infusion_end: float, planned_discharge: float) -> CycleBags:
-        """The cycle's bags, changed at home on the weekdays the rule chooses (module docstring)."""
+    def schedule(
+        self,
+        cycle: int,
+        day1: float,
+        infusion_end: float,
+        planned_discharge: float,
+        start: float | None = None,
+    ) -> CycleBags:
+        """The cycle's bags, changed at home on the weekdays the rule chooses (module docstring).
+
+        ``start``: when the infusion restarts after an interruption (None: day 1).
+        """
         options = []
         for order, pattern in enumerate(self.patterns):
             bags = bag_schedule(
                 self.calendar,
-                int(day1),
+                int(day1) if start is None else start,  # type: ignore[arg-type]
                 infusion_end,
                 planned_discharge,
                 pattern,
@@ -218,7 +235,7 @@ class BagChanges:
             if (
                 day >= planned.infusion_end
                 or day in missed
-                or self.calendar.weekday(day) not in self.pharmacy_days
+                or not self.calendar.opens(day, self.pharmacy_days)
                 or not self.day_hospital.can_book(day)
             ):
                 continue
@@ -265,15 +282,27 @@ class BagChanges:
         home: HomeBags | None,
         discharge: float,
         readmissions: list[Admission],
+        stop: float,
     ) -> None:
-        """Record each bag, and where its change happened: the ward, or at home as booked."""
+        """Record each bag, and where its change happened: the ward, or at home as booked.
+
+        The bags were made as planned, knowing nothing of the infusion's ``stop`` (its end, or an
+        earlier death or early stop): the bag running then is taken down and the rest of its content
+        wasted; the bags planned after it are never hung.
+        """
         bags, where = (planned.bags, {}) if home is None else (home.bags, home.where)
         for bag in bags:
+            if bag.start >= stop - 1e-9:
+                break
             # A change due on the day of discharge is done on the ward, before the patient leaves.
             on_ward = bag.start <= discharge or any(r.admit <= bag.start < r.discharge for r in readmissions)
-            place = "ward" if on_ward or bag.start == planned.day1 else where.get(bag.start, self.policy)
+            # The first bag: hung on day 1 in the bed, or at a restart in hospital (M13).
+            first = bag.start == bags[0].start
+            place = "ward" if on_ward or first else where.get(bag.start, self.policy)
             ug = self._ug(planned.cycle, planned.day1, bag.start)
-            episode.bags.append(BagChange(planned.cycle, bag.start, bag.end, ug, place))
+            made_until = bag.end if bag.end > stop + 1e-9 else None  # taken down early: the rest is wasted
+            end = min(bag.end, stop)
+            episode.bags.append(BagChange(planned.cycle, bag.start, end, ug, place, made_until))
             if place != "ward":
                 self._away_from_ward(episode.profile, bag.start, place)
 

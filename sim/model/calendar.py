@@ -1,6 +1,9 @@
 """Calendar arithmetic and the bag schedule of one infusion cycle (pure functions, no SimPy).
 
 Time is in days since simulation day 0, which falls on ``start_date``; day d starts at time d.
+Public holidays come from the ``holidays`` library (offline; French law's list for "FR"): on them
+the pharmacy makes no bag and the day hospital is closed, as on a weekend (M5: "No production on
+weekends or public holidays"); no cycle starts and no home care begins on them.
 """
 
 from __future__ import annotations
@@ -8,16 +11,59 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Container, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import holidays
 import numpy as np
 
+MAX_CLOSED_RUN_DAYS = 60  # longer than any run of weeks whose allowed weekdays are all holidays
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+class _Holidays:
+    """The holidays of the years read so far from the library, as day numbers; [first, end) is covered."""
+
+    def __init__(self) -> None:
+        self.days: set[int] = set()
+        self.first = self.end = 0
+        self.year_read_first = self.year_read_last = 0
+
+    def add_year_of(self, start_date: dt.date, day: int, country: str) -> None:
+        """Read the holidays of the years from those already read to the year of ``day``."""
+        year = (start_date + dt.timedelta(days=day)).year
+        if self.first == self.end:  # nothing read yet
+            first_year = last_year = year
+            new_years = [year]
+        else:
+            first_year = min(year, (start_date + dt.timedelta(days=self.first)).year)
+            last_year = max(year, (start_date + dt.timedelta(days=self.end - 1)).year)
+            known = range(self.year_read_first, self.year_read_last + 1)
+            new_years = [y for y in range(first_year, last_year + 1) if y not in known]
+        dates = holidays.country_holidays(country, years=new_years)
+        self.days |= {(date - start_date).days for date in dates}
+        self.year_read_first, self.year_read_last = first_year, last_year
+        self.first = (dt.date(first_year, 1, 1) - start_date).days
+        self.end = (dt.date(last_year + 1, 1, 1) - start_date).days
 
 
 @dataclass(frozen=True)
 class Calendar:
     start_date: dt.date
+    public_holidays: str | None = None  # a country code of the holidays library; None: no holiday
+    _holidays: _Holidays = field(default_factory=lambda: _Holidays(), compare=False, repr=False)
+
+    def is_holiday(self, day: int) -> bool:
+        """Whether simulation day ``day`` is a public holiday."""
+        if self.public_holidays is None:
+            return False
+        known = self._holidays
+        if not known.first <= day < known.end:
+            known.add_year_of(self.start_date, int(day), self.public_holidays)
+        return day in known.days
+
+    def opens(self, day: int, weekdays: Container[int]) -> bool:
+        """Whether day ``day`` is one of ``weekdays`` and not a public holiday."""
+        return self.weekday(day) in weekdays and not self.is_holiday(day)
 
     @property
     def start_weekday(self) -> int:
@@ -28,14 +74,14 @@ class Calendar:
         return (self.start_weekday + day) % 7
 
     def next_day_in(self, t: float, weekdays: Iterable[int]) -> int:
-        """First day boundary at or after time t whose weekday is in ``weekdays``."""
+        """First day boundary at or after time t whose weekday is in ``weekdays``, not a holiday."""
         allowed = set(weekdays)
         day = math.ceil(t - 1e-9)
-        for _ in range(8):
-            if self.weekday(day) in allowed:
+        for _ in range(MAX_CLOSED_RUN_DAYS):
+            if self.opens(day, allowed):
                 return day
             day += 1
-        raise ValueError(f"no allowed weekday in {sorted(allowed)}")
+        raise ValueError(f"no allowed weekday in {sorted(allowed)} outside holidays")
 
 
 def weekday_set(names: Iterable[str]) -> frozenset[int]:
@@ -74,7 +120,8 @@ def bag_schedule(
     on the ward on any pharmacy day; from the discharge on, only on the patient's home change days
     (Mon+Thu or Tue+Fri); so the last ward bag bridges to the first home change day (the thesis's
     24-48 h bridge bags, 003:4893-4895). A forced change (the C1 dose step-up) always starts a bag.
-    No change is made on a day of ``no_change`` (a day the day hospital has no session to give).
+    No change is made on a day of ``no_change`` (a day the day hospital has no session to give), nor
+    on a public holiday (the pharmacy is closed, M5): a holiday is bridged like a weekend.
     """
     forced = sorted(d for d in forced_changes if start < d < end)
     bags: list[Bag] = []
@@ -96,18 +143,14 @@ def bag_schedule(
                 for d in range(first, last + 1)
                 if d < end
                 and d not in no_change
-                and (
-                    calendar.weekday(d) in home_change_days
-                    if d >= planned_discharge
-                    else calendar.weekday(d) in pharmacy_days
-                )
+                and calendar.opens(d, home_change_days if d >= planned_discharge else pharmacy_days)
             ]
             if not candidates:
                 # Discharge falls where no home change day is reachable: bridge with a pharmacy-day bag.
                 candidates = [
                     d
                     for d in range(first, last + 1)
-                    if calendar.weekday(d) in pharmacy_days and d not in no_change
+                    if calendar.opens(d, pharmacy_days) and d not in no_change
                 ]
             if not candidates:
                 raise ScheduleError(f"no change day between day {t:g} and day {limit:g}")

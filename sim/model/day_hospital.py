@@ -45,6 +45,7 @@ import simpy
 from sim.model.calendar import Calendar, weekday_set
 from sim.model.draws import DayHospitalRequests
 from sim.model.records import BAG_CHANGE, BackgroundBooking, BlinaBooking, DayHospitalDays, Recorder, Trip
+from sim.model.timeline import Period, closed_by_day, period_index
 from sim.scenario.schema import WEEKDAYS, Scenario
 from sim.territory.catchment import Territory
 
@@ -52,11 +53,25 @@ from sim.territory.catchment import Territory
 VISIT_SEARCH_DAYS = 28
 
 
-def sessions_open(scenario: Scenario, calendar: Calendar) -> DayHospitalDays:
-    """Each day to the horizon: its weekday, the sessions open, those held for blinatumomab."""
-    weekday = calendar.weekday(np.arange(scenario.run.horizon_whole_days))
-    sessions, held = _weekly_sessions(scenario)
-    return DayHospitalDays(weekday, np.array(sessions)[weekday], np.array(held)[weekday])
+def sessions_open(
+    scenario: Scenario, calendar: Calendar, n_days: int | None = None, in_force: list[Period] | None = None
+) -> DayHospitalDays:
+    """Each day to the horizon (or of ``n_days``): its weekday, the sessions open, those held for
+    blinatumomab; by the weekly sessions of the scenario in force (``in_force``: its periods, from
+    dated events), less the sessions its capacity calendar closes; none on a public holiday."""
+    days = np.arange(scenario.run.horizon_whole_days if n_days is None else n_days)
+    weekday = calendar.weekday(days)
+    in_force = in_force or [Period(0, scenario)]
+    # (period, open or held, weekday)
+    weekly = np.array([_weekly_sessions(period.scenario) for period in in_force])
+    which = period_index(in_force, days)
+    sessions, held = weekly[which, 0, weekday], weekly[which, 1, weekday]
+    closed = closed_by_day(scenario.capacity_calendar.day_hospital, calendar, len(days))
+    if closed.any():
+        sessions = np.maximum(sessions - closed, 0)
+        held = np.minimum(held, sessions)
+    holiday = np.array([calendar.is_holiday(d) for d in days], dtype=bool)  # public holidays: no session
+    return DayHospitalDays(weekday, np.where(holiday, 0, sessions), np.where(holiday, 0, held), holiday)
 
 
 def _weekly_sessions(scenario: Scenario) -> tuple[list[int], list[int]]:
@@ -78,13 +93,17 @@ class DayHospital:
         territory: Territory,
         calendar: Calendar,
         record: Recorder,
+        days: DayHospitalDays | None = None,
     ):
         self.env = env
         self.territory = territory
         self.calendar = calendar
         self.record = record
         spec = scenario.day_hospital
-        self.sessions, self.held = _weekly_sessions(scenario)
+        self.sessions, self.held = _weekly_sessions(scenario)  # by weekday: the days past ``days``
+        # By day (a capacity calendar, dated events), as plain lists: looked up at every booking.
+        days = days or record.day_hospital_days
+        self.sessions_by_day, self.held_by_day = days.capacity.tolist(), days.reserved.tolist()
         self.weekday_of_day0 = calendar.start_weekday  # (Calendar.weekday, without its date arithmetic)
         self.tolerance = spec.background.tolerance_days
         self.visits = spec.visits
@@ -95,7 +114,7 @@ class DayHospital:
         self.background_sessions_a_week = sum(self.sessions) - sum(self.held)
         self.release_days = spec.reserved_release_days
         self.released: set[int] = set()  # days whose held sessions other patients may now book
-        self.holds = any(self.held)
+        self.holds = any(self.held) or any(self.held_by_day)
         self.backlog: list[BackgroundBooking] = []  # past their window or waiting, in request order
         self.by_episode: defaultdict[int, list[BlinaBooking]] = defaultdict(list)
 
@@ -103,12 +122,19 @@ class DayHospital:
 
     def free(self, day: int, held_too: bool = True) -> int:
         """Sessions of ``day`` nobody booked; other patients (``held_too`` False) may not take held ones."""
+        sessions, held = self.open_on(day)
+        blina = self.blina_on[day] if held_too or day in self.released else max(self.blina_on[day], held)
+        return sessions - len(self.background_on[day]) - blina
+
+    def open_on(self, day: int) -> tuple[int, int]:
+        """Sessions open on ``day``, and those held for blinatumomab (past the days known: by weekday,
+        as the scenario in force at the start opens them)."""
+        if 0 <= day < len(self.sessions_by_day):
+            return self.sessions_by_day[day], self.held_by_day[day]
         weekday = (self.weekday_of_day0 + day) % 7
-        if held_too or day in self.released:
-            blina = self.blina_on[day]
-        else:
-            blina = max(self.blina_on[day], self.held[weekday])
-        return self.sessions[weekday] - len(self.background_on[day]) - blina
+        if self.calendar.is_holiday(day):  # closed on public holidays
+            return 0, 0
+        return self.sessions[weekday], self.held[weekday]
 
     def _movable(self, day: int) -> BackgroundBooking | None:
         """Another patient's booking of ``day`` that may still move: the one with the most days left."""
@@ -237,11 +263,14 @@ class DayHospital:
         self.record.blina_bookings.append(booking)
         self.by_episode[booking.episode].append(booking)
 
-    def cancel(self, episode: int, start: float, end: float) -> None:
-        """The patient was in hospital from ``start`` to ``end``: the bookings of those days go unused."""
+    def cancel(self, episode: int, start: float, end: float, purpose: str | None = None) -> None:
+        """The patient was in hospital from ``start`` to ``end``: the bookings of those days go unused.
+
+        ``purpose``: only the bookings of that purpose (e.g. the bag changes of a stopped infusion).
+        """
         for booking in self.by_episode[episode]:
             day = booking.due if booking.day is None else booking.day
-            if booking.cancelled or not start <= day < end:
+            if booking.cancelled or not start <= day < end or purpose not in (None, booking.purpose):
                 continue
             booking.cancelled = True
             if booking.day is None:
@@ -273,11 +302,7 @@ class DayHospital:
                 episode, name, due, latest, later=VISIT_SEARCH_DAYS
             )
             if booking is None:
-                open_days = [
-                    d
-                    for d in range(due, latest + VISIT_SEARCH_DAYS + 1)
-                    if self.sessions[self.calendar.weekday(d)]
-                ]
+                open_days = [d for d in range(due, latest + VISIT_SEARCH_DAYS + 1) if self.open_on(d)[0]]
                 if not open_days:
                     continue  # the day hospital is closed: no visit
                 booking = self.overbook(episode, name, due, latest, open_days[0])

@@ -99,6 +99,49 @@ def arrival_time(arrivals: Arrivals, warmup_days: float, cumulative_intensity: f
 
 
 @dataclass(slots=True, frozen=True)
+class DemandChanges:
+    """Arrival rates set anew from a day of the run (dated events), in order of day."""
+
+    episodes_per_year: tuple[tuple[float, float], ...] = ()  # (day, blinatumomab episodes a year)
+    background_per_day: tuple[tuple[float, float], ...] = ()  # (day, other admissions a day)
+
+
+def dated_arrival_time(
+    arrivals: Arrivals, warmup_days: float, cumulative_intensity: float, changes: DemandChanges
+) -> float:
+    """``arrival_time`` when events set episodes_per_year from some days: the cumulative intensity of a
+    rate piecewise constant by period (growth after the warm-up still applies), inverted period by period.
+    """
+    if not changes.episodes_per_year:
+        return arrival_time(arrivals, warmup_days, cumulative_intensity)
+    bounds = [(0.0, arrivals.episodes_per_year), *changes.episodes_per_year]
+    growth = math.log1p(arrivals.annual_growth) / DAYS_PER_YEAR
+    left = cumulative_intensity
+    for (start, per_year), (end, _) in zip(bounds, [*bounds[1:], (math.inf, 0.0)]):
+        rate = per_year / DAYS_PER_YEAR
+        pieces = [(start, min(end, warmup_days), 0.0), (max(start, warmup_days), end, growth)]
+        for a, b, g in pieces:
+            if a >= b or rate == 0:
+                continue
+            if g == 0:  # constant rate on [a, b)
+                if left <= rate * (b - a):
+                    return a + left / rate
+                left -= rate * (b - a)
+                continue
+            at_a = math.exp(g * (a - warmup_days))
+            within = math.inf if b == math.inf else rate / g * (math.exp(g * (b - warmup_days)) - at_a)
+            if left <= within:
+                inside = at_a + left * g / rate
+                if inside <= 0:
+                    return math.inf  # a declining rate offers only finitely many more arrivals
+                # log1p from the warm-up's end, as arrival_time: the same times before a change
+                log = math.log1p(left * g / rate) if a == warmup_days else math.log(inside)
+                return warmup_days + log / g
+            left -= within
+    return math.inf
+
+
+@dataclass(slots=True, frozen=True)
 class BackgroundAdmissions:
     """Other acute-leukemia inpatients over the run: when they ask for a bed, for how long, how urgently."""
 
@@ -118,8 +161,15 @@ class DayHospitalRequests:
 class Draws:
     """The random draws of one replication of a scenario."""
 
-    def __init__(self, scenario: Scenario, territory: Territory, replication: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        territory: Territory,
+        replication: int,
+        demand_changes: DemandChanges | None = None,
+    ) -> None:
         self.scenario = scenario
+        self.demand_changes = demand_changes or DemandChanges()
         self.territory = territory
         self.seed = scenario.run.seed
         self.replication = replication
@@ -157,7 +207,9 @@ class Draws:
         delays = rng["delays"]
         profile = Profile(
             index=index,
-            arrival=arrival_time(blina.arrivals, self.scenario.run.warmup_days, intensity),
+            arrival=dated_arrival_time(
+                blina.arrivals, self.scenario.run.warmup_days, intensity, self.demand_changes
+            ),
             group=group,
             home=home,
             n_cycles=n_cycles,
@@ -218,11 +270,17 @@ class Draws:
         spec = self.scenario.beds.background
         horizon = self.scenario.run.horizon
         rng = stream(self.seed, self.replication, STREAM_BACKGROUND)
-        peak_rate = spec.arrivals_per_day * (1 + spec.seasonal_amplitude)
+        changes = self.demand_changes.background_per_day
+        peak_per_day = max([spec.arrivals_per_day, *(per_day for _, per_day in changes)])
+        peak_rate = peak_per_day * (1 + spec.seasonal_amplitude)
         n = rng.poisson(peak_rate * horizon)
         times = np.sort(rng.uniform(0, horizon, n))
         day_of_year = (self.scenario.run.start_date.timetuple().tm_yday + times) % DAYS_PER_YEAR
-        rate = spec.arrivals_per_day * (
+        per_day = spec.arrivals_per_day
+        if changes:  # the rate of the period each time falls in (dated events)
+            levels = np.array([spec.arrivals_per_day, *(rate for _, rate in changes)])
+            per_day = levels[np.searchsorted([day for day, _ in changes], times, side="right")]
+        rate = per_day * (
             1
             + spec.seasonal_amplitude
             * np.cos(2 * np.pi * (day_of_year - spec.seasonal_peak_day_of_year) / DAYS_PER_YEAR)
@@ -254,16 +312,22 @@ class Draws:
             census[had] = np.cumsum(steps)[:n_days]
         return census
 
-    def day_hospital_requests(self, weekday: np.ndarray) -> DayHospitalRequests:
+    def day_hospital_requests(
+        self, weekday: np.ndarray, closed: np.ndarray | None = None
+    ) -> DayHospitalRequests:
         """Other patients' requests for a day-hospital session, due on the days whose ``weekday`` is given.
 
         A Poisson number falls due on each background weekday to the horizon; each was asked for a
-        whole number of days ahead (the lead time), but not before day 0.
+        whole number of days ahead (the lead time), but not before day 0. ``closed``: True on the public
+        holidays, when none falls due.
         """
         spec = self.scenario.day_hospital.background
         rng = stream(self.seed, self.replication, STREAM_DAY_HOSPITAL_REQUESTS)
         due_weekday = np.isin(weekday, [WEEKDAYS.index(d) for d in spec.weekdays])
-        counts = rng.poisson(spec.requests_per_day, len(weekday)) * due_weekday
+        # None falls due on a public holiday: the day hospital is closed and its patients' sessions
+        # are planned around it (requests_per_day is per open day); the same draws, streams aligned.
+        open_day = due_weekday if closed is None else due_weekday & ~closed
+        counts = rng.poisson(spec.requests_per_day, len(weekday)) * open_day
         due = np.repeat(np.arange(len(weekday)), counts)
         lead = np.rint(np.clip(sample(spec.lead_days, rng, len(due)), 0, None)).astype(int)
         requested = np.clip(due - lead, 0, None)

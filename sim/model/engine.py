@@ -20,9 +20,11 @@ from sim.model.draws import Draws
 from sim.model.emergencies import Emergencies
 from sim.model.home_care import HomeCare
 from sim.model.pathway import Pathway
-from sim.model.records import Episode, Recorder
+from sim.model.records import DayHospitalDays, Episode, Recorder
+from sim.model.timeline import Timeline
 from sim.model.ward import Ward
 from sim.scenario.schema import Scenario
+from sim.territory.binding import authorised_hads
 from sim.territory.catchment import Territory
 
 DRAIN_LIMIT_DAYS = 3 * 365.0  # longest follow-up of referred episodes past the horizon
@@ -34,23 +36,39 @@ class Model:
     def __init__(self, scenario: Scenario, territory: Territory, replication: int):
         self.scenario = scenario
         self.env = simpy.Environment()
-        calendar = Calendar(scenario.run.start_date)
-        self.draws = Draws(scenario, territory, replication)
-        self.record = Recorder(sessions_open(scenario, calendar))
-        self.ward = Ward(self.env, scenario, territory, self.record)
+        calendar = Calendar(scenario.run.start_date, scenario.calendar.holidays_country)
         census_days = math.ceil(scenario.run.horizon + DRAIN_LIMIT_DAYS)  # to the end of the run at most
-        self.home_care = HomeCare(self.env, scenario, territory, self.record, self.draws, census_days)
-        self.day_hospital = DayHospital(self.env, scenario, territory, calendar, self.record)
-        bags = BagChanges(scenario, territory, calendar, self.record, self.day_hospital)
-        emergencies = Emergencies(self.env, scenario, territory, self.ward, self.record)
+        # Capacity calendars and dated events: the parts below start with the scenario in force on day 0.
+        self.timeline = Timeline(self.env, scenario, calendar, census_days + 1)
+        start = self.timeline.start
+        self.draws = Draws(start, territory, replication, self.timeline.demand)
+        days = sessions_open(scenario, calendar, census_days + 1, self.timeline.periods)
+        to_horizon = slice(scenario.run.horizon_whole_days)
+        self.record = Recorder(
+            DayHospitalDays(
+                days.weekday[to_horizon],
+                days.capacity[to_horizon],
+                days.reserved[to_horizon],
+                days.closed[to_horizon],
+            )
+        )
+        self.ward = Ward(self.env, start, territory, self.record)
+        if self.timeline.beds_open[0] != start.beds.capacity:
+            self.ward.set_capacity(int(self.timeline.beds_open[0]))
+        self.home_care = HomeCare(self.env, start, territory, self.record, self.draws, census_days)
+        if scenario.events:
+            self.home_care.authorise(authorised_hads(territory, start))
+        self.day_hospital = DayHospital(self.env, start, territory, calendar, self.record, days)
+        self.bags = BagChanges(start, territory, calendar, self.record, self.day_hospital)
+        emergencies = Emergencies(self.env, start, territory, self.ward, self.record)
         self.pathway = Pathway(
-            self.env, scenario, calendar, self.ward, self.home_care, bags, emergencies, self.day_hospital
+            self.env, start, calendar, self.ward, self.home_care, self.bags, emergencies, self.day_hospital
         )
         self.episode_processes: list[simpy.Process] = []
 
     def arrivals(self):
         """Episodes referred until the horizon, each starting its pathway."""
-        if self.scenario.blinatumomab.arrivals.episodes_per_year == 0:
+        if all(p.scenario.blinatumomab.arrivals.episodes_per_year == 0 for p in self.timeline.periods):
             return
         intensity = 0.0
         index = 0
@@ -70,8 +88,13 @@ class Model:
         Statistics keep to [warm-up, horizon]; running on lets every referred episode be followed
         and costed to its end, so per-episode figures are not biased towards short episodes.
         """
+        self.env.process(self.timeline.beds(self.ward))
+        territory = self.home_care.territory
+        authorised = lambda in_force: authorised_hads(territory, in_force)  # noqa: E731
+        self.env.process(self.timeline.events(self.home_care, self.bags, authorised))
         self.env.process(self.ward.other_patients(self.draws.background_admissions()))
-        requests = self.draws.day_hospital_requests(self.record.day_hospital_days.weekday)
+        days = self.record.day_hospital_days
+        requests = self.draws.day_hospital_requests(days.weekday, days.closed)
         self.env.process(self.day_hospital.other_patients(requests))
         self.env.process(self.day_hospital.release_held())
         self.env.process(self.arrivals())

@@ -68,12 +68,17 @@ class HomeCare:
         self.last_active = np.full(len(ids), -np.inf)  # when each HAD last had a blinatumomab patient
         for had in self.spec.experienced_at_start:
             self.last_active[ids.index(merges.get(had, had))] = 0.0
+        self.authorised = territory.authorised  # changed from a date by a dated event (authorise)
         self.convention_used: dict[str, float] = {}  # when a convention was last used, by canton
         self.options: dict[int, list[CareOption]] = {}  # by episode, in order of preference
 
     def zone_hads(self, home: int) -> np.ndarray:
         """The authorised HADs of the zone of commune ``home``."""
-        return np.flatnonzero(self.territory.zones.covers[home] & self.territory.authorised)
+        return np.flatnonzero(self.territory.zones.covers[home] & self.authorised)
+
+    def authorise(self, authorised: np.ndarray) -> None:
+        """The HADs authorised from now on (one bool per HAD): requests made from now are routed with them."""
+        self.authorised = authorised
 
     # --- asking for home care ---
 
@@ -141,7 +146,7 @@ class HomeCare:
         terr = self.territory
         km = terr.to_had_nearest_site.km[p.home]
         asked = [o.had for o in self.options.get(p.index, [])]
-        reachable = terr.bordering_hads(p.home) & terr.authorised & (km <= self.spec.derogation_max_km)
+        reachable = terr.bordering_hads(p.home) & self.authorised & (km <= self.spec.derogation_max_km)
         candidates = [
             j
             for j in np.flatnonzero(reachable)

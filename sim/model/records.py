@@ -116,6 +116,7 @@ class DayHospitalDays:
     weekday: np.ndarray  # 0 = Monday
     capacity: np.ndarray
     reserved: np.ndarray
+    closed: np.ndarray | None = None  # True on a public holiday (no session); None: no holiday
 
 
 @dataclass(slots=True)
@@ -211,6 +212,25 @@ class HomeCareWait(NamedTuple):
     had: int | None
 
 
+class DischargeDayWait(NamedTuple):
+    """Days in the bed, home care being ready, until a day it may begin (a weekday, not a holiday)."""
+
+    episode: int
+    cycle: int
+    start: float
+    days: float
+
+
+class Interruption(NamedTuple):
+    """The infusion stopped for a severe event (``kind``, the first if several overlap) and restarted."""
+
+    episode: int
+    cycle: int
+    kind: str
+    start: float
+    restart: float  # inf: never restarted (a death or an early stop came first; the infusion ended)
+
+
 class HomeSegment(NamedTuple):
     """A stretch of the home phase spent at home (between readmissions)."""
 
@@ -243,13 +263,23 @@ class HomeEmergency:
 
 
 class BagChange(NamedTuple):
-    """One infusion bag: hung at ``start`` where the change happened (a CHANGE_PLACES entry)."""
+    """One infusion bag: hung at ``start`` where the change happened (a CHANGE_PLACES entry).
+
+    A bag is made for its planned days; when the infusion stops before its planned change (a death,
+    an early stop), it is taken down at ``end`` and ``made_until`` is the end it was made for.
+    """
 
     cycle: int
     start: float
     end: float
     dose: float  # ug/day
     where: str
+    made_until: float | None = None  # None: taken down when planned (the end it was made for)
+
+    @property
+    def made_days(self) -> float:
+        """The days of infusion the bag was made for."""
+        return (self.end if self.made_until is None else self.made_until) - self.start
 
 
 class CycleStartWait(NamedTuple):
@@ -314,6 +344,7 @@ class Recorder:
 
     day_hospital_days: DayHospitalDays  # sessions open, set before the run
     bed_level: list[BedLevel] = field(default_factory=lambda: [BedLevel(0.0, 0)])
+    bed_capacity: list[BedLevel] = field(default_factory=list)  # beds open from each time (calendars, events)
     admissions: list[Admission] = field(default_factory=list)
     legs: list[Leg] = field(default_factory=list)
     trips: list[Trip] = field(default_factory=list)
@@ -327,5 +358,7 @@ class Recorder:
     had_census: HadCensus | None = None  # drawn when home care is set up
     home_care_requests: list[HomeCareRequest] = field(default_factory=list)
     home_care_waits: list[HomeCareWait] = field(default_factory=list)
+    discharge_day_waits: list[DischargeDayWait] = field(default_factory=list)
+    interruptions: list[Interruption] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
     end_time: float = 0.0  # when the run stopped (after the referred episodes finished)

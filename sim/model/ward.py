@@ -134,6 +134,12 @@ class Beds(simpy.PriorityResource):
         super().__init__(env, capacity)
         self._wake_ups: set[float] = set()
 
+    def set_capacity(self, beds: int) -> None:
+        """Beds open from now (a capacity calendar, a dated event): nobody is moved out when it drops;
+        no one is admitted until fewer than ``beds`` are taken. More beds admit the requests in line."""
+        self._capacity = beds
+        self._trigger_put(None)
+
     def _do_put(self, request: BedRequest) -> bool:
         """Admit ``request`` if a bed is free; True: look at the next request in line."""
         now = self._env.now
@@ -166,6 +172,7 @@ class Ward:
         self.record = record
         self.beds = Beds(env, capacity=scenario.beds.capacity)
         self.occupied = 0  # beds taken, as recorded in the occupancy curve
+        record.bed_capacity.append(BedLevel(env.now, scenario.beds.capacity))
         priorities = scenario.beds.priorities
         self.priority = {
             EMERGENCY: priorities.emergency,
@@ -177,6 +184,11 @@ class Ward:
             BOOKED_START: priorities.blinatumomab_booked_start,
             PRE_PHASE: priorities.blinatumomab_pre_phase,
         }
+
+    def set_capacity(self, beds: int) -> None:
+        """Beds open from now on, recorded in the capacity curve."""
+        self.beds.set_capacity(beds)
+        self.record.bed_capacity.append(BedLevel(self.env.now, beds))
 
     def request(
         self,

@@ -100,7 +100,19 @@ def model_logic(scenario: Scenario, territory: Territory | None = None) -> dict[
         f"{patterns}, {WHERE_BAGS_ARE_CHANGED[bags.where_changed]}",
         "day_hospital": day_hospital_sessions(scenario.day_hospital.sessions_per_weekday),
         "home_care": home_care_routes(scenario, territory),
+        "calendar": calendar_days(scenario),
     }
+
+
+def calendar_days(scenario: Scenario) -> str:
+    """Public holidays, and the days home care may begin."""
+    spec = scenario.calendar
+    closed = (
+        "French public holidays close the pharmacy and the day hospital (no cycle starts then)"
+        if spec.holidays_country == "FR"
+        else "no public holiday"
+    )
+    return f"{closed}; home care begins on {weekdays(spec.home_care_start_weekdays, 'or')}"
 
 
 def _logic_html(name: str, logic: Mapping[str, str]) -> str:

@@ -7,9 +7,11 @@ summary.csv          per KPI: mean, 95 % CI low and high, std, n
 episodes.parquet     one row per blinatumomab episode and replication (per-patient records)
 admissions.parquet   every bed request: kind, request and admission times, wait
 daily.parquet        per day and replication: beds occupied, day-hospital load
+places.csv           the main patient KPIs by department and by HAD zone of residence, with CIs
 
-The other commands' folders are written here too: compare (comparison.csv, manifest.json, one
-result folder per scenario), PSA, one-way sensitivity, warm-up, territory. Every manifest.json says
+The other commands' folders are written here too: compare (comparison.csv, places.csv with the
+paired differences by place, manifest.json, one result folder per scenario), PSA, one-way
+sensitivity, warm-up, territory. Every manifest.json says
 whose and what the folder is ("created_by": "occisim", "kind"); where a folder may be written, and
 how it appears complete or not at all, is ``sim.outputs.writing``.
 """
@@ -17,6 +19,7 @@ how it appears complete or not at all, is ``sim.outputs.writing``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import platform
 import subprocess
@@ -30,6 +33,17 @@ import pandas as pd
 from pydantic import ValidationError
 
 from sim import __version__
+from sim.measures.territories import places_of_runs
+from sim.outputs.excel import (
+    READABLE_COMPARISON,
+    READABLE_SUMMARY,
+    Readable,
+    comparison_workbook,
+    readable_comparison,
+    readable_for,
+    readable_summary,
+    write_csv,
+)
 from sim.outputs.writing import (
     COMPARISON,
     MANIFEST,
@@ -47,6 +61,7 @@ from sim.runs.replications import ExperimentResult
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.schema import Scenario
 from sim.scenario.sources import parameter_sources
+from sim.territory.binding import scenario_territory
 
 if TYPE_CHECKING:
     from sim.runs.calibration import WarmupProbe
@@ -114,17 +129,58 @@ def _version(package: str) -> str:
 
 
 def write_results(
-    result: ExperimentResult, out: Path, source: Path | None = None, overwrite: bool = True
+    result: ExperimentResult,
+    out: Path,
+    source: Path | None = None,
+    overwrite: bool = True,
+    readable: Readable | None = None,
 ) -> Path:
-    """Write a result folder; it appears complete or not at all (OutputError where it may not)."""
+    """Write a result folder; it appears complete or not at all (OutputError where it may not).
+
+    ``readable``: language and CSV convention of readable_summary.csv (default: the scenario's).
+    """
+    readable = readable or readable_for(result.scenario)
     with atomic_output_dir(out, RUN, overwrite) as folder:
         _write_manifest(folder, manifest(result, source))
         result.replications.to_csv(folder / "replications.csv", index=False)
         result.summary.to_csv(folder / "summary.csv", index=False)
+        write_csv(readable_summary(result.summary, readable.lang), folder / READABLE_SUMMARY, readable.csv)
         result.episodes.to_parquet(folder / "episodes.parquet", index=False)
         result.admissions.to_parquet(folder / "admissions.parquet", index=False)
         result.daily.to_parquet(folder / "daily.parquet", index=False)
+        write_places(run_places(result), folder)
     return out
+
+
+PLACES = "places.csv"
+
+
+def run_places(result: ExperimentResult) -> pd.DataFrame:
+    """The KPIs of one run by department and HAD zone of residence (the zones of its own territory)."""
+    name = result.scenario.name
+    territory = scenario_territory(result.scenario, _geo_territory())
+    return places_of_runs({name: result.episodes}, {name: result.scenario}, name, territory)
+
+
+@functools.cache
+def _geo_territory() -> Territory:
+    """The territory of geo/, loaded once per process (scenarios then apply their changes to it)."""
+    from sim.territory.catchment import Territory
+
+    return Territory.load()
+
+
+def write_places(table: pd.DataFrame, folder: Path) -> None:
+    """places.csv: one row per scenario, level (department, had_zone), place and KPI."""
+    table.to_csv(folder / PLACES, index=False)
+
+
+def read_places(folder: Path) -> pd.DataFrame | None:
+    """A folder's places.csv (codes kept as text: department 09 stays 09), or None if it has none."""
+    path = Path(folder) / PLACES
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype={"unit": str, "unit_name": str})
 
 
 @dataclass
@@ -187,6 +243,11 @@ class Comparison:
     table: pd.DataFrame  # one row per (scenario, KPI): mean, CI, paired difference to the base
     results: dict[str, Results]
 
+    @property
+    def places(self) -> pd.DataFrame | None:
+        """KPIs by place of residence with paired differences (places.csv; None in older folders)."""
+        return read_places(self.path)
+
     def kpi(self, name: str) -> pd.DataFrame:
         """One KPI across scenarios, indexed by scenario."""
         return self.table[self.table["kpi"] == name].set_index("scenario")
@@ -206,21 +267,34 @@ def load_comparison(path: Path | str) -> Comparison:
 
 
 def write_comparison(
-    comparison: ComparisonResult, out: Path, sources: Sequence[Path], overwrite: bool = True
+    comparison: ComparisonResult,
+    out: Path,
+    sources: Sequence[Path],
+    overwrite: bool = True,
+    readable: Readable | None = None,
 ) -> Path:
     """Write a compare folder (``sources``: the scenario files, base first); complete or not at all.
 
     comparison.csv (one row per scenario and KPI), manifest.json (what was compared, how many
-    replications), precision.csv with a precision target, and one result folder per scenario.
+    replications), precision.csv with a precision target, one result folder per scenario, and for
+    people readable_comparison.csv and comparison.xlsx (``readable``: default, the base scenario's).
     """
+    base = next(iter(comparison.results.values())).scenario
+    readable = readable or readable_for(base)
     with atomic_output_dir(out, COMPARISON, overwrite) as folder:
         comparison.table.to_csv(folder / "comparison.csv", index=False)
+        if comparison.places is not None:
+            write_places(comparison.places, folder)
         if comparison.precision is not None:
             comparison.precision.worst.to_csv(folder / "precision.csv", index=False)
         _write_manifest(folder, _comparison_manifest(comparison, sources))
         for path, (name, result) in zip(sources, comparison.results.items(), strict=True):
             # write_results writes atomically into a sibling; here the whole folder is already atomic
-            write_results(result, folder / name, source=path)
+            write_results(result, folder / name, source=path, readable=readable)
+        table = readable_comparison(comparison.table, readable.lang)
+        write_csv(table, folder / READABLE_COMPARISON, readable.csv)
+        summaries = {name: result.summary for name, result in comparison.results.items()}
+        comparison_workbook(folder, comparison.table, summaries, readable.lang)
     return out
 
 
@@ -297,8 +371,8 @@ def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path, ove
             "inner_replications": result.replications,
             "seed": result.seed,
             "cost": spec.cost,
-            "outcome": spec.outcome,
-            "outcome_direction": spec.outcome_direction,
+            "outcome": result.outcome,  # the section's, or psa --outcome
+            "outcome_direction": result.outcome_direction,
             "sampling": "Latin hypercube (scipy.stats.qmc)",
             "parameters": [p.model_dump(mode="json") for p in spec.parameters],
             "warnings": result.warnings,

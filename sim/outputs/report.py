@@ -25,8 +25,13 @@ from sim.measures.statistics import comparison_table
 from sim.outputs import figures as plots
 from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
-from sim.outputs.maps import plot_canton_values, plot_territory
+from sim.outputs.i18n import kpi_label, method_text, text
+from sim.outputs.maps import change_limit, plot_canton_values, plot_territory
+from sim.outputs.places_report import had_load_section, places_section, report_places, summary_section
 from sim.outputs.text import format_difference, format_interval
+from sim.outputs.timeline import timeline_section
+from sim.outputs.webmap import leaflet_head
+from sim.runs.compare import judge_differences
 from sim.scenario.schema import Scenario
 from sim.scenario.sources import parameter_sources
 from sim.territory.binding import scenario_territory
@@ -43,7 +48,10 @@ th, td { padding: 4px 9px; border-bottom: 1px solid #d5d8dc; text-align: right; 
 th { background: #eaf2f8; } td:first-child, th:first-child { text-align: left; }
 td.sig { font-weight: 600; color: #1b4f72; } td.left { text-align: left; }
 img { max-width: 100%; border: 1px solid #e5e8e8; margin: 0.5em 0; }
-.maps { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px; }
+.maps { display: grid; grid-template-columns: 1fr; gap: 12px; }
+.webmap { width: 100%; border: 1px solid #d5d8dc; margin: 0.5em 0 1.5em; }
+.webmap.leaflet-container { background: #ffffff; }
+ul.summary li { margin: 0.3em 0; } table.places td { white-space: nowrap; }
 figure { margin: 0; } figcaption { font-size: 0.85em; color: #566573; }
 .tag-assumption { color: #b9770e; font-weight: 600; } .tag-source { color: #1e8449; }
 nav a { margin-right: 14px; font-size: 0.9em; }
@@ -142,7 +150,7 @@ def kpi_table(results: Sequence[Results]) -> tuple[pd.DataFrame, str]:
     """Means with CIs and differences to the first result; paired when the seeds match."""
     tables = {r.manifest["scenario"]: r.replications for r in results}
     paired = len({r.manifest["seed"] for r in results}) == 1
-    long = comparison_table(tables, results[0].manifest["scenario"], paired=paired)
+    long = judge_differences(comparison_table(tables, results[0].manifest["scenario"], paired=paired))
     if paired:
         return long, "paired by replication (common random numbers)"
     return long, "independent samples (seeds differ; Welch interval)"
@@ -153,16 +161,17 @@ def _sentence_case(label: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
+def _kpi_html(long: pd.DataFrame, names: list[str], lang: str = "en") -> str:
     indexed = long.set_index(["scenario", "kpi"])
     head = (
-        "<tr><th>KPI</th>"
+        f"<tr><th>{text('kpi', lang)}</th>"
         + "".join(
-            f"<th>{html.escape(n)}<br><span class='small'>mean [95% CI]</span></th>"
+            f"<th>{html.escape(n)}<br><span class='small'>{text('mean_ci', lang)}</span></th>"
             + (
                 ""
                 if i == 0
-                else f"<th>difference<br><span class='small'>vs {html.escape(names[0])}</span></th>"
+                else f"<th>{text('difference', lang)}<br><span class='small'>"
+                f"{html.escape(text('vs', lang, base=names[0]))}</span></th>"
             )
             for i, n in enumerate(names)
         )
@@ -172,15 +181,19 @@ def _kpi_html(long: pd.DataFrame, names: list[str]) -> str:
     for key, label, fmt, _ in KPI_CATALOGUE:
         if (names[0], key) not in indexed.index:
             continue
+        if all(pd.isna(indexed.loc[(name, key), "mean"]) for name in names):
+            continue  # applies to none of the scenarios (e.g. waits from a dated event, with none)
         indent = len(label) - len(label.lstrip())
-        cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(_sentence_case(label))}</td>"]
+        shown = _sentence_case(kpi_label(key, lang))
+        cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(shown)}</td>"]
         for i, name in enumerate(names):
             r = indexed.loc[(name, key)]
-            cells.append(f"<td>{format_interval(r['mean'], r['ci_low'], r['ci_high'], fmt)}</td>")
+            cells.append(f"<td>{format_interval(r['mean'], r['ci_low'], r['ci_high'], fmt, lang=lang)}</td>")
             if i:
-                text = format_difference(r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], fmt)
-                sig = bool(r["significant"])
-                cells.append(f"<td class='{'sig' if sig else ''}'>{text}{' *' if sig else ''}</td>")
+                diff = format_difference(r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], fmt, lang)
+                sig, important = bool(r["significant"]), r.get("verdict") == "important"
+                marks = (" *" if sig else "") + (" !" if important else "")
+                cells.append(f"<td class='{'sig' if important else ''}'>{diff}{marks}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -202,20 +215,25 @@ def travel_by_canton(result: Results, territory: Territory) -> pd.Series:
 # --- the document, section by section ---
 
 SECTIONS = (
+    ("summary", "In short"),
     ("question", "Question"),
     ("kpis", "KPIs"),
+    ("places", "By place of residence"),
     ("figures", "Figures"),
+    ("timeline", "Timeline"),
     ("maps", "Maps"),
     ("parameters", "Parameters"),
     ("stress", "Model reporting (STRESS-DES)"),
 )
 
 
-def _question_section(results: Sequence[Results]) -> list[str]:
+QUESTION_HEADERS = ("scenario", "question", "what_changes", "n", "seed")
+
+
+def _question_section(results: Sequence[Results], lang: str = "en") -> list[str]:
     parts = [
-        "<h2 id='question'>The question and the scenarios</h2>",
-        "<table><tr><th>scenario</th><th>question</th><th>what changes</th><th>replications</th>"
-        "<th>seed</th></tr>",
+        f"<h2 id='question'>{text('section_question', lang)}</h2>",
+        "<table><tr>" + "".join(f"<th>{text(k, lang)}</th>" for k in QUESTION_HEADERS) + "</tr>",
     ]
     for r in results:
         s = r.scenario
@@ -228,16 +246,15 @@ def _question_section(results: Sequence[Results]) -> list[str]:
     return parts
 
 
-def _kpi_section(long: pd.DataFrame, method: str, names: list[str]) -> list[str]:
+def _kpi_section(long: pd.DataFrame, method: str, names: list[str], lang: str = "en") -> list[str]:
     return [
-        "<h2 id='kpis'>Key performance indicators</h2>",
-        f"<p class='small'>Mean over replications with 95 % confidence interval; differences {method}. "
-        "* marks a difference whose interval excludes 0. Statistics exclude the warm-up.</p>",
-        _kpi_html(long, names),
+        f"<h2 id='kpis'>{text('section_kpis', lang)}</h2>",
+        f"<p class='small'>{html.escape(text('kpi_note', lang, method=method_text(method, lang)))}</p>",
+        _kpi_html(long, names, lang),
     ]
 
 
-def _figures_section(results: Sequence[Results], base_territory: Territory) -> list[str]:
+def _figures_section(results: Sequence[Results], base_territory: Territory, long: pd.DataFrame) -> list[str]:
     by_name = {r.manifest["scenario"]: r for r in results}
     warmup = max(r.scenario.run.warmup_days for r in results)
     daily = {name: r.daily for name, r in by_name.items()}
@@ -257,11 +274,26 @@ def _figures_section(results: Sequence[Results], base_territory: Territory) -> l
         ("HAD patient-days by HAD", plots.had_days_figure(summaries, had_names), "HAD"),
         ("Costs by payer item", plots.cost_breakdown_figure(summaries), "costs"),
         (
-            "Trips and km per episode by department",
+            "Days in hospital, trips and km per episode by department",
             plots.travel_by_department_figure({name: r.episodes for name, r in by_name.items()}, warmup),
             "travel",
         ),
     )
+    names = list(by_name)
+    if len(names) > 1:  # what changes, as paired differences, before the levels
+        figures = (
+            (
+                "Paired differences against the base",
+                plots.differences_figure(long, names[0], names[1:]),
+                "differences",
+            ),
+            (
+                "Bed occupancy: difference to the base over time",
+                plots.occupancy_difference_figure(daily, names[0], warmup),
+                "occupancy difference",
+            ),
+            *figures,
+        )
     parts = ["<h2 id='figures'>Figures</h2>"]
     for title, fig, alt in figures:
         parts += [f"<h3>{title}</h3>", _img(fig, alt)]
@@ -281,6 +313,9 @@ def _maps_section(
     )
     burden = {r.manifest["scenario"]: travel_by_canton(r, base_territory) for r in results}
     top = max((b.max() for b in burden.values() if len(b)), default=1.0)
+    # every change map on one diverging scale: the largest change of any scenario
+    changes = {n: burden[n].sub(burden[names[0]], fill_value=0.0) for n in names[1:]}
+    limit = change_limit([v for c in changes.values() for v in c])
     for name, values in burden.items():
         fig = plot_canton_values(
             base_territory, values, f"{name}: km per year", cmap="YlOrRd", vmin=0, vmax=top
@@ -290,11 +325,9 @@ def _maps_section(
     if len(results) > 1:
         parts.append(f"<h3>Change in travel burden against {html.escape(names[0])}</h3><div class='maps'>")
         for name in names[1:]:
-            change = burden[name].sub(burden[names[0]], fill_value=0.0)
-            limit = max(1.0, float(change.abs().max())) if len(change) else 1.0
             fig = plot_canton_values(
                 base_territory,
-                change,
+                changes[name],
                 f"{name} - {names[0]}: km per year",
                 cmap="RdBu_r",
                 vmin=-limit,
@@ -370,8 +403,11 @@ def _warnings_banner(results: Sequence[Results]) -> list[str]:
     ]
 
 
-def build_report(result_dirs: Sequence[Path], base_territory: Territory | None = None) -> str:
-    """The HTML document of result folders (the first is the reference), everything embedded."""
+def build_report(
+    result_dirs: Sequence[Path], base_territory: Territory | None = None, lang: str = "en"
+) -> str:
+    """The HTML document of result folders (the first is the reference), everything embedded;
+    ``lang`` (en, fr) writes the KPI labels, numbers and section titles."""
     results = [load_results(p) for p in result_dirs]
     names = [r.manifest["scenario"] for r in results]
     if len(set(names)) != len(names):
@@ -379,18 +415,25 @@ def build_report(result_dirs: Sequence[Path], base_territory: Territory | None =
     base_territory = base_territory or Territory.load()
     territories = {r.manifest["scenario"]: scenario_territory(r.scenario, base_territory) for r in results}
     long, method = kpi_table(results)
+    places = report_places(results, "paired" in method, territories[names[0]])
+    replications = results[0].scenario.run.replications
     parts = [
-        f"<h1>occisim report: {' vs '.join(html.escape(n) for n in names)}</h1>",
+        f"<h1>{text('report_title', lang)}: {' vs '.join(html.escape(n) for n in names)}</h1>",
         *_warnings_banner(results),
-        f"<p class='lead'>Generated {dt.datetime.now():%Y-%m-%d %H:%M} from "
+        f"<p class='lead'>{text('generated', lang, when=f'{dt.datetime.now():%Y-%m-%d %H:%M}')} "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
         + "</p>",
-        "<nav>" + "".join(f"<a href='#{anchor}'>{title}</a>" for anchor, title in SECTIONS) + "</nav>",
-        *_question_section(results),
-        *_kpi_section(long, method, names),
-        *_figures_section(results, base_territory),
+        "<nav>" + "".join(f"<a href='#{a}'>{text(f'nav_{a}', lang)}</a>" for a, _ in SECTIONS) + "</nav>",
+        *(summary_section(long, places, names, replications) if len(names) > 1 else []),
+        *_question_section(results, lang),
+        *_kpi_section(long, method, names, lang),
+        *places_section(places, names, method, territories[names[0]], _img),
+        *_figures_section(results, base_territory, long),
+        *timeline_section(results, _img),
+        *had_load_section(results, base_territory),
         *_maps_section(results, territories, base_territory),
         *_parameters_section(results),
         *_stress_section(results, method, territories),
     ]
-    return f"{HEAD}<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"
+    head = f"{HEAD}<style>{CSS}</style>{leaflet_head()}</head>"
+    return f"{head}<body><main>{''.join(parts)}</main></body></html>"

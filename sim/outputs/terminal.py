@@ -19,12 +19,15 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
+from sim.outputs.i18n import kpi_label, number, text
+from sim.outputs.summary import TEXTS as SUMMARY_TEXTS
+from sim.outputs.summary import summary_lines
+from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
 
 if TYPE_CHECKING:  # types only: importing these here would load pandas, matplotlib and scipy for --help
     import pandas as pd
 
-    from sim.runs.calibration import CalibrationStep
     from sim.runs.compare import ComparisonResult
     from sim.runs.replications import ExperimentResult
     from sim.runs.sensitivity import PSAResult
@@ -33,7 +36,7 @@ if TYPE_CHECKING:  # types only: importing these here would load pandas, matplot
 console = Console()
 err_console = Console(stderr=True)
 
-SIGNIFICANCE_NOTE = "* the 95% confidence interval of the paired difference excludes 0"
+SIGNIFICANCE_NOTE = SUMMARY_TEXTS["marks"]
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -76,9 +79,13 @@ def ok_line(path: Path, name: str, digest: str) -> Text:
 
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
-    """A progress bar on stderr (a terminal); yields the callback that advances it by k."""
+    """A progress bar on stderr (a terminal), or plain lines ("replications 10/20") when stderr is
+    redirected; yields the callback that advances it by k."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if not err_console.is_terminal:
+        yield _plain_progress(description, total)
+        return
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -86,7 +93,6 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
-        disable=not err_console.is_terminal,  # redirected: no bar, and no blank line where it was
     ) as bar:
         task = bar.add_task(description, total=total)
 
@@ -96,6 +102,34 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
             bar.advance(task, k)
 
         yield advance
+
+
+PLAIN_PROGRESS_LINES = 10  # lines a redirected run prints at most per total (a log stays short)
+PLAIN_PROGRESS_AFTER_S = 2.0  # a command done sooner prints no progress at all
+
+
+def _plain_progress(description: str, total: int | None) -> Callable[..., None]:
+    """The callback of a redirected progress: a line each tenth of the total and at the end, once
+    the command has run for a couple of seconds."""
+    import time
+
+    started = time.monotonic()
+    state = {"done": 0, "total": total or 0, "shown": 0}
+
+    def advance(k: int, new_total: int | None = None) -> None:
+        if new_total is not None:
+            state["total"] = new_total
+        state["done"] += k
+        done, whole = state["done"], state["total"]
+        if not whole or time.monotonic() - started < PLAIN_PROGRESS_AFTER_S:
+            return
+        step = max(1, whole // PLAIN_PROGRESS_LINES)
+        if done // step > state["shown"] // step or done >= whole > state["shown"]:
+            state["shown"] = done
+            line = f"{description} {min(done, whole)}/{whole}"
+            err_console.print(plain(line), highlight=False, soft_wrap=True)
+
+    return advance
 
 
 # --- numbers --------------------------------------------------------------------------------------
@@ -121,95 +155,212 @@ def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
 
 
 def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None) -> Table:
-    """A data frame as a table: numbers right-aligned, booleans as yes / (red) no."""
+    """A data frame as a table: numbers right-aligned and never cut (a number column is as wide as
+    its widest number), text wrapped to the width left; booleans as yes / (red) no."""
     import pandas as pd
 
     formats = formats or {}
-    table = Table(title=plain(title), title_justify="left", header_style="bold")
-    for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column]) and frame[column].dtype != bool
-        table.add_column(str(column), justify="right" if numeric else "left", no_wrap=not numeric)
+    rows = []
     for record in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, record):
             if column in formats:
-                cells.append(format(value, formats[column]))
+                cells.append(plain(format(value, formats[column])))
             elif isinstance(value, bool):
                 cells.append(plain("yes") if value else plain("no", "bold red"))
             else:
                 cells.append(plain(str(value)))
+        rows.append(cells)
+    table = Table(title=plain(title), title_justify="left", header_style="bold")
+    for index, column in enumerate(frame.columns):
+        numeric = pd.api.types.is_numeric_dtype(frame[column]) and frame[column].dtype != bool
+        if numeric:
+            widest = max([len(row[index]) for row in rows] + [max(map(len, str(column).split()))])
+            table.add_column(str(column), justify="right", width=widest, overflow="fold")
+        else:
+            table.add_column(str(column), justify="left", overflow="fold")
+    for cells in rows:
         table.add_row(*cells)
     return table
 
 
-def experiment_table(result: ExperimentResult) -> Table:
-    """The headline KPIs of one run: mean and 95% CI, under how they were obtained."""
-    run = result.scenario.run
-    title = (
-        f"{result.scenario.name}: {run.replications} replications x {run.years:g} years "
-        f"(seed {run.seed}, {result.workers} workers, {result.seconds:.1f} s)"
-    )
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for name, justify in (("KPI", "left"), ("mean", "right"), ("95% CI", "right")):
-        table.add_column(name, justify=justify)
-    indexed = result.summary.set_index("kpi")
-    for key, label, fmt in TERMINAL_KPIS:
-        if key not in indexed.index:
-            continue
-        row = indexed.loc[key]
-        table.add_row(
-            label, format(row["mean"], fmt), f"{format(row['ci_low'], fmt)} - {format(row['ci_high'], fmt)}"
-        )
+# --- tables that fit the terminal -----------------------------------------------------------------
+# A table's numbers are never cut: each number column is as wide as its widest line, and its
+# cells break only between a mean and its interval, or inside the interval after its separator,
+# when the terminal is too narrow for one line. The KPI labels take the width left and wrap.
+
+LABEL_MIN_WIDTH = 20  # narrower, a KPI label wraps into a column of single words
+CELL_PADDING = 2  # rich pads a cell with a space each side
+
+
+def _layouts(mean: str, interval: tuple[str, str, str] | None) -> tuple[str, str, str]:
+    """A number cell written on one, two or three lines (``interval``: low, separator, high)."""
+    if interval is None:
+        return (mean, mean, mean)
+    low, separator, high = interval
+    whole = f"[{low}{separator}{high}]"
+    return (f"{mean} {whole}", f"{mean}\n{whole}", f"{mean}\n[{low}{separator.rstrip()}\n{high}]")
+
+
+def _widest_line(cells: Sequence[str]) -> int:
+    return max((len(line) for cell in cells for line in cell.split("\n")), default=1)
+
+
+def fitted_table(
+    title: str,
+    label_header: str,
+    number_headers: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[tuple[tuple[str, str, str], str]]]],
+    width: int | None = None,
+) -> Table:
+    """A table of labelled rows of number cells (each in its three layouts, with a style) that fits
+    ``width`` (the console's): the fewest lines per cell that leave the labels LABEL_MIN_WIDTH."""
+    width = width or console.width
+    columns = len(number_headers)
+    borders = columns + 2  # one vertical line between columns and at each edge
+    words = [max(len(word) for word in header.split()) for header in number_headers]
+    for level in range(3):
+        widths = [
+            max(words[c], _widest_line([cells[c][0][level] for _, cells in rows])) for c in range(columns)
+        ]
+        label_width = width - borders - sum(widths) - CELL_PADDING * (columns + 1)
+        if label_width >= LABEL_MIN_WIDTH:
+            break
+    longest_label = max((len(label) for label, _ in rows), default=len(label_header))
+    label_width = max(1, min(label_width, max(longest_label, len(label_header))))
+    table = Table(title=plain(title), title_justify="left", header_style="bold")
+    table.add_column(label_header, width=label_width, overflow="fold")
+    for header, column_width in zip(number_headers, widths):
+        table.add_column(header, justify="right", width=column_width, overflow="fold")
+    for label, cells in rows:
+        shown = [_fewest_lines(layouts, column_width) for (layouts, _), column_width in zip(cells, widths)]
+        table.add_row(plain(label), *(Text(cell, style=style) for cell, (_, style) in zip(shown, cells)))
     return table
 
 
-def comparison_tables(comparison: ComparisonResult) -> list[Table]:
+def _fewest_lines(layouts: tuple[str, str, str], column_width: int) -> str:
+    """The cell on as few lines as fit the column."""
+    return next((layout for layout in layouts if _widest_line([layout]) <= column_width), layouts[-1])
+
+
+def _interval_parts(low: float, high: float, fmt: str, lang: str) -> tuple[str, str, str] | None:
+    if not math.isfinite(low):
+        return None
+    return (number(low, fmt, lang), " ; " if lang == "fr" else ", ", number(high, fmt, lang))
+
+
+def experiment_table(result: ExperimentResult, lang: str = "en") -> Table:
+    """The headline KPIs of one run: mean and 95% CI, under how they were obtained."""
+    run = result.scenario.run
+    title = text(
+        "run_title",
+        lang,
+        name=result.scenario.name,
+        replications=run.replications,
+        years=f"{run.years:g}",
+        seed=run.seed,
+        workers=result.workers,
+        seconds=number(result.seconds, ".1f", lang),
+    )
+    indexed = result.summary.set_index("kpi")
+    rows = []
+    for key, _, fmt in TERMINAL_KPIS:
+        if key not in indexed.index:
+            continue
+        row = indexed.loc[key]
+        mean = number(row["mean"], fmt, lang)
+        low, high = number(row["ci_low"], fmt, lang), number(row["ci_high"], fmt, lang)
+        ci = (f"{low} - {high}", f"{low} -\n{high}", f"{low} -\n{high}")
+        rows.append((kpi_label(key, lang), [((mean, mean, mean), ""), (ci, "")]))
+    return fitted_table(title, text("kpi", lang), [text("mean", lang), text("ci", lang)], rows)
+
+
+def comparison_tables(comparison: ComparisonResult, lang: str = "en") -> list[Table]:
     """One table per compared scenario: both means and the paired difference, with 95% CIs."""
     names = list(comparison.results)
     rows = comparison.table.set_index(["scenario", "kpi"])
     run0 = comparison.results[names[0]].scenario.run
     tables = []
     for other in names[1:]:
-        table = Table(
-            title=f"{other} vs {names[0]}: {run0.replications} replications each, common random numbers "
-            f"(seed {run0.seed})",
-            title_justify="left",
-            header_style="bold",
+        title = text(
+            "compare_title", lang, other=other, base=names[0], replications=run0.replications, seed=run0.seed
         )
-        table.add_column("KPI")
-        table.add_column(f"{names[0]} [95% CI]", justify="right")
-        table.add_column(f"{other} [95% CI]", justify="right")
-        table.add_column("difference [95% CI]", justify="right")
-        for key, label, fmt in TERMINAL_KPIS:
+        headers = [f"{names[0]} [{text('ci', lang)}]", f"{other} [{text('ci', lang)}]"]
+        headers.append(text("difference_ci", lang))
+        lines = []
+        for key, _, fmt in TERMINAL_KPIS:
             if (names[0], key) not in rows.index:
                 continue
             b, r = rows.loc[(names[0], key)], rows.loc[(other, key)]
-            percent = "%" in fmt
-            scale, diff_fmt = (100, fmt.replace("%", "f")) if percent else (1, fmt)
-            diff = fmt_ci(
-                r["diff_mean"] * scale, r["diff_ci_low"] * scale, r["diff_ci_high"] * scale, diff_fmt
-            )
-            diff += " pts" if percent else ""
-            table.add_row(
-                label,
-                fmt_ci(b["mean"], b["ci_low"], b["ci_high"], fmt),
-                fmt_ci(r["mean"], r["ci_low"], r["ci_high"], fmt),
-                f"[bold]{diff} *[/]" if r["significant"] else diff,
-            )
-        tables.append(table)
+            cells = [
+                (
+                    _layouts(
+                        number(x["mean"], fmt, lang), _interval_parts(x["ci_low"], x["ci_high"], fmt, lang)
+                    ),
+                    "",
+                )
+                for x in (b, r)
+            ]
+            cells.append(_difference_cell(r, fmt, lang))
+            lines.append((kpi_label(key, lang), cells))
+        tables.append(fitted_table(title, text("kpi", lang), headers, lines))
     return tables
 
 
-def precision_message(comparison: ComparisonResult) -> str | None:
-    """Whether the precision target was reached, and with how many replications (None: no target)."""
+def _difference_cell(row: pd.Series, fmt: str, lang: str) -> tuple[tuple[str, str, str], str]:
+    """The paired difference (percentage points for a percentage), bold with a * when significant."""
+    percent = "%" in fmt
+    scale, spec = (100, fmt.replace("%", "f")) if percent else (1, fmt)
+    unit = POINTS if percent else ""
+    mean = number(row["diff_mean"] * scale, spec, lang) + unit
+    interval = _interval_parts(row["diff_ci_low"] * scale, row["diff_ci_high"] * scale, spec, lang)
+    layouts = _layouts(mean, interval)
+    marks = (" *" if row["significant"] else "") + (" !" if row.get("important", False) else "")
+    style = "bold" if row.get("important", False) else ""  # * its CI excludes 0, ! it also matters
+    return tuple(f"{layout}{marks}" for layout in layouts), style  # type: ignore[return-value]
+
+
+def comparison_summary(comparison: ComparisonResult) -> list[Text]:
+    """The plain-language summary of each scenario against the base, one line per sentence."""
+    names = list(comparison.results)
+    replications = comparison.results[names[0]].scenario.run.replications
+    lines: list[Text] = []
+    for other in names[1:]:
+        sentences = summary_lines(comparison.table, names[0], other, replications, comparison.places)
+        lines.append(plain(sentences[0], "bold"))
+        lines += [plain(f"- {sentence}") for sentence in sentences[1:]]
+        lines.append(Text(""))
+    return lines
+
+
+def precision_message(comparison: ComparisonResult, lang: str = "en") -> str | None:
+    """Whether the precision target was reached, and with how many replications (None: no target);
+    when it was not, the quantities (scenario or difference, and KPI) whose interval is still too wide."""
     p = comparison.precision
     if p is None:
         return None
-    state = "reached" if p.reached else f"NOT reached (cap {p.cap})"
-    return (
-        f"precision target {p.target:.1%}: {state} with {p.replications} replications per scenario "
-        f"(steps {comparison.history})"
+    values = {
+        "target": number(p.target, ".1%", lang),
+        "replications": p.replications,
+        "steps": comparison.history,
+        "cap": p.cap,
+    }
+    if p.reached:
+        return text("precision_reached", lang, **values)
+    return text("precision_missed", lang, missed=missed_precision(p.worst, p.target, lang), **values)
+
+
+def missed_precision(worst: pd.DataFrame, target: float, lang: str = "en", most: int = 8) -> str:
+    """'scenario: KPI label (12.3%)', widest first, for every quantity over the target."""
+    over = worst[~(worst["relative_half_width"] <= target)].sort_values(
+        "relative_half_width", ascending=False
     )
+    named = []
+    for quantity, half_width in over.itertuples(index=False):
+        where, _, key = str(quantity).rpartition(": ")
+        named.append(f"{where}: {kpi_label(key, lang, indent=False)} ({number(half_width, '.1%', lang)})")
+    more = len(named) - most
+    return "; ".join(named[:most]) + (f"; +{more}" if more > 0 else "")
 
 
 def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str]) -> list[Table]:
@@ -220,53 +371,51 @@ def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str]) -> list[Table]:
         view = Table(
             title=f"{name}: base {num(rows['kpi_base'].iloc[0])}", title_justify="left", header_style="bold"
         )
-        for column in ("parameter", "low - high", "at low", "at high", "swing"):
-            view.add_column(column, justify="left" if column == "parameter" else "right")
-        for r in rows.itertuples():
-            view.add_row(
-                plain(r.parameter),
-                f"{r.low_value:g} - {r.high_value:g}",
-                num(r.kpi_at_low),
-                num(r.kpi_at_high),
-                num(r.swing),
-            )
+        cells = [
+            [f"{r.low_value:g} - {r.high_value:g}", num(r.kpi_at_low), num(r.kpi_at_high), num(r.swing)]
+            for r in rows.itertuples()
+        ]
+        view.add_column("parameter", overflow="fold")
+        for index, column in enumerate(("low - high", "at low", "at high", "swing")):
+            widest = max([len(row[index]) for row in cells] + [max(map(len, column.split()))])
+            view.add_column(column, justify="right", width=widest, overflow="fold")  # numbers never cut
+        for r, row in zip(rows.itertuples(), cells):
+            view.add_row(plain(r.parameter), *row)
         views.append(view)
     return views
 
 
-def print_step(step: CalibrationStep) -> None:
-    """One calibration step as it is done, on stderr (the table comes at the end)."""
-    err_console.print(f"  rate {step.arrivals_per_day:.4f}/day -> p95 wait {step.p95_wait_days:.1f} days")
-
-
-def calibration_table(steps: Sequence[CalibrationStep], target_p95: float) -> Table:
-    """The bisection steps: rate tried, p95 planned wait with its CI, bed occupancy."""
-    table = Table(title=f"calibrating beds.background.arrivals_per_day to a p95 wait of {target_p95:g} days")
-    for name in ("arrivals/day", "p95 planned wait (days)", "95% CI", "bed occupancy"):
-        table.add_column(name, justify="right")
-    for step in steps:
-        table.add_row(
-            f"{step.arrivals_per_day:.4f}",
-            f"{step.p95_wait_days:.1f}",
-            f"{step.ci_low:.1f} - {step.ci_high:.1f}",
-            f"{step.occupancy:.1%}",
-        )
-    return table
-
-
 def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:
-    """The PSA in a few lines (plain text): incremental cost and effect, ratio of means, dominance."""
+    """The PSA in a few lines (plain text): incremental cost and effect, ratio of means, dominance;
+    when the outcome never changes, that instead of a ratio (there is no effect to buy)."""
     from sim.measures.statistics import incremental_summary
 
     s = incremental_summary(result.draws["incremental_cost"], result.draws["incremental_effect"])
     (lo_c, hi_c), (lo_e, hi_e) = s.cost_interval, s.effect_interval
-    return [
+    lines = [
         f"{names[1]} vs {names[0]}, {result.iterations} draws x {result.replications} replications",
         f"  incremental cost ({result.cost}): mean {s.cost_mean:,.0f} EUR, "
         f"95% interval {lo_c:,.0f} to {hi_c:,.0f}",
         f"  incremental effect ({result.effect}): mean {s.effect_mean:,.2f}, "
         f"95% interval {lo_e:,.2f} to {hi_e:,.2f}",
-        f"  ratio of means: {s.ratio_of_means:,.0f} EUR per unit of effect",
+    ]
+    if result.outcome_unchanged:
+        saving = float((result.draws["incremental_cost"] < 0).mean())
+        return [
+            *lines,
+            f"  the outcome {result.outcome} is the same in both scenarios in every draw: no "
+            f"cost-effectiveness ratio; probability cost-saving: {saving:.0%}",
+            f"  choose an outcome that {names[1]} changes with --outcome KPI "
+            "(e.g. --outcome trips_per_year --outcome-direction decrease)",
+        ]
+    ratio = (
+        f"{s.ratio_of_means:,.0f} EUR per unit of effect"
+        if math.isfinite(s.ratio_of_means)
+        else "undefined (the mean effect is 0)"
+    )
+    return [
+        *lines,
+        f"  ratio of means: {ratio}",
         f"  probability cost-saving and more effective: {s.probability_dominant:.0%}",
     ]
 

@@ -37,14 +37,16 @@ from sim.scenario.errors import one_line, shown
 
 CREATED_BY = "occisim"
 MANIFEST = "manifest.json"
-RUN, COMPARISON, PSA, SENSITIVITY, WARMUP, TERRITORY = (
+RUN, COMPARISON, PSA, SENSITIVITY, WARMUP, TERRITORY, SEARCH = (
     "run",
     "comparison",
     "psa",
     "sensitivity",
     "warmup",
     "territory",
+    "search",
 )
+CALIBRATION, BAND = "calibration", "band"  # occisim calibrate; run or compare --band
 REPORT = "report.html"  # `occisim report` writes it into the first folder it is given, by default
 # The files of each kind of folder (the writers of sim.outputs.folders write these names; the
 # second one is the file that names the kind in folders written before they had a manifest).
@@ -53,11 +55,19 @@ FILES: dict[str, tuple[str, ...]] = {
     RUN: (
         *(MANIFEST, "replications.csv", "summary.csv"),
         *("episodes.parquet", "admissions.parquet", "daily.parquet", REPORT),
+        "places.csv",
+        "readable_summary.csv",
     ),
-    COMPARISON: (MANIFEST, "comparison.csv", "precision.csv", REPORT),
+    COMPARISON: (
+        *(MANIFEST, "comparison.csv", "precision.csv", REPORT, "places.csv"),
+        *("readable_comparison.csv", "comparison.xlsx"),
+    ),
     PSA: (MANIFEST, "psa_draws.csv", "ceac.csv", "ce_plane.png", "ceac.png"),
     SENSITIVITY: (MANIFEST, "sensitivity.csv", "tornado_*.png"),
     WARMUP: (MANIFEST, "warmup.png", "warmup.csv"),
+    SEARCH: (MANIFEST, "search.csv", "robustness.csv", REPORT),
+    CALIBRATION: (MANIFEST, "design.csv", "band.csv", "band.png"),
+    BAND: (MANIFEST, "band_members.csv", "band_ranges.csv", "band.csv"),
     TERRITORY: (
         *(MANIFEST, "coverage_by_had.csv", "unauthorised_by_department.csv"),
         *("commune_zones.csv", "territory_map.png"),

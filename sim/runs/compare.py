@@ -10,24 +10,33 @@ intervals of the two means would suggest.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.measures.catalogue import minimal_important_difference
 from sim.measures.statistics import comparison_table, paired_difference, t_interval
+from sim.measures.territories import places_of_runs
 from sim.runs.replications import (
     ExperimentResult,
+    Scheduler,
     WorkerPool,
     assemble,
+    base_territory,
     check_workload,
     default_workers,
     with_run_settings,
 )
+from sim.scenario.errors import ScenarioError, shown
+from sim.scenario.reading import read_yaml
 from sim.scenario.schema import Scenario
+from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 
 # KPIs whose precision --target-precision controls (they answer the users' questions).
@@ -92,6 +101,7 @@ class ComparisonResult:
     seconds: float
     precision: PrecisionReport | None = None
     history: list[int] = field(default_factory=list)  # replication counts tried
+    places: pd.DataFrame | None = None  # KPIs by department and HAD zone of residence (territories)
 
 
 def run_comparison(
@@ -104,6 +114,7 @@ def run_comparison(
     headline: Sequence[str] = HEADLINE_KPIS,
     progress: Callable[[int, int], None] | None = None,
     territory: Territory | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> ComparisonResult:
     """Run every scenario with the same seed and replication indices; the first is the base.
 
@@ -112,7 +123,10 @@ def run_comparison(
     scenario and every paired difference has a relative 95 % half-width at or below the target, or
     the cap is reached. Each step estimates the replications still needed from the current
     standard deviations, n_needed = (t * s / (target * scale))^2, and at most doubles n.
+
+    Every step runs in one pool (local processes, or the Dask cluster ``scheduler``).
     """
+    mids = mid_overrides()  # a wrong $OCCISIM_MID_FILE is refused before the runs, not after
     base_seed = seed if seed is not None else scenarios[0].run.seed
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -122,11 +136,12 @@ def run_comparison(
     if target_precision is not None:  # the steps may go up to the cap: refuse now what it would cost
         check_workload([(s, max(n, max_replications)) for s in scenarios])
     workers = workers or default_workers()
+    territory = territory if territory is not None else base_territory()  # loaded once, for places too
     start = time.perf_counter()
     outputs: dict[str, list] = {s.name: [] for s in scenarios}
     history: list[int] = []
     precision = None
-    with WorkerPool(workers, territory) as pool:
+    with WorkerPool(workers, territory, scheduler) as pool:
         while True:
             jobs = [(s, r) for s in scenarios for r in range(len(outputs[s.name]), n)]
             total = n * len(scenarios)
@@ -150,10 +165,18 @@ def run_comparison(
                 max_replications,
                 max(done + 1, min(2 * done, _needed(tables, names[0], headline, target_precision))),
             )
+        workers = pool.workers  # a cluster's worker count is known once it has run
     elapsed = time.perf_counter() - start
     results = {s.name: assemble(s, outputs[s.name], elapsed, workers) for s in scenarios}
     table = comparison_table({k: v.replications for k, v in results.items()}, names[0])
-    return ComparisonResult(names[0], results, table, elapsed, precision, history)
+    places = places_of_runs(
+        {k: v.episodes for k, v in results.items()},
+        {k: v.scenario for k, v in results.items()},
+        names[0],
+        scenario_territory(scenarios[0], territory),
+    )
+    judged = judge_differences(table, mids), judge_differences(places, mids)
+    return ComparisonResult(names[0], results, judged[0], elapsed, precision, history, judged[1])
 
 
 def _needed(tables: dict[str, pd.DataFrame], base: str, kpis: Sequence[str], target: float) -> int:
@@ -173,3 +196,58 @@ def _needed(tables: dict[str, pd.DataFrame], base: str, kpis: Sequence[str], tar
                 if dstd == dstd and base_means[kpi]:
                     needed = max(needed, math.ceil((t * dstd / (target * abs(base_means[kpi]))) ** 2))
     return needed
+
+
+def judge_differences(table: pd.DataFrame, mids: dict[str, float] | None = None) -> pd.DataFrame:
+    """The comparison table with each difference judged against the KPI's minimal important difference.
+
+    Two marks, kept apart: ``significant`` (the 95 % CI excludes 0) and ``important`` (significant,
+    and the mean difference at least the minimal important difference, MID). ``verdict`` says it in
+    one word: "important"; "negligible" when the whole CI lies within +/- MID (the scenarios are
+    equivalent for this KPI); "unclear" otherwise (too few replications to tell). Without a MID for a
+    KPI, the MID is ``RELATIVE_MID`` of the base scenario's mean (``minimal_important_difference``).
+    """
+    table = table.copy()
+    if "diff_mean" not in table:
+        return table
+    mids = mid_overrides() if mids is None else mids
+    keys = [c for c in ("level", "unit", "kpi") if c in table]  # a place's KPI is judged on its own base
+    base = table[table["diff_mean"].isna()].drop_duplicates(keys).set_index(keys)["mean"].to_dict()
+    mid = np.array(
+        [
+            minimal_important_difference(key[-1], base.get(key if len(keys) > 1 else key[0], np.nan), mids)
+            for key in table[keys].itertuples(index=False, name=None)
+        ],
+        dtype=float,
+    )
+    low, high, mean = (table[c].to_numpy(float) for c in ("diff_ci_low", "diff_ci_high", "diff_mean"))
+    significant = table["significant"].astype("boolean").fillna(False).to_numpy(bool)
+    compared = ~np.isnan(mean)
+    important = compared & significant & (np.abs(mean) >= mid)
+    negligible = compared & ~important & (low > -mid) & (high < mid)
+    table["mid"] = mid
+    table["important"] = important
+    table["verdict"] = np.where(
+        important, "important", np.where(negligible, "negligible", np.where(compared, "unclear", ""))
+    )
+    return table
+
+
+MID_FILE_VARIABLE = "OCCISIM_MID_FILE"
+
+
+def mid_overrides() -> dict[str, float]:
+    """The planner's own minimal important differences: a YAML file of ``kpi: value`` named by
+    $OCCISIM_MID_FILE (none: the catalogue's); ScenarioError naming the file and key if wrong."""
+    path = os.environ.get(MID_FILE_VARIABLE)
+    if not path:
+        return {}
+    data = read_yaml(Path(path))
+    problems = [
+        f"{path}: {key}: expected a number >= 0 (minimal important difference), found {shown(value)}"
+        for key, value in data.items()
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return {str(k): float(v) for k, v in data.items()}

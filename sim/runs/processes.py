@@ -49,7 +49,16 @@ class WorkerCrashed(RuntimeError):
 
 def stop_quietly_while_loading() -> None:
     """For the command line until ``stop_signals_raise`` takes over: a stop signal while Python loads
-    it (a second or two of imports, nothing started) ends the process in one line, no traceback."""
+    it (a second or two of imports, nothing started) ends the process in one line, no traceback.
+
+    A worker process of the command's Dask LocalCluster loads the command's modules too (it is
+    started as the command): told so by ``CHILD_OF_COMMAND`` in its environment, it ignores Ctrl-C
+    (a terminal sends it to the whole process group; the command stops its workers) and takes
+    SIGTERM's default (its nanny ends it so), like the local pool's workers (``worker_start``)."""
+    if os.environ.get(CHILD_OF_COMMAND) == "1":
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        return
 
     def stop(signum: int, _frame: object) -> None:
         os.write(2, b"error: interrupted while starting; nothing written\n")
@@ -57,6 +66,26 @@ def stop_quietly_while_loading() -> None:
 
     for s in STOP_SIGNALS:
         signal.signal(s, stop)
+
+
+CHILD_OF_COMMAND = "OCCISIM_CHILD_OF_COMMAND"
+
+
+@contextmanager
+def children_ignore_ctrl_c() -> Iterator[None]:
+    """Processes started within the block (from any thread, started as the command) ignore Ctrl-C.
+
+    Through their environment: a signal disposition inherited at birth would have to be set in this
+    process, and a Ctrl-C meanwhile would be lost (threads already running receive it too)."""
+    previous = os.environ.get(CHILD_OF_COMMAND)
+    os.environ[CHILD_OF_COMMAND] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(CHILD_OF_COMMAND, None)
+        else:
+            os.environ[CHILD_OF_COMMAND] = previous
 
 
 def _in_main_thread() -> bool:

@@ -5,7 +5,9 @@ Replication r of a scenario run with seed S draws every random number from
 the number of workers, and two scenarios run with the same seed see the same patients.
 
 Every command runs its replications through one ``WorkerPool``: results come back in job order,
-and each worker process loads the territory once, whatever number of scenarios it is sent.
+and each worker process loads the territory once, whatever number of scenarios it is sent. The
+pool's workers are local processes, or those of a Dask cluster (``scheduler``, see
+``sim.runs.backends``): the same jobs, the same numbers.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pandas as pd
 from sim.measures import frames, kpis
 from sim.measures.statistics import summarise
 from sim.model.engine import simulate
+from sim.runs.backends import DaskRunner, Scheduler, parse_scheduler
 from sim.runs.processes import WorkerCrashed, stop_signals_blocked, worker_start
 from sim.scenario.bounds import MAX_CYCLES, MAX_REPLICATIONS, MAX_SEED
 from sim.scenario.errors import ScenarioError, shown
@@ -208,6 +211,11 @@ def _base_territory() -> Territory:
     return Territory.load()
 
 
+def base_territory() -> Territory:
+    """The project's territory (geo/), loaded once per process and shared by every command's steps."""
+    return _base_territory()
+
+
 @functools.lru_cache(maxsize=8)
 def _worker_binding(scenario_json: str) -> tuple[Scenario, Territory]:
     """In a worker process: a scenario and its territory, bound to the process's base once."""
@@ -237,17 +245,30 @@ class WorkerPool:
     a command's successive batches (scenarios, precision steps, bisection steps) share them. Every
     scenario is bound to the territory here first, so bad input fails before any worker starts;
     each worker loads the base territory once and binds each scenario it is sent to it.
+
+    With ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``, or a parsed ``Scheduler``) every job is
+    sent to a Dask cluster instead, connected at the first batch and kept until the block ends.
     """
 
-    def __init__(self, workers: int | None = None, territory: Territory | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        territory: Territory | None = None,
+        scheduler: Scheduler | str | None = None,
+    ) -> None:
         self.workers = workers or default_workers()
         self.territory = territory  # the base territory of this process (default: geo/, loaded once)
         self._executor: ProcessPoolExecutor | None = None
+        if isinstance(scheduler, str):
+            scheduler = parse_scheduler(scheduler)
+        self._cluster = DaskRunner(scheduler) if scheduler is not None else None
 
     def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if self._cluster is not None:
+            self._cluster.close(cancel=exc_type is not None)
         if self._executor is None:
             return
         executor, self._executor = self._executor, None
@@ -275,6 +296,11 @@ class WorkerPool:
     def _run(self, jobs: Sequence[Job], task: Callable, progress: Progress | None) -> list:
         keys = self._check(jobs)
         workers = min(self.workers, len(jobs))
+        if self._cluster is not None:
+            payloads = [(keys[id(scenario)], r) for scenario, r in jobs]
+            results = self._cluster.map(functools.partial(_in_worker, task), payloads, progress)
+            self.workers = self._cluster.workers
+            return results
         if workers <= 1:
             results = self._here(jobs, keys, task)
         else:
@@ -342,24 +368,30 @@ def run_experiment(
     progress: Progress | None = None,
     territory: Territory | None = None,
     pool: WorkerPool | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> ExperimentResult:
     """Run the replications of a scenario (indices 0..n-1) and summarise them.
 
-    They run in ``pool`` when given (its workers and territory), else in a pool of their own.
+    They run in ``pool`` when given (its workers and territory), else in a pool of their own (on the
+    Dask cluster ``scheduler`` when given).
     """
     scenario = with_run_settings(scenario, replications, seed)
     n = scenario.run.replications
     start = time.perf_counter()
-    with WorkerPool(workers, territory) if pool is None else contextlib.nullcontext(pool) as runner:
+    own = WorkerPool(workers, territory, scheduler) if pool is None else contextlib.nullcontext(pool)
+    with own as runner:
         outputs = runner.outputs([(scenario, r) for r in range(n)], progress)
     return assemble(scenario, outputs, time.perf_counter() - start, max(1, min(runner.workers, n)))
 
 
 def run_many(
-    jobs: Sequence[Job], workers: int | None = None, progress: Progress | None = None
+    jobs: Sequence[Job],
+    workers: int | None = None,
+    progress: Progress | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> list[dict[str, float]]:
     """KPIs of many (scenario, replication) runs in one pool, in job order (for sensitivity and PSA)."""
-    with WorkerPool(workers) as pool:
+    with WorkerPool(workers, scheduler=scheduler) as pool:
         return pool.kpis(jobs, progress)
 
 

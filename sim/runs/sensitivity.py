@@ -21,8 +21,16 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from sim.measures.statistics import t_interval
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
-from sim.runs.replications import Job, check_workload, run_many, run_replication, with_run_settings
+from sim.runs.replications import (
+    Job,
+    Scheduler,
+    WorkerPool,
+    check_workload,
+    run_replication,
+    with_run_settings,
+)
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
 from sim.scenario.schema import DAYS_PER_YEAR, Scenario, SensitivityParameter
@@ -80,8 +88,7 @@ def check_kpi_names(scenario: Scenario, territory: Territory) -> None:
     produce; the names are learned from a short run of the scenario on its bound ``territory``."""
     wanted = [("sensitivity.kpis", name) for name in scenario.sensitivity.kpis]
     wanted += [("psa.cost", scenario.psa.cost), ("psa.outcome", scenario.psa.outcome)]
-    run = scenario.run.model_copy(update={"years": PROBE_DAYS / DAYS_PER_YEAR, "warmup_days": 0.0})
-    names = set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
+    names = produced_kpi_names(scenario, territory)
     missing = [
         f"{key}: expected a KPI name of replications.csv, found {one_line(repr(name))}"
         for key, name in wanted
@@ -89,6 +96,12 @@ def check_kpi_names(scenario: Scenario, territory: Territory) -> None:
     ]
     if missing:
         raise ScenarioError(missing)
+
+
+def produced_kpi_names(scenario: Scenario, territory: Territory) -> set[str]:
+    """The KPI names a run of the scenario produces, learned from a short run of it (no warm-up)."""
+    run = scenario.run.model_copy(update={"years": PROBE_DAYS / DAYS_PER_YEAR, "warmup_days": 0.0})
+    return set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
 
 
 def _value_at(scenario: Scenario, key: str) -> float:
@@ -105,6 +118,7 @@ def one_way(
     replications: int,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> pd.DataFrame:
     """Per (parameter, KPI): base, low and high means and the effect of each bound on the KPI."""
     variants = [("base", None, scenario)]
@@ -118,11 +132,12 @@ def one_way(
         lambda missing: f"sensitivity: kpis: expected KPI names of replications.csv, found {missing}",
         workers,
         progress,
+        scheduler,
     )
     means: list[dict[str, float]] = []
     unstable: list[float] = []  # share of each variant's replications flagged unstable
-    for k in range(len(variants)):
-        block = pd.DataFrame(results[k * replications : (k + 1) * replications])
+    blocks = [pd.DataFrame(results[k * replications : (k + 1) * replications]) for k in range(len(variants))]
+    for block in blocks:
         means.append(block[list(kpis)].mean().to_dict())
         unstable.append(float(block["unstable"].mean()))
     base = means[0]
@@ -144,11 +159,21 @@ def one_way(
                     "effect_low": low[kpi] - base[kpi],
                     "effect_high": high[kpi] - base[kpi],
                     "swing": abs(high[kpi] - low[kpi]),
+                    # 95 % half-widths of the effects, paired by replication (common random numbers)
+                    **{
+                        f"effect_{at}_ci_half": _paired_half_width(blocks[j][kpi], blocks[0][kpi])
+                        for at, j in (("low", 1 + 2 * i), ("high", 2 + 2 * i))
+                    },
                     "unstable_at_base": unstable[0],
                     **flagged,
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _paired_half_width(variant: pd.Series, base: pd.Series) -> float:
+    """95 % half-width of the mean effect, replication r of the variant against replication r of the base."""
+    return t_interval((variant - base).to_numpy(float))[1]
 
 
 def _run_checking_kpis(
@@ -157,15 +182,18 @@ def _run_checking_kpis(
     refusal: Callable[[list[str]], str],
     workers: int | None,
     progress: Callable[[int], None] | None,
+    scheduler: Scheduler | str | None = None,
 ) -> list[dict[str, float]]:
     """The KPIs of the jobs, the first run alone first: KPI names it lacks are refused (ScenarioError,
-    ``refusal(missing)``) in a second, not after all the runs. Too much work is refused before both."""
+    ``refusal(missing)``) in a second, not after all the runs. Too much work is refused before both.
+    Both batches run in one pool (the first alone runs in this process, or on the cluster)."""
     check_workload([(scenario, 1) for scenario, _ in jobs])
-    first = run_many(jobs[:1], 1, progress)
-    missing = [kpi for kpi in kpis if kpi not in first[0]]
-    if missing:
-        raise ScenarioError([refusal(missing)])
-    return first + (run_many(jobs[1:], workers, progress) if len(jobs) > 1 else [])
+    with WorkerPool(workers, scheduler=scheduler) as pool:
+        first = pool.kpis(jobs[:1], progress)
+        missing = [kpi for kpi in kpis if kpi not in first[0]]
+        if missing:
+            raise ScenarioError([refusal(missing)])
+        return first + (pool.kpis(jobs[1:], progress) if len(jobs) > 1 else [])
 
 
 def one_way_warnings(table: pd.DataFrame) -> list[str]:
@@ -203,6 +231,11 @@ class PSAResult:
         return [f"{flagged} of {self.iterations} iterations: {UNSTABLE_NOTE}"] if flagged else []
 
     @property
+    def outcome_unchanged(self) -> bool:
+        """The outcome is the same in both scenarios in every draw: no ratio, no effect to buy."""
+        return bool((self.draws["incremental_effect"] == 0).all())
+
+    @property
     def effect(self) -> str:
         """What the incremental effect counts, for labels: the outcome, or the outcome avoided."""
         return self.outcome if self.outcome_direction == "increase" else f"{self.outcome} avoided"
@@ -217,9 +250,15 @@ def psa(
     workers: int | None = None,
     wtp_max: float | None = None,
     progress: Callable[[int], None] | None = None,
+    outcome: str | None = None,
+    outcome_direction: str | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> PSAResult:
-    """Latin-hypercube PSA of ``other`` against ``base``, using the base scenario's ``psa`` section."""
-    spec = base.psa
+    """Latin-hypercube PSA of ``other`` against ``base``, using the base scenario's ``psa`` section
+    (``outcome`` and ``outcome_direction``, when given, replace the section's)."""
+    chosen = {"outcome": outcome or base.psa.outcome}
+    chosen["outcome_direction"] = outcome_direction or base.psa.outcome_direction
+    spec = base.psa.model_copy(update=chosen)
     n = iterations or spec.iterations
     r = replications or spec.replications
     if not spec.parameters:
@@ -245,6 +284,7 @@ def psa(
         lambda missing: f"psa: {missing[0]}: expected a KPI name of replications.csv",
         workers,
         progress,
+        scheduler,
     )
     rows = []
     sign = 1.0 if spec.outcome_direction == "increase" else -1.0

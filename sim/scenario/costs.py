@@ -46,8 +46,27 @@ class Transport(_Section):
 class DrugCost(_Section):
     vial_price_eur: Euros
     vial_ug: VialUg
+    extractable_ug: VialUg | None = Field(
+        None,
+        description="What can be drawn from a vial (its labelled content includes an overfill that "
+        "cannot); whole vials and waste are counted on it. None: vial_ug.",
+    )
     overfill_hours_short_bags: float = Field(4.0, ge=0, le=24 * 7, description="Hours, at most a week.")
     vial_sharing: bool = False
+
+    @model_validator(mode="after")
+    def _extractable_within_the_vial(self) -> DrugCost:
+        if self.extractable_ug is not None and self.extractable_ug > self.vial_ug:
+            raise rule_error(
+                "extractable_ug",
+                f"expected at most vial_ug ({self.vial_ug:g}), found {self.extractable_ug:g}",
+            )
+        return self
+
+    @property
+    def usable_ug(self) -> float:
+        """Micrograms a vial gives: its extractable content."""
+        return self.vial_ug if self.extractable_ug is None else self.extractable_ug
 
 
 class Costs(_Section):

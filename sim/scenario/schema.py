@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -68,6 +68,8 @@ from sim.scenario.costs import (
     TransportMode,
 )
 from sim.scenario.errors import rule_error, shown
+from sim.scenario.timeline import CapacityCalendar, ClosurePeriod, DatedEvent, check_events
+from sim.scenario.timing import CalendarConfig
 from sim.scenario.treatment import (
     AdverseEvent,
     AdverseEvents,
@@ -205,6 +207,18 @@ class TerritoryConfig(_Section):
         return self
 
 
+class OutputConfig(_Section):
+    """How results are written for people (the simulation does not depend on it; not in the hash)."""
+
+    lang: Literal["en", "fr"] = Field(
+        "en", description="Language of terminal tables, readable CSV headers, workbook and report."
+    )
+    csv: Literal["standard", "excel-fr"] = Field(
+        "standard",
+        description="Readable tables: standard CSV, or French Excel (';', decimal comma, UTF-8 BOM).",
+    )
+
+
 class Scenario(_Section):
     name: str = Field(
         pattern=r"^[A-Za-z0-9_.-]+$",
@@ -222,8 +236,16 @@ class Scenario(_Section):
     home_care: HomeCare
     emergencies: Emergencies
     costs: Costs
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     sensitivity: SensitivitySpec = Field(default_factory=SensitivitySpec)
     psa: PSASpec = Field(default_factory=PSASpec)
+    capacity_calendar: CapacityCalendar = Field(
+        default_factory=CapacityCalendar, description="Beds and day-hospital sessions closed by date range."
+    )
+    events: list[DatedEvent] = Field(
+        default_factory=list, description="Keys of the scenario set anew from a date of the run."
+    )
+    output: OutputConfig = Field(default_factory=OutputConfig)
 
     @field_validator("name")
     @classmethod
@@ -247,9 +269,31 @@ class Scenario(_Section):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _events_within_the_run(self) -> Scenario:
+        check_events(self)
+        return self
+
+    @model_validator(mode="after")
+    def _starts_on_pharmacy_days(self) -> Scenario:
+        """A cycle's first bag comes from the pharmacy on day 1 (M7): start weekdays are pharmacy days."""
+        pharmacy = self.bags.pharmacy_weekdays
+        closed = [d for d in self.blinatumomab.start_weekdays if d not in pharmacy]
+        if closed:
+            raise rule_error(
+                "blinatumomab.start_weekdays",
+                f"expected pharmacy days (bags.pharmacy_weekdays: {shown(pharmacy)}), found {shown(closed)}",
+            )
+        return self
+
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
-        data = self.model_dump(mode="json", exclude={"name", "description", "question", "sensitivity", "psa"})
+        data = self.model_dump(
+            mode="json", exclude={"name", "description", "question", "sensitivity", "psa", "output"}
+        )
+        for dated in ("capacity_calendar", "events"):  # not set: the hash of a scenario written before them
+            if getattr(self, dated) == type(self).model_fields[dated].get_default(call_default_factory=True):
+                del data[dated]
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -269,9 +313,13 @@ __all__ = [
     "BedsConfig",
     "Blinatumomab",
     "Booking",
+    "CalendarConfig",
+    "CapacityCalendar",
+    "ClosurePeriod",
     "Costs",
     "CycleOneOutcomes",
     "Cycles",
+    "DatedEvent",
     "DayHospitalConfig",
     "Dose",
     "DrugCost",
@@ -280,6 +328,7 @@ __all__ = [
     "HadCensus",
     "HomeCare",
     "NoSlotPolicy",
+    "OutputConfig",
     "PSAParameter",
     "PSASpec",
     "PrePhase",

@@ -103,6 +103,9 @@ class Dose(_Section):
     target_ug_per_day: UgPerDay = 28.0
 
 
+InterruptingEvent = Literal["cytokine_release", "neurotoxicity", "infection"]  # AdverseEventKind
+
+
 class Blinatumomab(_Section):
     arrivals: Arrivals
     cycles: Cycles
@@ -116,6 +119,11 @@ class Blinatumomab(_Section):
     pre_phase: PrePhase
     cycle_one: CycleOneOutcomes
     adverse_events: AdverseEvents
+    interrupting_events: list[InterruptingEvent] = Field(
+        default_factory=lambda: ["cytokine_release", "neurotoxicity"],
+        description="Severe events that stop the infusion for their stay; it restarts when the stay "
+        "ends and runs on to its full infusion_days (the days before and after the interruption).",
+    )
 
     @model_validator(mode="after")
     def _fit_infusion(self) -> Blinatumomab:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
@@ -38,7 +42,28 @@ def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Ter
         for had in hads
         if had not in known
     ]
+    problems += [
+        f"events.{i}.set.{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
+        for i, event in enumerate(scenario.events)
+        for key in ("territory.authorise", "territory.revoke")
+        for had in event.changes.get(key, ())
+        if had not in known
+    ]
     if problems:
         raise ScenarioError(problems)
     base.zone_adjacency  # noqa: B018 - computed once on the shared base, then inherited by every variant
     return base.with_authorisation(authorise=spec.authorise, revoke=spec.revoke).with_merges(spec.merge)
+
+
+def authorised_hads(territory: Territory, scenario: Scenario) -> np.ndarray:
+    """Which HADs hold the authorisation under ``scenario``'s territory section, on ``territory`` (bound
+    to the same scenario or to one that differs only in its authorisation set): one bool per HAD.
+
+    What a dated event changes (``territory.authorise``, ``territory.revoke``) from its date: the set is
+    made again from geo/had.csv, as ``scenario_territory`` makes it.
+    """
+    spec = scenario.territory
+    in_geo = territory.hads["chemo_authorised"].to_numpy(dtype=bool, copy=True)
+    as_in_geo = replace(territory, authorised=in_geo)
+    changed = as_in_geo.with_authorisation(authorise=spec.authorise, revoke=spec.revoke)
+    return changed.with_merges(spec.merge).authorised

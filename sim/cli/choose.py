@@ -1,0 +1,128 @@
+"""`occisim choose`: which HADs to authorise next, by a search over authorisation sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.base import (
+    NoOverwrite,
+    Seed,
+    Workers,
+    app,
+    fail,
+    fail_file,
+    finite,
+    load,
+    output_dir,
+    say_written,
+)
+from sim.outputs.terminal import console, plain, progress_bar
+from sim.outputs.writing import SEARCH, OutputError
+from sim.scenario.bounds import MAX_EUR, MAX_REPLICATIONS
+from sim.scenario.errors import ScenarioError
+
+DEFAULT_OBJECTIVE = "blina_bed_days_per_year"
+
+
+@app.command()
+def choose(
+    base: Annotated[Path, typer.Argument(help="Base scenario file (today's authorisations).")],
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="KPI to minimise, or a weighted sum: 'blina_bed_days_per_year + 0.001*travel_km_per_year'."
+        ),
+    ] = DEFAULT_OBJECTIVE,
+    max_new: Annotated[int, typer.Option(min=1, max=6, help="At most this many new authorisations.")] = 2,
+    among: Annotated[
+        list[str] | None, typer.Option("--among", help="Only these HAD ids as candidates (repeatable).")
+    ] = None,
+    cost_per_authorisation: Annotated[
+        float, typer.Option(min=0, max=MAX_EUR, callback=finite, help="€ a year per new authorisation.")
+    ] = 0.0,
+    delta: Annotated[
+        float,
+        typer.Option(min=1e-9, callback=finite, help="Indifference zone, in the objective's unit."),
+    ] = 5.0,
+    alpha: Annotated[
+        float, typer.Option(min=0.001, max=0.5, help="1 - alpha: probability of correct selection.")
+    ] = 0.05,
+    first_stage: Annotated[
+        int, typer.Option(min=2, max=MAX_REPLICATIONS, help="Replications of every set first.")
+    ] = 10,
+    max_replications: Annotated[
+        int, typer.Option(min=2, max=MAX_REPLICATIONS, help="Replication budget per set.")
+    ] = 100,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vary", help="Repeat the choice with KEY=V1,V2 (one assumption at a time; repeatable)."
+        ),
+    ] = None,
+    psa_draws: Annotated[
+        int, typer.Option(min=0, max=1000, help="Repeat the choice on this many draws of the 'psa' section.")
+    ] = 0,
+    seed: Seed = None,
+    workers: Workers = None,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/choose-<base name>/).")] = None,
+    no_overwrite: NoOverwrite = False,
+) -> None:
+    """Which HADs to authorise next: screen every set on coverage, simulate the rest, select by KN++."""
+    from sim.measures.selection import SelectionSettings
+    from sim.outputs.choice import search_table, set_label, write_search
+    from sim.runs.replications import base_territory, with_run_settings
+    from sim.runs.search import Objective, assumption_variants, psa_variants, robustness, search
+
+    scenario = load(base)
+    try:
+        scenario = with_run_settings(scenario, seed=seed)
+        goal = Objective.parse(objective)
+        settings = SelectionSettings(delta, alpha, first_stage, max(max_replications, first_stage))
+        variants = assumption_variants(vary or []) + (psa_variants(scenario, psa_draws) if psa_draws else [])
+    except ScenarioError as exc:
+        raise fail_file(base, exc.messages) from None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    target = output_dir(out or Path("results") / f"choose-{scenario.name}", SEARCH, no_overwrite)
+    territory = base_territory()
+    with progress_bar("replications", None) as advance:
+        try:
+            result = search(
+                scenario, goal, settings, max_new, among, cost_per_authorisation, workers, advance
+            )
+            if variants:
+                result.robustness = robustness(
+                    scenario,
+                    variants,
+                    goal,
+                    settings,
+                    max_new,
+                    among,
+                    cost_per_authorisation,
+                    workers,
+                    advance,
+                )
+        except ScenarioError as exc:
+            raise fail_file(base, exc.messages) from None
+    had_names = dict(zip(territory.hads.index, territory.hads["name"]))
+    sel = result.selection
+    confidence = (
+        f"at {1 - alpha:.0%} confidence" if sel and sel.identified else "(budget spent; not told apart)"
+    )
+    console.print(plain(f"best set {confidence}: {set_label(result.best, had_names)}"))
+    console.print(search_table(result, had_names))
+    if result.robustness is not None:
+        for _, row in result.robustness.iterrows():
+            console.print(
+                plain(
+                    f"  best in {row['probability_best']:.0%} of variants: {set_label(row['set'], had_names)}"
+                )
+            )
+    try:
+        write_search(result, scenario, territory, target, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    say_written("search", target, "(search.csv, report.html, manifest.json)")

@@ -1,0 +1,193 @@
+"""English and French: the texts people read, KPI labels and numbers as each language writes them.
+
+The language of a command comes from ``--lang``, else the environment variable ``OCCISIM_LANG``,
+else the scenario's ``output.lang``, else English. French numbers group thousands with a no-break
+space and write a decimal comma (``1 380 300``, ``21,6``, ``84 %``); the machine-readable files
+(``summary.csv``, ``comparison.csv``, ``replications.csv``) keep English names and plain numbers in
+every language, so that scripts and the report read them alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+
+from sim.measures.catalogue import (
+    KPI_CATALOGUE,
+    KPI_LABELS_FR,
+    PER_HAD_LABELS,
+    PLACE_CATALOGUE,
+    PLACE_LABELS_FR,
+)
+
+LANGUAGES: tuple[str, ...] = ("en", "fr")
+ENV_VAR = "OCCISIM_LANG"
+NBSP = "\u00a0"  # French thousands separator and space before % (no line break inside a number)
+
+# Every text of the terminal, the readable CSV headers, the workbook and the report, in both languages.
+TEXTS: dict[str, tuple[str, str]] = {
+    "kpi": ("KPI", "Indicateur"),
+    "key": ("KPI key", "Clé de l'indicateur"),
+    "mean": ("mean", "moyenne"),
+    "ci": ("95% CI", "IC 95 %"),
+    "ci_low": ("95% CI low", "IC 95 % bas"),
+    "ci_high": ("95% CI high", "IC 95 % haut"),
+    "std": ("standard deviation", "écart-type"),
+    "n": ("replications", "réplications"),
+    "scenario": ("scenario", "scénario"),
+    "difference": ("difference to the base", "différence à la référence"),
+    "difference_ci": ("difference [95% CI]", "différence [IC 95 %]"),
+    "significant": ("CI of the difference excludes 0", "l'IC de la différence exclut 0"),
+    "yes": ("yes", "oui"),
+    "no": ("no", "non"),
+    "significance_note": (
+        "* the 95% confidence interval of the paired difference excludes 0; ! the difference also reaches "
+        "the KPI's minimal important difference (it matters)",
+        "* l'intervalle de confiance à 95 % de la différence appariée exclut 0 ; ! la différence "
+        "atteint aussi "
+        "la plus petite différence importante de l'indicateur (elle compte)",
+    ),
+    "run_title": (
+        "{name}: {replications} replications x {years} years (seed {seed}, {workers} workers, {seconds} s)",
+        "{name} : {replications} réplications x {years} ans "
+        "(graine {seed}, {workers} processus, {seconds} s)",
+    ),
+    "compare_title": (
+        "{other} vs {base}: {replications} replications each, common random numbers (seed {seed})",
+        "{other} contre {base} : {replications} réplications chacun, nombres aléatoires communs "
+        "(graine {seed})",
+    ),
+    "precision_reached": (
+        "precision target {target}: reached with {replications} replications per scenario (steps {steps})",
+        "précision visée {target} : atteinte avec {replications} réplications par scénario (étapes {steps})",
+    ),
+    "precision_missed": (
+        "precision target {target}: NOT reached (cap {cap}) with {replications} replications per scenario "
+        "(steps {steps}); missed by: {missed}",
+        "précision visée {target} : NON atteinte (plafond {cap}) avec {replications} réplications par "
+        "scénario (étapes {steps}) ; manquée pour : {missed}",
+    ),
+    "progress": ("{what} {done}/{total}", "{what} {done}/{total}"),
+    "sheet_summary": ("summary", "résumé"),
+    "sheet_comparison": ("comparison", "comparaison"),
+    "sheet_territories": ("by place of residence", "par lieu de résidence"),
+    "sheet_about": ("about", "à propos"),
+    "report_title": ("occisim report", "rapport occisim"),
+    "generated": ("Generated {when} from", "Produit le {when} à partir de"),
+    "section_question": ("The question and the scenarios", "La question et les scénarios"),
+    "section_kpis": ("Key performance indicators", "Indicateurs clés"),
+    "section_figures": ("Figures", "Figures"),
+    "section_maps": ("Maps", "Cartes"),
+    "section_parameters": ("Parameters and sources", "Paramètres et sources"),
+    "section_stress": ("Model reporting (STRESS-DES)", "Description du modèle (STRESS-DES)"),
+    "nav_summary": ("In short", "En bref"),
+    "nav_question": ("Question", "Question"),
+    "nav_places": ("By place of residence", "Par lieu de résidence"),
+    "nav_timeline": ("Timeline", "Chronologie"),
+    "nav_kpis": ("KPIs", "Indicateurs"),
+    "nav_figures": ("Figures", "Figures"),
+    "nav_maps": ("Maps", "Cartes"),
+    "nav_parameters": ("Parameters", "Paramètres"),
+    "nav_stress": ("Model reporting (STRESS-DES)", "Description du modèle (STRESS-DES)"),
+    "kpi_note": (
+        "Mean over replications with 95 % confidence interval; differences {method}. "
+        "* marks a difference whose interval excludes 0; ! one that also reaches the KPI's minimal "
+        "important difference. Statistics exclude the warm-up.",
+        "Moyenne des réplications avec intervalle de confiance à 95 % ; différences {method}. "
+        "* signale une différence dont l'intervalle exclut 0 ; ! une différence qui atteint aussi la plus "
+        "petite différence importante de l'indicateur. Les statistiques excluent la mise en régime.",
+    ),
+    "mean_ci": ("mean [95% CI]", "moyenne [IC 95 %]"),
+    "question": ("question", "question"),
+    "what_changes": ("what changes", "ce qui change"),
+    "seed": ("seed", "graine"),
+    "method_paired": (
+        "paired by replication (common random numbers)",
+        "appariées par réplication (nombres aléatoires communs)",
+    ),
+    "method_welch": (
+        "independent samples (seeds differ; Welch interval)",
+        "échantillons indépendants (graines différentes ; intervalle de Welch)",
+    ),
+    "vs": ("vs {base}", "contre {base}"),
+}
+
+
+class LanguageError(ValueError):
+    """A language occisim does not write; one line naming where it came from."""
+
+
+def choose_language(option: str | None = None, scenario_lang: str | None = None) -> str:
+    """``--lang``, else ``OCCISIM_LANG``, else the scenario's ``output.lang``, else English."""
+    candidates = (("--lang", option), (ENV_VAR, os.environ.get(ENV_VAR)), ("output.lang", scenario_lang))
+    for where, value in candidates:
+        if value:
+            lang = value.strip().lower()
+            if lang not in LANGUAGES:
+                shown = value if len(value) <= 20 else value[:20] + "..."
+                raise LanguageError(f"{where}: expected one of {', '.join(LANGUAGES)}, found {shown!r}")
+            return lang
+    return "en"
+
+
+def text(key: str, lang: str = "en", **values: object) -> str:
+    """A text in the language, its ``{fields}`` filled in."""
+    template = TEXTS[key][LANGUAGES.index(lang)]
+    return template.format(**values) if values else template
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def number(value: float, spec: str, lang: str = "en") -> str:
+    """``value`` in a Python format spec (``,.0f``, ``.1f``, ``.1%``) as the language writes it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "–" if math.isnan(value) else format(value)
+    written = format(value, spec)
+    if lang == "en":
+        return written
+    written = written.replace(",", "\uffff").replace(".", ",").replace("\uffff", NBSP)
+    return written.replace("%", f"{NBSP}%")
+
+
+# --- labels -------------------------------------------------------------------------------------
+
+_ENGLISH: dict[str, str] = {key: label for key, label, _, _ in KPI_CATALOGUE}
+
+
+@functools.cache
+def had_names() -> dict[str, str]:
+    """HAD id -> 'name (main site)' from geo/had.csv; empty if the file cannot be read."""
+    from sim.territory.geodata import geo_dir, load_hads
+
+    try:
+        hads = load_hads(geo_dir() / "had.csv")
+    except (OSError, ValueError):
+        return {}
+    return {str(had): f"{row['name']} ({row['site_name']})" for had, row in hads.iterrows()}
+
+
+def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:
+    """The KPI's label in the language (sub-items indented as in the catalogue); per-HAD KPIs
+    name the HAD; a KPI the catalogue does not know is shown by its key."""
+    english = _ENGLISH.get(key)
+    if english is not None:
+        label = english if lang == "en" else KPI_LABELS_FR[key]
+        depth = len(english) - len(english.lstrip())
+        return " " * depth + label.strip() if indent else label.strip()
+    if key in PLACE_CATALOGUE:  # results by place of residence (sim.measures.territories)
+        return PLACE_CATALOGUE[key][0] if lang == "en" else PLACE_LABELS_FR[key]
+    for prefix, labels in PER_HAD_LABELS.items():
+        if key.startswith(prefix):
+            had = key[len(prefix) :]
+            return f"{labels[LANGUAGES.index(lang)]}: {had_names().get(had, had)}"
+    return key
+
+
+def method_text(method: str, lang: str = "en") -> str:
+    """How differences were computed (``sim.outputs.report.kpi_table`` says it in English)."""
+    for key in ("method_paired", "method_welch"):
+        if method == TEXTS[key][0]:
+            return text(key, lang)
+    return method

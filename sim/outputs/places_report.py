@@ -1,0 +1,198 @@
+"""Report sections on what a comparison means: the plain summary, results by place of residence
+(maps of the change on one diverging scale, static and interactive, and tables), and the HADs' load.
+
+Texts people read are in ``TEXTS`` (one place to translate).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from sim.measures.catalogue import PLACE_CATALOGUE
+from sim.measures.territories import LEVELS, places_of_runs
+from sim.outputs.folders import Results
+from sim.outputs.maps import change_limit, place_areas, plot_place_change
+from sim.outputs.summary import TEXTS as SUMMARY_TEXTS
+from sim.outputs.summary import summary_lines
+from sim.outputs.text import format_difference, format_interval
+from sim.outputs.webmap import change_layer, leaflet_map
+from sim.runs.compare import judge_differences
+from sim.territory.catchment import Territory
+
+TEXTS = {
+    "summary_title": "In short",
+    "places_title": "Results by place of residence",
+    "places_intro": "The main patient KPIs by department and by HAD zone of residence (zones of {base}), "
+    "episodes referred after the warm-up; per-episode values over the episodes followed to their end. "
+    "Differences {method}.",
+    "maps_title": "Where the change happens: {label}",
+    "maps_caption": "{other} - {base}; one diverging scale for every map of this KPI (blue: falls, red: "
+    "rises). Hatched: 95 % CI excludes 0; thick outline: also reaches the minimal important difference.",
+    "web_title": "Interactive map (click a place; choose the KPI and the level on the right)",
+    "table_title": "{other} against {base}, by {level}",
+    "level": {"department": "department of residence", "had_zone": "HAD zone of residence"},
+    "place": "place",
+    "unpaired": "The runs do not share their seed: differences by place are not paired and are not shown.",
+    "had_title": "HAD load against capacity",
+    "had_intro": "Per HAD establishment: most blinatumomab patients at once (pumps in use) against its "
+    "pumps, days a year with no visit left for a new patient, and patient-days a year.",
+    "had_columns": (
+        "HAD",
+        "peak pumps in use",
+        "peak / pumps",
+        "days full per year",
+        "patient-days per year",
+    ),
+}
+# The KPIs mapped and tabled by place, in this order (the rest are in places.csv).
+MAPPED_KPIS = ("bed_days_total_per_episode", "home_care_bed_wait_days_per_episode", "km_per_episode")
+TABLED_KPIS = (
+    "episodes_per_year",
+    "bed_days_total_per_episode",
+    "home_care_bed_wait_days_per_episode",
+    "home_days_per_episode",
+    "first_bed_wait_days",
+    "trips_per_episode",
+    "km_per_episode",
+)
+
+
+def report_places(results: Sequence[Results], paired: bool, territory: Territory) -> pd.DataFrame:
+    """KPIs by place of every run against the first (places of ``territory``, the first run's), judged;
+    differences only when paired (same seed)."""
+    names = [r.manifest["scenario"] for r in results]
+    table = places_of_runs(
+        {n: r.episodes for n, r in zip(names, results)},
+        {n: r.scenario for n, r in zip(names, results)},
+        names[0],
+        territory,
+    )
+    if not paired:
+        return table[
+            [c for c in table.columns if not c.startswith("diff_") and c not in ("pairs", "significant")]
+        ]
+    return judge_differences(table)
+
+
+def summary_section(
+    long: pd.DataFrame, places: pd.DataFrame, names: list[str], replications: int
+) -> list[str]:
+    """The plain-language summary of each scenario against the first, as a list per scenario."""
+    parts = [f"<h2 id='summary'>{TEXTS['summary_title']}</h2>"]
+    for other in names[1:]:
+        lines = summary_lines(long, names[0], other, replications, places if "verdict" in places else None)
+        parts.append(f"<p><b>{html.escape(lines[0])}</b></p><ul class='summary'>")
+        parts += [f"<li>{html.escape(line)}</li>" for line in lines[1:]]
+        parts.append("</ul>")
+    parts.append(f"<p class='small'>{html.escape(SUMMARY_TEXTS['marks'])}</p>")
+    return parts
+
+
+def _cell(row: pd.Series | None, fmt: str) -> str:
+    if row is None or not math.isfinite(row["mean"]):
+        return "<td>-</td>"
+    value = format(row["mean"], fmt)
+    if "diff_mean" not in row or not math.isfinite(row["diff_mean"]):
+        return f"<td>{format_interval(row['mean'], row['ci_low'], row['ci_high'], fmt)}</td>"
+    diff = format_difference(row["diff_mean"], row["diff_ci_low"], row["diff_ci_high"], fmt)
+    marks = (" *" if str(row["significant"]) in ("True", "1", "1.0") else "") + (
+        " !" if row.get("verdict") == "important" else ""
+    )
+    strong = row.get("verdict") == "important"
+    text = f"{value}<br><span class='small'>{diff}{marks}</span>"
+    return f"<td class='{'sig' if strong else ''}'>{text}</td>"
+
+
+def place_table_html(places: pd.DataFrame, scenario: str, level: str) -> str:
+    """One row per place, one column per tabled KPI: the scenario's mean and its difference."""
+    mine = places[(places["scenario"] == scenario) & (places["level"] == level)]
+    rows = mine.set_index(["unit", "kpi"])
+    head = f"<tr><th>{TEXTS['place']}</th>" + "".join(
+        f"<th>{html.escape(PLACE_CATALOGUE[k][0])}</th>" for k in TABLED_KPIS
+    )
+    body = []
+    for unit, name in mine[["unit", "unit_name"]].drop_duplicates().itertuples(index=False):
+        cells = [f"<td>{html.escape(str(name))}</td>"]
+        for kpi in TABLED_KPIS:
+            row = rows.loc[(unit, kpi)] if (unit, kpi) in rows.index else None
+            cells.append(_cell(row, PLACE_CATALOGUE[kpi][1]))
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table class='places'>{head}</tr>{''.join(body)}</table>"
+
+
+def places_section(
+    places: pd.DataFrame, names: list[str], method: str, territory: Territory, img: Callable[..., str]
+) -> list[str]:
+    """Maps of the change of the mapped KPIs (static, then one interactive map), and the tables."""
+    parts = [
+        f"<h2 id='places'>{TEXTS['places_title']}</h2>",
+        f"<p class='small'>{html.escape(TEXTS['places_intro'].format(base=names[0], method=method))}</p>",
+    ]
+    compared = "diff_mean" in places and len(names) > 1
+    if len(names) > 1 and not compared:
+        parts.append(f"<p class='small'>{TEXTS['unpaired']}</p>")
+    if compared:
+        areas = place_areas(territory)
+        for kpi in MAPPED_KPIS:
+            label, fmt = PLACE_CATALOGUE[kpi]
+            limit = change_limit(places.loc[places["kpi"] == kpi, "diff_mean"])
+            parts.append(f"<h3>{html.escape(TEXTS['maps_title'].format(label=label))}</h3>")
+            for other in names[1:]:
+                changes = places[(places["scenario"] == other) & (places["kpi"] == kpi)]
+                fig = plot_place_change(areas, changes, f"{other} - {names[0]}: {label}", label, limit, fmt)
+                caption = TEXTS["maps_caption"].format(other=other, base=names[0])
+                parts.append(img(fig, f"change map {kpi} {other}", caption))
+        parts += [f"<h3>{TEXTS['web_title']}</h3>", _web_maps(places, names, areas)]
+    for scenario in names[1:] if compared else names:
+        for level in LEVELS:
+            title = TEXTS["table_title"].format(other=scenario, base=names[0], level=TEXTS["level"][level])
+            parts += [f"<h3>{html.escape(title)}</h3>", place_table_html(places, scenario, level)]
+    return parts
+
+
+def _web_maps(places: pd.DataFrame, names: list[str], areas: dict) -> str:
+    layers = {}
+    for other in names[1:]:
+        for kpi in MAPPED_KPIS:
+            label, fmt = PLACE_CATALOGUE[kpi]
+            limit = change_limit(places.loc[places["kpi"] == kpi, "diff_mean"])
+            for level in LEVELS:
+                changes = places[
+                    (places["scenario"] == other) & (places["kpi"] == kpi) & (places["level"] == level)
+                ]
+                base = places[
+                    (places["scenario"] == names[0]) & (places["kpi"] == kpi) & (places["level"] == level)
+                ]
+                means = dict(zip(base["unit"], base["mean"]))
+                name = f"{other}: {label}, {TEXTS['level'][level]}"
+                layers[name] = change_layer(areas[level], changes, means, fmt, limit)
+    return leaflet_map("webmap-places", layers)
+
+
+def had_load_section(results: Sequence[Results], base_territory: Territory) -> list[str]:
+    """Per HAD (by name) and scenario: peak pumps in use against pumps, days full, patient-days."""
+    names = base_territory.hads["name"]
+    columns = TEXTS["had_columns"]
+    parts = [f"<h3>{TEXTS['had_title']}</h3>", f"<p class='small'>{TEXTS['had_intro']}</p>"]
+    for result in results:
+        means = result.summary.set_index("kpi")["mean"]
+        rows = []
+        for had, name in names.items():
+            values = [
+                means.get(f"{k}_{had}", math.nan) for k in ("had_max_concurrent", "had_peak_pump_share")
+            ]
+            full = means.get(f"had_full_days_per_year_{had}", math.nan)
+            days = means.get(f"had_patient_days_per_year_{had}", math.nan)
+            rows.append(
+                f"<tr><td>{html.escape(name)}</td><td>{values[0]:.1f}</td><td>{values[1]:.0%}</td>"
+                f"<td>{full:,.1f}</td><td>{days:,.0f}</td></tr>"
+            )
+        head = "".join(f"<th>{c}</th>" for c in columns)
+        parts.append(
+            f"<p><b>{html.escape(result.manifest['scenario'])}</b></p><table><tr>{head}</tr>{''.join(rows)}</table>"
+        )
+    return parts
