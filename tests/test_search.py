@@ -216,3 +216,27 @@ def test_choose_command_writes_a_search_folder(tmp_path):
         "choose", str(scenario), *common, "--objective", "nope", "--out", str(tmp_path / "x"), cwd=tmp_path
     )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "nope" in bad.stderr
+
+
+def test_band_members_become_variants(short, tmp_path):
+    from sim.runs.band import read_band
+    from sim.runs.search import band_variants
+
+    band_file = tmp_path / "band.csv"
+    band_file.write_text("member,beds.background.arrivals_per_day\n3,0.45\n7,0.55\n")
+    variants = band_variants(read_band(band_file, short))
+    assert [v.label for v in variants] == ["band member 3", "band member 7"]
+    assert variants[1].updates == {"beds.background.arrivals_per_day": 0.55}
+
+
+def test_search_on_a_dask_cluster_gives_the_local_numbers(short, territory):
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    settings = SelectionSettings(delta=1e6, first_stage=2, max_replications=2, batch=2)
+    objective = Objective.parse("blina_bed_days_per_year")
+    here = search(short, objective, settings, 1, [GERS], workers=1, territory=territory)
+    cluster = search(short, objective, settings, 1, [GERS], territory=territory, scheduler="local:2")
+    for name, table in here.kpis.items():
+        assert (
+            table["blina_bed_days_per_year"].tolist()
+            == cluster.kpis[name]["blina_bed_days_per_year"].tolist()
+        )

@@ -9,6 +9,7 @@ import typer
 
 from sim.cli.base import (
     NoOverwrite,
+    SchedulerOption,
     Seed,
     Workers,
     app,
@@ -62,19 +63,34 @@ def choose(
             "--vary", help="Repeat the choice with KEY=V1,V2 (one assumption at a time; repeatable)."
         ),
     ] = None,
+    band: Annotated[
+        Path | None,
+        typer.Option(
+            "--band", help="Repeat the choice for each parameter set of a calibration band (band.csv)."
+        ),
+    ] = None,
     psa_draws: Annotated[
         int, typer.Option(min=0, max=1000, help="Repeat the choice on this many draws of the 'psa' section.")
     ] = 0,
     seed: Seed = None,
     workers: Workers = None,
+    scheduler: SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/choose-<base name>/).")] = None,
     no_overwrite: NoOverwrite = False,
 ) -> None:
     """Which HADs to authorise next: screen every set on coverage, simulate the rest, select by KN++."""
     from sim.measures.selection import SelectionSettings
     from sim.outputs.choice import search_table, set_label, write_search
+    from sim.runs.band import read_band
     from sim.runs.replications import base_territory, with_run_settings
-    from sim.runs.search import Objective, assumption_variants, psa_variants, robustness, search
+    from sim.runs.search import (
+        Objective,
+        assumption_variants,
+        band_variants,
+        psa_variants,
+        robustness,
+        search,
+    )
 
     scenario = load(base)
     try:
@@ -82,6 +98,8 @@ def choose(
         goal = Objective.parse(objective)
         settings = SelectionSettings(delta, alpha, first_stage, max(max_replications, first_stage))
         variants = assumption_variants(vary or []) + (psa_variants(scenario, psa_draws) if psa_draws else [])
+        if band is not None:
+            variants += band_variants(read_band(band, scenario))
     except ScenarioError as exc:
         raise fail_file(base, exc.messages) from None
     except ValueError as exc:
@@ -91,7 +109,15 @@ def choose(
     with progress_bar("replications", None) as advance:
         try:
             result = search(
-                scenario, goal, settings, max_new, among, cost_per_authorisation, workers, advance
+                scenario,
+                goal,
+                settings,
+                max_new,
+                among,
+                cost_per_authorisation,
+                workers,
+                advance,
+                scheduler=scheduler,
             )
             if variants:
                 result.robustness = robustness(
@@ -104,6 +130,7 @@ def choose(
                     cost_per_authorisation,
                     workers,
                     advance,
+                    scheduler=scheduler,
                 )
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None

@@ -30,7 +30,14 @@ import pandas as pd
 from sim.measures.selection import SelectionResult, SelectionSettings, kn_plus_plus, pareto_front
 from sim.measures.statistics import t_interval
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
-from sim.runs.replications import Progress, WorkerPool, base_territory, check_workload, with_run_settings
+from sim.runs.replications import (
+    Progress,
+    Scheduler,
+    WorkerPool,
+    base_territory,
+    check_workload,
+    with_run_settings,
+)
 from sim.runs.sensitivity import produced_kpi_names
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import with_values
@@ -217,6 +224,7 @@ def search(
     progress: Progress | None = None,
     territory: Territory | None = None,
     pool: WorkerPool | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> SearchResult:
     """Screen every authorisation set of at most ``max_new`` new HADs, then select the best by KN++."""
     base = territory if territory is not None else _base()
@@ -240,7 +248,7 @@ def search(
             rows[name].extend(block)
         return {name: np.array([objective.value(k) for k in rows[name][start:stop]]) for name in alive}
 
-    with WorkerPool(workers, base) if pool is None else _borrowed(pool) as runner:
+    with WorkerPool(workers, base, scheduler) if pool is None else _borrowed(pool) as runner:
         _check_objective(objective, scenarios[STATUS_QUO], base)
         selection = kn_plus_plus(observe, list(scenarios), settings) if len(scenarios) > 1 else None
     kpis = {name: pd.DataFrame(r) for name, r in rows.items() if r}
@@ -374,6 +382,17 @@ def psa_variants(scenario: Scenario, draws: int, seed: int | None = None) -> lis
     ]
 
 
+def band_variants(band: pd.DataFrame) -> list[Variant]:
+    """One variant per parameter set of a calibration band (``sim.runs.band.read_band``)."""
+    from sim.runs.calibration import MEMBER
+
+    keys = [column for column in band.columns if column != MEMBER]
+    return [
+        Variant(f"band member {row[MEMBER]}", {key: float(row[key]) for key in keys})
+        for _, row in band.iterrows()
+    ]
+
+
 def robustness(
     scenario: Scenario,
     variants: Sequence[Variant],
@@ -385,11 +404,12 @@ def robustness(
     workers: int | None = None,
     progress: Progress | None = None,
     on_variant: Callable[[Variant, SearchResult], None] | None = None,
+    scheduler: Scheduler | str | None = None,
 ) -> pd.DataFrame:
     """The search repeated on each variant; per set, the share of variants where it is selected."""
     base = _base()
     winners = []
-    with WorkerPool(workers, base) as pool:
+    with WorkerPool(workers, base, scheduler) as pool:
         for variant in variants:
             varied = with_values(scenario, variant.updates, origin="--vary")
             if variant.seed is not None:
