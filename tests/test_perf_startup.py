@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 HEAVY = ("scipy", "scipy.stats", "matplotlib", "geopandas", "pandas", "pyarrow", "sim.scenario.schema")
 
 
@@ -51,3 +53,19 @@ def test_statistics_still_compute_their_intervals_once_scipy_is_loaded_on_demand
         "assert abs(row['ci_high'] - row['mean'] - 2.0542603) < 1e-6, row"  # t(0.975, 3) s / sqrt(4)
     )
     modules_loaded_by(code)
+
+
+def test_validate_loads_neither_scipy_stats_nor_matplotlib():
+    """`validate` runs its 90-day check without the statistics and plotting libraries.
+
+    It needs the territory (communes read with geopandas, their borders with scipy.sparse), so those
+    are loaded: the test says so.
+    """
+    code = (
+        "from typer.testing import CliRunner\nfrom sim.cli import app\n"
+        f"result = CliRunner().invoke(app, ['validate', {str(BASELINE)!r}])\n"
+        "assert result.exit_code == 0 and 'ok' in result.output, result.output"
+    )
+    loaded = modules_loaded_by(code)
+    assert "sim.territory.catchment" in loaded and "geopandas" in loaded  # the check did load the territory
+    assert not loaded & {"scipy.stats", "matplotlib"}, sorted(loaded & {"scipy.stats", "matplotlib"})
