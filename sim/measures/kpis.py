@@ -60,10 +60,10 @@ def compute(
         episodes = episodes_frame(record, territory, scenario.costs)
     episode_table = {name: episodes[name].to_numpy() for name in _episode_columns_used(episodes)}
     admissions = admission_columns(record)
-    admissions_table = admissions_frame(record)  # the seasonal and dated waits read a DataFrame
+    admissions_table = admissions_frame(record)  # the dated waits read a DataFrame
     values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
-        **seasonal_wait_kpis(admissions_table, record.end_time, window, run.start_date),
+        **seasonal_wait_kpis(admissions, record.end_time, window, run.start_date),
         **_cycle_starts(admissions, episode_table, window),
         **home_care_day_kpis(record, window),
         **interruption_kpis(record, episode_table, window),
@@ -77,7 +77,7 @@ def compute(
         **dated_kpis(record, admissions_table, scenario, window),
     }
     peaks = [v for k, v in values.items() if k.startswith("had_peak_pump_share_")]
-    return {**values, **planner_kpis(record, episodes, scenario.beds.capacity, peaks, window)}
+    return {**values, **planner_kpis(record, episode_table, scenario.beds.capacity, peaks, window)}
 
 
 def _episode_columns_used(episodes: pd.DataFrame) -> list[str]:
