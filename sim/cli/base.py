@@ -16,12 +16,11 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.main import get_command
 
-from sim.outputs.excel import Readable, readable_for
 from sim.outputs.i18n import LanguageError
 from sim.outputs.terminal import console, plain, print_error, print_file_errors
 from sim.outputs.writing import OutputError, check_output_dir, written_paths
@@ -29,8 +28,10 @@ from sim.runs.backends import INSTALL, BackendError, dask_installed, parse_sched
 from sim.runs.processes import Interrupted, WorkerCrashed, stop_signals_raise
 from sim.scenario.bounds import MAX_SEED
 from sim.scenario.errors import ScenarioError, one_line
-from sim.scenario.files import load_scenario
-from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # the scenario schema loads pydantic models and numpy: not needed for --help
+    from sim.outputs.excel import Readable
+    from sim.scenario.schema import Scenario
 
 MAX_WORKERS = 64  # processes of ~250 MB each; more than this machine's cores only slows a run
 
@@ -190,6 +191,8 @@ def fail_file(path: Path, lines: Sequence[str]) -> typer.Exit:
 
 def load(path: Path) -> Scenario:
     """A scenario file loaded, or its one-line errors printed and exit 2."""
+    from sim.scenario.files import load_scenario
+
     try:
         return load_scenario(path)
     except ScenarioError as exc:
@@ -208,6 +211,8 @@ def with_settings(scenario: Scenario, settings: Sequence[str] | None) -> Scenari
 
 def readable(scenario: Scenario, lang: str | None, excel_csv: bool = False) -> Readable:
     """Language and CSV convention of what people read (``--lang`` error: one line, exit 2)."""
+    from sim.outputs.excel import readable_for  # here, not at import: it loads pandas
+
     try:
         return readable_for(scenario, lang, excel_csv)
     except LanguageError as exc:

@@ -52,8 +52,8 @@ from sim.scenario.bounds import (
     MAX_SEED,
     MAX_YEARS,
 )
+from sim.scenario.common import DAYS_PER_YEAR
 from sim.scenario.errors import ScenarioError, one_line
-from sim.scenario.schema import DAYS_PER_YEAR
 
 
 class Direction(enum.StrEnum):

@@ -12,9 +12,6 @@ from sim.outputs import terminal
 from sim.outputs.terminal import console, plain, print_file_errors, progress_bar
 from sim.outputs.writing import RUN, TERRITORY, OutputError
 from sim.scenario.errors import ScenarioError, one_line
-from sim.scenario.files import json_schema, load_scenario
-from sim.territory.catchment import Territory
-from sim.territory.geodata import TerritoryDataError
 
 
 @app.command()
@@ -42,6 +39,8 @@ def territory(
 ) -> None:
     """Coverage of the catchment by the 14 HADs: tables and a map, after optional authorisation changes."""
     from sim.outputs.folders import write_territory
+    from sim.territory.catchment import Territory
+    from sim.territory.geodata import TerritoryDataError
 
     authorise, revoke = list(authorise or []), list(revoke or [])
     merges: dict[str, str] = {}
@@ -75,7 +74,10 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
     run produces (learned from a 90-day run of the scenario).
     """
     from sim.runs.sensitivity import check_kpi_names, check_parameters
+    from sim.scenario.files import load_scenario
     from sim.territory.binding import scenario_territory
+    from sim.territory.catchment import Territory
+    from sim.territory.geodata import TerritoryDataError
 
     failed = False
     base = None
@@ -102,6 +104,8 @@ def schema() -> None:
     """Print the JSON Schema of scenario files (for editors' completion and checking)."""
     import json
 
+    from sim.scenario.files import json_schema
+
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
@@ -119,6 +123,7 @@ def report(
     from sim.outputs.i18n import LanguageError, choose_language
     from sim.outputs.report import HEAD, build_report
     from sim.outputs.writing import check_output_file, folder_kind, read_manifest, write_text_atomically
+    from sim.territory.geodata import TerritoryDataError
 
     try:
         folders = result_folders(result_dirs)

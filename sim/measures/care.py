@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
+from sim.measures.columns import Columns, columns
 from sim.measures.frames import (
     clipped_overlap,
     had_daily_visits,
     had_visits_at_home,
     max_concurrent,
     peripheral_stays,
-    records_frame,
 )
 from sim.model.records import (
     ADVERSE_EVENT,
@@ -33,10 +32,7 @@ class Window(NamedTuple):
     years: float
 
 
-
-def emergency_kpis(
-    record: Recorder, adm: pd.DataFrame, territory: Territory, window: Window
-) -> dict[str, float]:
+def emergency_kpis(record: Recorder, adm: Columns, territory: Territory, window: Window) -> dict[str, float]:
     """Severe events at home: where they went first, transfers to IUCT-O, bed-days on both sides.
 
     Events and admissions count in the window by when they happened; bed-days are clipped to it.
@@ -44,23 +40,24 @@ def emergency_kpis(
     t0, t1, years = window
     kpi: dict[str, float] = {}
     hospitals = territory.hospitals
-    events = records_frame(record.home_emergencies, HomeEmergency)
-    events = events[(events["onset"] >= t0) & (events["onset"] < t1)]
-    direct = events["hospital"] == hospitals.centre
-    kpi["severe_events_at_home_per_year"] = len(events) / years
+    events = columns(record, "home_emergencies", HomeEmergency)
+    onset = (events["onset"] >= t0) & (events["onset"] < t1)
+    direct = events["hospital"][onset] == hospitals.centre
+    kpi["severe_events_at_home_per_year"] = int(onset.sum()) / years
     kpi["severe_events_direct_to_iucto_per_year"] = float(direct.sum()) / years
     kpi["peripheral_admissions_per_year"] = float((~direct).sum()) / years
-    kpi["transfers_to_iucto_per_year"] = float(events["transferred"].sum()) / years
-    kpi["peripheral_admissions_diverted_per_year"] = float(events["diverted"].sum()) / years
+    kpi["transfers_to_iucto_per_year"] = float(events["transferred"][onset].sum()) / years
+    kpi["peripheral_admissions_diverted_per_year"] = float(events["diverted"][onset].sum()) / years
     stays = peripheral_stays(record, territory)
-    days = clipped_overlap(stays["admit"].to_numpy(float), stays["discharge"].to_numpy(float), t0, t1)
+    admitted, discharged = stays["admit"].astype(float), stays["discharge"].astype(float)
+    days = clipped_overlap(admitted, discharged, t0, t1)
     kpi["peripheral_bed_days_per_year"] = float(days.sum()) / years
-    ae = adm[(adm["kind"] == ADVERSE_EVENT) & adm["admit"].notna()]
-    iucto_days = clipped_overlap(ae["admit"].to_numpy(), ae["discharge"].fillna(t1).to_numpy(), t0, t1)
+    ae = (adm["kind"] == ADVERSE_EVENT) & ~np.isnan(adm["admit"])
+    discharge = adm["discharge"][ae]
+    iucto_days = clipped_overlap(adm["admit"][ae], np.where(np.isnan(discharge), t1, discharge), t0, t1)
     kpi["iucto_adverse_event_bed_days_per_year"] = float(iucto_days.sum()) / years
-    admitted, discharged = stays["admit"].to_numpy(float), stays["discharge"].to_numpy(float)
     in_window = (admitted >= t0) & (admitted < t1)
-    at = stays["hospital"].to_numpy()
+    at = stays["hospital"]
     busiest = 0
     for row, hospital in enumerate(hospitals.table.index):
         if row != hospitals.centre:
@@ -74,38 +71,37 @@ def emergency_kpis(
 
 
 def home_care_kpis(
-    record: Recorder, episodes: pd.DataFrame, territory: Territory, window: Window
+    record: Recorder, episodes: Columns, territory: Territory, window: Window
 ) -> dict[str, float]:
     """Waits in a bed for home care, re-choices and fallbacks, HADs' load, HAD nurses' driving."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
-    referred = (
-        episodes[(episodes["arrival"] >= t0) & (episodes["arrival"] < t1)] if len(episodes) else episodes
-    )
-    kpi["convention_share"] = float((referred["route"] == "convention").mean()) if len(referred) else np.nan
-    waits = records_frame(record.home_care_waits, HomeCareWait)
-    waits = waits[(waits["start"] >= t0) & (waits["start"] < t1)]
-    days = (waits["setup_days"] + waits["room_days"]).to_numpy()
+    arrival = episodes["arrival"]
+    route = episodes["route"][(arrival >= t0) & (arrival < t1)]
+    kpi["convention_share"] = float((route == "convention").mean()) if len(route) else np.nan
+    waits = columns(record, "home_care_waits", HomeCareWait)
+    started = (waits["start"] >= t0) & (waits["start"] < t1)
+    room_days, episode = waits["room_days"][started], waits["episode"][started]
+    days = waits["setup_days"][started] + room_days
     kpi["home_care_wait_mean_days"] = float(days.mean()) if len(days) else np.nan
     kpi["home_care_wait_p95_days"] = float(np.percentile(days, 95)) if len(days) else np.nan
-    kpi["had_room_wait_days_per_year"] = float(waits["room_days"].sum()) / years
-    kpi["episodes_waited_for_home_care_per_year"] = waits.loc[days > 0, "episode"].nunique() / years
-    kpi["episodes_waited_for_had_room_per_year"] = (
-        waits.loc[waits["room_days"] > 0, "episode"].nunique() / years
-    )
-    requests = records_frame(record.home_care_requests, HomeCareRequest)
-    requests = requests[(requests["time"] >= t0) & (requests["time"] < t1)]
-    kpi["had_rechoices_per_year"] = float((requests["reason"] == "zone_partner").sum()) / years
-    kpi["fallbacks_for_full_had_per_year"] = float((requests["reason"] == "full").sum()) / years
-    new_conventions = (requests["route"] == "convention") & ~requests["reused"].astype(bool)
+    kpi["had_room_wait_days_per_year"] = float(room_days.sum()) / years
+    kpi["episodes_waited_for_home_care_per_year"] = len(np.unique(episode[days > 0])) / years
+    kpi["episodes_waited_for_had_room_per_year"] = len(np.unique(episode[room_days > 0])) / years
+    requests = columns(record, "home_care_requests", HomeCareRequest)
+    asked = (requests["time"] >= t0) & (requests["time"] < t1)
+    reason = requests["reason"][asked]
+    kpi["had_rechoices_per_year"] = float((reason == "zone_partner").sum()) / years
+    kpi["fallbacks_for_full_had_per_year"] = float((reason == "full").sum()) / years
+    new_conventions = (requests["route"][asked] == "convention") & ~requests["reused"][asked].astype(bool)
     kpi["conventions_set_up_per_year"] = float(new_conventions.sum()) / years
     kpi.update(_had_load(record, territory, window))
     visits = had_visits_at_home(record, territory)
-    days = clipped_overlap(visits["start"].to_numpy(), visits["end"].to_numpy(), t0, t1)
-    km, hours = days * visits["km"].to_numpy(), days * visits["hours"].to_numpy()
+    days = clipped_overlap(visits["start"], visits["end"], t0, t1)
+    km, hours = days * visits["km"], days * visits["hours"]
     kpi["had_nurse_km_per_year"] = float(km.sum()) / years
     kpi["had_nurse_hours_per_year"] = float(hours.sum()) / years
-    by_had = visits["had"].to_numpy()
+    by_had = visits["had"]
     for j, had in enumerate(territory.hads.index):
         kpi[f"had_patient_days_per_year_{had}"] = float(days[by_had == j].sum()) / years
         kpi[f"had_nurse_km_per_year_{had}"] = float(km[by_had == j].sum()) / years
@@ -130,3 +126,25 @@ def _had_load(record: Recorder, territory: Territory, window: Window) -> dict[st
         kpi[f"had_peak_pump_share_{had}"] = peak / pumps[j] if pumps[j] else np.nan
         kpi[f"had_full_days_per_year_{had}"] = float(full[j].sum()) / window.years
     return kpi
+
+
+def home_care_day_kpis(record: Recorder, window: Window) -> dict[str, float]:
+    """Bed-days of patients whose home care was ready on a day it may not begin (weekend, holiday)."""
+    days = sum(w.days for w in record.discharge_day_waits if window.start <= w.start < window.end)
+    return {"blina_bed_days_waiting_home_care_day_per_year": days / window.years}
+
+
+def interruption_kpis(record: Recorder, episodes: Columns, window: Window) -> dict[str, float]:
+    """Infusions stopped for a severe event: per episode referred in the window; days stopped a year."""
+    arrival = episodes["arrival"]
+    referred = set(episodes["episode"][(arrival >= window.start) & (arrival < window.end)].tolist())
+    of_referred = sum(1 for i in record.interruptions if i.episode in referred)
+    days = sum(
+        min(i.restart, window.end) - i.start
+        for i in record.interruptions
+        if window.start <= i.start < window.end and np.isfinite(i.restart)
+    )
+    return {
+        "infusion_interruptions_per_episode": of_referred / len(referred) if referred else np.nan,
+        "infusion_interrupted_days_per_year": days / window.years,
+    }

@@ -13,14 +13,18 @@ overfill, which cannot be drawn and is not counted as waste.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.measures.catalogue import COST_ITEMS  # the items of the payer's bill, in report order
-from sim.scenario.schema import Costs, TransportMode
+from sim.measures.columns import group_count, group_sum
+from sim.scenario.schema import Costs, DrugCost, TransportMode
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,23 @@ def bag_drug(
     return BagDrug(vials, infused, prepared, wasted_ug=vials * vial_ug - infused, unused_ug=unused)
 
 
+def bags_drug(
+    dose_ug_per_day: np.ndarray, bag_days: np.ndarray, drug: DrugCost, made_days: np.ndarray | None = None
+) -> BagDrug:
+    """``bag_drug`` for many bags at once (arrays in each field), with the same arithmetic."""
+    made = bag_days if made_days is None else np.maximum(made_days, bag_days)
+    days = np.ceil(made - 1e-9)
+    overfill = np.where(days <= 3.0, drug.overfill_hours_short_bags / 24.0, 0.0)
+    prepared = dose_ug_per_day * (days + overfill)
+    infused = dose_ug_per_day * bag_days
+    unused = dose_ug_per_day * (made - bag_days)
+    if drug.vial_sharing:
+        vials = (infused + unused) / drug.usable_ug
+        return BagDrug(vials, infused, prepared, wasted_ug=unused, unused_ug=unused)
+    vials = np.ceil(prepared / drug.usable_ug - 1e-9)
+    return BagDrug(vials, infused, prepared, wasted_ug=vials * drug.usable_ug - infused, unused_ug=unused)
+
+
 def trip_cost(one_way_km: float, mode: TransportMode) -> float:
     """Cost of a round trip home - care site for one transport mode (flat fees apply per leg)."""
     per_leg = mode.flat_eur + mode.pickup_eur + mode.per_km_eur * max(0.0, one_way_km - mode.included_km)
@@ -88,94 +109,107 @@ def episode_costs(
     ``episodes`` is ``frames.episodes_frame``; ``bags`` has columns episode, days, dose; ``trips`` has
     episode and km (round trip).
     """
-    out = pd.DataFrame(index=episodes["episode"].to_numpy())
+    return pd.DataFrame(episode_cost_columns(episodes, bags, trips, costs, deliveries, legs, transfers))
+
+
+Table = Mapping[str, object]  # a DataFrame, or named columns (numpy arrays)
+
+
+def _array(table: Table, name: str, dtype: type | None = None) -> np.ndarray:
+    return np.asarray(table[name], dtype=dtype)
+
+
+def episode_cost_columns(
+    episodes: Table,
+    bags: Table,
+    trips: Table,
+    costs: Costs,
+    deliveries: Table | None = None,
+    legs: Table | None = None,
+    transfers: Table | None = None,
+) -> dict[str, np.ndarray]:
+    """``episode_costs`` as named columns, from tables given as DataFrames or named numpy columns."""
+    ids = _array(episodes, "episode")
+    out: dict[str, np.ndarray] = {"episode": ids}
     _drug_costs(out, bags, costs)
-    e = episodes.set_index("episode")
+    e = {name: _array(episodes, name) for name in episodes}
     bed_day = costs.inpatient_bed_day_eur
     out["cost_inpatient_cycle_start"] = (
         e["bed_days_cycle_start"] + e["bed_days_pre_phase"] + e["bed_days_waiting_start_day"]
-    ).to_numpy() * bed_day
-    out["cost_inpatient_waiting_home_care"] = e["bed_days_waiting_home_care"].to_numpy() * bed_day
-    out["cost_inpatient_adverse_event"] = e["bed_days_adverse_event"].to_numpy() * bed_day
-    out["cost_inpatient_only"] = e["bed_days_inpatient_only"].to_numpy() * bed_day
+    ) * bed_day
+    out["cost_inpatient_waiting_home_care"] = e["bed_days_waiting_home_care"] * bed_day
+    out["cost_inpatient_adverse_event"] = e["bed_days_adverse_event"] * bed_day
+    out["cost_inpatient_only"] = e["bed_days_inpatient_only"] * bed_day
     # Severe events at home cared for in a peripheral hospital (first recourse, 003:1606-1616).
-    peripheral_days = e["peripheral_bed_days"].to_numpy() if "peripheral_bed_days" in e else 0.0
-    out["cost_inpatient_peripheral"] = peripheral_days * bed_day * costs.peripheral_bed_day_price_ratio
+    peripheral_days = e.get("peripheral_bed_days", 0.0)
+    out["cost_inpatient_peripheral"] = _full(
+        peripheral_days * bed_day * costs.peripheral_bed_day_price_ratio, len(ids)
+    )
 
     # IUCT-O day-hospital sessions are bag changes and visits (the frame counts both); a bag changed
     # at the nearest hospital is a day-hospital session there, at the same tariff.
-    local = e["local_hospital_sessions"].to_numpy() if "local_hospital_sessions" in e else 0
-    sessions = e["day_hospital_sessions"].to_numpy() + local
+    local = e.get("local_hospital_sessions", 0)
+    sessions = e["day_hospital_sessions"] + local
     out["cost_day_hospital"] = sessions * costs.day_hospital_session_eur
     # Days at home in an HAD's care; the others under a convention (a patient may change from one to
     # the other between cycles when the HADs of his zone are full).
-    had_days = e["had_home_days"].to_numpy()
-    tariff = np.array([costs.had_day_by_had.get(h, costs.had_day_eur) for h in e["had"]])
+    had_days = e["had_home_days"]
+    tariff = np.array([costs.had_day_by_had.get(h, costs.had_day_eur) for h in e["had"]], dtype=float)
     out["cost_had"] = had_days * tariff
-    not_had = e["home_days"].to_numpy() - had_days
+    not_had = e["home_days"] - had_days
     convention_days = np.where(not_had > 1e-9, not_had, 0.0)  # not the rounding left by the subtraction
-    home_changes = e["bag_changes_at_home"].to_numpy() * (e["route"] == "convention").to_numpy()
+    home_changes = e["bag_changes_at_home"] * (e["route"] == "convention")
     out["nurse_visits"] = convention_days + home_changes
     out["cost_nurse_visits"] = out["nurse_visits"] * costs.nurse_visit_eur
     out["cost_convention_provider"] = convention_days * costs.convention_provider_day_eur
 
     _transport_costs(out, trips, legs, transfers, deliveries, costs)
-    out["cost_total"] = out[[f"cost_{item}" for item in COST_ITEMS]].sum(axis=1)
-    out.index.name = "episode"
-    return out.reset_index()
+    items = [np.asarray(out[f"cost_{item}"], dtype=float) for item in COST_ITEMS]
+    out["cost_total"] = functools.reduce(operator.add, items, np.zeros(len(ids)))
+    return out
 
 
-def _drug_costs(out: pd.DataFrame, bags: pd.DataFrame, costs: Costs) -> None:
+def _full(values: np.ndarray | float, n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(values, dtype=float), (n,)).copy()
+
+
+def _drug_costs(out: dict[str, np.ndarray], bags: Table, costs: Costs) -> None:
     """Whole vials per bag (overfill, rounding, waste), summed per episode into ``out``."""
     drug = costs.drug
-    made = bags["made_days"] if "made_days" in bags else bags["days"]
-    per_bag = [
-        bag_drug(
-            dose,
-            days,
-            drug.usable_ug,
-            drug.overfill_hours_short_bags,
-            vial_sharing=drug.vial_sharing,
-            made_days=made_days,
-        )
-        for dose, days, made_days in zip(bags["dose"], bags["days"], made)
-    ]
-    bag_table = (
-        pd.DataFrame(
-            {
-                "episode": bags["episode"].to_numpy(),
-                "vials": [b.vials for b in per_bag],
-                "wasted_ug": [b.wasted_ug for b in per_bag],
-                "unused_ug": [b.unused_ug for b in per_bag],
-                "infused_ug": [b.infused_ug for b in per_bag],
-            }
-        )
-        .groupby("episode")
-        .sum()
-    )
-    out["vials"] = bag_table["vials"].reindex(out.index).fillna(0.0).to_numpy()
-    out["infused_ug"] = bag_table["infused_ug"].reindex(out.index).fillna(0.0).to_numpy()
-    out["wasted_ug"] = bag_table["wasted_ug"].reindex(out.index).fillna(0.0).to_numpy()
-    out["unused_ug"] = bag_table["unused_ug"].reindex(out.index).fillna(0.0).to_numpy()
+    made = _array(bags, "made_days", float) if "made_days" in bags else None
+    per_bag = bags_drug(_array(bags, "dose", float), _array(bags, "days", float), drug, made)
+    ids, episode = out["episode"], _array(bags, "episode")
+    vials = group_sum(ids, episode, per_bag.vials)
+    if not drug.vial_sharing and (group_count(ids, episode) > 0).all():
+        vials = vials.astype(np.int64)  # whole vials, as pandas left them when every episode had a bag
+    out["vials"] = vials
+    out["infused_ug"] = group_sum(ids, episode, per_bag.infused_ug)
+    out["wasted_ug"] = group_sum(ids, episode, per_bag.wasted_ug)
+    out["unused_ug"] = group_sum(ids, episode, per_bag.unused_ug)
     out["cost_drug"] = out["vials"] * drug.vial_price_eur
     out["cost_drug_wasted"] = out["wasted_ug"] / drug.usable_ug * drug.vial_price_eur
     out["cost_drug_unused_bags"] = out["unused_ug"] / drug.usable_ug * drug.vial_price_eur
 
 
-def _per_episode(out: pd.DataFrame, journeys: pd.DataFrame | None, fare) -> np.ndarray:
+def _per_episode(
+    out: dict[str, np.ndarray], journeys: Table | None, fare: Callable[[float], float]
+) -> np.ndarray:
     """The sum per episode of ``fare(km)`` over journeys (0 for an episode with none)."""
-    if journeys is None or not len(journeys):
-        return np.zeros(len(out))
-    priced = journeys.assign(cost=[fare(km) for km in journeys["km"]])
-    return priced.groupby("episode")["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
+    n = len(out["episode"])
+    if journeys is None or not len(_array(journeys, "km")):
+        return np.zeros(n)
+    km = _array(journeys, "km")
+    distinct, which = np.unique(km, return_inverse=True)  # a fare per distance, priced once
+    fares = np.array([fare(d) for d in distinct], dtype=float)[which]
+    return group_sum(out["episode"], _array(journeys, "episode"), fares)
 
 
 def _transport_costs(
-    out: pd.DataFrame,
-    trips: pd.DataFrame,
-    legs: pd.DataFrame | None,
-    transfers: pd.DataFrame | None,
-    deliveries: pd.DataFrame | None,
+    out: dict[str, np.ndarray],
+    trips: Table,
+    legs: Table | None,
+    transfers: Table | None,
+    deliveries: Table | None,
     costs: Costs,
 ) -> None:
     """Patients' journeys at the mix of transport modes, and the courier's bag deliveries, into ``out``."""
@@ -185,13 +219,17 @@ def _transport_costs(
     # one leg each: half a round trip's fees.
     out["cost_transport"] += _per_episode(out, legs, lambda km: expected_trip_cost(km, costs) / 2)
     out["cost_transport"] += _per_episode(out, transfers, lambda km: expected_trip_cost(km, costs) / 2)
-    if deliveries is not None and len(deliveries):
-        per_delivery = deliveries.assign(
-            cost=[trip_cost(km / 2, costs.bag_delivery) for km in deliveries["km"]]
-        )
-        by_episode = per_delivery.groupby("episode")
-        out["deliveries"] = by_episode.size().reindex(out.index).fillna(0).astype(int).to_numpy()
-        out["delivery_km"] = by_episode["km"].sum().reindex(out.index).fillna(0.0).to_numpy()
-        out["cost_bag_delivery"] = by_episode["cost"].sum().reindex(out.index).fillna(0.0).to_numpy()
+    n = len(out["episode"])
+    if deliveries is not None and len(_array(deliveries, "km")):
+        episode, km = _array(deliveries, "episode"), _array(deliveries, "km", float)
+        distinct, which = np.unique(km, return_inverse=True)
+        fares = np.array([trip_cost(d / 2, costs.bag_delivery) for d in distinct], dtype=float)[which]
+        out["deliveries"] = group_count(out["episode"], episode)
+        out["delivery_km"] = group_sum(out["episode"], episode, km)
+        out["cost_bag_delivery"] = group_sum(out["episode"], episode, fares)
     else:
-        out["deliveries"], out["delivery_km"], out["cost_bag_delivery"] = 0, 0.0, 0.0
+        out["deliveries"], out["delivery_km"], out["cost_bag_delivery"] = (
+            np.zeros(n, dtype=np.int64),
+            np.zeros(n),
+            np.zeros(n),
+        )

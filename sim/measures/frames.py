@@ -1,5 +1,7 @@
 """Tables built once per replication from the model's records: episodes, admissions, daily load.
 
+The records are read into named numpy columns once (``sim.measures.columns``); the tables and the
+KPIs are computed from those, with sums and counts per episode by ``group_sum`` and ``np.bincount``.
 Also the step-function helpers (time-weighted levels) that the KPIs and the daily table share.
 """
 
@@ -7,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import typing
 from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
+from sim.measures.columns import Columns, columns, group_count, group_sum, once, record_columns
 from sim.model.records import (
     BAG_CHANGE,
     BED_CAUSES,
@@ -55,45 +57,26 @@ def clipped_overlap(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) 
     return np.clip(np.minimum(ends, t1) - np.maximum(starts, t0), 0.0, None)
 
 
-# The tables keep their conventions for "none": NaN for a missing time, -1 for a missing index,
-# "" for a missing label.
-_MISSING = {float: np.nan, int: -1, str: ""}
-
-
-@functools.cache
-def _columns(record: type) -> tuple[tuple[str, ...], dict[int, object]]:
-    """Field names of a record type (NamedTuple or dataclass), and what stands for None in optional ones."""
-    hints = typing.get_type_hints(record)
-    names = tuple(hints)
-    missing = {}
-    for i, name in enumerate(names):
-        args = typing.get_args(hints[name])
-        if type(None) in args:
-            (kind,) = (a for a in args if a is not type(None))
-            missing[i] = _MISSING[kind]
-    return names, missing
-
-
 def records_frame(rows: Sequence[object], record: type) -> pd.DataFrame:
     """One row per record, one column per field of ``record``, in field order."""
-    names, missing = _columns(record)
-    values = operator.attrgetter(*names)
-    table = [values(row) for row in rows]
-    if missing and table:
-        columns = list(zip(*table))
-        for i, stand_in in missing.items():
-            columns[i] = [stand_in if v is None else v for v in columns[i]]
-        table = list(zip(*columns))
-    return pd.DataFrame(table, columns=list(names))
+    return pd.DataFrame(record_columns(rows, record))
+
+
+def admission_columns(record: Recorder) -> Columns:
+    """The bed requests as columns, with each one's wait (NaN: not admitted when the run stopped)."""
+
+    def build() -> Columns:
+        table = dict(columns(record, "admissions", Admission))
+        for name in ("kind", "episode", "start_type"):
+            table[name] = table[name].astype(int)
+        table["wait"] = table["admit"] - table["request"]
+        return table
+
+    return once(record, ("admission_columns", len(record.admissions)), build)
 
 
 def admissions_frame(record: Recorder) -> pd.DataFrame:
-    frame = records_frame(record.admissions, Admission)
-    frame["kind"] = frame["kind"].astype(int)
-    frame["episode"] = frame["episode"].astype(int)
-    frame["start_type"] = frame["start_type"].astype(int)
-    frame["wait"] = frame["admit"] - frame["request"]
-    return frame
+    return pd.DataFrame(admission_columns(record))
 
 
 def bed_levels(record: Recorder) -> tuple[np.ndarray, np.ndarray]:
@@ -102,111 +85,102 @@ def bed_levels(record: Recorder) -> tuple[np.ndarray, np.ndarray]:
     return np.array([s.time for s in steps], dtype=float), np.array([s.level for s in steps], dtype=float)
 
 
-def _table(columns: dict[str, list]) -> pd.DataFrame:
-    """A table from named columns, built row-wise so that an empty one has the same (object) columns."""
-    return pd.DataFrame(list(zip(*columns.values())), columns=list(columns))
-
-
-def _episode_columns(record: Recorder, territory: Territory) -> pd.DataFrame:
+def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str, list]:
     """Columns read straight from each episode's record: who, from where, route, cycles, bed-days, bags."""
     episodes = record.episodes
     profiles = [e.profile for e in episodes]
     insee, dep = territory.communes["insee"], territory.communes["dep"]
     places = [Counter(b.where for b in e.bags) for e in episodes]
     visits = Counter(b.episode for b in record.blina_bookings if b.purpose != BAG_CHANGE and not b.cancelled)
-    return _table(
-        {
-            "episode": [p.index for p in profiles],
-            "group": [p.group for p in profiles],
-            "insee": [insee.iat[p.home] for p in profiles],
-            "dep": [dep.iat[p.home] for p in profiles],
-            "km_to_iucto": [float(territory.to_centre.km[p.home, 0]) for p in profiles],
-            "arrival": [p.arrival for p in profiles],
-            "route": [e.route for e in episodes],
-            "had": [territory.hads.index[e.had] if e.had is not None else "" for e in episodes],
-            "ready_delay": [e.ready_time - e.profile.arrival for e in episodes],
-            "cycles_planned": [p.n_cycles for p in profiles],
-            "cycles_started": [e.cycles_started for e in episodes],
-            "outcome": [p.outcome for p in profiles],
-            "died_in_cycle1": [e.died for e in episodes],
-            "exit_time": [np.nan if e.exit_time is None else e.exit_time for e in episodes],
-            "finished": [e.exit_time is not None for e in episodes],
-            "cycle1_wait": [e.cycle_start_waits[0].wait if e.cycle_start_waits else np.nan for e in episodes],
-            **{f"bed_days_{c}": [e.bed_days[c] for e in episodes] for c in BED_CAUSES},
-            "home_days": [sum(s.end - s.start for s in e.home_segments) for e in episodes],
-            "bags": [len(e.bags) for e in episodes],
-            "bag_changes_ward": [n["ward"] for n in places],
-            "bag_changes_away": [len(e.bags) - n["ward"] for e, n in zip(episodes, places)],
-            "bag_changes_at_home": [n["home"] for n in places],
-            "bag_changes_ward_visit": [n["ward_visit"] for n in places],  # no-slot policy "ward"
-            "visits": [visits[p.index] for p in profiles],
-            # IUCT-O day-hospital sessions: bag changes and visits
-            "day_hospital_sessions": [n["day_hospital"] + visits[p.index] for n, p in zip(places, profiles)],
-            "local_hospital_sessions": [n["nearest_hospital"] for n in places],
-            "bridge_bags": [sum(1 for b in e.bags if is_bridge_bag(b)) for e in episodes],
-        }
+    return {
+        "episode": [p.index for p in profiles],
+        "group": [p.group for p in profiles],
+        "insee": [insee.iat[p.home] for p in profiles],
+        "dep": [dep.iat[p.home] for p in profiles],
+        "km_to_iucto": [float(territory.to_centre.km[p.home, 0]) for p in profiles],
+        "arrival": [p.arrival for p in profiles],
+        "route": [e.route for e in episodes],
+        "had": [territory.hads.index[e.had] if e.had is not None else "" for e in episodes],
+        "ready_delay": [e.ready_time - e.profile.arrival for e in episodes],
+        "cycles_planned": [p.n_cycles for p in profiles],
+        "cycles_started": [e.cycles_started for e in episodes],
+        "outcome": [p.outcome for p in profiles],
+        "died_in_cycle1": [e.died for e in episodes],
+        "exit_time": [np.nan if e.exit_time is None else e.exit_time for e in episodes],
+        "finished": [e.exit_time is not None for e in episodes],
+        "cycle1_wait": [e.cycle_start_waits[0].wait if e.cycle_start_waits else np.nan for e in episodes],
+        **{f"bed_days_{c}": [e.bed_days[c] for e in episodes] for c in BED_CAUSES},
+        "home_days": [sum(s.end - s.start for s in e.home_segments) for e in episodes],
+        "bags": [len(e.bags) for e in episodes],
+        "bag_changes_ward": [n["ward"] for n in places],
+        "bag_changes_away": [len(e.bags) - n["ward"] for e, n in zip(episodes, places)],
+        "bag_changes_at_home": [n["home"] for n in places],
+        "bag_changes_ward_visit": [n["ward_visit"] for n in places],  # no-slot policy "ward"
+        "visits": [visits[p.index] for p in profiles],
+        # IUCT-O day-hospital sessions: bag changes and visits
+        "day_hospital_sessions": [n["day_hospital"] + visits[p.index] for n, p in zip(places, profiles)],
+        "local_hospital_sessions": [n["nearest_hospital"] for n in places],
+        "bridge_bags": [sum(1 for b in e.bags if is_bridge_bag(b)) for e in episodes],
+    }
+
+
+def _typed(values: list) -> np.ndarray:
+    """A column as pandas would type it (labels as objects)."""
+    array = np.array(values)
+    return array.astype(object) if array.dtype.kind == "U" else array
+
+
+def episode_columns(record: Recorder, territory: Territory) -> Columns:
+    """The episode table's columns before costs: the record's, then journeys, emergencies, home care."""
+    table = {name: _typed(values) for name, values in _episode_record_columns(record, territory).items()}
+    ids = table["episode"]
+    trips = columns(record, "trips", Trip)
+    table["trips"] = group_count(ids, trips["episode"])
+    bag_change = trips["purpose"] == BAG_CHANGE
+    for purpose, prefix in ((bag_change, "bag_change"), (~bag_change, "visit")):
+        for measure in ("km", "hours"):
+            table[f"{prefix}_{measure}"] = group_sum(ids, trips["episode"][purpose], trips[measure][purpose])
+    legs = columns(record, "legs", Leg)
+    table["legs"] = group_count(ids, legs["episode"])
+    table["legs_km"] = group_sum(ids, legs["episode"], legs["km"])
+    table["legs_hours"] = group_sum(ids, legs["episode"], legs["hours"])
+    table |= emergency_columns(record, territory, ids)
+    table |= _home_care_by_episode(record, territory, ids)
+    # Patient travel: round trips from home (bag changes, visits), journeys in and out of hospital
+    # stays, transfers between hospitals.
+    table["km"] = table["bag_change_km"] + table["visit_km"] + table["legs_km"] + table["transfer_km"]
+    table["hours"] = (
+        table["bag_change_hours"] + table["visit_hours"] + table["legs_hours"] + table["transfer_hours"]
     )
+    bed_days = [np.asarray(table[f"bed_days_{c}"], dtype=float) for c in BED_CAUSES]
+    table["bed_days_total"] = functools.reduce(operator.add, bed_days)
+    return table
 
 
 def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None = None) -> pd.DataFrame:
     """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
-    episodes = record.episodes
-    frame = _episode_columns(record, territory)
-    trips = records_frame(record.trips, Trip)
-    by_episode = trips.groupby("episode").agg(trips=("km", "size"))
-    frame = frame.join(by_episode, on="episode")
-    for purpose, prefix in (
-        (trips["purpose"] == BAG_CHANGE, "bag_change"),
-        (trips["purpose"] != BAG_CHANGE, "visit"),
-    ):
-        by_purpose = (
-            trips[purpose]
-            .groupby("episode")
-            .agg(**{f"{prefix}_km": ("km", "sum"), f"{prefix}_hours": ("hours", "sum")})
-        )
-        frame = frame.join(by_purpose, on="episode")
-    legs = records_frame(record.legs, Leg)
-    by_leg = legs.groupby("episode").agg(
-        legs=("km", "size"), legs_km=("km", "sum"), legs_hours=("hours", "sum")
-    )
-    frame = frame.join(by_leg, on="episode")
-    transfers = records_frame(record.transfers, Transfer)
-    frame = frame.join(emergency_columns(record, territory, legs, transfers), on="episode")
-    frame = frame.join(_home_care_by_episode(record, territory), on="episode")
-    counts = [
-        "trips",
-        "bag_change_km",
-        "bag_change_hours",
-        "visit_km",
-        "visit_hours",
-        "legs",
-        "legs_km",
-        "legs_hours",
-        *EMERGENCY_COLUMNS,
-        *HOME_CARE_EPISODE_COLUMNS,
-    ]
-    frame[counts] = frame[counts].fillna(0)
-    whole = ["trips", "legs", "peripheral_legs", "peripheral_admissions", "transfers"]
-    frame[whole] = frame[whole].astype(int)
-    # Patient travel: round trips from home (bag changes, visits), journeys in and out of hospital
-    # stays, transfers between hospitals.
-    frame["km"] = frame["bag_change_km"] + frame["visit_km"] + frame["legs_km"] + frame["transfer_km"]
-    frame["hours"] = (
-        frame["bag_change_hours"] + frame["visit_hours"] + frame["legs_hours"] + frame["transfer_hours"]
-    )
-    frame["bed_days_total"] = frame[[f"bed_days_{c}" for c in BED_CAUSES]].sum(axis=1)
+    table = episode_columns(record, territory)
     if costs is not None:
-        bags = pd.DataFrame(
-            [(e.profile.index, b.end - b.start, b.dose, b.made_days) for e in episodes for b in e.bags],
-            columns=["episode", "days", "dose", "made_days"],
+        names = ("episode", "days", "dose", "made_days")
+        bags = [
+            (e.profile.index, b.end - b.start, b.dose, b.made_days) for e in record.episodes for b in e.bags
+        ]
+        bag_columns = (
+            dict(zip(names, map(np.array, zip(*bags))))
+            if bags
+            else {"episode": np.array([], dtype=np.int64)} | {n: np.array([]) for n in names[1:]}
         )
-        deliveries = records_frame(record.deliveries, Delivery)
-        frame = frame.merge(
-            economics.episode_costs(frame, bags, trips, costs, deliveries, legs, transfers),
-            on="episode",
-            how="left",
+        priced = economics.episode_cost_columns(
+            table,
+            bag_columns,
+            columns(record, "trips", Trip),
+            costs,
+            columns(record, "deliveries", Delivery),
+            columns(record, "legs", Leg),
+            columns(record, "transfers", Transfer),
         )
-    return frame
+        table |= {name: values for name, values in priced.items() if name != "episode"}
+    return pd.DataFrame(table)
 
 
 EMERGENCY_COLUMNS = (
@@ -220,33 +194,37 @@ EMERGENCY_COLUMNS = (
 )
 
 
-def emergency_columns(
-    record: Recorder, territory: Territory, legs: pd.DataFrame, transfers: pd.DataFrame
-) -> pd.DataFrame:
-    """Per episode: stays in peripheral hospitals, the journeys in and out of them, transfers to IUCT-O.
-
-    A stay still going on when the run stopped counts its days to then.
+def emergency_columns(record: Recorder, territory: Territory, ids: np.ndarray) -> Columns:
+    """Per episode (``ids``): stays in peripheral hospitals, the journeys in and out of them, transfers
+    to IUCT-O. A stay still going on when the run stopped counts its days to then.
     """
-    peripheral = peripheral_stays(record, territory)
-    by_stay = peripheral.groupby("episode").agg(
-        peripheral_admissions=("days", "size"), peripheral_bed_days=("days", "sum")
-    )
-    local = legs[legs["hospital"] >= 0].groupby("episode")
-    by_leg = pd.DataFrame({"peripheral_legs": local.size(), "peripheral_legs_km": local["km"].sum()})
-    moved = transfers.groupby("episode")
-    by_transfer = pd.DataFrame(
-        {"transfers": moved.size(), "transfer_km": moved["km"].sum(), "transfer_hours": moved["hours"].sum()}
-    )
-    return pd.concat([by_stay, by_leg, by_transfer], axis=1).reindex(columns=list(EMERGENCY_COLUMNS))
+    stays = peripheral_stays(record, territory)
+    legs = columns(record, "legs", Leg)
+    local = legs["hospital"] >= 0
+    transfers = columns(record, "transfers", Transfer)
+    return {
+        "peripheral_admissions": group_count(ids, stays["episode"]),
+        "peripheral_bed_days": group_sum(ids, stays["episode"], stays["days"]),
+        "peripheral_legs": group_count(ids, legs["episode"][local]),
+        "peripheral_legs_km": group_sum(ids, legs["episode"][local], legs["km"][local]),
+        "transfers": group_count(ids, transfers["episode"]),
+        "transfer_km": group_sum(ids, transfers["episode"], transfers["km"]),
+        "transfer_hours": group_sum(ids, transfers["episode"], transfers["hours"]),
+    }
 
 
-def peripheral_stays(record: Recorder, territory: Territory) -> pd.DataFrame:
-    """The stays in peripheral hospitals (one row per severe event at home cared for there), with days."""
-    emergencies = records_frame(record.home_emergencies, HomeEmergency)
-    stays = emergencies[emergencies["hospital"] != territory.hospitals.centre].copy()
-    stays["discharge"] = stays["discharge"].fillna(record.end_time)
-    stays["days"] = stays["discharge"] - stays["admit"]
-    return stays
+def peripheral_stays(record: Recorder, territory: Territory) -> Columns:
+    """The stays in peripheral hospitals (one per severe event at home cared for there), with days."""
+
+    def build() -> Columns:
+        emergencies = columns(record, "home_emergencies", HomeEmergency)
+        there = emergencies["hospital"] != territory.hospitals.centre
+        stays = {name: values[there] for name, values in emergencies.items()}
+        stays["discharge"] = np.where(np.isnan(stays["discharge"]), record.end_time, stays["discharge"])
+        stays["days"] = stays["discharge"] - stays["admit"]
+        return stays
+
+    return once(record, ("peripheral_stays", len(record.home_emergencies)), build)
 
 
 def is_bridge_bag(bag: BagChange) -> bool:
@@ -254,53 +232,83 @@ def is_bridge_bag(bag: BagChange) -> bool:
     return bag.made_days < 3 - 1e-9
 
 
+def background_columns(record: Recorder) -> Columns:
+    """Other patients' day-hospital requests: when made, due, acceptable to, the day booked (-1: none)."""
+
+    def build() -> Columns:
+        bookings = record.background_bookings  # tens of thousands: each field read straight into numpy
+        n = len(bookings)
+        table = {
+            name: np.fromiter(map(operator.attrgetter(name), bookings), dtype=np.int64, count=n)
+            for name in ("requested", "due", "latest")
+        }
+        table["day"] = np.fromiter(
+            (-1 if b.day is None else b.day for b in bookings), dtype=np.int64, count=n
+        )
+        table["displaced"] = np.fromiter(
+            map(operator.attrgetter("displaced"), bookings), dtype=np.int64, count=n
+        )
+        for values in table.values():
+            values.flags.writeable = False
+        return table
+
+    return once(record, ("background_columns", len(record.background_bookings)), build)
+
+
 def background_frame(record: Recorder) -> pd.DataFrame:
     """Other patients' day-hospital requests: when made, due, acceptable to, the day booked (-1: none)."""
-    bookings = record.background_bookings  # tens of thousands: built column by column
-    return pd.DataFrame(
-        {
-            "requested": [b.requested for b in bookings],
-            "due": [b.due for b in bookings],
-            "latest": [b.latest for b in bookings],
-            "day": [-1 if b.day is None else b.day for b in bookings],
-            "displaced": [b.displaced for b in bookings],
-        },
-        dtype=int,
-    )
+    return pd.DataFrame(background_columns(record))
+
+
+def blina_bookings_columns(record: Recorder) -> Columns:
+    """Blinatumomab patients' day-hospital requests (bag changes and visits) and how each ended."""
+
+    def build() -> Columns:
+        table = dict(columns(record, "blina_bookings", BlinaBooking))
+        return table | {
+            "day": table["day"].astype(int),
+            "over_capacity": table["over_capacity"].astype(bool),
+            "cancelled": table["cancelled"].astype(bool),
+        }
+
+    return once(record, ("blina_bookings_columns", len(record.blina_bookings)), build)
 
 
 def blina_bookings_frame(record: Recorder) -> pd.DataFrame:
     """Blinatumomab patients' day-hospital requests (bag changes and visits) and how each ended."""
-    frame = records_frame(record.blina_bookings, BlinaBooking)
-    return frame.astype({"day": int, "over_capacity": bool, "cancelled": bool})
+    return pd.DataFrame(blina_bookings_columns(record))
+
+
+def day_hospital_load_columns(record: Recorder) -> Columns:
+    """Per simulated day, as it happened: sessions open, used by other patients and by blinatumomab
+    patients (bag changes and visits, less those cancelled by a stay in hospital), and above capacity."""
+    days = record.day_hospital_days
+    n_days = len(days.capacity)
+    background = background_columns(record)["day"]
+    blina = blina_bookings_columns(record)
+    used = (blina["day"] >= 0) & (blina["day"] < n_days) & ~blina["cancelled"]
+    return {
+        "weekday": np.array(WEEKDAYS, dtype=object)[days.weekday],
+        "capacity": days.capacity,
+        "background": _per_day(background[(background >= 0) & (background < n_days)], n_days),
+        "blinatumomab": _per_day(blina["day"][used], n_days),
+        "overflow": _per_day(blina["day"][used & blina["over_capacity"]], n_days),  # above capacity
+    }
+
+
+def _per_day(days: np.ndarray, n_days: int) -> np.ndarray:
+    return np.bincount(days, minlength=n_days)[:n_days].astype(int)
 
 
 def day_hospital_load(record: Recorder) -> pd.DataFrame:
     """Per simulated day, as it happened: sessions open, used by other patients and by blinatumomab
     patients (bag changes and visits, less those cancelled by a stay in hospital), and above capacity."""
-    days = record.day_hospital_days
-    n_days = len(days.capacity)
-    background = np.zeros(n_days, dtype=int)
-    np.add.at(
-        background, [b.day for b in record.background_bookings if b.day is not None and b.day < n_days], 1
-    )
-    used = [b for b in record.blina_bookings if b.day is not None and b.day < n_days and not b.cancelled]
-    blina = np.zeros(n_days, dtype=int)
-    np.add.at(blina, [b.day for b in used], 1)
-    over = np.zeros(n_days, dtype=int)
-    np.add.at(over, [b.day for b in used if b.over_capacity], 1)
-    return pd.DataFrame(
-        {
-            "weekday": np.array(WEEKDAYS)[days.weekday],
-            "capacity": days.capacity,
-            "background": background,
-            "blinatumomab": blina,
-            "overflow": over,  # overbooked sessions above the day's capacity
-        }
-    )
+    return pd.DataFrame(day_hospital_load_columns(record))
 
 
 def max_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
+    if not len(starts):
+        return 0
     events = np.concatenate(
         [np.stack([starts, np.ones_like(starts)], 1), np.stack([ends, -np.ones_like(ends)], 1)]
     )
@@ -319,44 +327,45 @@ HOME_CARE_EPISODE_COLUMNS = (
 )
 
 
-def had_visits_at_home(record: Recorder, territory: Territory) -> pd.DataFrame:
+def had_visits_at_home(record: Recorder, territory: Territory) -> Columns:
     """Per stretch at home in an HAD's care: had, episode, start, end, and one nurse round trip a day.
 
     The nurse drives from the HAD's site nearest to the patient's home (``km`` and ``hours`` per day).
     """
-    segments = {e.profile.index: (e.profile.home, e.home_segments) for e in record.episodes}
-    rows = []
-    for stay in record.had_stays:
-        home, stretches = segments[stay.episode]
-        for s in stretches:
-            start, end = max(s.start, stay.start), min(s.end, stay.end)
-            if end > start:
-                rows.append((stay.had, stay.episode, home, start, end))
-    frame = pd.DataFrame(rows, columns=["had", "episode", "home", "start", "end"])
-    nearest = territory.to_had_nearest_site
-    homes, hads = frame["home"].to_numpy(dtype=int), frame["had"].to_numpy(dtype=int)
-    frame["km"] = 2 * nearest.km[homes, hads]
-    frame["hours"] = 2 * nearest.hours[homes, hads]
-    return frame
+
+    def build() -> Columns:
+        segments = {e.profile.index: (e.profile.home, e.home_segments) for e in record.episodes}
+        rows = []
+        for stay in record.had_stays:
+            home, stretches = segments[stay.episode]
+            for s in stretches:
+                start, end = max(s.start, stay.start), min(s.end, stay.end)
+                if end > start:
+                    rows.append((stay.had, stay.episode, home, start, end))
+        names = ("had", "episode", "home", "start", "end")
+        table = dict(zip(names, map(np.array, zip(*rows)))) if rows else {}
+        table = {n: table.get(n, np.array([], dtype=float if n in ("start", "end") else int)) for n in names}
+        nearest = territory.to_had_nearest_site
+        table["km"] = 2 * nearest.km[table["home"], table["had"]]
+        table["hours"] = 2 * nearest.hours[table["home"], table["had"]]
+        return table
+
+    return once(record, ("had_visits_at_home", len(record.had_stays)), build)
 
 
-def _home_care_by_episode(record: Recorder, territory: Territory) -> pd.DataFrame:
-    """Per episode: days waiting in a bed for home care (for room at a full HAD); days at home in an
-    HAD's care, and its nurses' driving."""
-    waits = records_frame(record.home_care_waits, HomeCareWait)
-    waits["home_care_wait_days"] = waits["setup_days"] + waits["room_days"]
-    waits = waits.rename(columns={"room_days": "had_room_wait_days"})
-    by_episode = waits.groupby("episode")[["home_care_wait_days", "had_room_wait_days"]].sum()
+def _home_care_by_episode(record: Recorder, territory: Territory, ids: np.ndarray) -> Columns:
+    """Per episode (``ids``): days waiting in a bed for home care (for room at a full HAD); days at
+    home in an HAD's care, and its nurses' driving."""
+    waits = columns(record, "home_care_waits", HomeCareWait)
     visits = had_visits_at_home(record, territory)
     days = visits["end"] - visits["start"]
-    driving = (
-        visits.assign(
-            had_home_days=days, had_nurse_km=days * visits["km"], had_nurse_hours=days * visits["hours"]
-        )
-        .groupby("episode")[["had_home_days", "had_nurse_km", "had_nurse_hours"]]
-        .sum()
-    )
-    return by_episode.join(driving, how="outer")
+    return {
+        "home_care_wait_days": group_sum(ids, waits["episode"], waits["setup_days"] + waits["room_days"]),
+        "had_room_wait_days": group_sum(ids, waits["episode"], waits["room_days"]),
+        "had_home_days": group_sum(ids, visits["episode"], days),
+        "had_nurse_km": group_sum(ids, visits["episode"], days * visits["km"]),
+        "had_nurse_hours": group_sum(ids, visits["episode"], days * visits["hours"]),
+    }
 
 
 class HadDailyVisits(NamedTuple):

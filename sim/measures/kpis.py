@@ -11,18 +11,19 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
-from sim.measures.care import Window, emergency_kpis, home_care_kpis
+from sim.measures.care import Window, emergency_kpis, home_care_day_kpis, home_care_kpis, interruption_kpis
+from sim.measures.columns import Columns, columns
 from sim.measures.dated import available_bed_days, dated_kpis
 from sim.measures.frames import (
+    admission_columns,
     admissions_frame,
-    background_frame,
+    background_columns,
     bed_levels,
-    blina_bookings_frame,
+    blina_bookings_columns,
     clipped_overlap,
-    day_hospital_load,
+    day_hospital_load_columns,
     episodes_frame,
     is_bridge_bag,
-    records_frame,
     step_integral,
 )
 from sim.measures.planner import planner_kpis
@@ -57,156 +58,169 @@ def compute(
     window = Window(run.warmup_days, run.horizon, run.years)
     if episodes is None:
         episodes = episodes_frame(record, territory, scenario.costs)
-    admissions = admissions_frame(record)
+    episode_table = {name: episodes[name].to_numpy() for name in _episode_columns_used(episodes)}
+    admissions = admission_columns(record)
+    admissions_table = admissions_frame(record)  # the dated waits read a DataFrame
     values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
         **seasonal_wait_kpis(admissions, record.end_time, window, run.start_date),
-        **_cycle_starts(admissions, episodes, window),
-        **_home_care_days(record, window),
-        **_interruptions(record, episodes, window),
+        **_cycle_starts(admissions, episode_table, window),
+        **home_care_day_kpis(record, window),
+        **interruption_kpis(record, episode_table, window),
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
-        **_episodes(record, episodes, window),
+        **_episodes(record, episode_table, window),
         **_days_at_home_and_in_bed(record, admissions, window),
         **emergency_kpis(record, admissions, territory, window),
-        **home_care_kpis(record, episodes, territory, window),
-        **_censoring_and_stability(record, admissions, episodes, scenario.beds.capacity, window),
-        **dated_kpis(record, admissions, scenario, window),
+        **home_care_kpis(record, episode_table, territory, window),
+        **_censoring_and_stability(record, admissions, episode_table, scenario.beds.capacity, window),
+        **dated_kpis(record, admissions_table, scenario, window),
     }
     peaks = [v for k, v in values.items() if k.startswith("had_peak_pump_share_")]
-    return {**values, **planner_kpis(record, episodes, scenario.beds.capacity, peaks, window)}
+    return {**values, **planner_kpis(record, episode_table, scenario.beds.capacity, peaks, window)}
 
 
-def _beds(record: Recorder, adm: pd.DataFrame, capacity: int, window: Window) -> dict[str, float]:
+def _episode_columns_used(episodes: pd.DataFrame) -> list[str]:
+    """The episode table's columns the KPIs read (the costs only when the table has them)."""
+    names = ["episode", "arrival", "route", "finished", "cycles_started", "bed_days_waiting_start_day"]
+    names += ["trips", "km", "hours", "home_days", "bed_days_total"]
+    if "cost_total" in episodes:
+        items = (*economics.COST_ITEMS, "total", "drug_wasted", "drug_unused_bags")
+        names += [f"cost_{item}" for item in items]
+        names += ["vials", "nurse_visits", "wasted_ug", "infused_ug"]
+    return names
+
+
+def _where(table: Columns, keep: np.ndarray) -> Columns:
+    """The rows of a table of named columns where ``keep`` holds."""
+    return {name: values[keep] for name, values in table.items()}
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else np.nan
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else np.nan
+
+
+def _requested_in(adm: Columns, window: Window) -> np.ndarray:
+    return (adm["request"] >= window.start) & (adm["request"] < window.end)
+
+
+def _beds(record: Recorder, adm: Columns, capacity: int, window: Window) -> dict[str, float]:
     """Bed occupancy, and the waits for a bed by kind of admission."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
     times, levels = bed_levels(record)
     kpi["bed_occupancy"] = step_integral(times, levels, t0, t1) / available_bed_days(record, capacity, t0, t1)
-    in_window = (adm["request"] >= t0) & (adm["request"] < t1)
-    admitted = adm[in_window & adm["admit"].notna()]
+    in_window = _requested_in(adm, window)
+    waiting = np.isnan(adm["admit"])
+    admitted = in_window & ~waiting
     for kind, label in WAIT_KINDS:
-        served = admitted.loc[admitted["kind"] == kind, "wait"].to_numpy()
+        served = adm["wait"][admitted & (adm["kind"] == kind)]
         waits = np.concatenate([served, censored_waits(record, adm, kind, window)])  # + still waiting
-        kpi[f"{label}_wait_mean_days"] = float(waits.mean()) if len(waits) else np.nan
+        kpi[f"{label}_wait_mean_days"] = _mean(waits)
         if label != "emergency":
             for q in (90, 95):
-                kpi[f"{label}_wait_p{q}_days"] = float(np.percentile(waits, q)) if len(waits) else np.nan
+                kpi[f"{label}_wait_p{q}_days"] = _percentile(waits, q)
             kpi[f"{label}_wait_max_days"] = float(waits.max()) if len(waits) else np.nan
-    kpi["admissions_not_yet_admitted"] = float((in_window & adm["admit"].isna()).sum())
-    ae = admitted[admitted["kind"] == ADVERSE_EVENT]
-    kpi["adverse_event_readmissions_per_year"] = len(ae) / years
+    kpi["admissions_not_yet_admitted"] = float((in_window & waiting).sum())
+    kpi["adverse_event_readmissions_per_year"] = (
+        int((admitted & (adm["kind"] == ADVERSE_EVENT)).sum()) / years
+    )
     return kpi
 
 
-def _cycle_starts(adm: pd.DataFrame, episodes: pd.DataFrame, window: Window) -> dict[str, float]:
+def _cycle_starts(adm: Columns, episodes: Columns, window: Window) -> dict[str, float]:
     """Blinatumomab cycle starts: referral to the first admission; booked cycles admitted after their day.
 
     A booked cycle asks for its bed on its booked day, so its wait is its delay. Beds-days spent
     waiting for a start weekday are counted per episode referred in the window.
     """
-    t0, t1, years = window
+    years = window.years
     kpi: dict[str, float] = {}
-    starts = adm[(adm["kind"] == BLINA_START) & (adm["request"] >= t0) & (adm["request"] < t1)]
-    starts = starts[starts["admit"].notna()]
-    booked = starts["start_type"] == BOOKED_START
+    starts = (adm["kind"] == BLINA_START) & _requested_in(adm, window) & ~np.isnan(adm["admit"])
+    booked = adm["start_type"] == BOOKED_START
+    delays = adm["wait"][starts & booked]
     for label, waits in (
-        ("first_admission_wait", starts.loc[~booked, "wait"].to_numpy()),
-        ("booked_start_delay", starts.loc[booked, "wait"].to_numpy()),
+        ("first_admission_wait", adm["wait"][starts & ~booked]),
+        ("booked_start_delay", delays),
     ):
-        kpi[f"blina_{label}_mean_days"] = float(waits.mean()) if len(waits) else np.nan
-        kpi[f"blina_{label}_p95_days"] = float(np.percentile(waits, 95)) if len(waits) else np.nan
-    delays = starts.loc[booked, "wait"].to_numpy()
+        kpi[f"blina_{label}_mean_days"] = _mean(waits)
+        kpi[f"blina_{label}_p95_days"] = _percentile(waits, 95)
     kpi["blina_booked_start_delayed_share"] = float(np.mean(delays > 1e-9)) if len(delays) else np.nan
     waiting = 0.0
-    if len(episodes):
-        referred = (episodes["arrival"] >= t0) & (episodes["arrival"] < t1)
-        waiting = float(episodes.loc[referred, "bed_days_waiting_start_day"].sum())
+    if len(episodes["episode"]):
+        waiting = float(episodes["bed_days_waiting_start_day"][_referred(episodes, window)].sum())
     kpi["blina_bed_days_waiting_start_day_per_year"] = waiting / years
     return kpi
 
 
-def _home_care_days(record: Recorder, window: Window) -> dict[str, float]:
-    """Bed-days of patients whose home care was ready on a day it may not begin (weekend, holiday)."""
-    days = sum(w.days for w in record.discharge_day_waits if window.start <= w.start < window.end)
-    return {"blina_bed_days_waiting_home_care_day_per_year": days / window.years}
-
-
-def _interruptions(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[str, float]:
-    """Infusions stopped for a severe event: per episode referred in the window; days stopped a year."""
-    referred = set()
-    if len(episodes):
-        in_window = (episodes["arrival"] >= window.start) & (episodes["arrival"] < window.end)
-        referred = set(episodes.loc[in_window, "episode"].tolist())
-    of_referred = sum(1 for i in record.interruptions if i.episode in referred)
-    days = sum(
-        min(i.restart, window.end) - i.start
-        for i in record.interruptions
-        if window.start <= i.start < window.end and np.isfinite(i.restart)
-    )
-    return {
-        "infusion_interruptions_per_episode": of_referred / len(referred) if referred else np.nan,
-        "infusion_interrupted_days_per_year": days / window.years,
-    }
+def _referred(episodes: Columns, window: Window) -> np.ndarray:
+    """Which episodes were referred in the window."""
+    arrival = episodes["arrival"]
+    return (arrival >= window.start) & (arrival < window.end)
 
 
 def _day_hospital(record: Recorder, scenario: Scenario, window: Window) -> dict[str, float]:
     """The day hospital as it happened: sessions used, other patients deferred, bag changes moved."""
-    load = day_hospital_load(record)
-    days = load.iloc[int(np.ceil(window.start)) : int(np.floor(window.end))]
-    weeks = len(days) / 7
-    blina = blina_bookings_frame(record)
-    blina = blina[(blina["due"] >= window.start) & (blina["due"] < window.end)]
-    used = blina[(blina["day"] >= 0) & ~blina["cancelled"]]
-    changes = used["purpose"] == BAG_CHANGE
+    load = day_hospital_load_columns(record)
+    days = slice(int(np.ceil(window.start)), int(np.floor(window.end)))
+    load = {name: values[days] for name, values in load.items()}
+    weeks = len(load["capacity"]) / 7
+    blina = blina_bookings_columns(record)
+    blina = _where(blina, (blina["due"] >= window.start) & (blina["due"] < window.end))
+    used = (blina["day"] >= 0) & ~blina["cancelled"]
+    changes = blina["purpose"][used] == BAG_CHANGE
     kpi: dict[str, float] = {
         "hdj_blina_sessions_per_week": float(changes.sum()) / weeks,
         "hdj_visit_sessions_per_week": float((~changes).sum()) / weeks,
-        "hdj_over_capacity_per_week": days["overflow"].sum() / weeks,
+        "hdj_over_capacity_per_week": load["overflow"].sum() / weeks,
     }
-    open_days = days[days["capacity"] > 0]
-    taken = open_days["background"] + open_days["blinatumomab"]
-    kpi["hdj_utilisation"] = float(taken.sum() / open_days["capacity"].sum()) if len(open_days) else np.nan
+    open_days = load["capacity"] > 0
+    taken = (load["background"] + load["blinatumomab"])[open_days]
+    capacity, weekday = load["capacity"][open_days], load["weekday"][open_days]
+    kpi["hdj_utilisation"] = float(taken.sum() / capacity.sum()) if open_days.any() else np.nan
     for day in WEEKDAYS[:5]:
-        on_day = open_days["weekday"] == day
+        on_day = weekday == day
         if on_day.any():
-            kpi[f"hdj_utilisation_{day}"] = float(
-                taken[on_day].sum() / open_days.loc[on_day, "capacity"].sum()
-            )
+            kpi[f"hdj_utilisation_{day}"] = float(taken[on_day].sum() / capacity[on_day].sum())
     return kpi | _background_deferrals(record, window) | _bag_changes_moved(record, blina, scenario, window)
 
 
 def _background_deferrals(record: Recorder, window: Window) -> dict[str, float]:
     """Other patients' requests due in the window: deferred (displaced, or past tolerance), by how long."""
-    requests = background_frame(record)
-    requests = requests[(requests["due"] >= window.start) & (requests["due"] < window.end)]
+    requests = background_columns(record)
+    requests = _where(requests, (requests["due"] >= window.start) & (requests["due"] < window.end))
     booked = requests["day"] >= 0
-    deferred = (requests["displaced"] > 0) | ~booked | (requests["day"] > requests["latest"])
-    delay = (requests["day"] - requests["due"])[deferred & booked].to_numpy()
+    displaced = requests["displaced"] > 0
+    deferred = displaced | ~booked | (requests["day"] > requests["latest"])
+    delay = (requests["day"] - requests["due"])[deferred & booked]
     return {
-        "hdj_background_requests_per_year": len(requests) / window.years,
+        "hdj_background_requests_per_year": len(requests["due"]) / window.years,
         "hdj_background_deferred_per_year": float(deferred.sum()) / window.years,
-        "hdj_background_displaced_per_year": float((requests["displaced"] > 0).sum()) / window.years,
+        "hdj_background_displaced_per_year": float(displaced.sum()) / window.years,
         "hdj_background_deferral_mean_days": float(delay.mean()) if len(delay) else 0.0,
         "hdj_background_deferral_p95_days": float(np.percentile(delay, 95)) if len(delay) else 0.0,
     }
 
 
 def _bag_changes_moved(
-    record: Recorder, blina: pd.DataFrame, scenario: Scenario, window: Window
+    record: Recorder, blina: Columns, scenario: Scenario, window: Window
 ) -> dict[str, float]:
     """Bag changes due in the window with no session of their own, by policy; what the bridges added."""
     years = window.years
-    changes = blina[blina["purpose"] == BAG_CHANGE]
+    change = blina["purpose"] == BAG_CHANGE
+    outcomes = blina["outcome"][change]
     kpi = {
-        "hdj_bag_changes_displacing_per_year": float((changes["outcome"] == "displaced").sum()) / years,
+        "hdj_bag_changes_displacing_per_year": float((outcomes == "displaced").sum()) / years,
         **{
-            f"hdj_bag_changes_{policy}_per_year": float((changes["outcome"] == policy).sum()) / years
+            f"hdj_bag_changes_{policy}_per_year": float((outcomes == policy).sum()) / years
             for policy in ("bridge", "ward", "had_nurse", "overbook")
         },
     }
-    visits = blina[blina["purpose"] != BAG_CHANGE]
-    kpi["hdj_visits_deferred_per_year"] = float((visits["day"] > visits["latest"]).sum()) / years
+    kpi["hdj_visits_deferred_per_year"] = float((blina["day"] > blina["latest"])[~change].sum()) / years
     drug = scenario.costs.drug
     extra_bags = extra_vials = 0.0
     for bridge in record.bridges:
@@ -216,9 +230,7 @@ def _bag_changes_moved(
     kpi["hdj_bridge_extra_bags_per_year"] = extra_bags / years
     kpi["hdj_bridge_extra_vials_per_year"] = extra_vials / years
     # Each extra bag is one more change at home (a trip); an HAD nurse's change saves one.
-    kpi["hdj_no_slot_extra_trips_per_year"] = (
-        extra_bags - float((changes["outcome"] == "had_nurse").sum())
-    ) / years
+    kpi["hdj_no_slot_extra_trips_per_year"] = (extra_bags - float((outcomes == "had_nurse").sum())) / years
     return kpi
 
 
@@ -234,31 +246,32 @@ def _vials(bags: tuple[tuple[float, float, float], ...], drug: DrugCost) -> floa
 
 def _travel(record: Recorder, window: Window) -> dict[str, float]:
     """Patients' trips (bag changes, visits), journeys in and out of hospital; couriers' deliveries."""
-    t0, t1, years = window
+    years = window.years
     kpi: dict[str, float] = {}
-    trips = records_frame(record.trips, Trip)
-    trips = trips[(trips["time"] >= t0) & (trips["time"] < t1)]
-    kpi["trips_per_year"] = len(trips) / years
+    trips, deliveries, legs, transfers = (
+        _in_window(columns(record, field, kind), window)
+        for field, kind in (("trips", Trip), ("deliveries", Delivery), ("legs", Leg), ("transfers", Transfer))
+    )
+    kpi["trips_per_year"] = len(trips["time"]) / years
     kpi["visit_trips_per_year"] = float((trips["purpose"] != BAG_CHANGE).sum()) / years
-    deliveries = records_frame(record.deliveries, Delivery)
-    deliveries = deliveries[(deliveries["time"] >= t0) & (deliveries["time"] < t1)]
-    kpi["bag_deliveries_per_year"] = len(deliveries) / years
-    kpi["bag_delivery_km_per_year"] = deliveries["km"].sum() / years
-    legs = records_frame(record.legs, Leg)
-    legs = legs[(legs["time"] >= t0) & (legs["time"] < t1)]
-    kpi["hospital_journeys_per_year"] = len(legs) / years
-    transfers = records_frame(record.transfers, Transfer)
-    transfers = transfers[(transfers["time"] >= t0) & (transfers["time"] < t1)]
-    kpi["transfer_km_per_year"] = transfers["km"].sum() / years
-    kpi["travel_km_per_year"] = (trips["km"].sum() + legs["km"].sum() + transfers["km"].sum()) / years
+    kpi["bag_deliveries_per_year"] = len(deliveries["time"]) / years
+    kpi["bag_delivery_km_per_year"] = float(deliveries["km"].sum()) / years
+    kpi["hospital_journeys_per_year"] = len(legs["time"]) / years
+    kpi["transfer_km_per_year"] = float(transfers["km"].sum()) / years
+    kpi["travel_km_per_year"] = (np.sum(trips["km"]) + np.sum(legs["km"]) + np.sum(transfers["km"])) / years
     kpi["travel_hours_per_year"] = (
-        trips["hours"].sum() + legs["hours"].sum() + transfers["hours"].sum()
+        np.sum(trips["hours"]) + np.sum(legs["hours"]) + np.sum(transfers["hours"])
     ) / years
-    kpi["bag_change_km_per_year"] = trips.loc[trips["purpose"] == BAG_CHANGE, "km"].sum() / years
+    kpi["bag_change_km_per_year"] = np.sum(trips["km"][trips["purpose"] == BAG_CHANGE]) / years
     return kpi
 
 
-def _episodes(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[str, float]:
+def _in_window(table: Columns, window: Window) -> Columns:
+    """The records whose ``time`` is in the window."""
+    return _where(table, (table["time"] >= window.start) & (table["time"] < window.end))
+
+
+def _episodes(record: Recorder, episodes: Columns, window: Window) -> dict[str, float]:
     """Bags, episodes by route, per-episode means and costs of the episodes referred in the window."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
@@ -266,43 +279,42 @@ def _episodes(record: Recorder, episodes: pd.DataFrame, window: Window) -> dict[
     kpi["bag_changes_away_from_ward_per_year"] = sum(1 for b in bags if b.where != "ward") / years
     kpi["bridge_bags_per_year"] = sum(1 for b in bags if is_bridge_bag(b)) / years
 
-    referred = (
-        episodes[(episodes["arrival"] >= t0) & (episodes["arrival"] < t1)] if len(episodes) else episodes
-    )
-    kpi["episodes_per_year"] = len(referred) / years
+    referred = _where(episodes, _referred(episodes, window))
+    n = len(referred["episode"])
+    kpi["episodes_per_year"] = n / years
     for route in ROUTES:
         kpi[f"episodes_route_{route}_per_year"] = (
-            float((referred["route"] == route).sum()) / years if len(referred) else 0.0
+            float((referred["route"] == route).sum()) / years if n else 0.0
         )
-    done = referred[referred["finished"]] if len(referred) else referred
+    done = _where(referred, referred["finished"].astype(bool))
     for column in ("trips", "km", "hours", "home_days", "bed_days_total"):
-        kpi[f"{column}_per_episode"] = float(done[column].mean()) if len(done) else np.nan
+        kpi[f"{column}_per_episode"] = _mean(done[column])
     # Costs: each episode referred in the window, followed to its end (the run drains after the horizon).
     if "cost_total" in referred:
         for item in (*economics.COST_ITEMS, "total", "drug_wasted", "drug_unused_bags"):
             column = referred[f"cost_{item}"]
-            kpi[f"cost_{item}_per_episode"] = float(column.mean()) if len(referred) else np.nan
-            kpi[f"cost_{item}_per_year"] = float(column.sum()) / years  # no episode: 0 EUR
-        kpi["vials_per_episode"] = float(referred["vials"].mean()) if len(referred) else np.nan
-        kpi["nurse_visits_per_episode"] = float(referred["nurse_visits"].mean()) if len(referred) else np.nan
+            kpi[f"cost_{item}_per_episode"] = _mean(column)
+            kpi[f"cost_{item}_per_year"] = float(np.sum(column)) / years  # no episode: 0 EUR
+        kpi["vials_per_episode"] = _mean(referred["vials"])
+        kpi["nurse_visits_per_episode"] = _mean(referred["nurse_visits"])
+        infused = referred["infused_ug"]
         kpi["drug_wasted_share"] = (
-            float(referred["wasted_ug"].sum() / (referred["wasted_ug"] + referred["infused_ug"]).sum())
-            if len(referred) and referred["infused_ug"].sum() > 0
+            float(referred["wasted_ug"].sum() / (referred["wasted_ug"] + infused).sum())
+            if n and infused.sum() > 0
             else np.nan
         )
     return kpi
 
 
-def _days_at_home_and_in_bed(record: Recorder, adm: pd.DataFrame, window: Window) -> dict[str, float]:
+def _days_at_home_and_in_bed(record: Recorder, adm: Columns, window: Window) -> dict[str, float]:
     """Home days and blinatumomab bed-days, clipped to the window."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
     home_days_window = sum(_days_in(s, t0, t1) for e in record.episodes for s in e.home_segments)
     kpi["bed_days_saved_by_home_care_per_year"] = home_days_window / years
-    blina_beds = adm[(adm["kind"] != EMERGENCY) & (adm["kind"] != PLANNED) & adm["admit"].notna()]
-    stays = clipped_overlap(
-        blina_beds["admit"].to_numpy(), blina_beds["discharge"].fillna(t1).to_numpy(), t0, t1
-    )
+    blina_beds = (adm["kind"] != EMERGENCY) & (adm["kind"] != PLANNED) & ~np.isnan(adm["admit"])
+    discharge = adm["discharge"][blina_beds]
+    stays = clipped_overlap(adm["admit"][blina_beds], np.where(np.isnan(discharge), t1, discharge), t0, t1)
     kpi["blina_bed_days_per_year"] = float(stays.sum()) / years
     return kpi
 
@@ -310,12 +322,6 @@ def _days_at_home_and_in_bed(record: Recorder, adm: pd.DataFrame, window: Window
 def _days_in(segment: HomeSegment, t0: float, t1: float) -> float:
     """Days of a home segment within [t0, t1]."""
     return clipped_overlap(np.array([segment.start]), np.array([segment.end]), t0, t1)[0]
-
-
-
-
-
-
 
 
 # --- censoring and stability: what a run leaves unfinished, and whether its queues settle ---------
@@ -329,40 +335,38 @@ QUEUE_GROWTH_FLOOR = 10
 NEVER_STARTED_SHARE = 0.05
 
 
-def censored_waits(record: Recorder, adm: pd.DataFrame, kind: int, window: Window) -> np.ndarray:
+def censored_waits(record: Recorder, adm: Columns, kind: int, window: Window) -> np.ndarray:
     """Waits so far, when the run stopped, of the requests of one kind made in the window and never served.
 
     They are censored observations: the true waits are longer, so means and percentiles that include
     them are lower bounds (and those that left them out were biased low, to 0 for a saturated ward).
     """
-    waiting = adm[(adm["request"] >= window.start) & (adm["request"] < window.end) & adm["admit"].isna()]
-    return record.end_time - waiting.loc[waiting["kind"] == kind, "request"].to_numpy()
+    waiting = _requested_in(adm, window) & np.isnan(adm["admit"]) & (adm["kind"] == kind)
+    return record.end_time - adm["request"][waiting]
 
 
-def bed_queue_growth(adm: pd.DataFrame, window: Window) -> float:
+def bed_queue_growth(adm: Columns, window: Window) -> float:
     """Requests the bed queue gains over the window: least-squares trend of its length at each day."""
     days = np.arange(np.ceil(window.start), np.floor(window.end) + 1)
     if len(days) < 2:
         return 0.0
-    requested = np.sort(adm["request"].to_numpy())
-    admitted = np.sort(adm["admit"].to_numpy(dtype=float, na_value=np.inf))
+    requested = np.sort(adm["request"])
+    admitted = np.sort(np.where(np.isnan(adm["admit"]), np.inf, adm["admit"]))
     queue = np.searchsorted(requested, days, side="right") - np.searchsorted(admitted, days, side="right")
     slope = np.polyfit(days - days[0], queue, 1)[0]
     return float(slope * (days[-1] - days[0]))
 
 
 def _censoring_and_stability(
-    record: Recorder, adm: pd.DataFrame, episodes: pd.DataFrame, beds: int, window: Window
+    record: Recorder, adm: Columns, episodes: Columns, beds: int, window: Window
 ) -> dict[str, float]:
     """Waits censored at the end, bed-queue growth, episodes that never started; 1 if unstable."""
     kpi: dict[str, float] = {}
     for kind, label in WAIT_KINDS:
         kpi[f"{label}_waits_censored"] = float(len(censored_waits(record, adm, kind, window)))
     kpi["bed_queue_growth"] = bed_queue_growth(adm, window)
-    referred = episodes[(episodes["arrival"] >= window.start) & (episodes["arrival"] < window.end)]
-    kpi["episodes_never_started_share"] = (
-        float((referred["cycles_started"] == 0).mean()) if len(referred) else 0.0
-    )
+    started = episodes["cycles_started"][_referred(episodes, window)]
+    kpi["episodes_never_started_share"] = float((started == 0).mean()) if len(started) else 0.0
     kpi["unstable"] = float(
         _grows(kpi["bed_queue_growth"], beds) or kpi["episodes_never_started_share"] > NEVER_STARTED_SHARE
     )

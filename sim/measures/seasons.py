@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures.care import Window
+from sim.measures.columns import Columns
 from sim.model.records import PLANNED
 from sim.scenario.common import DAYS_PER_YEAR
 
@@ -36,12 +37,16 @@ MONTH_DAYS = DAYS_PER_YEAR / 12
 
 
 def planned_waits_with_times(
-    adm: pd.DataFrame, end_time: float, window: Window
+    adm: pd.DataFrame | Columns, end_time: float, window: Window
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Request times and waits of the planned admissions requested in the window (censored ones included)."""
-    planned = adm[(adm["kind"] == PLANNED) & (adm["request"] >= window.start) & (adm["request"] < window.end)]
-    requests = planned["request"].to_numpy(dtype=float)
-    admits = planned["admit"].to_numpy(dtype=float, na_value=np.nan)
+    """Request times and waits of the planned admissions requested in the window (censored ones included).
+
+    ``adm`` is the admissions table, as a DataFrame or as named numpy columns (``admission_columns``).
+    """
+    request = np.asarray(adm["request"], dtype=float)
+    planned = (np.asarray(adm["kind"]) == PLANNED) & (request >= window.start) & (request < window.end)
+    requests = request[planned]
+    admits = np.asarray(adm["admit"], dtype=float)[planned]
     waits = np.where(np.isnan(admits), end_time - requests, admits - requests)
     return requests, waits
 
@@ -83,7 +88,7 @@ def yearly_max_wait(requests: np.ndarray, waits: np.ndarray, window: Window) -> 
 
 
 def seasonal_wait_kpis(
-    adm: pd.DataFrame, end_time: float, window: Window, start_date: dt.date
+    adm: pd.DataFrame | Columns, end_time: float, window: Window, start_date: dt.date
 ) -> dict[str, float]:
     """The peak-season and low-season p95 and the yearly longest wait of planned admissions."""
     requests, waits = planned_waits_with_times(adm, end_time, window)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 
 def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -46,6 +45,8 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     if n < 2:
         return mean, math.nan, math.nan
     std = float(values.std(ddof=1))
+    from scipy import stats  # here, not at import: scipy.stats takes half a second to load
+
     return mean, float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)), std
 
 
@@ -90,6 +91,8 @@ def welch_difference(
         se = np.sqrt(var_a + var_b)
         if se > 0:  # Welch-Satterthwaite degrees of freedom
             dof = se**4 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
+            from scipy import stats
+
             half = stats.t.ppf(0.5 + confidence / 2, dof) * se
         else:
             half = 0.0 if se == 0 else math.nan  # no spread, or too few values to estimate it

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import get_args
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.model.records import AdverseEventDraw, Profile
 from sim.scenario.distributions import Distribution
@@ -77,6 +76,8 @@ def sample(dist: Distribution, rng: np.random.Generator, size: int | None = None
 
 def latin_hypercube(dimensions: int, samples: int, seed: int) -> np.ndarray:
     """``samples`` points of a Latin hypercube in [0, 1)^dimensions (the PSA's parameter draws)."""
+    from scipy.stats import qmc  # here, not at import: scipy.stats takes half a second to load
+
     sampler = qmc.LatinHypercube(d=dimensions, seed=np.random.default_rng([seed, 1]))
     return sampler.random(samples)
 

@@ -18,10 +18,12 @@ no bed is held empty, or taken days early, for a patient who cannot start yet.
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
 
 import simpy
-from simpy.resources.resource import PriorityRequest
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
 from sim.model.calendar import Calendar
 from sim.model.draws import BackgroundAdmissions
@@ -83,6 +85,7 @@ class BedRequest(PriorityRequest):
         self.episode = episode
         self.window = window
         self.from_home = from_home  # False: transferred from another hospital (that journey is its own)
+        self.closed_until = -math.inf  # before then its window is known to be shut (see Beds)
         self.admission = Admission(
             kind,
             ward.env.now,
@@ -94,10 +97,38 @@ class BedRequest(PriorityRequest):
         super().__init__(ward.beds, priority)
 
 
+def _request_key(request: PriorityRequest) -> tuple:
+    return request.key
+
+
+class BedQueue(SortedQueue):
+    """The queue for beds in SimPy's order (priority, then request time, then first asked), kept sorted
+    by inserting each request at its place: O(log n) comparisons where SimPy re-sorts the whole queue
+    (every key computed again) on each request, which dominated saturated runs with long queues.
+    """
+
+    def append(self, item: PriorityRequest) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=_request_key)  # after equal keys, as a stable sort puts it
+
+
+def _shut_until(window: StartWindow, opening: float) -> float:
+    """A time up to which a window found shut stays shut, given its ``next_opening`` from then.
+
+    Until ``opening`` its day 1 is ``opening``, so it stays shut before ``not_before`` and while day 1 is
+    ``lead_days`` away or more (with a margin for rounding: near the bound ``admits`` decides). Long
+    queues of booked starts are passed over on every bed freed: this spares the calendar each time.
+    """
+    return max(window.not_before, opening - window.lead_days - 1e-6)
+
+
 class Beds(simpy.PriorityResource):
     """Beds served in priority order, first come first served within a priority; a request outside its
     admission window is passed over (keeping its place) and looked at again when the window opens.
     """
+
+    PutQueue = BedQueue
 
     def __init__(self, env: simpy.Environment, capacity: int):
         super().__init__(env, capacity)
@@ -112,8 +143,11 @@ class Beds(simpy.PriorityResource):
     def _do_put(self, request: BedRequest) -> bool:
         """Admit ``request`` if a bed is free; True: look at the next request in line."""
         now = self._env.now
-        if request.window is not None and not request.window.admits(now):
-            self._wake_up_at(request.window.next_opening(now))
+        if request.window is not None and (now < request.closed_until or not request.window.admits(now)):
+            if now >= request.closed_until:  # its wake-up is set, and when its window stays shut
+                opening = request.window.next_opening(now)
+                self._wake_up_at(opening)
+                request.closed_until = _shut_until(request.window, opening)
             return True
         super()._do_put(request)
         # Beds can be free with requests waiting only when windows held them back: go on while any is.

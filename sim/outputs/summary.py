@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.measures.catalogue import KPI_CATALOGUE, PLACE_CATALOGUE
 from sim.outputs.text import format_difference
+
+if TYPE_CHECKING:  # types only: pandas loads when a comparison is summed up, not for --help
+    import pandas as pd
 
 TEXTS: dict[str, str] = {
     "heading": "In short: {other} against {base} ({replications} replications each, common random numbers)",

@@ -8,26 +8,26 @@ as rich markup: ``plain`` wraps it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
-from sim.measures.statistics import incremental_summary
 from sim.outputs.i18n import kpi_label, number, text
 from sim.outputs.summary import TEXTS as SUMMARY_TEXTS
 from sim.outputs.summary import summary_lines
 from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
 
-if TYPE_CHECKING:  # types only: importing these here would load matplotlib and scipy for --help
+if TYPE_CHECKING:  # types only: importing these here would load pandas, matplotlib and scipy for --help
+    import pandas as pd
+
     from sim.runs.compare import ComparisonResult
     from sim.runs.replications import ExperimentResult
     from sim.runs.sensitivity import PSAResult
@@ -137,7 +137,7 @@ def _plain_progress(description: str, total: int | None) -> Callable[..., None]:
 
 def num(x: float) -> str:
     """A number as people read it: thousands separated, few decimals."""
-    if not np.isfinite(x):
+    if not math.isfinite(x):
         return str(x)
     if abs(x) >= 1000:
         return f"{x:,.0f}"
@@ -146,7 +146,7 @@ def num(x: float) -> str:
 
 def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
     """``mean [low, high]``, or the mean alone when there is no interval."""
-    if not np.isfinite(low):
+    if not math.isfinite(low):
         return format(mean, fmt)
     return f"{format(mean, fmt)} [{format(low, fmt)}, {format(high, fmt)}]"
 
@@ -157,6 +157,8 @@ def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
 def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None) -> Table:
     """A data frame as a table: numbers right-aligned and never cut (a number column is as wide as
     its widest number), text wrapped to the width left; booleans as yes / (red) no."""
+    import pandas as pd
+
     formats = formats or {}
     rows = []
     for record in frame.itertuples(index=False):
@@ -242,7 +244,7 @@ def _fewest_lines(layouts: tuple[str, str, str], column_width: int) -> str:
 
 
 def _interval_parts(low: float, high: float, fmt: str, lang: str) -> tuple[str, str, str] | None:
-    if not np.isfinite(low):
+    if not math.isfinite(low):
         return None
     return (number(low, fmt, lang), " ; " if lang == "fr" else ", ", number(high, fmt, lang))
 
@@ -386,6 +388,8 @@ def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str]) -> list[Table]:
 def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:
     """The PSA in a few lines (plain text): incremental cost and effect, ratio of means, dominance;
     when the outcome never changes, that instead of a ratio (there is no effect to buy)."""
+    from sim.measures.statistics import incremental_summary
+
     s = incremental_summary(result.draws["incremental_cost"], result.draws["incremental_effect"])
     (lo_c, hi_c), (lo_e, hi_e) = s.cost_interval, s.effect_interval
     lines = [
@@ -406,7 +410,7 @@ def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:
         ]
     ratio = (
         f"{s.ratio_of_means:,.0f} EUR per unit of effect"
-        if np.isfinite(s.ratio_of_means)
+        if math.isfinite(s.ratio_of_means)
         else "undefined (the mean effect is 0)"
     )
     return [
@@ -423,6 +427,8 @@ def territory_heading(authorise: Sequence[str], revoke: Sequence[str]) -> str:
 
 def territory_tables(territory: Territory, heading: str) -> list[Table]:
     """HAD zones (communes, population, authorisation) and, by department, who has no authorised HAD."""
+    import pandas as pd
+
     coverage = territory.coverage_table()
     zones = rich_table(
         coverage.drop(columns=["name"]).rename(columns={"shared_communes": "of which shared"}),

@@ -24,7 +24,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 from sim.scenario.bounds import CV, MAX_POINTS, Mean, Value, Weight
 from sim.scenario.errors import shown
@@ -82,6 +81,8 @@ class LogNormal(_Dist):
 
     def ppf(self, u):
         mu, sigma = self.log_mean_and_sd
+        from scipy import stats  # when drawn, not when a scenario is read: slow to import
+
         return stats.lognorm(s=sigma, scale=math.exp(mu)).ppf(u)
 
     @property
@@ -101,6 +102,8 @@ class Gamma(_Dist):
 
     def ppf(self, u):
         shape, scale = self.shape_and_scale
+        from scipy import stats  # when drawn, not when a scenario is read: slow to import
+
         return stats.gamma(a=shape, scale=scale).ppf(u)
 
     @property
@@ -125,6 +128,8 @@ class Triangular(_Dist):
 
     def ppf(self, u):
         width = self.high - self.low
+        from scipy import stats  # when drawn, not when a scenario is read: slow to import
+
         return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width).ppf(u)
 
     @property

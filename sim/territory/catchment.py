@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
 
 from sim.territory.geodata import (
     IUCT_ONCOPOLE_LONLAT,
@@ -28,6 +28,9 @@ from sim.territory.geodata import (
 from sim.territory.hospitals import Hospitals, load_hospitals
 from sim.territory.travel import CircuityTravel, TravelMatrix, TravelModel
 from sim.territory.zones import Zones, build_zones, load_overrides, load_shared_territories
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 # Cached properties that depend on the geography only: kept by every variant of a territory.
 GEOGRAPHY_CACHES = (
@@ -194,6 +197,8 @@ class Territory:
     @cached_property
     def commune_touching(self) -> sparse.csr_matrix:
         """``touching[i, k]`` is 1 when communes i and k share a border (or i == k)."""
+        from scipy import sparse  # here, not at import: only the zones' adjacency needs it
+
         geoms = self.communes.geometry.to_numpy()
         left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
         return sparse.coo_matrix(

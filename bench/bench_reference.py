@@ -1,0 +1,243 @@
+"""The model against raw SimPy references, measures against the model, and cost per event as runs grow.
+
+python bench/bench_reference.py [--replications N] [--quick]
+
+Everything runs in this one process, on one core, timed in CPU seconds of the process, and is printed
+as ratios of timings taken side by side (interleaved), so that a shared machine's noise falls on
+both sides of each ratio alike:
+
+1. measures / model: building the tables and KPIs of a replication (what ``run_replication`` does
+   after the simulation) against the simulation itself (``Model.run``), on the same records;
+2. the model against a raw-SimPy replay of its own bed queue: the same admissions (requests at the
+   same times and priorities, each holding its bed as long as it did in the model) through a bare
+   ``simpy.PriorityResource`` of the same beds, one process per admission, and nothing else;
+3. the model's events per second against a bare SimPy M/M/18 queue (as ``bench_engine.py``);
+4. time per SimPy event of the model from demand x1 to x30 (blinatumomab episodes a year) and from
+   5 to 50 years: flat within +-20 % means the cost grows linearly with the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+import simpy
+from bench_engine import BASELINE, CountingEnvironment, count_mm_c, counting_model, mm_c
+
+from sim.measures import frames, kpis
+from sim.model.engine import Model
+from sim.model.records import (
+    ADVERSE_EVENT,
+    BLINA_START,
+    BOOKED_START,
+    EMERGENCY,
+    FIRST_ADMISSION,
+    PLANNED,
+    PRE_PHASE,
+    Recorder,
+)
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
+from sim.territory.binding import scenario_territory
+from sim.territory.catchment import Territory
+
+
+def timed(function: Callable[[], object]) -> float:
+    """CPU seconds of this process spent in ``function``: on a shared machine, the time other
+    processes hold the cores does not count (wall-clock ratios were off by 2x there). Each starts
+    from a collected heap, its result freed outside the timing."""
+    gc.collect()
+    start = time.process_time()
+    result = function()
+    seconds = time.process_time() - start
+    del result
+    return seconds
+
+
+def measure(record: Recorder, scenario: Scenario, territory: Territory) -> None:
+    """What ``run_replication`` computes from a replication's records (tables and KPIs)."""
+    episodes = frames.episodes_frame(record, territory, scenario.costs)
+    kpis.compute(record, scenario, territory, episodes)
+    frames.day_hospital_load(record)
+    level = np.array(record.bed_level, dtype=float)
+    frames.daily_mean_level(level[:, 0], level[:, 1], scenario.run.horizon_whole_days)
+    frames.admissions_frame(record)
+
+
+def bed_workload(record: Recorder, scenario: Scenario) -> list[tuple[float, int, float]]:
+    """Each admission of a model run as (request time, priority, days in the bed; inf: to the end)."""
+    priorities = scenario.beds.priorities
+    by_kind = {
+        EMERGENCY: priorities.emergency,
+        PLANNED: priorities.planned,
+        ADVERSE_EVENT: priorities.adverse_event,
+    }
+    by_start = {
+        FIRST_ADMISSION: priorities.blinatumomab_first_admission,
+        BOOKED_START: priorities.blinatumomab_booked_start,
+        PRE_PHASE: priorities.blinatumomab_pre_phase,
+    }
+    workload = []
+    for a in record.admissions:
+        priority = by_start[a.start_type] if a.kind == BLINA_START else by_kind[a.kind]
+        stay = math.inf if a.admit is None or a.discharge is None else a.discharge - a.admit
+        workload.append((a.request, priority, stay))
+    return sorted(workload, key=lambda w: w[0])
+
+
+def replay_beds(env: simpy.Environment, capacity: int, workload: list[tuple[float, int, float]], end: float):
+    """The bed queue alone in raw SimPy: one process per admission, a PriorityResource of the beds."""
+    beds = simpy.PriorityResource(env, capacity=capacity)
+
+    def stay(priority: int, days: float):
+        with beds.request(priority=priority) as bed:
+            yield bed
+            if days < math.inf:
+                yield env.timeout(days)
+            else:
+                yield env.timeout(end - env.now)
+
+    def arrivals():
+        for t, priority, days in workload:
+            yield env.timeout(t - env.now)
+            env.process(stay(priority, days))
+
+    env.process(arrivals())
+    env.run(until=end)
+    return env
+
+
+def interleaved(
+    first: Callable[[], object], second: Callable[[], object], rounds: int
+) -> tuple[float, float, float]:
+    """Median seconds of each, and the median of the per-round ratios first/second."""
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(timed(first))
+        b.append(timed(second))
+    ratios = [x / y for x, y in zip(a, b)]
+    return float(np.median(a)), float(np.median(b)), float(np.median(ratios))
+
+
+def scaled(scenario: Scenario, demand: float = 1.0, years: float | None = None) -> Scenario:
+    treatment = scenario.blinatumomab
+    arrivals = treatment.arrivals.model_copy(
+        update={"episodes_per_year": treatment.arrivals.episodes_per_year * demand}
+    )
+    run = scenario.run.model_copy(update={"years": years or scenario.run.years})
+    return scenario.model_copy(
+        update={"blinatumomab": treatment.model_copy(update={"arrivals": arrivals}), "run": run}
+    )
+
+
+def events_of(scenario: Scenario, territory: Territory) -> int:
+    """SimPy events of replication 0 (counted in an untimed run)."""
+    with counting_model() as built:
+        Model(scenario, territory, 0).run()
+    return built[0].events
+
+
+def cost_per_event(
+    scenario: Scenario, reference: Scenario, territory: Territory, rounds: int
+) -> tuple[int, float, float]:
+    """Events of ``scenario``, its seconds per event, and the median ratio of that to ``reference``'s,
+    each round timing the two one after the other."""
+    events, reference_events = events_of(scenario, territory), events_of(reference, territory)
+    per_event, ratios = [], []
+    for _ in range(rounds):
+        mine = timed(lambda: Model(scenario, territory, 0).run()) / events
+        theirs = timed(lambda: Model(reference, territory, 0).run()) / reference_events
+        per_event.append(mine)
+        ratios.append(mine / theirs)
+    return events, float(np.median(per_event)), float(np.median(ratios))
+
+
+def row(label: str, value: str) -> None:
+    print(f"{label:<58}{value}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=5, help="rounds timed (default 5)")
+    parser.add_argument("--quick", action="store_true", help="x1, x3 and x10 demand; 5 and 10 years only")
+    args = parser.parse_args()
+    n = args.replications
+
+    scenario = load_scenario(BASELINE)
+    territory = scenario_territory(scenario)
+    run = scenario.run
+    record = Model(scenario, territory, 0).run()  # warms caches; its records are the replay's workload
+    measure(record, scenario, territory)
+    print(f"baseline, {run.years:g} years + {run.warmup_days:g} d warm-up; one core; medians of {n} rounds")
+
+    # 1. measures against the model, on the same replication
+    records: dict[int, Recorder] = {}
+
+    def simulate_r(r: int) -> None:
+        records[r] = Model(scenario, territory, r).run()
+
+    model_s, measure_s = [], []
+    for r in range(n):
+        model_s.append(timed(lambda r=r: simulate_r(r)))
+        measure_s.append(timed(lambda r=r: measure(records[r], scenario, territory)))
+    ratios = [m / s for m, s in zip(measure_s, model_s)]
+    row("model (Model.run), s per replication", f"{np.median(model_s):8.3f}")
+    row("measures (tables + KPIs), s per replication", f"{np.median(measure_s):8.3f}")
+    row("measures / model", f"{np.median(ratios):8.2f}   (range {min(ratios):.2f}-{max(ratios):.2f})")
+    records.clear()
+
+    # 2. the model against a raw-SimPy replay of its bed queue
+    workload = bed_workload(record, scenario)
+    capacity, end = scenario.beds.capacity, record.end_time
+    with counting_model() as built:
+        Model(scenario, territory, 0).run()
+    model_events = built[0].events
+    replay_events = replay_beds(CountingEnvironment(), capacity, workload, end).events
+    model_t, replay_t, ratio = interleaved(
+        lambda: Model(scenario, territory, 0).run(),
+        lambda: replay_beds(simpy.Environment(), capacity, workload, end),
+        n,
+    )
+    row(
+        "raw SimPy replay of the bed queue, s per replication",
+        f"{replay_t:8.3f}   ({len(workload)} admissions)",
+    )
+    row("model / bed-queue replay, time", f"{ratio:8.2f}")
+    rate = (model_events / model_t) / (replay_events / replay_t)
+    row(
+        "model / bed-queue replay, events per second",
+        f"{rate:8.2f}   ({model_events} vs {replay_events} events)",
+    )
+
+    # 3. events per second against M/M/18 of about as many events
+    horizon = 1000.0 * model_events / count_mm_c(1000.0)
+    mm_events = count_mm_c(horizon)
+    model_t, mm_t, _ = interleaved(
+        lambda: Model(scenario, territory, 0).run(), lambda: mm_c(simpy.Environment(), horizon, seed=0), n
+    )
+    row(
+        "model / raw SimPy M/M/18, events per second", f"{(model_events / model_t) / (mm_events / mm_t):8.2f}"
+    )
+
+    # 4. time per event as the work grows, each against the 5-year baseline timed beside it
+    demands = (1, 3, 10) if args.quick else (1, 3, 10, 30)
+    spans = (5, 10) if args.quick else (5, 10, 25, 50)
+    reference = scaled(scenario, years=5)
+    for label, cases in (
+        ("demand", [(f"x{d}", scaled(scenario, demand=d, years=5)) for d in demands]),
+        ("years", [(f"{y} years", scaled(scenario, years=y)) for y in spans]),
+    ):
+        for name, variant in cases:
+            events, per_event, ratio = cost_per_event(variant, reference, territory, max(3, n // 2))
+            row(
+                f"time per event, {label} {name}",
+                f"{per_event * 1e6:8.2f} us   ({events} events; {ratio:.2f}x the 5-year baseline's)",
+            )
+
+
+if __name__ == "__main__":
+    main()
