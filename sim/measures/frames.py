@@ -117,7 +117,7 @@ def _episode_columns(record: Recorder, territory: Territory) -> pd.DataFrame:
     return _table(
         {
             "episode": [p.index for p in profiles],
-            "group": [p.group for p in profiles],
+            "indication": [p.indication for p in profiles],
             "insee": [insee.iat[p.home] for p in profiles],
             "dep": [dep.iat[p.home] for p in profiles],
             "km_to_iucto": [float(territory.to_centre.km[p.home, 0]) for p in profiles],

@@ -24,6 +24,7 @@ from sim.measures.frames import (
     records_frame,
     step_integral,
 )
+from sim.measures.indications import indication_kpis
 from sim.model.records import (
     ADVERSE_EVENT,
     BAG_CHANGE,
@@ -65,6 +66,7 @@ def compute(
         **emergency_kpis(record, admissions, territory, window),
         **home_care_kpis(record, episodes, territory, window),
         **_censoring_and_stability(record, admissions, episodes, scenario.beds.capacity, window),
+        **indication_kpis(episodes, list(scenario.blinatumomab.indications), window),
     }
 
 
