@@ -19,6 +19,7 @@ from sim.scenario.bounds import (
     Episodes,
     Growth,
     LeadDays,
+    Multiplier,
     Probability,
     RestDays,
     UgPerDay,
@@ -55,8 +56,6 @@ REPLACED = {
     "found probability (replaced by them)",
 }
 
-MAX_MULTIPLIER = 100.0  # an indication's adverse-event probabilities relative to the shared ones
-Multiplier = Annotated[float, Field(ge=0, le=MAX_MULTIPLIER, description=f"0 to {MAX_MULTIPLIER:g}.")]
 IndicationName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 OutcomeName = Literal["death", "early_stop", "completed"]
 
