@@ -15,6 +15,7 @@ from sim.measures.kpis import compute
 from sim.model.draws import Draws
 from sim.model.engine import simulate
 from sim.model.records import BLINA_START
+from sim.scenario.bounds import MAX_CYCLES
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario, resolve_raw, with_values
 from sim.territory.binding import scenario_territory
@@ -193,3 +194,20 @@ def test_kpis_by_indication_add_up(territory):
     # The new indication's shorter first stay shows: fewer bed-days per episode than Phi- R/R.
     new, thesis = (kpi[f"indication_{n}_bed_days_per_episode"] for n in ("mrd_consolidation", "phi_neg_rr"))
     assert new < thesis
+
+
+def test_cycles_from_a_continuous_distribution_stay_whole_and_bounded(territory):
+    """A lognormal cycle count is rounded, at least 1, and never past MAX_CYCLES without a max_cycles."""
+    raw = resolve_raw(SCENARIOS / "baseline.yaml")
+    scenario = variant(
+        raw,
+        **{
+            "run.years": 10,
+            "blinatumomab.indications.phi_pos_rr.cycles": {"dist": "lognormal", "mean": 200, "cv": 2.0},
+            "blinatumomab.indications.phi_pos_rr.max_cycles": None,
+        },
+    )
+    profiles = Draws(scenario, scenario_territory(scenario, territory), 0).episode_profiles()
+    cycles = [p.n_cycles for p in profiles if p.indication == "phi_pos_rr"]
+    assert min(cycles) >= 1 and max(cycles) == MAX_CYCLES  # some draws are far above the bound
+    assert all(len(p.adverse) == p.n_cycles for p in profiles)

@@ -185,7 +185,8 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
         *EMERGENCY_COLUMNS,
         *HOME_CARE_EPISODE_COLUMNS,
     ]
-    frame[counts] = frame[counts].fillna(0)
+    # Floats even when a replication has none of a kind (an empty group's sum is an object column).
+    frame[counts] = frame[counts].fillna(0).astype(float)
     whole = ["trips", "legs", "peripheral_legs", "peripheral_admissions", "transfers"]
     frame[whole] = frame[whole].astype(int)
     # Patient travel: round trips from home (bag changes, visits), journeys in and out of hospital

@@ -30,6 +30,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from sim.model.records import AdverseEventDraw, Profile
+from sim.scenario.bounds import MAX_CYCLES
 from sim.scenario.distributions import Distribution
 from sim.scenario.schema import DAYS_PER_YEAR, WEEKDAYS, AdverseEventKind, Scenario
 from sim.territory.catchment import Territory
@@ -201,9 +202,8 @@ class Draws:
             rng = self._episode_stream(name, block, attribute)
             return rng.random(size) if dist is None else np.asarray(sample(dist, rng, size), dtype=float)
 
-        cycles = np.maximum(1, np.rint(draw("cycles", indication.cycles))).astype(np.int64)
-        if indication.max_cycles is not None:
-            cycles = np.minimum(cycles, indication.max_cycles)
+        cap = MAX_CYCLES if indication.max_cycles is None else indication.max_cycles
+        cycles = np.clip(np.rint(draw("cycles", indication.cycles)), 1, cap).astype(np.int64)
         cycles[len(arrivals) :] = 0  # past the horizon: never referred, no cycle
         weights = blina.cycle_one_weights(name)
         outcomes = list(weights)

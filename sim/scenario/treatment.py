@@ -74,8 +74,10 @@ class Indication(_Section):
         None, description="Its own arrival rate, added to arrivals.episodes_per_year (instead of a share)."
     )
     annual_growth: Growth | None = Field(None, description="null: arrivals.annual_growth.")
-    cycles: Distribution = Field(description="Cycles per episode; draws are rounded to a whole number >= 1.")
-    max_cycles: CycleCount | None = Field(None, description="null: as drawn.")
+    cycles: Distribution = Field(
+        description=f"Cycles per episode; draws are rounded to a whole number from 1 to {MAX_CYCLES}."
+    )
+    max_cycles: CycleCount | None = Field(None, description=f"null: as drawn (at most {MAX_CYCLES}).")
     cycle1_inpatient_days: CycleDays | None = Field(
         None, description="null: blinatumomab.cycle1_inpatient_days."
     )
