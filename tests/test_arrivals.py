@@ -16,13 +16,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
 
 def arrival_times(scenario, territory, replication: int) -> np.ndarray:
-    draws = Draws(scenario, territory, replication)
-    times, intensity = [], 0.0
-    while True:
-        profile, intensity = draws.profile(len(times), intensity)
-        if profile.arrival >= scenario.run.horizon:
-            return np.array(times)
-        times.append(profile.arrival)
+    return np.array([p.arrival for p in Draws(scenario, territory, replication).episode_profiles()])
 
 
 def expected_per_year(rate: float, growth: float, year: int) -> float:

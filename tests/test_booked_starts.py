@@ -25,8 +25,10 @@ from sim.model.records import (
     PRE_PHASE,
     Admission,
 )
-from sim.scenario.schema import GROUPS, Scenario
+from sim.scenario.schema import Scenario
 from sim.territory.binding import scenario_territory
+
+THESIS_INDICATIONS = ("phi_neg_rr", "phi_pos_rr", "mrd_pos")  # the baseline's indications
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 TOL = 1e-9
@@ -231,7 +233,7 @@ def test_a_longer_lead_holds_beds_for_start_weekdays(territory):
 def test_a_convention_is_ready_before_the_patient_goes_home_in_every_cycle(territory):
     """From cycle 2 a convention's ready date used to be ignored: patients went home before it existed."""
     no_had = [had for had, ok in zip(territory.hads.index, territory.authorised) if ok]
-    every_group = {"dist": "empirical", "values": [3], "weights": [1]}
+    three_cycles = {"dist": "empirical", "values": [3], "weights": [1]}
     scenario = make_scenario(
         **{
             "run.years": 3,
@@ -240,7 +242,7 @@ def test_a_convention_is_ready_before_the_patient_goes_home_in_every_cycle(terri
             "home_care.fallback": ["convention", "inpatient"],
             "home_care.convention_delay_days": {"dist": "fixed", "value": 70},
             "home_care.convention_reuse_days": 0,
-            "blinatumomab.cycles.per_group": dict.fromkeys(GROUPS, every_group),
+            **{f"blinatumomab.indications.{name}.cycles": three_cycles for name in THESIS_INDICATIONS},
         }
     )
     record = simulate(scenario, scenario_territory(scenario, territory), 0)

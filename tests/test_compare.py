@@ -253,7 +253,7 @@ def test_common_random_numbers_reduce_the_variance_of_a_difference(territory):
     assert independent.scenario.run.seed == seed + 1000
 
     # Same seed: replication r of both scenarios draws the same patients.
-    cols = ["replication", "episode", "arrival", "insee", "group"]
+    cols = ["replication", "episode", "arrival", "insee", "indication"]
     a, b = crn.results["baseline"].episodes, crn.results["gers_pasteur"].episodes
     assert a["replication"].nunique() == n
     pd.testing.assert_frame_equal(a[cols], b[cols])

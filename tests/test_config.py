@@ -615,10 +615,10 @@ def test_variant_can_switch_distribution_kind(tmp_path: Path):
 
 def test_cycle_count_can_be_fixed(tmp_path: Path):
     path = _variant(
-        tmp_path, "blinatumomab:\n  cycles:\n    per_group:\n      mrd_pos: {dist: fixed, value: 2}\n"
+        tmp_path, "blinatumomab:\n  indications:\n    mrd_pos:\n      cycles: {dist: fixed, value: 2}\n"
     )
     scenario = load_scenario(path)
-    assert scenario.blinatumomab.cycles.per_group["mrd_pos"].mean_value == 2
+    assert scenario.blinatumomab.indications["mrd_pos"].cycles.mean_value == 2
 
 
 def test_validate_refuses_kpi_names_a_run_does_not_produce(tmp_path):

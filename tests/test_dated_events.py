@@ -168,7 +168,7 @@ def test_bag_policy_from_a_date(territory):
 
 
 def test_dated_arrival_rates_invert_the_cumulative_intensity():
-    arrivals = Arrivals(episodes_per_year=8.0, annual_growth=0.1, group_mix={"phi_neg_rr": 1.0})
+    arrivals = Arrivals(episodes_per_year=8.0, annual_growth=0.1)
     changes = DemandChanges(episodes_per_year=((200.0, 20.0), (500.0, 0.0), (700.0, 4.0)))
     warmup = 365.0
 

@@ -20,7 +20,7 @@ import pytest
 from scenario_variants import baseline_variant as scenario
 
 from sim.measures.frames import max_concurrent
-from sim.model.draws import CYCLES_DRAWN, Draws
+from sim.model.draws import Draws
 from sim.model.engine import simulate
 from sim.model.records import ADVERSE_EVENT, BAG_CHANGE, BLINA_START
 from sim.runs.replications import run_replication
@@ -113,7 +113,7 @@ def test_every_severe_event_at_home_goes_to_one_hospital(frequent_runs):
                 bags = [b for b in e.bags if b.cycle == cycle]
                 day1, end = bags[0].start, bags[-1].end  # the bags cover the infusion
                 home_from = starts[index][cycle - 1].discharge
-                for event in e.profile.adverse[min(cycle, CYCLES_DRAWN) - 1]:
+                for event in e.profile.adverse[cycle - 1]:
                     t = day1 + event.onset
                     # In a bed already (or waiting for one): the stay absorbs the event.
                     away = any(a + 1e-7 < t < b - 1e-7 for a, b in in_hospital[index])
@@ -242,8 +242,9 @@ DETERMINISTIC = {
     "run.warmup_days": 0,
     "beds.background.arrivals_per_day": 0.0,
     "blinatumomab.arrivals.episodes_per_year": 6.0,
-    "blinatumomab.arrivals.group_mix": {"mrd_pos": 1},
-    "blinatumomab.cycles.per_group": {"mrd_pos": {"dist": "fixed", "value": 2}},
+    "blinatumomab.indications": {
+        "mrd_pos": {"label": "MRD+", "source": "test", "share": 1, "cycles": {"dist": "fixed", "value": 2}}
+    },
     "blinatumomab.adverse_events.cytokine_release.probability_cycle1": 0.0,
     "blinatumomab.adverse_events.cytokine_release.probability_later": 0.0,
     "blinatumomab.adverse_events.neurotoxicity.probability_cycle1": 0.0,
@@ -381,9 +382,9 @@ def test_emergency_draws_leave_the_other_draws_as_they_were(territory):
         }
     )
     terr = scenario_territory(base, territory)
-    for index in range(20):
-        a, _ = Draws(base, terr, 0).profile(index, 0.0)
-        b, _ = Draws(other, terr, 0).profile(index, 0.0)
+    profiles_a, profiles_b = Draws(base, terr, 0).episode_profiles(), Draws(other, terr, 0).episode_profiles()
+    assert len(profiles_a) == len(profiles_b) > 0
+    for a, b in zip(profiles_a, profiles_b):
         for field in dataclasses.fields(a):
             if field.name != "adverse":
                 assert np.array_equal(getattr(a, field.name), getattr(b, field.name)), field.name

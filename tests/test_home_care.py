@@ -234,7 +234,7 @@ def toulouse_model(territory):
 
 
 def _episode(model: Model, index: int, insee: str) -> Episode:
-    profile, _ = model.draws.profile(index, 0.0)
+    profile = model.draws.episode_profiles()[index]
     profile.home = model.home_care.territory.position(insee)
     return Episode(profile)
 

@@ -19,14 +19,13 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
 def test_hospital_only_episodes_match_the_thesis(territory):
     """3 of the 32 episodes were spent entirely in hospital (003:4928-4936)."""
-    scenario = load_scenario(BASELINE)
-    draws = Draws(scenario, scenario_territory(scenario, territory), 0)
-    n = 6000
+    scenario = with_values(load_scenario(BASELINE), {"run.years": 750})  # about 6,000 episodes
+    profiles = Draws(scenario, scenario_territory(scenario, territory), 0).episode_profiles()
+    n = len(profiles)
+    assert n > 5000
     hospital_only = 0
     deaths = 0
-    intensity = 0.0
-    for index in range(n):
-        profile, intensity = draws.profile(index, intensity)
+    for profile in profiles:
         deaths += profile.outcome == "death"
         hospital_only += (profile.outcome == "death" and profile.dies_inpatient) or (
             profile.outcome == "early_stop" and profile.never_home
@@ -49,7 +48,7 @@ def test_a_convention_is_set_up_once_per_canton_and_reused(territory):
     assert np.array_equal(terr.zones.covers[onet], terr.zones.covers[millau])
 
     def convention_delay(index: int, home: int) -> float:
-        profile, _ = model.draws.profile(index, 0.0)
+        profile = model.draws.episode_profiles()[index]
         profile.home = home
         return model.home_care.ask_convention(Episode(profile), 1, "referral").ready - model.env.now, profile
 

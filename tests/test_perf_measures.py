@@ -31,7 +31,7 @@ from sim.territory.catchment import Territory
 ROOT = Path(__file__).resolve().parents[1]
 PINNED = Path(__file__).resolve().parent / "data" / "perf_measures_kpis.json"
 SCENARIOS = ("baseline", "demand_x3", "home_bag_change", "nearest_hospital_bags", "seven_day_bags")
-EPISODE_COLUMNS_START = ["episode", "group", "insee", "dep", "km_to_iucto", "arrival", "route", "had"]
+EPISODE_COLUMNS_START = ["episode", "indication", "insee", "dep", "km_to_iucto", "arrival", "route", "had"]
 
 
 def short(name: str):

@@ -308,8 +308,12 @@ def test_the_description_follows_where_bags_are_changed():
     assert "nearest hospital" in nearest
     short = model_logic(load_scenario(SCENARIOS / "short_cycle1_stay.yaml"))["cycles"]
     assert "first 5 days of cycle 1 and 2 days of later cycles" in short
-    _, changes = scenario_logic([manifest_results(BASELINE), manifest_results(SCENARIOS / "demand_x2.yaml")])
-    assert changes == "<br><b>demand_x2</b><br>The same logic, other parameter values."
+    # demand_x2 adds an indication with its own stays: its logic says so; x3 differs from x2 in rate only.
+    x2, x3 = manifest_results(SCENARIOS / "demand_x2.yaml"), manifest_results(SCENARIOS / "demand_x3.yaml")
+    _, changes = scenario_logic([manifest_results(BASELINE), x2])
+    assert "(MRD+ B-ALL in remission, consolidation (new indication): 3 and 2)" in changes
+    _, changes = scenario_logic([x2, x3])
+    assert changes == "<br><b>demand_x3</b><br>The same logic, other parameter values."
 
 
 # --- parameter sources travel with the run ----------------------------------------------------------------

@@ -168,8 +168,9 @@ def test_distribution_parameters_must_be_drawable(tmp_path: Path, spec: str, key
             "blinatumomab.cycle_one.weights",
         ),
         (
-            "blinatumomab:\n  arrivals:\n    group_mix: {phi_neg_rr: 0, phi_pos_rr: 0, mrd_pos: 0}\n",
-            "blinatumomab.arrivals.group_mix",
+            "blinatumomab:\n  indications:\n    phi_neg_rr: {share: 0}\n    phi_pos_rr: {share: 0}\n"
+            "    mrd_pos: {share: 0}\n",
+            "blinatumomab.indications",
         ),
         (
             "costs:\n  transport:\n    mix: {vsl: 0, taxi: 0, ambulance: 0, private_car: 0}\n",
@@ -185,21 +186,21 @@ def test_weights_that_cannot_sum_are_refused(tmp_path: Path, body: str, key: str
     assert "positive" in message
 
 
-def test_a_group_that_arrives_needs_its_cycles(tmp_path: Path):
+def test_an_indication_needs_its_cycles(tmp_path: Path):
     raw = resolve_raw(BASELINE)
-    del raw["blinatumomab"]["cycles"]["per_group"]["mrd_pos"]
+    del raw["blinatumomab"]["indications"]["mrd_pos"]["cycles"]
     path = _standalone(tmp_path, raw)
-    _assert_refusal(_refusal(path), path, "blinatumomab.cycles.per_group", "mrd_pos")
+    _assert_refusal(_refusal(path), path, "blinatumomab.indications.mrd_pos.cycles")
 
-    raw["blinatumomab"]["arrivals"]["group_mix"]["mrd_pos"] = 0  # a group that never arrives needs none
+    del raw["blinatumomab"]["indications"]["mrd_pos"]  # an indication that is not there needs none
     assert isinstance(load_scenario(_standalone(tmp_path, raw, "no_mrd.yaml")), Scenario)
 
 
-def test_pre_phase_probability_defaults_to_none_for_an_unnamed_group(tmp_path: Path):
+def test_pre_phase_probability_defaults_to_none_for_an_indication_without_one(tmp_path: Path):
     raw = resolve_raw(BASELINE)
-    del raw["blinatumomab"]["pre_phase"]["probability"]["mrd_pos"]
+    del raw["blinatumomab"]["indications"]["mrd_pos"]["pre_phase_probability"]
     scenario = load_scenario(_standalone(tmp_path, raw))
-    assert "mrd_pos" not in scenario.blinatumomab.pre_phase.probability  # the model reads 0 for it
+    assert scenario.blinatumomab.indications["mrd_pos"].pre_phase_probability == 0
 
 
 def test_authorise_and_revoke_the_same_had(tmp_path: Path):

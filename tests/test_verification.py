@@ -161,13 +161,8 @@ def test_flow_balance_on_baseline(baseline_raw, territory, replication):
     assert run_end >= end
 
     # Arrivals, replayed independently from the patients' own streams, all entered the model.
-    replay = Draws(scenario, terr, replication)
-    arrivals, intensity = [], 0.0
-    while True:
-        profile, intensity = replay.profile(len(arrivals), intensity)
-        if profile.arrival >= end:
-            break
-        arrivals.append(profile.arrival)
+    arrivals = [p.arrival for p in Draws(scenario, terr, replication).episode_profiles()]
+    assert arrivals and max(arrivals) < end
     assert [e.profile.arrival for e in record.episodes] == arrivals
     assert [e.profile.index for e in record.episodes] == list(range(len(arrivals)))
 
@@ -440,7 +435,7 @@ def test_common_random_numbers_across_scenarios(baseline_raw, territory):
     a = run_experiment(base, replications=3, workers=1, territory=territory).episodes
     b = run_experiment(variant, replications=3, workers=1, territory=territory).episodes
     key = ["replication", "episode"]
-    same = ["arrival", "group", "insee", "dep", "cycles_planned", "outcome"]
+    same = ["arrival", "indication", "insee", "dep", "cycles_planned", "outcome"]
     pd.testing.assert_frame_equal(a[key + same], b[key + same])
 
     gers_a = a[a["dep"] == "32"]

@@ -228,6 +228,24 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
 )
 
 
+# KPIs by indication (sim.measures.indications): their labels, for the indications a scenario names.
+INDICATION_LABELS: dict[str, tuple[str, str]] = {
+    "episodes_per_year": ("episodes per year", ".1f"),
+    "cycles_per_episode": ("cycles started per episode", ".2f"),
+    "bed_days_per_episode": ("days in an IUCT-O bed per episode", ".1f"),
+    "home_days_per_episode": ("days at home per episode", ".1f"),
+}
+
+
+def indication_rows(names: list[str]) -> tuple[tuple[str, str, str, bool], ...]:
+    """Catalogue rows of the KPIs by indication, for the indications ``names``."""
+    return tuple(
+        (f"indication_{name}_{suffix}", f"{name}: {label}", fmt, False)
+        for name in names
+        for suffix, (label, fmt) in INDICATION_LABELS.items()
+    )
+
+
 TERMINAL_KPIS = tuple((key, label, fmt) for key, label, fmt, terminal in KPI_CATALOGUE if terminal)
 
 

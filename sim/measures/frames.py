@@ -94,7 +94,7 @@ def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str,
     visits = Counter(b.episode for b in record.blina_bookings if b.purpose != BAG_CHANGE and not b.cancelled)
     return {
         "episode": [p.index for p in profiles],
-        "group": [p.group for p in profiles],
+        "indication": [p.indication for p in profiles],
         "insee": [insee.iat[p.home] for p in profiles],
         "dep": [dep.iat[p.home] for p in profiles],
         "km_to_iucto": [float(territory.to_centre.km[p.home, 0]) for p in profiles],

@@ -26,6 +26,7 @@ from sim.measures.frames import (
     is_bridge_bag,
     step_integral,
 )
+from sim.measures.indications import indication_kpis
 from sim.measures.planner import planner_kpis
 from sim.measures.seasons import seasonal_wait_kpis
 from sim.model.records import (
@@ -75,6 +76,7 @@ def compute(
         **home_care_kpis(record, episode_table, territory, window),
         **_censoring_and_stability(record, admissions, episode_table, scenario.beds.capacity, window),
         **dated_kpis(record, admissions_table, scenario, window),
+        **indication_kpis(episodes, list(scenario.blinatumomab.indications), window),
     }
     peaks = [v for k, v in values.items() if k.startswith("had_peak_pump_share_")]
     return {**values, **planner_kpis(record, episode_table, scenario.beds.capacity, peaks, window)}

@@ -1,49 +1,78 @@
 """Every random draw of the simulation, and the seed streams they come from.
 
 Replication r of a scenario with seed S draws from ``SeedSequence(S, spawn_key=(r, stream, ...))``:
-other patients' bed stays, other patients' day-hospital requests, and per episode one stream per
-attribute, so a change to one part of the model leaves the other draws as they were (common
+other patients' bed stays, other patients' day-hospital requests, and the episodes of each
+indication, so a change to one part of the model leaves the other draws as they were (common
 random numbers across scenarios). The PSA's Latin hypercube draws from the PSA seed.
 
+Episodes (``episode_profiles``): each indication is its own Poisson process with its own streams,
+keyed by the indication's name, so adding an indication leaves the others' episodes as they were.
+Its k-th episode lies in block k // EPISODE_BLOCK, at row k % EPISODE_BLOCK; each block draws every
+attribute for all its rows in one numpy call per attribute, from a stream of its own
+``(STREAM_EPISODES, indication key, block, attribute)``. Per-cycle draws are (cycle, row) arrays:
+cycle c's rows are the same whatever the number of cycles drawn, and a different distribution for
+one attribute leaves the other attributes' numbers as they were. So an episode's attributes depend
+only on the seed, the replication, its indication's name and position, and the parameters of the
+attribute itself; the number of workers does not enter.
+
 A retired stream keeps its key unused, so that no stream takes another's numbers: stream 1 drew
-the old per-day count of other patients' sessions, and the episode attribute "pattern" drew the
-bag-change weekdays (now chosen by a rule, ``sim.model.bags``); neither is drawn any more.
+the old per-day count of other patients' sessions, stream 2 the episodes one by one (before
+indications), and (3, 1, episode) an episode's ARS draw (now in the episode's block).
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 from typing import get_args
 
 import numpy as np
 
 from sim.model.records import AdverseEventDraw, Profile
+from sim.scenario.bounds import MAX_CYCLES
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import DAYS_PER_YEAR, GROUPS, WEEKDAYS, AdverseEventKind, Arrivals, Scenario
+from sim.scenario.schema import DAYS_PER_YEAR, WEEKDAYS, AdverseEventKind, Arrivals, Scenario
 from sim.territory.catchment import Territory
 
-# Random-number streams: each a SeedSequence spawn key under (seed, replication); 1 is retired.
-STREAM_BACKGROUND, STREAM_PATIENT = 0, 2
-# Home care: (STREAM_HOME_CARE, HOME_CARE_CENSUS, HAD row) for each HAD's other patients, and
-# (STREAM_HOME_CARE, HOME_CARE_EPISODE, episode) for an episode's home-care draws.
+# Random-number streams: each a SeedSequence spawn key under (seed, replication); 1 and 2 are retired.
+STREAM_BACKGROUND = 0
+# Home care: (STREAM_HOME_CARE, HOME_CARE_CENSUS, HAD row) for each HAD's other patients; key
+# (STREAM_HOME_CARE, 1, episode) is retired (the episode's ARS draw is in its block).
 STREAM_HOME_CARE = 3
-HOME_CARE_CENSUS, HOME_CARE_EPISODE = 0, 1
+HOME_CARE_CENSUS = 0
 STREAM_DAY_HOSPITAL_REQUESTS = 4  # other patients' requests for a day-hospital session
-PATIENT_ATTRIBUTES = (  # the position is the stream key: an attribute no longer drawn keeps its place
+STREAM_EPISODES = 5  # (5, indication key, block, attribute): the episodes of each indication
+EPISODE_BLOCK = 32  # episodes of an indication drawn together
+EPISODE_ATTRIBUTES = (  # the position is the stream key; a new attribute goes at the end
     "arrival",
-    "group",
     "home",
     "cycles",
     "outcome",
-    "adverse",
-    "delays",
-    "pattern",  # retired: not drawn
+    "death_day",
+    "early_stop_day",
+    "never_home",
+    "dies_inpatient",
     "pre_phase",
-    "emergency",  # where a severe event at home is cared for (its own stream: the others stay aligned)
+    "pre_phase_days",
+    "startup_delay",
+    "training_delay",
+    "derogation_extra",
+    "convention_delay",
+    "ars_acceptance",
+    "adverse_occurs",  # per cycle and kind
+    "adverse_severe",
+    "adverse_transfer",  # how a severe event at home would be cared for, drawn whether or not it occurs
+    "adverse_first_recourse",
+    "adverse_onset",  # then per kind: (..., "adverse_onset", kind) and (..., "adverse_stay", kind)
+    "adverse_stay",
 )
-CYCLES_DRAWN = 12  # cycles with draws of their own; any later cycle reuses the last one's
 ADVERSE_EVENT_KINDS: tuple[str, ...] = get_args(AdverseEventKind)
+
+
+def indication_key(name: str) -> int:
+    """The stream key of an indication: from its name, so that it does not move when others are added."""
+    return zlib.crc32(name.encode())
 
 
 def stream(seed: int, replication: int, *key: int) -> np.random.Generator:
@@ -87,16 +116,21 @@ def psa_iteration_seeds(seed: int, iterations: int) -> list[int]:
     return [int(s) for s in np.random.SeedSequence([seed, 2]).generate_state(iterations, dtype=np.uint32)]
 
 
-def arrival_time(arrivals: Arrivals, warmup_days: float, cumulative_intensity: float) -> float:
+def arrival_times(
+    rate_per_year: float, growth: float, warmup_days: float, cumulative: np.ndarray
+) -> np.ndarray:
     """Invert the cumulative intensity of episode arrivals (constant in warm-up, then growing)."""
-    rate = arrivals.episodes_per_year / DAYS_PER_YEAR
-    if cumulative_intensity <= rate * warmup_days or arrivals.annual_growth == 0:
-        return cumulative_intensity / rate
-    growth = math.log1p(arrivals.annual_growth) / DAYS_PER_YEAR
-    extra = cumulative_intensity - rate * warmup_days
-    if 1 + extra * growth / rate <= 0:
-        return math.inf  # a declining rate offers only finitely many more arrivals
-    return warmup_days + math.log1p(extra * growth / rate) / growth
+    rate = rate_per_year / DAYS_PER_YEAR
+    times = cumulative / rate
+    if growth == 0:
+        return times
+    k = np.log1p(growth) / DAYS_PER_YEAR
+    extra = cumulative - rate * warmup_days
+    later = extra > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inside = 1 + extra * k / rate  # <= 0: a declining rate offers only finitely many more arrivals
+        grown = np.where(inside > 0, warmup_days + np.log(np.where(inside > 0, inside, 1.0)) / k, np.inf)
+    return np.where(later, grown, times)
 
 
 @dataclass(slots=True, frozen=True)
@@ -114,7 +148,10 @@ def dated_arrival_time(
     rate piecewise constant by period (growth after the warm-up still applies), inverted period by period.
     """
     if not changes.episodes_per_year:
-        return arrival_time(arrivals, warmup_days, cumulative_intensity)
+        times = arrival_times(
+            arrivals.episodes_per_year, arrivals.annual_growth, warmup_days, np.array([cumulative_intensity])
+        )
+        return float(times[0])
     bounds = [(0.0, arrivals.episodes_per_year), *changes.episodes_per_year]
     growth = math.log1p(arrivals.annual_growth) / DAYS_PER_YEAR
     left = cumulative_intensity
@@ -175,96 +212,159 @@ class Draws:
         self.seed = scenario.run.seed
         self.replication = replication
 
-    def profile(self, index: int, previous_intensity: float) -> tuple[Profile, float]:
-        """Episode ``index``, referred after the previous one (at cumulative arrival intensity given)."""
-        rng = {
-            name: stream(self.seed, self.replication, STREAM_PATIENT, index, i)
-            for i, name in enumerate(PATIENT_ATTRIBUTES)
-        }
-        blina = self.scenario.blinatumomab
-        intensity = previous_intensity + rng["arrival"].exponential()
-        mix = blina.arrivals.group_mix
-        weights = np.array([mix.get(g, 0.0) for g in GROUPS])
-        group = GROUPS[int(rng["group"].choice(len(GROUPS), p=weights / weights.sum()))]
-        home = int(self.territory.draw_homes(rng["home"], 1)[0])
-        n_cycles = max(1, round(float(sample(blina.cycles.per_group[group], rng["cycles"]))))
-        if blina.cycles.max_cycles is not None:
-            n_cycles = min(n_cycles, blina.cycles.max_cycles)
-        one = blina.cycle_one
-        outcome_names = list(one.weights)
-        outcome_w = np.array([one.weights[k] for k in outcome_names])
-        outcome_pick = outcome_names[
-            int(rng["outcome"].choice(len(outcome_names), p=outcome_w / outcome_w.sum()))
-        ]
-        death_day = float(sample(one.death_day, rng["outcome"]))
-        early_stop_day = float(sample(one.early_stop_day, rng["outcome"]))
-        never_home = bool(rng["outcome"].random() < one.early_stop_never_home_probability)
-        dies_inpatient = bool(rng["outcome"].random() < one.death_inpatient_probability)
-        adverse = self._adverse_events(rng["adverse"], rng["emergency"], min(n_cycles, CYCLES_DRAWN))
-        home_care = self.scenario.home_care
-        pre = rng["pre_phase"]
-        pre_phase = bool(pre.random() < blina.pre_phase.probability.get(group, 0.0))
-        pre_phase_days = float(sample(blina.pre_phase.length_of_stay, pre))
-        delays = rng["delays"]
-        profile = Profile(
-            index=index,
-            arrival=dated_arrival_time(
-                blina.arrivals, self.scenario.run.warmup_days, intensity, self.demand_changes
-            ),
-            group=group,
-            home=home,
-            n_cycles=n_cycles,
-            outcome=outcome_pick if n_cycles == 1 else "completed",
-            death_day=death_day,
-            early_stop_day=early_stop_day,
-            never_home=never_home,
-            dies_inpatient=dies_inpatient,
-            pre_phase=pre_phase,
-            pre_phase_days=pre_phase_days,
-            adverse=adverse,
-            startup_delay=float(sample(home_care.startup_delay_days, delays)),
-            training_delay=float(sample(home_care.training_delay_days, delays)),
-            derogation_extra=float(sample(home_care.derogation_extra_days, delays)),
-            convention_delay=float(sample(home_care.convention_delay_days, delays)),
-            ars_acceptance_u=float(
-                stream(self.seed, self.replication, STREAM_HOME_CARE, HOME_CARE_EPISODE, index).random()
-            ),
-        )
-        return profile, intensity
+    def episode_profiles(self) -> list[Profile]:
+        """Every episode referred before the horizon, all indications merged in order of arrival.
 
-    def _adverse_events(
-        self, rng: np.random.Generator, emergency: np.random.Generator, n_cycles: int
-    ) -> list[list[AdverseEventDraw]]:
-        """The severe adverse events of each cycle, by onset, with how each would be cared for at home.
-
-        Drawn cycle after cycle from the episode's own stream: a cycle's events do not depend on how
-        many cycles follow, and cycles never given are not drawn. The care at home comes from the
-        ``emergency`` stream, drawn for every cycle and kind whether or not the event occurs: a change
-        of the events' probabilities or of the emergencies section leaves the other draws as they were.
+        Numbered in that order (``Profile.index``); ties keep the order of the indications.
         """
-        events = self.scenario.blinatumomab.adverse_events
-        shape = (n_cycles, len(ADVERSE_EVENT_KINDS))
-        transfer_u = emergency.random(shape)
-        first_recourse_days = np.reshape(
-            sample(self.scenario.emergencies.first_recourse_days, emergency, transfer_u.size), shape
+        drawn: list[Profile] = []
+        for name, rate in self.scenario.blinatumomab.indication_rates().items():
+            if rate > 0:
+                drawn.extend(self._indication_episodes(name, rate))
+        drawn.sort(key=lambda p: p.arrival)
+        for index, profile in enumerate(drawn):
+            profile.index = index
+        return drawn
+
+    def _episode_stream(self, name: str, block: int, attribute: str, *more: int) -> np.random.Generator:
+        key = (indication_key(name), block, EPISODE_ATTRIBUTES.index(attribute), *more)
+        return stream(self.seed, self.replication, STREAM_EPISODES, *key)
+
+    def _indication_episodes(self, name: str, rate: float) -> list[Profile]:
+        """The episodes of one indication before the horizon, a block at a time (a Poisson process)."""
+        blina, run = self.scenario.blinatumomab, self.scenario.run
+        growth = blina.annual_growth(name)
+        profiles: list[Profile] = []
+        intensity, block = 0.0, 0
+        while True:
+            increments = self._episode_stream(name, block, "arrival").exponential(size=EPISODE_BLOCK)
+            cumulative = intensity + np.cumsum(increments)
+            arrivals = self._arrival_times(name, rate, growth, cumulative)
+            referred = int(np.searchsorted(arrivals, run.horizon))  # arrivals only grow
+            if referred:
+                profiles.extend(self._block_profiles(name, block, arrivals[:referred]))
+            if referred < EPISODE_BLOCK:
+                return profiles
+            intensity, block = float(cumulative[-1]), block + 1
+
+    def _arrival_times(self, name: str, rate: float, growth: float, cumulative: np.ndarray) -> np.ndarray:
+        """Arrival times of cumulative intensities; with dated demand events, an indication drawn as a
+        share of ``arrivals.episodes_per_year`` follows that rate's changes (one with its own rate
+        does not)."""
+        blina, warmup = self.scenario.blinatumomab, self.scenario.run.warmup_days
+        changes = self.demand_changes.episodes_per_year
+        if not changes or blina.indications[name].share is None or blina.arrivals.episodes_per_year == 0:
+            return arrival_times(rate, growth, warmup, cumulative)
+        scale = rate / blina.arrivals.episodes_per_year  # the indication's share of every period's rate
+        own = Arrivals.model_construct(episodes_per_year=rate, annual_growth=growth)
+        scaled = DemandChanges(tuple((day, scale * per_year) for day, per_year in changes))
+        return np.array([dated_arrival_time(own, warmup, float(c), scaled) for c in cumulative])
+
+    def _block_profiles(self, name: str, block: int, arrivals: np.ndarray) -> list[Profile]:
+        """The profiles of a block's first ``len(arrivals)`` episodes; each attribute drawn for all rows."""
+        blina, home_care = self.scenario.blinatumomab, self.scenario.home_care
+        indication, one = blina.indications[name], blina.cycle_one
+        size = EPISODE_BLOCK
+
+        def draw(attribute: str, dist: Distribution | None = None) -> np.ndarray:
+            rng = self._episode_stream(name, block, attribute)
+            return rng.random(size) if dist is None else np.asarray(sample(dist, rng, size), dtype=float)
+
+        cap = MAX_CYCLES if indication.max_cycles is None else indication.max_cycles
+        cycles = np.clip(np.rint(draw("cycles", indication.cycles)), 1, cap).astype(np.int64)
+        cycles[len(arrivals) :] = 0  # past the horizon: never referred, no cycle
+        weights = blina.cycle_one_weights(name)
+        outcomes = list(weights)
+        shares = np.array([weights[k] for k in outcomes]) / sum(weights.values())
+        pick = self._episode_stream(name, block, "outcome").choice(len(outcomes), size=size, p=shares)
+        columns = {
+            "home": self.territory.draw_homes(self._episode_stream(name, block, "home"), size),
+            "death_day": draw("death_day", one.death_day),
+            "early_stop_day": draw("early_stop_day", one.early_stop_day),
+            "never_home": draw("never_home") < one.early_stop_never_home_probability,
+            "dies_inpatient": draw("dies_inpatient") < one.death_inpatient_probability,
+            "pre_phase": draw("pre_phase") < indication.pre_phase_probability,
+            "pre_phase_days": draw("pre_phase_days", blina.pre_phase.length_of_stay),
+            "startup_delay": draw("startup_delay", home_care.startup_delay_days),
+            "training_delay": draw("training_delay", home_care.training_delay_days),
+            "derogation_extra": draw("derogation_extra", home_care.derogation_extra_days),
+            "convention_delay": draw("convention_delay", home_care.convention_delay_days),
+            "ars_acceptance_u": draw("ars_acceptance"),
+        }
+        adverse = self._block_adverse_events(name, block, cycles)
+        rows = [{key: values[i].item() for key, values in columns.items()} for i in range(len(arrivals))]
+        return [
+            Profile(
+                index=-1,  # numbered once all indications are merged
+                arrival=float(arrivals[i]),
+                indication=name,
+                n_cycles=int(cycles[i]),
+                outcome=outcomes[pick[i]] if cycles[i] == 1 else "completed",
+                adverse=adverse[i],
+                **rows[i],
+            )
+            for i in range(len(arrivals))
+        ]
+
+    def _block_adverse_events(
+        self, name: str, block: int, cycles: np.ndarray
+    ) -> list[list[list[AdverseEventDraw]]]:
+        """Per episode of the block, per cycle given, its severe adverse events by onset.
+
+        Every array is (cycle, episode, ...), so cycle c draws the same numbers however many cycles
+        the block needs. The care at home (transfer, first-recourse days) is drawn for every cycle
+        and kind whether or not the event occurs, and onsets and stays of each kind from streams of
+        their own: a change of probabilities or of one distribution leaves the other draws as they were.
+        """
+        blina = self.scenario.blinatumomab
+        n_cycles, kinds = int(cycles.max()), len(ADVERSE_EVENT_KINDS)
+        shape = (n_cycles, EPISODE_BLOCK, kinds)
+
+        def uniforms(attribute: str) -> np.ndarray:
+            return self._episode_stream(name, block, attribute).random(shape)
+
+        occurs, severe, transfer = (
+            uniforms("adverse_occurs"),
+            uniforms("adverse_severe"),
+            uniforms("adverse_transfer"),
         )
-        per_cycle: list[list[AdverseEventDraw]] = []
-        for cycle in range(1, n_cycles + 1):
-            drawn = []
-            for k, kind in enumerate(ADVERSE_EVENT_KINDS):
-                spec = getattr(events, kind)
-                occurs, severe = rng.random(2)
-                onset_dist = (
-                    spec.onset_day if cycle == 1 or spec.onset_day_later is None else spec.onset_day_later
-                )
-                onset = float(sample(onset_dist, rng))
-                stay = float(sample(spec.stay_days, rng))
-                probability = spec.probability_cycle1 if cycle == 1 else spec.probability_later
-                if occurs < probability and severe < spec.severe_share:
-                    care = float(transfer_u[cycle - 1, k]), float(first_recourse_days[cycle - 1, k])
-                    drawn.append(AdverseEventDraw(kind, onset, stay, *care))
-            per_cycle.append(sorted(drawn, key=lambda a: a.onset))
-        return per_cycle
+        recourse_rng = self._episode_stream(name, block, "adverse_first_recourse")
+        first_recourse = np.reshape(
+            sample(self.scenario.emergencies.first_recourse_days, recourse_rng, occurs.size), shape
+        )
+        probability = np.empty((n_cycles, 1, kinds))
+        onset, stay, severe_share = np.empty(shape), np.empty(shape), np.empty(kinds)
+        for k, kind in enumerate(ADVERSE_EVENT_KINDS):
+            spec = getattr(blina.adverse_events, kind)
+            probability[0, 0, k], probability[1:, 0, k] = blina.adverse_event_probabilities(name, kind)
+            severe_share[k] = spec.severe_share
+            later = spec.onset_day if spec.onset_day_later is None else spec.onset_day_later
+            onset_rng = self._episode_stream(name, block, "adverse_onset", k)
+            onset[0, :, k] = sample(spec.onset_day, onset_rng, EPISODE_BLOCK)
+            onset[1:, :, k] = np.reshape(
+                sample(later, onset_rng, (n_cycles - 1) * EPISODE_BLOCK), (-1, EPISODE_BLOCK)
+            )
+            stay_rng = self._episode_stream(name, block, "adverse_stay", k)
+            stay[:, :, k] = np.reshape(
+                sample(spec.stay_days, stay_rng, n_cycles * EPISODE_BLOCK), (-1, EPISODE_BLOCK)
+            )
+        given = np.arange(n_cycles)[:, None] < cycles[None, :]
+        happens = (occurs < probability) & (severe < severe_share) & given[:, :, None]
+        events: list[list[list[AdverseEventDraw]]] = [[[] for _ in range(c)] for c in cycles]
+        for c, e, k in zip(*np.nonzero(happens)):
+            at = (c, e, k)
+            draw = AdverseEventDraw(
+                ADVERSE_EVENT_KINDS[k],
+                float(onset[at]),
+                float(stay[at]),
+                float(transfer[at]),
+                float(first_recourse[at]),
+            )
+            events[e][c].append(draw)
+        for per_cycle in events:
+            for drawn in per_cycle:
+                drawn.sort(key=lambda a: a.onset)
+        return events
 
     def background_admissions(self) -> BackgroundAdmissions:
         """Seasonal Poisson arrivals up to the horizon, by thinning a Poisson process at the peak rate."""

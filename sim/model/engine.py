@@ -20,7 +20,7 @@ from sim.model.draws import Draws
 from sim.model.emergencies import Emergencies
 from sim.model.home_care import HomeCare
 from sim.model.pathway import Pathway
-from sim.model.records import DayHospitalDays, Episode, Recorder
+from sim.model.records import DayHospitalDays, Episode, Profile, Recorder
 from sim.model.timeline import Timeline
 from sim.model.ward import Ward
 from sim.scenario.schema import Scenario
@@ -66,21 +66,20 @@ class Model:
         )
         self.episode_processes: list[simpy.Process] = []
 
-    def arrivals(self):
-        """Episodes referred until the horizon, each starting its pathway."""
-        if all(p.scenario.blinatumomab.arrivals.episodes_per_year == 0 for p in self.timeline.periods):
-            return
-        intensity = 0.0
-        index = 0
-        while True:
-            profile, intensity = self.draws.profile(index, intensity)
-            if profile.arrival >= self.scenario.run.horizon:
-                return
-            yield self.env.timeout(profile.arrival - self.env.now)
-            episode = Episode(profile)
-            self.record.episodes.append(episode)
-            self.episode_processes.append(self.env.process(self.pathway.episode(episode)))
-            index += 1
+    def arrivals(self) -> None:
+        """Episodes of every indication referred until the horizon, each starting its pathway then.
+
+        Each waits from time 0, so that the clock reads its arrival time exactly (a delay from the
+        previous arrival can miss it by a rounding); referrals come in the order of arrival.
+        """
+        for profile in self.draws.episode_profiles():
+            self.env.process(self.referral(profile))
+
+    def referral(self, profile: Profile):
+        yield self.env.timeout(profile.arrival)
+        episode = Episode(profile)
+        self.record.episodes.append(episode)
+        self.episode_processes.append(self.env.process(self.pathway.episode(episode)))
 
     def run(self) -> Recorder:
         """Simulate to the horizon, then let the episodes already referred finish (no new arrivals).
@@ -97,7 +96,7 @@ class Model:
         requests = self.draws.day_hospital_requests(days.weekday, days.closed)
         self.env.process(self.day_hospital.other_patients(requests))
         self.env.process(self.day_hospital.release_held())
-        self.env.process(self.arrivals())
+        self.arrivals()
         self.env.run(until=self.scenario.run.horizon)
         unfinished = [p for p in self.episode_processes if p.is_alive]
         if unfinished:

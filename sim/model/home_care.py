@@ -188,7 +188,9 @@ class HomeCare:
             falls_back = bool(ready) and not fell_back and not setting_up
             if ready:
                 added = self._zone_partner(episode, cycle, options)
-                if not added and falls_back and waited["room"] >= self.spec.fallback_after_days:
+                # Within a rounding: the waits add up to fallback_after_days only to the last bit, and a
+                # wake a rounding before it would be a zero-length timeout, over and over.
+                if not added and falls_back and waited["room"] >= self.spec.fallback_after_days - 1e-9:
                     fell_back = True
                     added = self._fallback(episode, cycle, "full", need_room=True)
                 if added:

@@ -40,7 +40,6 @@ import simpy
 from sim.model.bags import BagChanges, CycleBags, HomeBags
 from sim.model.calendar import Calendar, weekday_set
 from sim.model.day_hospital import DayHospital
-from sim.model.draws import CYCLES_DRAWN
 from sim.model.emergencies import Emergencies
 from sim.model.home_care import HomeCare
 from sim.model.records import (
@@ -221,10 +220,10 @@ class Pathway:
         blina = self.blina
         day1 = self.env.now
         stop_at, ends_episode, inpatient_throughout = self.outcome(episode, cycle, day1)
-        drawn = p.adverse[min(cycle, CYCLES_DRAWN) - 1]
+        drawn = p.adverse[cycle - 1]
         stops, infusion_end = self.interruptions(drawn, day1, stop_at)
         adverse = [a for a in drawn if day1 + a.onset < infusion_end]
-        first_discharge = day1 + (blina.cycle1_inpatient_days if cycle == 1 else blina.later_inpatient_days)
+        first_discharge = day1 + blina.inpatient_days(p.indication, cycle)  # the indication's protocol
         # Severe events in the compulsory inpatient days lengthen the stay (003:3740-3746).
         extension = max(
             [0.0]

@@ -299,11 +299,11 @@ class AdverseEventDraw(NamedTuple):
 
 @dataclass(slots=True)
 class Profile:
-    """Everything random about one episode, drawn from the episode's own streams at referral."""
+    """Everything random about one episode, drawn from its indication's streams before the run."""
 
-    index: int
+    index: int  # in order of referral, all indications merged
     arrival: float
-    group: str
+    indication: str  # a key of blinatumomab.indications
     home: int  # row of territory.communes
     n_cycles: int
     outcome: str  # "death", "early_stop" or "completed" (drawn for single-cycle episodes)
@@ -313,7 +313,7 @@ class Profile:
     dies_inpatient: bool  # a death in cycle 1 after a cycle spent entirely in hospital
     pre_phase: bool
     pre_phase_days: float
-    adverse: list[list[AdverseEventDraw]]  # per cycle (index 0 = cycle 1), severe events only
+    adverse: list[list[AdverseEventDraw]]  # per cycle given (index 0 = cycle 1), severe events only
     startup_delay: float
     training_delay: float
     derogation_extra: float

@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping, Sequence
 
 from sim.outputs.folders import Results
-from sim.scenario.schema import Priorities, Scenario
+from sim.scenario.schema import Blinatumomab, Priorities, Scenario
 from sim.territory.catchment import Territory
 
 PRIORITY_LABELS = {
@@ -94,7 +94,7 @@ def model_logic(scenario: Scenario, territory: Territory | None = None) -> dict[
         "cycles": f"cycles of {blina.infusion_days} infusion days and {blina.rest_days} rest days, started "
         f"on {weekdays(blina.start_weekdays, 'or')}; in hospital for the first "
         f"{blina.cycle1_inpatient_days} days of cycle 1 and {blina.later_inpatient_days} days of later "
-        "cycles",
+        f"cycles{_own_stays(blina)}",
         "bags": f"bags stable {bags.stability_hours:g} h, made by the pharmacy on "
         f"{weekdays(bags.pharmacy_weekdays)} (changed on the ward on those days); at home changed on "
         f"{patterns}, {WHERE_BAGS_ARE_CHANGED[bags.where_changed]}",
@@ -113,6 +113,16 @@ def calendar_days(scenario: Scenario) -> str:
         else "no public holiday"
     )
     return f"{closed}; home care begins on {weekdays(spec.home_care_start_weekdays, 'or')}"
+
+
+def _own_stays(blina: Blinatumomab) -> str:
+    """The indications whose protocol sets its own inpatient days, if any (e.g. ' (MRD+ ...: 3 and 2)')."""
+    own = [
+        f"{indication.label}: {blina.inpatient_days(name, 1)} and {blina.inpatient_days(name, 2)}"
+        for name, indication in blina.indications.items()
+        if indication.cycle1_inpatient_days is not None or indication.later_inpatient_days is not None
+    ]
+    return f" ({'; '.join(own)})" if own else ""
 
 
 def _logic_html(name: str, logic: Mapping[str, str]) -> str:

@@ -33,7 +33,7 @@ from sim.runs.backends import DaskRunner, Scheduler, parse_scheduler
 from sim.runs.processes import WorkerCrashed, stop_signals_blocked, worker_start
 from sim.scenario.bounds import MAX_CYCLES, MAX_REPLICATIONS, MAX_SEED
 from sim.scenario.errors import ScenarioError, shown
-from sim.scenario.schema import DAYS_PER_YEAR, Scenario
+from sim.scenario.schema import DAYS_PER_YEAR, Indication, Scenario
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 from sim.territory.geodata import TerritoryDataError
@@ -141,7 +141,7 @@ MAX_EVENTS_PER_REPLICATION = 5_000_000
 MAX_EVENTS_PER_COMMAND = 100_000_000
 WORKLOAD_KNOBS = (
     "run.years, run.warmup_days, beds (capacity, background arrivals_per_day and length_of_stay), "
-    "blinatumomab.arrivals (episodes_per_year, annual_growth)"
+    "blinatumomab.arrivals (episodes_per_year, annual_growth) or indications (episodes_per_year, cycles)"
 )
 
 
@@ -155,26 +155,27 @@ def simulated_events(scenario: Scenario) -> float:
     """
     run, beds, blina = scenario.run, scenario.beds, scenario.blinatumomab
     days = run.horizon
-    growth = (1 + max(0.0, blina.arrivals.annual_growth)) ** run.years
-    episodes = blina.arrivals.episodes_per_year * growth / DAYS_PER_YEAR  # a day
-    cycles = _mean_cycles(scenario)
     background = beds.background.arrivals_per_day
-    requests = background + episodes * cycles  # a day
-    bed_days = background * beds.background.length_of_stay.mean_value + episodes * (
-        blina.cycle1_inpatient_days + (cycles - 1) * blina.later_inpatient_days
-    )
+    episodes = cycle_starts = blina_bed_days = 0.0  # a day, over the indications
+    for name, rate in blina.indication_rates().items():
+        growth = (1 + max(0.0, blina.annual_growth(name))) ** run.years
+        per_day = rate * growth / DAYS_PER_YEAR
+        cycles = _mean_cycles(blina.indications[name])
+        episodes += per_day
+        cycle_starts += per_day * cycles
+        stays = blina.inpatient_days(name, 1) + (cycles - 1) * blina.inpatient_days(name, 2)
+        blina_bed_days += per_day * stays
+    requests = background + cycle_starts  # a day
+    bed_days = background * beds.background.length_of_stay.mean_value + blina_bed_days
     queue_growth = requests * max(0.0, 1 - beds.capacity / bed_days) if bed_days > 0 else 0.0
-    events = days * (background * EVENTS_PER_ADMISSION + episodes * cycles * EVENTS_PER_CYCLE)
+    events = days * (background * EVENTS_PER_ADMISSION + cycle_starts * EVENTS_PER_CYCLE)
     return events + requests * days * (queue_growth * days / 2) * EVENTS_PER_QUEUED_REQUEST
 
 
-def _mean_cycles(scenario: Scenario) -> float:
-    """Mean cycles per episode over the group mix (each group's mean, within 1 and the cap)."""
-    cycles = scenario.blinatumomab.cycles
-    mix = scenario.blinatumomab.arrivals.group_mix
-    cap = cycles.max_cycles or MAX_CYCLES
-    drawn = {g: min(cap, max(1.0, d.mean_value)) for g, d in cycles.per_group.items()}
-    return sum(w * drawn.get(g, 1.0) for g, w in mix.items()) / sum(mix.values())
+def _mean_cycles(indication: Indication) -> float:
+    """Mean cycles per episode of an indication (its distribution's mean, within 1 and its cap)."""
+    cap = indication.max_cycles or MAX_CYCLES
+    return min(cap, max(1.0, indication.cycles.mean_value))
 
 
 def check_workload(runs: Sequence[tuple[Scenario, int]]) -> None:

@@ -37,6 +37,7 @@ MAX_UG_PER_DAY = 10_000  # blinatumomab dose (9 and 28 ug/day)
 MAX_VIAL_UG = 100_000  # micrograms per vial (38.5)
 MAX_PRIORITY = 100  # bed-queue priority levels (baseline 0 to 2)
 MAX_LEAD_DAYS = 7  # a cycle start admitted before its day 1 (baseline 1); 7: any day
+MAX_MULTIPLIER = 100.0  # an indication's adverse-event probabilities relative to the shared ones (1)
 
 # Distributions describe durations in days, counts and prices: never negative, and bounded.
 MAX_VALUE = 10_000_000  # any parameter of a distribution
@@ -71,6 +72,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 LeadDays = Annotated[
     float, Field(gt=0, le=MAX_LEAD_DAYS, description=f"Days, above 0, at most {MAX_LEAD_DAYS}.")
 ]
+Multiplier = Annotated[float, Field(ge=0, le=MAX_MULTIPLIER, description=f"0 to {MAX_MULTIPLIER:g}.")]
 Priority = Annotated[int, Field(ge=0, le=MAX_PRIORITY, description=f"0 goes first; 0 to {MAX_PRIORITY}.")]
 Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT, description=f"A relative weight, 0 to {MAX_WEIGHT:,}.")]
 Days = Annotated[float, Field(ge=0, le=MAX_DAYS, description=f"Days, 0 to {MAX_DAYS:,}.")]

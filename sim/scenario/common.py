@@ -1,4 +1,4 @@
-"""What every scenario section shares: the base model, weekdays, groups, the length of a year."""
+"""What every scenario section shares: the base model, weekdays, the length of a year."""
 
 from __future__ import annotations
 
@@ -13,12 +13,6 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-Group = Literal["phi_neg_rr", "phi_pos_rr", "mrd_pos"]
-
-
-GROUPS: tuple[str, ...] = ("phi_neg_rr", "phi_pos_rr", "mrd_pos")
 
 
 DAYS_PER_YEAR = 365.25  # simulated time is in days; a year is a mean Julian year

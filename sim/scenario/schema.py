@@ -50,9 +50,7 @@ from sim.scenario.capacities import (
 )
 from sim.scenario.common import (
     DAYS_PER_YEAR,
-    GROUPS,
     WEEKDAYS,
-    Group,
     Weekday,
     _Section,
     max_cyclic_gap_days,
@@ -78,8 +76,8 @@ from sim.scenario.treatment import (
     Blinatumomab,
     Booking,
     CycleOneOutcomes,
-    Cycles,
     Dose,
+    Indication,
     PrePhase,
 )
 
@@ -300,7 +298,6 @@ class Scenario(_Section):
 # The schema's sections live in sibling modules; this module is their one front door.
 __all__ = [
     "DAYS_PER_YEAR",
-    "GROUPS",
     "MAX_TOLERANCE_DAYS",
     "WEEKDAYS",
     "AdverseEvent",
@@ -318,15 +315,14 @@ __all__ = [
     "ClosurePeriod",
     "Costs",
     "CycleOneOutcomes",
-    "Cycles",
     "DatedEvent",
     "DayHospitalConfig",
     "Dose",
     "DrugCost",
     "Emergencies",
-    "Group",
     "HadCensus",
     "HomeCare",
+    "Indication",
     "NoSlotPolicy",
     "OutputConfig",
     "PSAParameter",

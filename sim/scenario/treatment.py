@@ -1,4 +1,4 @@
-"""Scenario sections for the treatment: arrivals, cycles, outcomes, adverse events, pre-phase, bags."""
+"""Scenario sections for the treatment: arrivals, indications, outcomes, adverse events, pre-phase, bags."""
 
 from __future__ import annotations
 
@@ -19,40 +19,95 @@ from sim.scenario.bounds import (
     Episodes,
     Growth,
     LeadDays,
+    Multiplier,
     Probability,
     RestDays,
     UgPerDay,
+    Weight,
     Weights,
 )
-from sim.scenario.common import GROUPS, Group, Weekday, _Section, max_cyclic_gap_days
+from sim.scenario.capacities import AdverseEventKind
+from sim.scenario.common import Weekday, _Section, max_cyclic_gap_days
 from sim.scenario.distributions import Distribution, Empirical
 from sim.scenario.errors import rule_error, shown
 
 
 class Arrivals(_Section):
+    """The referred demand shared by the indications given as a ``share`` of it."""
+
     episodes_per_year: Episodes
     annual_growth: Growth = Field(0.0, description="Yearly growth of arrivals after the warm-up.")
-    group_mix: Weights[Group]
 
-
-class Cycles(_Section):
-    """Cycles per episode: any distribution; draws are rounded to a whole number of at least 1."""
-
-    per_group: dict[Group, Distribution] = Field(
-        description="Every group with a positive group_mix weight needs an entry."
-    )
-    max_cycles: CycleCount | None = None
-
-    @field_validator("per_group")
+    @model_validator(mode="before")
     @classmethod
-    def _whole_positive_cycles(cls, per_group: dict[str, Any]) -> dict[str, Any]:
-        for group, dist in per_group.items():
-            if isinstance(dist, Empirical) and any(
-                not (1 <= v <= MAX_CYCLES and float(v).is_integer()) for v in dist.values
-            ):
-                expected = f"whole cycle counts from 1 to {MAX_CYCLES} for {group}"
-                raise ValueError(f"expected {expected}, found {shown(dist.values)}")
-        return per_group
+    def _group_mix_replaced(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "group_mix" in data:
+            raise rule_error("group_mix", REPLACED["group_mix"])
+        return data
+
+
+# Keys of the former three-group schema, and what replaced each (a one-line error names it).
+REPLACED = {
+    "group_mix": "expected each indication's share (or episodes_per_year) under blinatumomab.indications, "
+    "found group_mix (replaced by them)",
+    "cycles": "expected each indication's cycles and max_cycles under blinatumomab.indications, "
+    "found cycles (replaced by them)",
+    "probability": "expected each indication's pre_phase_probability under blinatumomab.indications, "
+    "found probability (replaced by them)",
+}
+
+IndicationName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+OutcomeName = Literal["death", "early_stop", "completed"]
+
+
+class Indication(_Section):
+    """One indication: its demand and its protocol; a protocol key left out takes the shared value."""
+
+    label: str = Field(min_length=1, max_length=200, description="What the indication is, as users read it.")
+    source: str = Field(
+        min_length=1, max_length=500, description="Where its figures come from, or 'assumption'."
+    )
+    share: Weight | None = Field(
+        None, description="Relative weight in arrivals.episodes_per_year (episode counts are fine)."
+    )
+    episodes_per_year: Episodes | None = Field(
+        None, description="Its own arrival rate, added to arrivals.episodes_per_year (instead of a share)."
+    )
+    annual_growth: Growth | None = Field(None, description="null: arrivals.annual_growth.")
+    cycles: Distribution = Field(
+        description=f"Cycles per episode; draws are rounded to a whole number from 1 to {MAX_CYCLES}."
+    )
+    max_cycles: CycleCount | None = Field(None, description=f"null: as drawn (at most {MAX_CYCLES}).")
+    cycle1_inpatient_days: CycleDays | None = Field(
+        None, description="null: blinatumomab.cycle1_inpatient_days."
+    )
+    later_inpatient_days: CycleDays | None = Field(
+        None, description="null: blinatumomab.later_inpatient_days."
+    )
+    pre_phase_probability: Probability = 0.0
+    adverse_event_multipliers: dict[AdverseEventKind, Multiplier] = Field(
+        default_factory=dict,
+        description="Per kind, the shared per-cycle probabilities times this (1 if not named).",
+    )
+    cycle_one_weights: Weights[OutcomeName] | None = Field(None, description="null: cycle_one.weights.")
+
+    @field_validator("cycles")
+    @classmethod
+    def _whole_positive_cycles(cls, dist: Any) -> Any:
+        if isinstance(dist, Empirical) and any(
+            not (1 <= v <= MAX_CYCLES and float(v).is_integer()) for v in dist.values
+        ):
+            raise ValueError(
+                f"expected whole cycle counts from 1 to {MAX_CYCLES}, found {shown(dist.values)}"
+            )
+        return dist
+
+    @model_validator(mode="after")
+    def _share_or_rate(self) -> Indication:
+        if (self.share is None) == (self.episodes_per_year is None):
+            found = "both" if self.share is not None else "neither"
+            raise rule_error("share", f"expected either share or episodes_per_year, found {found}")
+        return self
 
 
 class CycleOneOutcomes(_Section):
@@ -81,10 +136,16 @@ class AdverseEvents(_Section):
 
 
 class PrePhase(_Section):
-    probability: dict[Group, Probability] = Field(
-        description="Probability of a pre-phase per group; a group not named has none (probability 0)."
-    )
+    """The pre-phase's stay; its probability is each indication's ``pre_phase_probability``."""
+
     length_of_stay: Distribution
+
+    @model_validator(mode="before")
+    @classmethod
+    def _probability_replaced(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "probability" in data:
+            raise rule_error("probability", REPLACED["probability"])
+        return data
 
 
 class Booking(_Section):
@@ -108,7 +169,9 @@ InterruptingEvent = Literal["cytokine_release", "neurotoxicity", "infection"]  #
 
 class Blinatumomab(_Section):
     arrivals: Arrivals
-    cycles: Cycles
+    indications: dict[IndicationName, Indication] = Field(
+        min_length=1, description="Each indication's demand and protocol (sources: clinical course)."
+    )
     infusion_days: CycleDays = 28
     rest_days: RestDays = 14
     cycle1_inpatient_days: CycleDays = 9
@@ -125,29 +188,85 @@ class Blinatumomab(_Section):
         "ends and runs on to its full infusion_days (the days before and after the interruption).",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _cycles_replaced(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "cycles" in data:
+            raise rule_error("cycles", REPLACED["cycles"])
+        return data
+
     @model_validator(mode="after")
     def _fit_infusion(self) -> Blinatumomab:
-        for where, days in (
-            ("cycle1_inpatient_days", self.cycle1_inpatient_days),
-            ("later_inpatient_days", self.later_inpatient_days),
-            ("dose.step_up_day", self.dose.step_up_day),
-        ):
-            if days > self.infusion_days:
-                raise rule_error(
-                    where, f"expected at most infusion_days ({self.infusion_days}), found {days}"
-                )
+        stays = [
+            (f"indications.{n}", i.cycle1_inpatient_days, i.later_inpatient_days)
+            for n, i in self.indications.items()
+        ]
+        for prefix, first, later in [("", self.cycle1_inpatient_days, self.later_inpatient_days), *stays]:
+            for where, days in (
+                (f"{prefix}.cycle1_inpatient_days", first),
+                (f"{prefix}.later_inpatient_days", later),
+            ):
+                if days is not None and days > self.infusion_days:
+                    raise rule_error(
+                        where.lstrip("."),
+                        f"expected at most infusion_days ({self.infusion_days}), found {days}",
+                    )
+        if self.dose.step_up_day > self.infusion_days:
+            raise rule_error(
+                "dose.step_up_day",
+                f"expected at most infusion_days ({self.infusion_days}), found {self.dose.step_up_day}",
+            )
         return self
 
     @model_validator(mode="after")
-    def _cycles_for_every_group(self) -> Blinatumomab:
-        mix = self.arrivals.group_mix
-        missing = [g for g in GROUPS if mix.get(g, 0) > 0 and g not in self.cycles.per_group]
-        if missing:
-            raise rule_error(
-                "cycles.per_group",
-                f"expected an entry for every group of arrivals.group_mix, found none for {shown(missing)}",
-            )
+    def _shares_and_multipliers(self) -> Blinatumomab:
+        shares = {n: i.share for n, i in self.indications.items() if i.share is not None}
+        if shares and sum(shares.values()) <= 0:
+            raise rule_error("indications", f"expected a positive share somewhere, found {shown(shares)}")
+        for name, indication in self.indications.items():
+            for kind, multiplier in indication.adverse_event_multipliers.items():
+                spec = getattr(self.adverse_events, kind)
+                highest = max(spec.probability_cycle1, spec.probability_later) * multiplier
+                if highest > 1:
+                    raise rule_error(
+                        f"indications.{name}.adverse_event_multipliers.{kind}",
+                        f"expected a multiplier keeping adverse_events.{kind}'s probabilities at most 1, "
+                        f"found {multiplier:g} (giving {highest:g})",
+                    )
         return self
+
+    def indication_rates(self) -> dict[str, float]:
+        """Episodes a year of each indication before growth: a share of arrivals, or its own rate."""
+        shares = sum(i.share for i in self.indications.values() if i.share is not None)
+        return {
+            name: i.episodes_per_year
+            if i.share is None
+            else self.arrivals.episodes_per_year * i.share / shares
+            for name, i in self.indications.items()
+        }
+
+    def annual_growth(self, indication: str) -> float:
+        own = self.indications[indication].annual_growth
+        return self.arrivals.annual_growth if own is None else own
+
+    def inpatient_days(self, indication: str, cycle: int) -> int:
+        """The compulsory inpatient days at the start of a cycle of an episode of ``indication``."""
+        own = self.indications[indication]
+        if cycle == 1:
+            return (
+                self.cycle1_inpatient_days if own.cycle1_inpatient_days is None else own.cycle1_inpatient_days
+            )
+        return self.later_inpatient_days if own.later_inpatient_days is None else own.later_inpatient_days
+
+    def cycle_one_weights(self, indication: str) -> dict[str, float]:
+        own = self.indications[indication].cycle_one_weights
+        return dict(self.cycle_one.weights if own is None else own)
+
+    def adverse_event_probabilities(self, indication: str, kind: str) -> tuple[float, float]:
+        """(cycle 1, later cycles) per-cycle probabilities of ``kind`` for ``indication``."""
+        spec = getattr(self.adverse_events, kind)
+        multiplier = self.indications[indication].adverse_event_multipliers.get(kind, 1.0)
+        return spec.probability_cycle1 * multiplier, spec.probability_later * multiplier
 
 
 class Bags(_Section):
