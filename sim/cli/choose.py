@@ -137,7 +137,9 @@ def choose(
     had_names = dict(zip(territory.hads.index, territory.hads["name"]))
     sel = result.selection
     confidence = (
-        f"at {1 - alpha:.0%} confidence" if sel and sel.identified else "(budget spent; not told apart)"
+        f"(within {delta:g} of the true best, at {1 - alpha:.0%} confidence)"
+        if sel and sel.identified
+        else "(budget spent; not told apart)"
     )
     console.print(plain(f"best set {confidence}: {set_label(result.best, had_names)}"))
     console.print(search_table(result, had_names))
