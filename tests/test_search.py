@@ -14,16 +14,15 @@ import pytest
 from sim.measures.selection import SelectionSettings
 from sim.runs import search as search_module
 from sim.runs.replications import run_replication
+from sim.runs.robustness import assumption_variants, robustness
 from sim.runs.search import (
     STATUS_QUO,
     AuthorisationSet,
     Coverage,
     Objective,
-    assumption_variants,
     authorisable,
     authorisation_sets,
     coverage,
-    robustness,
     screen,
     search,
     with_authorised,
@@ -161,8 +160,7 @@ def test_objectives_parse_and_bad_ones_are_refused(short, territory):
         search(short, Objective.parse("no_such_kpi"), settings, 1, [GERS], workers=1, territory=territory)
 
 
-def test_robustness_reports_each_sets_share_of_wins(short, territory, monkeypatch):
-    monkeypatch.setattr(search_module, "_base", lambda: territory)
+def test_robustness_reports_each_sets_share_of_wins(short, territory):
     variants = assumption_variants(["home_care.derogation_max_km=30,100"])
     assert [v.label for v in variants] == [
         "home_care.derogation_max_km=30",
@@ -170,7 +168,14 @@ def test_robustness_reports_each_sets_share_of_wins(short, territory, monkeypatc
     ]
     settings = SelectionSettings(delta=2.0, first_stage=2, max_replications=4, batch=2)
     table = robustness(
-        short, variants, Objective.parse("blina_bed_days_per_year"), settings, 1, [GERS, UDSMA], workers=1
+        short,
+        variants,
+        Objective.parse("blina_bed_days_per_year"),
+        settings,
+        1,
+        [GERS, UDSMA],
+        workers=1,
+        territory=territory,
     )
     assert table["probability_best"].sum() == pytest.approx(1.0)
     assert set(table["set"]) <= {STATUS_QUO, GERS, UDSMA}
@@ -220,7 +225,7 @@ def test_choose_command_writes_a_search_folder(tmp_path):
 
 def test_band_members_become_variants(short, tmp_path):
     from sim.runs.band import read_band
-    from sim.runs.search import band_variants
+    from sim.runs.robustness import band_variants
 
     band_file = tmp_path / "band.csv"
     band_file.write_text("member,beds.background.arrivals_per_day\n3,0.45\n7,0.55\n")

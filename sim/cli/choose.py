@@ -83,14 +83,8 @@ def choose(
     from sim.outputs.choice import search_table, set_label, write_search
     from sim.runs.band import read_band
     from sim.runs.replications import base_territory, with_run_settings
-    from sim.runs.search import (
-        Objective,
-        assumption_variants,
-        band_variants,
-        psa_variants,
-        robustness,
-        search,
-    )
+    from sim.runs.robustness import assumption_variants, band_variants, psa_variants, robustness
+    from sim.runs.search import Objective, search
 
     scenario = load(base)
     try:

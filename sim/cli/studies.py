@@ -1,0 +1,332 @@
+"""Commands that study a scenario: calibration of the background demand, warm-up, one-way and
+probabilistic sensitivity.
+
+Each loads its scenario files and checks its output folder before the first replication starts.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.base import (
+    NoOverwrite,
+    SchedulerOption,
+    Seed,
+    WorkersPlain,
+    app,
+    fail,
+    fail_file,
+    finite,
+    load,
+    output_dir,
+    say_written,
+)
+from sim.outputs import terminal
+from sim.outputs.terminal import console, plain, progress_bar
+from sim.outputs.writing import (
+    CALIBRATION,
+    PSA,
+    SENSITIVITY,
+    WARMUP,
+    OutputError,
+)
+from sim.scenario.bounds import (
+    MAX_EUR,
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    MAX_YEARS,
+)
+from sim.scenario.common import DAYS_PER_YEAR
+from sim.scenario.errors import ScenarioError, one_line
+
+
+class Direction(enum.StrEnum):
+    increase = "increase"
+    decrease = "decrease"
+
+
+MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
+MAX_DESIGN_POINTS = 1000  # parameter sets of a calibration design (the workload cap bounds the runs)
+BandFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--band",
+        help="Band file (occisim calibrate's band.csv): repeat for each parameter set, KPIs as ranges.",
+    ),
+]
+PRECISION_HELP = (
+    "Add replications until every headline 95% CI half-width is "
+    "within this fraction (means: of the mean; differences: of the base mean)."
+)
+
+
+@app.command()
+def calibrate(
+    file: Annotated[Path, typer.Argument(help="Scenario file whose background bed demand to calibrate.")],
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--target",
+            help="kpi=low:high a reading of the sources puts the KPI in (repeatable; default: "
+            "planned_wait_peak_season_p95_days=14:21, planned_wait_yearly_max_days=21:28).",
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="key=low:high searched (repeatable; default: the background arrival rate 0.4:0.6, "
+            "length of stay mean 20:35, emergency share 0.3:0.7, seasonal amplitude 0:0.2).",
+        ),
+    ] = None,
+    points: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            max=MAX_DESIGN_POINTS,
+            help="Parameter sets tried (the scenario's, then a Latin hypercube).",
+        ),
+    ] = 40,
+    replications: Annotated[
+        int,
+        typer.Option(
+            min=2,
+            max=MAX_REPLICATIONS,
+            help="Replications per set (the same for all: common random numbers).",
+        ),
+    ] = 10,
+    seed: Seed = None,
+    workers: WorkersPlain = None,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/calibration-<name>/).")] = None,
+    no_overwrite: NoOverwrite = False,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Fit the background bed demand to the 'up to 3 weeks' wait: the band of parameter sets that fit."""
+    from sim.outputs.bands import calibration_table, write_calibration
+    from sim.runs.calibration import (
+        DEFAULT_PARAMETERS,
+        DEFAULT_TARGETS,
+        calibrate_band,
+        parse_design_parameter,
+        parse_target,
+    )
+
+    scenario = load(file)
+    try:
+        targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
+        parameters = [parse_design_parameter(p) for p in param] if param else list(DEFAULT_PARAMETERS)
+    except ScenarioError as exc:
+        raise fail(exc.messages[0]) from None
+    target_dir = output_dir(
+        out or Path("results") / f"calibration-{scenario.name}", CALIBRATION, no_overwrite
+    )
+    with progress_bar(f"{scenario.name}: calibration design", points * replications) as advance:
+        try:
+            calibration = calibrate_band(
+                scenario,
+                targets,
+                parameters,
+                points,
+                replications,
+                seed,
+                workers,
+                advance,
+                scheduler=scheduler,
+            )
+        except ScenarioError as exc:
+            raise fail_file(file, exc.messages) from None
+    try:
+        write_calibration(calibration, scenario.name, target_dir, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    console.print(calibration_table(calibration))
+    say_written("design and band", target_dir, "(design.csv, band.csv, band.png; use --band band.csv)")
+
+
+@app.command()
+def warmup(
+    file: Annotated[Path, typer.Argument(help="Scenario file to analyse.")],
+    replications: Annotated[
+        int, typer.Option(min=2, max=MAX_REPLICATIONS, help="Replications started from empty beds.")
+    ] = 10,
+    days: Annotated[
+        int, typer.Option(min=100, max=MAX_WARMUP_PROBE_DAYS, help="Days simulated (from empty).")
+    ] = 1460,
+    window: Annotated[
+        int,
+        typer.Option(min=1, max=MAX_WARMUP_PROBE_DAYS // 2, help="Welch moving-average half-window, days."),
+    ] = 30,
+    workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="Store the suggestion as run.warmup_days in FILE (never lower it)."),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --write: also lower the file's warm-up to the suggestion.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/warmup-<name>/).")] = None,
+    no_overwrite: NoOverwrite = False,
+) -> None:
+    """Plot daily bed occupancy from an empty start (Welch's method) and suggest a warm-up (MSER-5)."""
+    from sim.outputs.folders import write_warmup
+    from sim.runs.calibration import probe_warmup
+    from sim.scenario.edit import WarmupNotLowered, set_warmup_days
+
+    scenario = load(file)
+    if 2 * window >= days:
+        raise fail(f"--window {window}: expected less than half of --days ({days})")
+    target = output_dir(out or Path("results") / f"warmup-{scenario.name}", WARMUP, no_overwrite)
+    with progress_bar(f"{scenario.name}: replications from empty beds", replications) as advance:
+        try:
+            probe = probe_warmup(
+                scenario, replications, days, window, workers, progress=advance, scheduler=scheduler
+            )
+        except ScenarioError as exc:
+            raise fail_file(file, exc.messages) from None
+    try:
+        write_warmup(probe, scenario, target, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    suggested = probe.suggested_days
+    console.print(
+        f"suggested warm-up (MSER-5 on the replication mean): [bold]{suggested} days[/] "
+        f"(the scenario has {scenario.run.warmup_days:g})"
+    )
+    console.print("plot: ", plain(str(target / "warmup.png")), sep="")
+    if write:
+        try:
+            set_warmup_days(file, suggested, force=force)
+        except WarmupNotLowered as exc:
+            console.print(plain(str(exc)))
+            return
+        except ScenarioError as exc:
+            raise fail(exc.messages[0]) from None
+        console.print(plain(f"{file}: run.warmup_days set to {suggested}"))
+
+
+@app.command()
+def sensitivity(
+    file: Annotated[
+        Path, typer.Argument(help="Scenario file (its 'sensitivity' section gives the defaults).")
+    ],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="key=low:high, e.g. costs.had_day_eur=150:350 (repeatable)."),
+    ] = None,
+    kpi: Annotated[list[str] | None, typer.Option("--kpi", help="KPI to report (repeatable).")] = None,
+    replications: Annotated[
+        int, typer.Option(min=1, max=MAX_REPLICATIONS, help="Replications per run (same seeds for all).")
+    ] = 10,
+    workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
+    out: Annotated[Path | None, typer.Option(help="Folder (default: results/sensitivity-<name>/).")] = None,
+    no_overwrite: NoOverwrite = False,
+) -> None:
+    """One-way sensitivity: each parameter at low and high, others at base; tornado plots and a table."""
+    from sim.outputs.folders import write_sensitivity
+    from sim.runs.sensitivity import one_way, one_way_warnings, parse_parameter
+
+    scenario = load(file)
+    try:
+        parameters = [parse_parameter(p) for p in param] if param else list(scenario.sensitivity.parameters)
+    except ScenarioError as exc:
+        raise fail(exc.messages[0]) from None
+    if not parameters:
+        raise fail(
+            f"{file}: sensitivity.parameters: expected parameters here or --param key=low:high, found none"
+        )
+    kpis = list(kpi or scenario.sensitivity.kpis)
+    target = output_dir(out or Path("results") / f"sensitivity-{scenario.name}", SENSITIVITY, no_overwrite)
+    runs = (1 + 2 * len(parameters)) * replications
+    with progress_bar(f"{scenario.name}: one-way sensitivity", runs) as advance:
+        try:
+            table = one_way(scenario, parameters, kpis, replications, workers, advance, scheduler)
+        except ScenarioError as exc:
+            raise fail_file(file, exc.messages) from None
+    try:
+        write_sensitivity(table, kpis, target, scenario, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    console.print(*terminal.sensitivity_tables(table, kpis))
+    terminal.print_warnings(one_way_warnings(table))
+    say_written("tornado plots and sensitivity.csv", target)
+
+
+@app.command()
+def psa(
+    base: Annotated[
+        Path, typer.Argument(help="Base scenario (its 'psa' section gives parameters and outcome).")
+    ],
+    other: Annotated[Path, typer.Argument(help="Scenario compared with the base.")],
+    iterations: Annotated[
+        int | None,
+        typer.Option(min=2, max=MAX_REPLICATIONS, help="Outer iterations (Latin-hypercube draws)."),
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option(min=1, max=MAX_REPLICATIONS, help="Inner replications per draw.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED)] = None,
+    wtp_max: Annotated[
+        float | None,
+        typer.Option(min=0, max=MAX_EUR, callback=finite, help="Largest willingness to pay on the curve."),
+    ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            help="KPI whose change is bought (default: the base's psa.outcome), e.g. trips_per_year."
+        ),
+    ] = None,
+    outcome_direction: Annotated[
+        Direction | None,
+        typer.Option(
+            help="Is more of the outcome better (increase) or less (decrease)? Default: psa section."
+        ),
+    ] = None,
+    workers: WorkersPlain = None,
+    scheduler: SchedulerOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: results/psa-<other>-vs-<base>/).")
+    ] = None,
+    no_overwrite: NoOverwrite = False,
+) -> None:
+    """Probabilistic sensitivity analysis: cost-effectiveness plane and acceptability curve."""
+    from sim.outputs.folders import write_psa
+    from sim.runs.sensitivity import psa as run_psa
+
+    if outcome is not None and not outcome.isidentifier():
+        raise fail(f"--outcome {one_line(repr(outcome), 80)}: expected a KPI name, e.g. trips_per_year")
+    scenario_base, scenario_other = load(base), load(other)
+    spec = scenario_base.psa
+    n, r = iterations or spec.iterations, replications or spec.replications
+    default = Path("results") / f"psa-{scenario_other.name}-vs-{scenario_base.name}"
+    target = output_dir(out or default, PSA, no_overwrite)
+    with progress_bar(f"PSA {scenario_other.name} vs {scenario_base.name}", 2 * n * r) as advance:
+        try:
+            result = run_psa(
+                scenario_base,
+                scenario_other,
+                n,
+                r,
+                seed,
+                workers,
+                wtp_max,
+                advance,
+                outcome=outcome,
+                outcome_direction=None if outcome_direction is None else outcome_direction.value,
+                scheduler=scheduler,
+            )
+        except ScenarioError as exc:
+            raise fail_file(base, exc.messages) from None
+    try:
+        write_psa(result, scenario_base, scenario_other, target, overwrite=not no_overwrite)
+    except OutputError as exc:
+        raise fail(str(exc)) from None
+    for line in terminal.psa_lines(result, (scenario_base.name, scenario_other.name)):
+        console.print(plain(line))
+    terminal.print_warnings(result.warnings)
+    say_written("results", target, "(psa_draws.csv, ceac.csv, ce_plane.png, ceac.png)")
