@@ -10,7 +10,8 @@ from short_scenarios import write_short
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.measures.catalogue import KPI_CATALOGUE, KPI_LABELS_FR
+from sim.measures.catalogue import KPI_CATALOGUE
+from sim.measures.catalogue_fr import KPI_LABELS_FR
 from sim.outputs.i18n import NBSP, LanguageError, choose_language, had_names, kpi_label, number
 from sim.outputs.text import format_difference, format_interval
 

@@ -13,13 +13,8 @@ import functools
 import math
 import os
 
-from sim.measures.catalogue import (
-    KPI_CATALOGUE,
-    KPI_LABELS_FR,
-    PER_HAD_LABELS,
-    PLACE_CATALOGUE,
-    PLACE_LABELS_FR,
-)
+from sim.measures.catalogue import KPI_CATALOGUE, PER_HAD_LABELS, PLACE_CATALOGUE
+from sim.measures.catalogue_fr import KPI_LABELS_FR, PLACE_LABELS_FR
 
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 ENV_VAR = "OCCISIM_LANG"
