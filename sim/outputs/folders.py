@@ -348,7 +348,7 @@ def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path, ove
     """Write a PSA folder: psa_draws.csv, ceac.csv, ce_plane.png, ceac.png and manifest.json."""
     import matplotlib.pyplot as plt
 
-    from sim.outputs.figures import ce_plane_figure, ceac_figure
+    from sim.outputs.economics_figures import ce_plane_figure, ceac_figure
 
     names = (base.name, other.name)
     spec = base.psa
@@ -392,7 +392,7 @@ def write_sensitivity(
     """Write a one-way sensitivity folder: sensitivity.csv, one tornado_<kpi>.png per KPI, manifest."""
     import matplotlib.pyplot as plt
 
-    from sim.outputs.figures import tornado_figure
+    from sim.outputs.economics_figures import tornado_figure
     from sim.runs.sensitivity import one_way_warnings
 
     info = {
