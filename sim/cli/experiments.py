@@ -5,7 +5,6 @@ Each loads its scenario files and checks its output folder before the first repl
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from pathlib import Path
 from typing import Annotated
@@ -44,19 +43,9 @@ from sim.outputs.writing import (
 from sim.scenario.bounds import (
     MAX_REPLICATIONS,
     MAX_SEED,
-    MAX_YEARS,
 )
-from sim.scenario.common import DAYS_PER_YEAR
 from sim.scenario.errors import ScenarioError, one_line
 
-
-class Direction(enum.StrEnum):
-    increase = "increase"
-    decrease = "decrease"
-
-
-MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
-MAX_DESIGN_POINTS = 1000  # parameter sets of a calibration design (the workload cap bounds the runs)
 BandFile = Annotated[
     Path | None,
     typer.Option(

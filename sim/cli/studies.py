@@ -51,17 +51,6 @@ class Direction(enum.StrEnum):
 
 MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
 MAX_DESIGN_POINTS = 1000  # parameter sets of a calibration design (the workload cap bounds the runs)
-BandFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--band",
-        help="Band file (occisim calibrate's band.csv): repeat for each parameter set, KPIs as ranges.",
-    ),
-]
-PRECISION_HELP = (
-    "Add replications until every headline 95% CI half-width is "
-    "within this fraction (means: of the mean; differences: of the base mean)."
-)
 
 
 @app.command()
