@@ -177,3 +177,21 @@ def test_a_wrong_mid_file_is_refused_before_any_run(tmp_path, monkeypatch):
     monkeypatch.setattr("sim.runs.compare.WorkerPool", no_runs)
     with pytest.raises(ScenarioError, match="km_per_episode: expected a number"):
         run_comparison([base, base.model_copy(update={"name": "other"})], replications=2, workers=1)
+
+
+def test_the_summary_speaks_french_with_french_numbers():
+    table = judge_differences(
+        _table(
+            {
+                "bed_days_total_per_episode": (32.1, -9.9, -11.0, -8.8),
+                "bed_occupancy": (0.84, 0.0, -0.001, 0.001),
+            }
+        ),
+        mids={},
+    )
+    english = summary_lines(table, "a", "b", 20)
+    french = summary_lines(table, "a", "b", 20, lang="fr")
+    assert english[0].startswith("In short") and french[0].startswith("En bref")
+    assert len(french) == len(english)
+    assert french[1].startswith("Jours dans un lit de l'IUCT-O par épisode : passe de 32,1 à 22,2")
+    assert "32,1" in french[1] and "-9,9 [-11,0 ; -8,8]" in french[1]

@@ -224,7 +224,7 @@ def compare(
             )
         except (ScenarioError, ValueError) as exc:
             raise fail(*getattr(exc, "messages", [str(exc)])) from None
-    console.print(*terminal.comparison_summary(comparison), sep="\n")
+    console.print(*terminal.comparison_summary(comparison, people.lang), sep="\n")
     console.print(*terminal.comparison_tables(comparison, people.lang))
     console.print(text("significance_note", people.lang))
     try:

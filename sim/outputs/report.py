@@ -424,7 +424,7 @@ def build_report(
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
         + "</p>",
         "<nav>" + "".join(f"<a href='#{a}'>{text(f'nav_{a}', lang)}</a>" for a, _ in SECTIONS) + "</nav>",
-        *(summary_section(long, places, names, replications) if len(names) > 1 else []),
+        *(summary_section(long, places, names, replications, lang) if len(names) > 1 else []),
         *_question_section(results, lang),
         *_kpi_section(long, method, names, lang),
         *places_section(places, names, method, territories[names[0]], _img),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.measures.catalogue import KPI_CATALOGUE, PLACE_CATALOGUE
+from sim.outputs.i18n import kpi_label, number
 from sim.outputs.text import format_difference
 
 if TYPE_CHECKING:  # types only: pandas loads when a comparison is summed up, not for --help
@@ -45,6 +46,44 @@ TEXTS: dict[str, str] = {
     "marks": "* the 95 % CI of the paired difference excludes 0; ! the difference also reaches the KPI's "
     "minimal important difference (it matters).",
 }
+
+TEXTS_FR: dict[str, str] = {
+    "heading": "En bref : {other} contre {base} ({replications} réplications chacun, "
+    "nombres aléatoires communs)",
+    "rises": "passe",
+    "falls": "passe",
+    "finding": "{label} : {direction} de {base_value} à {other_value}, soit {difference} (IC 95 %).",
+    "none": "Sur la région, aucun indicateur ne change autant que sa plus petite différence "
+    "importante.",
+    "negligible": "{count} autre(s) différence(s) sont réelles (leur IC exclut 0) mais plus petites "
+    "que ce qui compte.",
+    "unclear": "{count} différence(s) ne peuvent être départagées de leur plus petite différence "
+    "importante avec ce nombre de réplications (davantage de réplications, ou --target-precision, "
+    "trancheraient) : {kpis}.",
+    "more_findings": "{count} autres différences qui comptent sont dans le tableau ci-dessous.",
+    "places": "Selon le lieu de résidence, le changement compte surtout pour : {places}.",
+    "place_department": "{name} ({items})",
+    "place_had_zone": "la zone de {name} ({items})",
+    "place_item": "{label} de {base_value} à {other_value}",
+    "no_places": "Aucun département ni aucune zone d'HAD ne change autant que la plus petite différence "
+    "importante.",
+    "explain_home_trips": "Pourquoi plus de trajets : plus de temps à domicile, c'est plus de changements de "
+    "poche hors du service, chacun un trajet vers l'hôpital de jour de l'IUCT-O tous les 3-4 jours (ou une "
+    "visite) ; les jours d'hospitalisation baissent tandis que trajets, km et charge de l'hôpital de jour "
+    "augmentent.",
+    "explain_occupancy": "Pourquoi les lits restent aussi occupés : les journées libérées sont prises par "
+    "d'autres patients qui attendaient ; l'occupation se maintient et leurs attentes baissent.",
+    "explain_cost": "Pourquoi le coût change peu : les journées de lit évitées sont payées à nouveau en "
+    "journées d'HAD, passages infirmiers et transports.",
+    "marks": "* l'IC à 95 % de la différence appariée exclut 0 ; ! la différence atteint aussi la plus "
+    "petite différence importante de l'indicateur (elle compte).",
+}
+
+
+def texts(lang: str = "en") -> dict[str, str]:
+    """The summary's texts in the language."""
+    return TEXTS_FR if lang == "fr" else TEXTS
+
 
 # Explanations of results that go against intuition: (KPIs and the direction they all moved in,
 # KPIs one of which moved in that direction, text key). A direction is +1 (rose) or -1 (fell).
@@ -122,8 +161,8 @@ class Finding:
         return 1 if self.diff > 0 else -1
 
 
-def _value(x: float, fmt: str) -> str:
-    return format(x, fmt) if math.isfinite(x) else "-"
+def _value(x: float, fmt: str, lang: str = "en") -> str:
+    return number(x, fmt, lang) if math.isfinite(x) else "-"
 
 
 def _label(text: str) -> str:
@@ -149,28 +188,30 @@ def findings(table: pd.DataFrame, base: str, other: str) -> list[Finding]:
     return found
 
 
-def _sentence(f: Finding) -> str:
-    return TEXTS["finding"].format(
-        label=_label(f.label),
-        direction=TEXTS["rises" if f.diff > 0 else "falls"],
-        base_value=_value(f.base, f.fmt),
-        other_value=_value(f.other, f.fmt),
-        difference=format_difference(f.diff, f.low, f.high, f.fmt),
+def _sentence(f: Finding, lang: str = "en") -> str:
+    words = texts(lang)
+    return words["finding"].format(
+        label=_label(kpi_label(f.kpi, lang, indent=False)),
+        direction=words["rises" if f.diff > 0 else "falls"],
+        base_value=_value(f.base, f.fmt, lang),
+        other_value=_value(f.other, f.fmt, lang),
+        difference=format_difference(f.diff, f.low, f.high, f.fmt, lang),
     )
 
 
-def explanations(judged: Sequence[Finding]) -> list[str]:
+def explanations(judged: Sequence[Finding], lang: str = "en") -> list[str]:
     """The explanations whose pattern the significant differences show."""
     moved = {f.kpi: f.direction for f in judged if f.verdict == "important" or f.low > 0 or f.high < 0}
     return [
-        TEXTS[key]
+        texts(lang)[key]
         for every, some, key in EXPLANATIONS
         if all(moved.get(k) == d for k, d in every) and any(moved.get(k) == d for k, d in some)
     ]
 
 
-def place_lines(places: pd.DataFrame | None, base: str, other: str) -> list[str]:
+def place_lines(places: pd.DataFrame | None, base: str, other: str, lang: str = "en") -> list[str]:
     """The places of residence where the change matters, largest change first (department, zone)."""
+    TEXTS = texts(lang)  # the language's texts
     if places is None or "verdict" not in places:
         return []
     mine = places[(places["scenario"] == other) & (places["verdict"] == "important")]
@@ -186,11 +227,13 @@ def place_lines(places: pd.DataFrame | None, base: str, other: str) -> list[str]
         rows = rows.sort_values("kpi", key=lambda k: k.map(PLACE_ORDER.index))
         items = []
         for r in rows.head(3).itertuples():
-            label, fmt = PLACE_CATALOGUE[r.kpi]
+            fmt = PLACE_CATALOGUE[r.kpi][1]
             before = base_means.get((level, unit, r.kpi), math.nan)
             items.append(
                 TEXTS["place_item"].format(
-                    label=label, base_value=_value(before, fmt), other_value=_value(r.mean, fmt)
+                    label=kpi_label(r.kpi, lang),
+                    base_value=_value(before, fmt, lang),
+                    other_value=_value(r.mean, fmt, lang),
                 )
             )
         name = rows["unit_name"].iloc[0]
@@ -199,22 +242,29 @@ def place_lines(places: pd.DataFrame | None, base: str, other: str) -> list[str]
 
 
 def summary_lines(
-    table: pd.DataFrame, base: str, other: str, replications: int, places: pd.DataFrame | None = None
+    table: pd.DataFrame,
+    base: str,
+    other: str,
+    replications: int,
+    places: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> list[str]:
     """The summary of ``other`` against ``base``: heading, findings, places, explanations, counts."""
+    TEXTS = texts(lang)  # the language's texts
     judged = findings(table, base, other)
     important = sorted((f for f in judged if f.verdict == "important"), key=lambda f: -f.weight)
     lines = [TEXTS["heading"].format(other=other, base=base, replications=replications)]
-    lines += [_sentence(f) for f in important[:HEADLINE_FINDINGS]] or [TEXTS["none"]]
+    lines += [_sentence(f, lang) for f in important[:HEADLINE_FINDINGS]] or [TEXTS["none"]]
     if len(important) > HEADLINE_FINDINGS:
         lines.append(TEXTS["more_findings"].format(count=len(important) - HEADLINE_FINDINGS))
-    lines += place_lines(places, base, other)
-    lines += explanations(judged)
+    lines += place_lines(places, base, other, lang)
+    lines += explanations(judged, lang)
     trivial = [f for f in judged if f.verdict == "negligible" and (f.low > 0 or f.high < 0)]
     if trivial:
         lines.append(TEXTS["negligible"].format(count=len(trivial)))
     unclear = [f for f in judged if f.verdict == "unclear" and f.weight >= 0.5]
     if unclear:
-        names = ", ".join(_label(f.label) for f in unclear[:4]) + (", ..." if len(unclear) > 4 else "")
+        names = ", ".join(_label(kpi_label(f.kpi, lang, indent=False)) for f in unclear[:4])
+        names += ", ..." if len(unclear) > 4 else ""
         lines.append(TEXTS["unclear"].format(count=len(unclear), kpis=names))
     return lines

@@ -320,13 +320,13 @@ def _difference_cell(row: pd.Series, fmt: str, lang: str) -> tuple[tuple[str, st
     return tuple(f"{layout}{marks}" for layout in layouts), style  # type: ignore[return-value]
 
 
-def comparison_summary(comparison: ComparisonResult) -> list[Text]:
+def comparison_summary(comparison: ComparisonResult, lang: str = "en") -> list[Text]:
     """The plain-language summary of each scenario against the base, one line per sentence."""
     names = list(comparison.results)
     replications = comparison.results[names[0]].scenario.run.replications
     lines: list[Text] = []
     for other in names[1:]:
-        sentences = summary_lines(comparison.table, names[0], other, replications, comparison.places)
+        sentences = summary_lines(comparison.table, names[0], other, replications, comparison.places, lang)
         lines.append(plain(sentences[0], "bold"))
         lines += [plain(f"- {sentence}") for sentence in sentences[1:]]
         lines.append(Text(""))
