@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.measures.selection import SelectionSettings
@@ -148,10 +149,10 @@ def test_objectives_parse_and_bad_ones_are_refused(short, territory):
         (0.001, "travel_km_per_year"),
         (-2.0, "episodes_per_year"),
     )
-    assert (
-        objective.value({"blina_bed_days_per_year": 10, "travel_km_per_year": 1000, "episodes_per_year": 1})
-        == 9
+    rows = pd.DataFrame(
+        {"blina_bed_days_per_year": [10, 0], "travel_km_per_year": [1000, 0], "episodes_per_year": [1, 3]}
     )
+    assert objective.values(rows).tolist() == [9, -6]
     for bad in ("", "2*", "bed days", "a + + b"):
         with pytest.raises(ValueError, match="--objective"):
             Objective.parse(bad)

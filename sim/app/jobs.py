@@ -12,7 +12,6 @@ key with its source comment) and ``comparison/`` (the compare folder and its ``r
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +125,7 @@ class ComparisonJob:
             self._set(REPORTING)
             target = folder / "comparison"
             write_comparison(comparison, target, paths)
-            document = build_report(result_folders([target]), self.territory, **self._report_options())
+            document = build_report(result_folders([target]), self.territory, lang=self.lang)
             write_text_atomically(target / REPORT, document, begins=HEAD)
         except Cancelled:
             self._set(CANCELLED)
@@ -147,11 +146,6 @@ class ComparisonJob:
         with self._lock:
             self._folder = folder
         return folder
-
-    def _report_options(self) -> dict[str, str]:
-        """The report in the page's language, when this version of the report can be asked for one."""
-        accepts = inspect.signature(build_report).parameters
-        return {"lang": self.lang} if "lang" in accepts else {}
 
 
 def folder_files(folder: Path) -> list[Path]:

@@ -102,30 +102,10 @@ def choose(
     territory = base_territory()
     with progress_bar("replications", None) as advance:
         try:
-            result = search(
-                scenario,
-                goal,
-                settings,
-                max_new,
-                among,
-                cost_per_authorisation,
-                workers,
-                advance,
-                scheduler=scheduler,
-            )
+            shared = (goal, settings, max_new, among, cost_per_authorisation, workers, advance)
+            result = search(scenario, *shared, scheduler=scheduler)
             if variants:
-                result.robustness = robustness(
-                    scenario,
-                    variants,
-                    goal,
-                    settings,
-                    max_new,
-                    among,
-                    cost_per_authorisation,
-                    workers,
-                    advance,
-                    scheduler=scheduler,
-                )
+                result.robustness = robustness(scenario, variants, *shared, scheduler=scheduler)
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None
     had_names = dict(zip(territory.hads.index, territory.hads["name"]))

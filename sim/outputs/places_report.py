@@ -18,14 +18,12 @@ from sim.outputs.folders import Results
 from sim.outputs.i18n import text
 from sim.outputs.maps import change_limit, place_areas, plot_place_change
 from sim.outputs.summary import summary_lines
-from sim.outputs.summary import texts as summary_texts
 from sim.outputs.text import format_difference, format_interval
 from sim.outputs.webmap import change_layer, leaflet_map
 from sim.runs.compare import judge_differences
 from sim.territory.catchment import Territory
 
 TEXTS = {
-    "summary_title": "In short",
     "places_title": "Results by place of residence",
     "places_intro": "The main patient KPIs by department and by HAD zone of residence (zones of {base}), "
     "episodes referred after the warm-up; per-episode values over the episodes followed to their end. "
@@ -83,7 +81,7 @@ def summary_section(
     long: pd.DataFrame, places: pd.DataFrame, names: list[str], replications: int, lang: str = "en"
 ) -> list[str]:
     """The plain-language summary of each scenario against the first, as a list per scenario."""
-    parts = [f"<h2 id='summary'>{text('nav_summary', lang) if lang != 'en' else TEXTS['summary_title']}</h2>"]
+    parts = [f"<h2 id='summary'>{text('nav_summary', lang)}</h2>"]
     for other in names[1:]:
         lines = summary_lines(
             long, names[0], other, replications, places if "verdict" in places else None, lang
@@ -91,7 +89,7 @@ def summary_section(
         parts.append(f"<p><b>{html.escape(lines[0])}</b></p><ul class='summary'>")
         parts += [f"<li>{html.escape(line)}</li>" for line in lines[1:]]
         parts.append("</ul>")
-    parts.append(f"<p class='small'>{html.escape(summary_texts(lang)['marks'])}</p>")
+    parts.append(f"<p class='small'>{html.escape(text('significance_note', lang))}</p>")
     return parts
 
 

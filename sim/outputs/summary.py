@@ -43,8 +43,6 @@ TEXTS: dict[str, str] = {
     "were waiting, so occupancy holds while their waits fall.",
     "explain_cost": "Why the cost changes little: bed-days saved are paid again as HAD days, nurse "
     "visits and transport.",
-    "marks": "* the 95 % CI of the paired difference excludes 0; ! the difference also reaches the KPI's "
-    "minimal important difference (it matters).",
 }
 
 TEXTS_FR: dict[str, str] = {
@@ -75,8 +73,6 @@ TEXTS_FR: dict[str, str] = {
     "d'autres patients qui attendaient ; l'occupation se maintient et leurs attentes baissent.",
     "explain_cost": "Pourquoi le coût change peu : les journées de lit évitées sont payées à nouveau en "
     "journées d'HAD, passages infirmiers et transports.",
-    "marks": "* l'IC à 95 % de la différence appariée exclut 0 ; ! la différence atteint aussi la plus "
-    "petite différence importante de l'indicateur (elle compte).",
 }
 
 

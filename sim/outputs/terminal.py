@@ -20,7 +20,6 @@ from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
 from sim.outputs.i18n import kpi_label, number, text
-from sim.outputs.summary import TEXTS as SUMMARY_TEXTS
 from sim.outputs.summary import summary_lines
 from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
@@ -35,8 +34,6 @@ if TYPE_CHECKING:  # types only: importing these here would load pandas, matplot
 
 console = Console()
 err_console = Console(stderr=True)
-
-SIGNIFICANCE_NOTE = SUMMARY_TEXTS["marks"]
 
 
 def plain(text: str, style: str = "") -> Text:

@@ -26,7 +26,7 @@ from sim.measures.statistics import t_interval
 from sim.measures.warmup import suggest_warmup_days, welch_moving_average
 from sim.model.draws import latin_hypercube
 from sim.runs.replications import Progress, Scheduler, WorkerPool, run_experiment, with_run_settings
-from sim.runs.sensitivity import parse_parameter
+from sim.runs.sensitivity import parse_parameter, split_range
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
 from sim.scenario.schema import DAYS_PER_YEAR, Scenario, SensitivityParameter
@@ -63,17 +63,12 @@ DEFAULT_PARAMETERS = (
 
 def parse_target(text: str) -> Target:
     """``kpi=low:high`` from the command line (ScenarioError, one line, if it is not)."""
-    shown_text = one_line(repr(text), 120)
-    try:
-        kpi, bounds = text.split("=", 1)
-        low, high = (float(v) for v in bounds.split(":", 1))
-    except ValueError:
+    kpi, low, high = split_range(text, "--target", "kpi=low:high", "planned_wait_yearly_max_days=21:28")
+    if not (np.isfinite(low) and np.isfinite(high) and low <= high and kpi):
         raise ScenarioError(
-            [f"--target {shown_text}: expected kpi=low:high, e.g. planned_wait_yearly_max_days=21:28"]
-        ) from None
-    if not (np.isfinite(low) and np.isfinite(high) and low <= high and kpi.strip()):
-        raise ScenarioError([f"--target {shown_text}: expected a KPI name and finite low <= high"])
-    return Target(kpi.strip(), low, high)
+            [f"--target {one_line(repr(text), 120)}: expected a KPI name and finite low <= high"]
+        )
+    return Target(kpi, low, high)
 
 
 def parse_design_parameter(text: str) -> SensitivityParameter:

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
@@ -77,8 +78,12 @@ class Objective:
     def kpis(self) -> list[str]:
         return [kpi for _, kpi in self.terms]
 
-    def value(self, kpis: dict[str, float]) -> float:
-        return float(sum(weight * kpis[kpi] for weight, kpi in self.terms))
+    def values(self, replications: pd.DataFrame) -> np.ndarray:
+        """The objective of every row (replication) of a KPI table, term by term."""
+        total = np.zeros(len(replications))
+        for weight, kpi in self.terms:
+            total = total + weight * replications[kpi].to_numpy(dtype=float)
+        return total
 
 
 @dataclass(frozen=True)
@@ -244,9 +249,9 @@ def search(
         for i, name in enumerate(alive):
             block = [_priced(k, sizes[name], cost_per_authorisation) for k in results[i * n : (i + 1) * n]]
             rows[name].extend(block)
-        return {name: np.array([objective.value(k) for k in rows[name][start:stop]]) for name in alive}
+        return {name: objective.values(pd.DataFrame(rows[name][start:stop])) for name in alive}
 
-    with WorkerPool(workers, base, scheduler) if pool is None else _borrowed(pool) as runner:
+    with WorkerPool(workers, base, scheduler) if pool is None else contextlib.nullcontext(pool) as runner:
         _check_objective(objective, scenarios[STATUS_QUO], base)
         selection = kn_plus_plus(observe, list(scenarios), settings) if len(scenarios) > 1 else None
     kpis = {name: pd.DataFrame(r) for name, r in rows.items() if r}
@@ -282,13 +287,14 @@ def _ranked(
     the stage it was eliminated at, and whether it is on the cost / objective Pareto front."""
     table = table.copy()
     best = selection.best if selection else next(iter(kpis))
-    best_values = kpis[best].apply(objective.value, axis=1).to_numpy()
+    objectives = {name: objective.values(frame) for name, frame in kpis.items()}  # per replication, once
+    best_values = objectives[best]
     extra = []
     for name in table["set"]:
         if name not in kpis:
             extra.append({})
             continue
-        values = kpis[name].apply(objective.value, axis=1).to_numpy()
+        values = objectives[name]
         mean, half, _ = t_interval(values)
         n = min(len(values), len(best_values))  # the replications both have: paired (common random numbers)
         d_mean, d_half, _ = t_interval(values[:n] - best_values[:n]) if name != best else (0.0, 0.0, 0.0)
@@ -316,7 +322,7 @@ def _ranked(
         {
             "set": names,
             "common_replications": n,
-            "objective_common": [kpis[name][:n].apply(objective.value, axis=1).mean() for name in names],
+            "objective_common": [objectives[name][:n].mean() for name in names],
             "cost_common": [
                 kpis[name][COST_KPI][:n].mean() if COST_KPI in kpis[name] else math.nan for name in names
             ],
@@ -334,16 +340,3 @@ def _ranked(
         .drop(columns="_first")
         .reset_index(drop=True)
     )
-
-
-class _borrowed:
-    """A pool the caller owns: used, not closed."""
-
-    def __init__(self, pool: WorkerPool) -> None:
-        self.pool = pool
-
-    def __enter__(self) -> WorkerPool:
-        return self.pool
-
-    def __exit__(self, *exc: object) -> None:
-        return None

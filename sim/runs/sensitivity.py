@@ -39,18 +39,24 @@ UNSTABLE_NOTE = (
 )
 
 
-def parse_parameter(text: str) -> SensitivityParameter:
-    """``key=low:high`` from the command line (ScenarioError, one line, if it is not)."""
-    shown_text = one_line(repr(text), 120)
+def split_range(text: str, option: str, form: str, example: str) -> tuple[str, float, float]:
+    """``name=low:high`` from the command line as (name, low, high); ScenarioError, one line, if not."""
     try:
-        key, bounds = text.split("=", 1)
+        name, bounds = text.split("=", 1)
         low, high = (float(v) for v in bounds.split(":", 1))
     except ValueError:
         raise ScenarioError(
-            [f"--param {shown_text}: expected key=low:high, e.g. costs.had_day_eur=150:350"]
+            [f"{option} {one_line(repr(text), 120)}: expected {form}, e.g. {example}"]
         ) from None
+    return name.strip(), low, high
+
+
+def parse_parameter(text: str) -> SensitivityParameter:
+    """``key=low:high`` from the command line (ScenarioError, one line, if it is not)."""
+    shown_text = one_line(repr(text), 120)
+    key, low, high = split_range(text, "--param", "key=low:high", "costs.had_day_eur=150:350")
     try:
-        return SensitivityParameter(key=key.strip(), low=low, high=high)
+        return SensitivityParameter(key=key, low=low, high=high)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
