@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from sim.cli.base import (
+    Lang,
     NoOverwrite,
     SchedulerOption,
     Seed,
@@ -18,6 +19,7 @@ from sim.cli.base import (
     finite,
     load,
     output_dir,
+    readable,
     say_written,
 )
 from sim.outputs.terminal import console, plain, progress_bar
@@ -77,10 +79,12 @@ def choose(
     scheduler: SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/choose-<base name>/).")] = None,
     no_overwrite: NoOverwrite = False,
+    lang: Lang = None,
 ) -> None:
     """Which HADs to authorise next: screen every set on coverage, simulate the rest, select by KN++."""
     from sim.measures.selection import SelectionSettings
     from sim.outputs.choice import search_table, set_label, write_search
+    from sim.outputs.i18n import number, text
     from sim.runs.band import read_band
     from sim.runs.replications import base_territory, with_run_settings
     from sim.runs.robustness import assumption_variants, band_variants, psa_variants, robustness
@@ -98,6 +102,7 @@ def choose(
         raise fail_file(base, exc.messages) from None
     except ValueError as exc:
         raise fail(str(exc)) from None
+    language = readable(scenario, lang).lang
     target = output_dir(out or Path("results") / f"choose-{scenario.name}", SEARCH, no_overwrite)
     territory = base_territory()
     with progress_bar("replications", None) as advance:
@@ -111,21 +116,33 @@ def choose(
     had_names = dict(zip(territory.hads.index, territory.hads["name"]))
     sel = result.selection
     confidence = (
-        f"(within {delta:g} of the true best, at {1 - alpha:.0%} confidence)"
+        text(
+            "search_confidence_identified",
+            language,
+            delta=f"{delta:g}",
+            confidence=number(1 - alpha, ".0%", language),
+        )
         if sel and sel.identified
-        else "(budget spent; not told apart)"
+        else text("search_confidence_budget", language)
     )
-    console.print(plain(f"best set {confidence}: {set_label(result.best, had_names)}"))
-    console.print(search_table(result, had_names))
+    best = set_label(result.best, had_names, language)
+    console.print(plain(text("search_best_line", language, confidence=confidence, best=best)))
+    console.print(search_table(result, had_names, lang=language))
     if result.robustness is not None:
         for _, row in result.robustness.iterrows():
+            share = number(row["probability_best"], ".0%", language)
             console.print(
                 plain(
-                    f"  best in {row['probability_best']:.0%} of variants: {set_label(row['set'], had_names)}"
+                    text(
+                        "search_best_in_share",
+                        language,
+                        share=share,
+                        set=set_label(row["set"], had_names, language),
+                    )
                 )
             )
     try:
-        write_search(result, scenario, territory, target, overwrite=not no_overwrite)
+        write_search(result, scenario, territory, target, overwrite=not no_overwrite, lang=language)
     except OutputError as exc:
         raise fail(str(exc)) from None
     say_written("search", target, "(search.csv, report.html, manifest.json)")

@@ -10,7 +10,7 @@ import typer
 from sim.cli.base import Lang, NoOverwrite, app, fail, load, output_dir, say_written
 from sim.outputs import terminal
 from sim.outputs.terminal import console, plain, print_file_errors, progress_bar
-from sim.outputs.writing import RUN, TERRITORY, OutputError
+from sim.outputs.writing import RUN, SEARCH, TERRITORY, OutputError
 from sim.scenario.errors import ScenarioError, one_line
 
 
@@ -112,27 +112,41 @@ def schema() -> None:
 @app.command()
 def report(
     result_dirs: Annotated[
-        list[Path], typer.Argument(help="Result folders (first = reference), or a compare folder.")
+        list[Path],
+        typer.Argument(
+            help="Result folders (first = reference), or a compare folder; a search folder of "
+            "`occisim choose` adds its section."
+        ),
     ],
     out: Annotated[Path | None, typer.Option(help="HTML file (default: <first folder>/report.html).")] = None,
     no_overwrite: NoOverwrite = False,
     lang: Lang = None,
 ) -> None:
-    """Write one self-contained HTML report (figures and maps embedded) from result folders."""
+    """Write one self-contained HTML report (figures and maps embedded) from result folders.
+
+    Search folders (`occisim choose`) add a "Which HADs next?" section; alone, they make the report.
+    """
+    from sim.outputs.choice import search_report
     from sim.outputs.folders import result_folders
     from sim.outputs.i18n import LanguageError, choose_language
     from sim.outputs.report import HEAD, build_report
     from sim.outputs.writing import check_output_file, folder_kind, read_manifest, write_text_atomically
+    from sim.territory.catchment import Territory
     from sim.territory.geodata import TerritoryDataError
 
     try:
         folders = result_folders(result_dirs)
     except (OSError, ValueError) as exc:
         raise fail(str(exc)) from None
+    searches = [p for p in folders if folder_kind(p) == SEARCH]
+    folders = [p for p in folders if p not in searches]
     missing = [str(p) for p in folders if folder_kind(p) != RUN]
     if missing:
-        raise fail(f"not a result folder of a run: {one_line(', '.join(missing))}; run `occisim run` first")
-    saved = (read_manifest(folders[0]) or {}).get("resolved_scenario")
+        raise fail(
+            f"not a result folder of a run or a search: {one_line(', '.join(missing))}; "
+            "run `occisim run` or `occisim choose` first"
+        )
+    saved = (read_manifest((folders or searches)[0]) or {}).get("resolved_scenario")
     output = saved.get("output") if isinstance(saved, dict) else None
     try:
         language = choose_language(lang, output.get("lang") if isinstance(output, dict) else None)
@@ -145,7 +159,10 @@ def report(
         raise fail(str(exc)) from None
     with progress_bar("building the report", None):
         try:
-            document = build_report(folders, lang=language)
+            if folders:
+                document = build_report(folders, lang=language, searches=searches)
+            else:
+                document = search_report(searches, Territory.load(), lang=language)
         except (ValueError, ScenarioError, TerritoryDataError, OSError) as exc:
             raise fail(str(exc)) from None
     try:

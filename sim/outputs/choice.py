@@ -12,38 +12,45 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from pydantic import ValidationError
 from rich.table import Table
 
+from sim.measures.selection import SelectionResult, SelectionSettings
+from sim.outputs.i18n import kpi_label, number, text
 from sim.outputs.maps import plot_territory
-from sim.outputs.report import CSS, _img
-from sim.outputs.writing import MANIFEST, SEARCH, atomic_output_dir, ownership
-from sim.runs.search import COST_KPI, STATUS_QUO, SearchResult
+from sim.outputs.report import CSS, HEAD, _img
+from sim.outputs.writing import MANIFEST, SEARCH, atomic_output_dir, folder_kind, ownership, read_manifest
+from sim.runs.search import COST_KPI, OPENS_NOTHING, SAME_OPTIONS, STATUS_QUO, Objective, SearchResult
+from sim.scenario.errors import one_line
 from sim.scenario.schema import Scenario
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 
-HEAD = "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>occisim: which HADs next</title>"
 TOP_SETS_MAPPED = 3
 
 
-def set_label(name: str, had_names: dict[str, str]) -> str:
+def set_label(name: str, had_names: dict[str, str], lang: str = "en") -> str:
     """An authorisation set by the HADs' names."""
     if name == STATUS_QUO:
-        return "status quo (no new authorisation)"
+        return text("search_status_quo", lang)
     return " + ".join(had_names.get(had, had) for had in name.split("+"))
 
 
-def pareto_figure(result: SearchResult, had_names: dict[str, str]) -> plt.Figure:
+def pareto_figure(result: SearchResult, had_names: dict[str, str], lang: str = "en") -> plt.Figure:
     """Cost a year against the objective for every simulated set, on the replications they all have;
     the Pareto front joined."""
     table = result.table[result.table["objective"].notna()]
     n = int(table["common_replications"].iloc[0])
     fig, ax = plt.subplots(figsize=(10, 6), dpi=110)
     x, y = table["cost_common"] / 1e3, table["objective_common"]
-    ax.plot(x, y, "o", color="#95a5a6", label="authorisation set")
+    ax.plot(x, y, "o", color="#95a5a6", label=text("search_set", lang))
     front = table[table["pareto"]].sort_values("cost_common")
     ax.plot(
-        front["cost_common"] / 1e3, front["objective_common"], "-o", color="#1b4f72", label="Pareto front"
+        front["cost_common"] / 1e3,
+        front["objective_common"],
+        "-o",
+        color="#1b4f72",
+        label=text("search_pareto_front", lang),
     )
     best = table[table["best"].eq(True)]
     ax.plot(
@@ -52,31 +59,40 @@ def pareto_figure(result: SearchResult, had_names: dict[str, str]) -> plt.Figure
         "*",
         ms=16,
         color="#d35400",
-        label="selected (KN++)",
+        label=text("search_selected", lang),
     )
     for _, row in front.iterrows():
         ax.annotate(
-            set_label(row["set"], had_names),
+            set_label(row["set"], had_names, lang),
             (row["cost_common"] / 1e3, row["objective_common"]),
             fontsize=8,
             xytext=(6, 4),
             textcoords="offset points",
         )
-    priced = ", authorisations included" if result.cost_per_authorisation else ""
-    ax.set_xlabel(f"cost a year (k€{priced})")
-    ax.set_ylabel(result.objective.text)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_xlabel(
+        text("search_cost_axis_priced" if result.cost_per_authorisation else "search_cost_axis", lang)
+    )
+    ax.set_ylabel(objective_label(result, lang))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, ",.0f", lang)))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, ",.1f", lang)))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(
-        f"Authorisation sets: cost against the objective (means of the {n} replications all sets have)",
-        fontsize=10,
-    )
+    ax.set_title(text("search_pareto_title", lang, n=n), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def top_set_maps(result: SearchResult, scenario: Scenario, base: Territory) -> list[tuple[str, plt.Figure]]:
+def objective_label(result: SearchResult, lang: str = "en") -> str:
+    """The objective as people read it: a KPI's label, or the weighted sum as written."""
+    terms = result.objective.terms
+    if len(terms) == 1 and terms[0][0] == 1.0:
+        return kpi_label(terms[0][1], lang, indent=False)
+    return result.objective.text
+
+
+def top_set_maps(
+    result: SearchResult, scenario: Scenario, base: Territory, lang: str = "en"
+) -> list[tuple[str, plt.Figure]]:
     """The zones under each of the best sets (up to three)."""
     from sim.runs.search import AuthorisationSet, with_authorised
 
@@ -86,151 +102,213 @@ def top_set_maps(result: SearchResult, scenario: Scenario, base: Territory) -> l
     for name in names:
         chosen = AuthorisationSet(() if name == STATUS_QUO else tuple(name.split("+")))
         territory = scenario_territory(with_authorised(scenario, chosen), base)
-        maps.append((set_label(name, had_names), plot_territory(territory, title=set_label(name, had_names))))
+        label = set_label(name, had_names, lang)
+        maps.append((label, plot_territory(territory, title=label)))
     return maps
 
 
-def search_table(result: SearchResult, had_names: dict[str, str], rows: int = 10) -> Table:
+def search_table(result: SearchResult, had_names: dict[str, str], rows: int = 10, lang: str = "en") -> Table:
     """The simulated sets, best first, for the terminal (labels wrap; numbers never cut)."""
-    table = Table(title=f"minimise {result.objective.text}", title_justify="left")
-    table.add_column("authorisation set", overflow="fold", ratio=1)
+    table = Table(title=text("search_minimise", lang, objective=result.objective.text), title_justify="left")
+    table.add_column(text("search_set", lang), overflow="fold", ratio=1)
     n = int(result.table["common_replications"].max())
-    for column in (f"mean, {n} reps", "minus best [95% CI]", "reps"):
+    headers = (
+        text("search_mean_reps", lang, n=n),
+        text("search_minus_best", lang),
+        text("search_reps", lang),
+    )
+    for column in headers:
         table.add_column(column, justify="right", no_wrap=True)
     simulated = result.table[result.table["objective"].notna()]
     for _, row in simulated.head(rows).iterrows():
         table.add_row(
-            set_label(row["set"], had_names),
-            f"{row['objective_common']:,.1f}",
-            "best" if row["best"] else _difference(row),
+            set_label(row["set"], had_names, lang),
+            number(row["objective_common"], ",.1f", lang),
+            text("search_best", lang) if row["best"] else _difference(row, lang),
             f"{row['replications']:.0f}",
         )
     return table
 
 
-def _difference(row: pd.Series) -> str:
-    return f"{row['minus_best']:+,.1f} [{row['minus_best_ci_low']:+,.1f}, {row['minus_best_ci_high']:+,.1f}]"
+def _difference(row: pd.Series, lang: str = "en") -> str:
+    mean, low, high = (
+        number(row[k], "+,.1f", lang) for k in ("minus_best", "minus_best_ci_low", "minus_best_ci_high")
+    )
+    return f"{mean} [{low}, {high}]"
 
 
-def experimentation_text(result: SearchResult) -> list[tuple[str, str]]:
+def verdict(result: SearchResult, had_names: dict[str, str], lang: str = "en") -> str:
+    """One sentence: the set selected, and at what confidence (or the sets not told apart)."""
+    sel = result.selection
+    best = set_label(result.best, had_names, lang)
+    if sel and sel.identified:
+        confidence = number(1 - result.settings.alpha, ".0%", lang)
+        return text(
+            "search_verdict_identified",
+            lang,
+            best=best,
+            confidence=confidence,
+            delta=f"{result.settings.delta:g}",
+        )
+    others = ", ".join(set_label(n, had_names, lang) for n in (sel.survivors if sel else []))
+    return text("search_verdict_budget", lang, best=best, others=others)
+
+
+def experimentation_text(result: SearchResult, lang: str = "en") -> list[tuple[str, str]]:
     """STRESS-DES 'experimentation' items for the search (Monks et al., 2019)."""
     s = result.settings
     simulated = int(result.table["objective"].notna().sum())
     sel = result.selection
-    stop = "the best identified (one set left)" if sel and sel.identified else "the replication budget spent"
+    stop = text("search_stop_identified" if sel and sel.identified else "search_stop_budget", lang)
+    items = [
+        (
+            "aim",
+            {
+                "candidates": len(result.candidates),
+                "max_new": result.max_new,
+                "objective": result.objective.text,
+            },
+        ),
+        ("scenarios", {"sets": len(result.table), "simulated": simulated}),
+        ("procedure", {}),
+        ("delta", {"delta": f"{s.delta:g}", "objective": result.objective.text}),
+        ("confidence", {"confidence": number(1 - s.alpha, ".0%", lang)}),
+        (
+            "replications",
+            {"first": s.first_stage, "batch": s.batch, "most": s.max_replications, "stop": stop},
+        ),
+    ]
+    if result.cost_per_authorisation:
+        cost = number(result.cost_per_authorisation, ",.0f", lang)
+        items.append(("cost", {"cost": cost, "kpi": COST_KPI}))
     return [
-        (
-            "Experimentation aim",
-            f"choose which of {len(result.candidates)} unauthorised HADs to authorise "
-            f"(sets of at most {result.max_new}), minimising {result.objective.text}",
-        ),
-        (
-            "Scenarios",
-            f"{len(result.table)} authorisation sets; {simulated} simulated after the coverage screen "
-            "(sets opening the same options to every resident simulate identically)",
-        ),
-        (
-            "Procedure",
-            "KN++ fully sequential ranking and selection with an indifference zone (Kim and Nelson, "
-            "2001, 2006): variances of paired differences re-estimated at each screening, after each "
-            "batch; common random numbers",
-        ),
-        ("Indifference zone δ", f"{s.delta:g} ({result.objective.text})"),
-        (
-            "Confidence",
-            f"1 - α = {1 - s.alpha:.0%}: the selected set is within δ of the best with at least "
-            "this probability",
-        ),
-        (
-            "Replications per set",
-            f"first stage {s.first_stage}, then {s.batch} at a time, at most "
-            f"{s.max_replications}; stopped with {stop}",
-        ),
-        (
-            "Authorisation cost",
-            f"{result.cost_per_authorisation:,.0f} € a year per new authorisation, added to {COST_KPI}",
-        ),
+        (text(f"search_x_{key}", lang), text(f"search_x_{key}_text", lang, **values)) for key, values in items
     ]
 
 
 def _table_html(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, escape=True, na_rep="", float_format=lambda v: f"{v:,.1f}", border=0)
+    return frame.to_html(index=False, escape=True, na_rep="", border=0)
 
 
-def search_page(result: SearchResult, scenario: Scenario, base: Territory) -> str:
-    """The self-contained HTML page of a search."""
-    had_names = dict(zip(base.hads.index, base.hads["name"]))
-    table = result.table.assign(set=[set_label(n, had_names) for n in result.table["set"]])
-    sel = result.selection
-    verdict = f"<b>{html.escape(set_label(result.best, had_names))}</b> is the best set " + (
-        f"at {1 - result.settings.alpha:.0%} confidence (within δ = {result.settings.delta:g})."
-        if sel and sel.identified
-        else "among those the budget could not tell apart: "
-        + html.escape(", ".join(set_label(n, had_names) for n in (sel.survivors if sel else [])))
-        + "."
-    )
-    table["minus best (95% CI)"] = [
-        "" if pd.isna(m) else f"{m:+,.1f} [{lo:+,.1f}, {hi:+,.1f}]"
-        for m, lo, hi in zip(table["minus_best"], table["minus_best_ci_low"], table["minus_best_ci_high"])
-    ]
-    shown = pd.DataFrame(
+def _reason(reason: object, had_names: dict[str, str], lang: str) -> str:
+    """Why a set was not simulated, in the language (``sim.runs.search.screen`` says it in English)."""
+    if not isinstance(reason, str) or not reason:
+        return ""
+    if reason.startswith(SAME_OPTIONS):
+        return text("search_same_options", lang, set=set_label(reason[len(SAME_OPTIONS) :], had_names, lang))
+    if reason.endswith(OPENS_NOTHING):
+        hads = reason[: -len(OPENS_NOTHING)].split(", ")
+        return text("search_opens_nothing", lang, hads=", ".join(had_names.get(h, h) for h in hads))
+    return reason
+
+
+def _sets_frame(result: SearchResult, had_names: dict[str, str], lang: str) -> pd.DataFrame:
+    """The table of sets as people read it: names, formatted numbers, the language's headers."""
+    table = result.table
+
+    def fmt(spec: str, scale: float = 1.0):
+        return lambda v: "" if pd.isna(v) else number(v / scale, spec, lang)
+
+    return pd.DataFrame(
         {
-            "authorisation set": table["set"],
-            "new": table["new_authorisations"],
-            "residents with no HAD": table["population_no_had"].map("{:,.0f}".format),
-            "replications": table["replications"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}"),
-            "objective (mean of the common replications)": table["objective_common"].map(
-                lambda v: "" if pd.isna(v) else f"{v:,.1f}"
-            ),
-            "minus best (95% CI)": table["minus best (95% CI)"],
-            "cost a year (k€)": table["cost_common"].map(lambda v: "" if pd.isna(v) else f"{v / 1e3:,.0f}"),
-            "Pareto": table["pareto"].map({True: "yes", False: ""}),
-            "not simulated because": table["screened_out"],
+            text("search_set", lang): [set_label(n, had_names, lang) for n in table["set"]],
+            text("search_new", lang): table["new_authorisations"],
+            text("search_no_had", lang): table["population_no_had"].map(fmt(",.0f")),
+            text("n", lang): table["replications"].map(fmt(".0f")),
+            text("search_objective_common", lang): table["objective_common"].map(fmt(",.1f")),
+            text("search_minus_best_ci", lang): [
+                text("search_best", lang)
+                if row["best"]
+                else ""
+                if pd.isna(row["minus_best"])
+                else _difference(row, lang)
+                for _, row in table.iterrows()
+            ],
+            text("search_cost_k", lang): table["cost_common"].map(fmt(",.0f", 1e3)),
+            "Pareto": table["pareto"].map({True: text("yes", lang), False: ""}),
+            text("search_not_simulated", lang): [_reason(r, had_names, lang) for r in table["screened_out"]],
         }
     )
+
+
+def search_section(
+    result: SearchResult, scenario: Scenario, base: Territory, lang: str = "en", level: int = 2
+) -> list[str]:
+    """The report's section on a search: the verdict, the sets, the Pareto chart, maps of the best
+    sets, the robustness table and the STRESS-DES experimentation text (``level``: its heading's)."""
+    h, sub = f"h{level}", f"h{level + 1}"
+    had_names = dict(zip(base.hads.index, base.hads["name"]))
     parts = [
-        f"<h1>Which HADs next? {html.escape(scenario.name)}</h1>",
-        "<p class='lead'>Objective (minimised): "
-        f"<code>{html.escape(result.objective.text)}</code>. {verdict}</p>",
-        "<h2>Sets, best first</h2>",
-        "<p class='small'>minus_best: the set's objective minus the best's, paired on the replications both "
-        "have (95% CI). Screened-out sets were not simulated (see the reason).</p>",
-        _table_html(shown),
-        "<h2>Cost against the objective</h2>",
-        _img(pareto_figure(result, had_names), "Pareto chart"),
-        "<h2>The best sets on the map</h2>",
+        f"<{h} id='search'>{text('search_title', lang)} {html.escape(scenario.name)}</{h}>",
+        f"<p class='lead'>{text('search_objective', lang)} "
+        f"<code>{html.escape(result.objective.text)}</code>. {verdict(result, had_names, lang)}</p>",
+        f"<{sub}>{text('search_sets_title', lang)}</{sub}>",
+        f"<p class='small'>{text('search_sets_note', lang)}</p>",
+        _table_html(_sets_frame(result, had_names, lang)),
+        f"<{sub}>{text('search_pareto_heading', lang)}</{sub}>",
+        _img(pareto_figure(result, had_names, lang), text("search_pareto_heading", lang)),
+        f"<{sub}>{text('search_maps_heading', lang)}</{sub}>",
         "<div class='maps'>"
-        + "".join(_img(fig, label) for label, fig in top_set_maps(result, scenario, base))
+        + "".join(_img(fig, label) for label, fig in top_set_maps(result, scenario, base, lang))
         + "</div>",
     ]
     if result.robustness is not None:
-        robust = result.robustness.assign(set=[set_label(n, had_names) for n in result.robustness["set"]])
-        share = "share of variants where best"
-        robust = robust.rename(
-            columns={"set": "authorisation set", "probability_best": share, "best_under": "variants"}
+        robust = result.robustness
+        shown = pd.DataFrame(
+            {
+                text("search_set", lang): [set_label(n, had_names, lang) for n in robust["set"]],
+                text("search_share_best", lang): robust["probability_best"].map(
+                    lambda v: number(v, ".0%", lang)
+                ),
+                text("search_variants", lang): robust["best_under"],
+            }
         )
-        robust[share] = robust[share].map("{:.0%}".format)
-        parts += ["<h2>Robustness: probability of being best</h2>", _table_html(robust)]
+        parts += [f"<{sub}>{text('search_robustness', lang)}</{sub}>", _table_html(shown)]
     parts += [
-        "<h2>Experimentation (STRESS-DES)</h2><table>",
+        f"<{sub}>{text('search_stress', lang)}</{sub}><table>",
         "".join(
             f"<tr><td class='left'><b>{html.escape(k)}</b></td><td class='left'>{html.escape(v)}</td></tr>"
-            for k, v in experimentation_text(result)
+            for k, v in experimentation_text(result, lang)
         ),
         "</table>",
     ]
+    return parts
+
+
+def search_page(result: SearchResult, scenario: Scenario, base: Territory, lang: str = "en") -> str:
+    """The self-contained HTML page of a search."""
+    return _page(search_section(result, scenario, base, lang, level=1))
+
+
+def search_report(folders: list[Path], base: Territory, lang: str = "en") -> str:
+    """The report of search folders alone (``occisim report`` of what ``occisim choose`` wrote)."""
+    if len(folders) == 1:
+        return search_page(*read_search(folders[0]), base, lang)
+    parts = [f"<h1>{text('search_title', lang)}</h1>"]
+    for folder in folders:
+        parts += search_section(*read_search(folder), base, lang)
+    return _page(parts)
+
+
+def _page(parts: list[str]) -> str:
+    """A page as every report begins (``occisim report`` replaces only such a file)."""
     return f"{HEAD}<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"
 
 
 def write_search(
-    result: SearchResult, scenario: Scenario, base: Territory, out: Path, overwrite: bool = True
+    result: SearchResult,
+    scenario: Scenario,
+    base: Territory,
+    out: Path,
+    overwrite: bool = True,
+    lang: str = "en",
 ) -> Path:
     """search.csv, robustness.csv (if any), report.html and the manifest, in one folder."""
     with atomic_output_dir(out, SEARCH, overwrite) as folder:
         result.table.to_csv(folder / "search.csv", index=False)
         if result.robustness is not None:
             result.robustness.to_csv(folder / "robustness.csv", index=False)
-        (folder / "report.html").write_text(search_page(result, scenario, base), encoding="utf-8")
+        (folder / "report.html").write_text(search_page(result, scenario, base, lang), encoding="utf-8")
         info = {
             **ownership(SEARCH),
             "scenario": scenario.name,
@@ -242,6 +320,8 @@ def write_search(
                 for k in ("delta", "alpha", "first_stage", "max_replications", "batch")
             },
             "candidates": result.candidates,
+            "max_new": result.max_new,
+            "cost_per_authorisation": result.cost_per_authorisation,
             "replications": {
                 k: int(v) for k, v in (result.selection.replications.items() if result.selection else [])
             },
@@ -249,3 +329,46 @@ def write_search(
         }
         (folder / MANIFEST).write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n")
     return out
+
+
+def read_search(folder: Path) -> tuple[SearchResult, Scenario]:
+    """A folder written by ``occisim choose``, read back for ``occisim report``: the table of sets,
+    the selection's verdict, its settings and the robustness table, and the scenario searched.
+
+    ValueError (one line naming the folder, the file and what is expected) when it cannot be read.
+    """
+    info = read_manifest(folder)
+    if info is None or folder_kind(folder) != SEARCH:
+        raise ValueError(f"{folder}: not a search folder (expected the {MANIFEST} of `occisim choose`)")
+    try:
+        table = pd.read_csv(folder / "search.csv", dtype={"set": str, "screened_out": str})
+        table["screened_out"] = table["screened_out"].fillna("")
+        for column in ("best", "not_told_apart", "pareto"):
+            table[column] = table[column].astype(str).eq("True")
+        robust_file = folder / "robustness.csv"
+        robust = pd.read_csv(robust_file) if robust_file.is_file() else None
+        settings = SelectionSettings(**info["settings"])
+        scenario = Scenario.model_validate(info["resolved_scenario"])
+        selection = SelectionResult(
+            best=str(info["best"]),
+            survivors=[str(s) for s in table.loc[table["not_told_apart"], "set"]] or [str(info["best"])],
+            identified=bool(info["identified"]),
+            eliminated_at={
+                str(s): int(r) for s, r in zip(table["set"], table["eliminated_at"]) if pd.notna(r)
+            },
+            replications={str(k): int(v) for k, v in info["replications"].items()},
+            means={},
+        )
+        result = SearchResult(
+            table=table,
+            selection=selection if info["replications"] else None,
+            objective=Objective.parse(str(info["objective"])),
+            settings=settings,
+            candidates=[str(c) for c in info["candidates"]],
+            max_new=int(info.get("max_new", table["new_authorisations"].max())),
+            cost_per_authorisation=float(info.get("cost_per_authorisation", 0.0)),
+            robustness=robust,
+        )
+    except (OSError, KeyError, TypeError, ValueError, ValidationError, pd.errors.ParserError) as exc:
+        raise ValueError(f"{folder}: cannot read the search ({one_line(str(exc), 160)})") from None
+    return result, scenario

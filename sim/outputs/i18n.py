@@ -108,6 +108,133 @@ TEXTS: dict[str, tuple[str, str]] = {
     "vs": ("vs {base}", "contre {base}"),
 }
 
+# Which HADs next: `occisim choose`, its page and its section of the report.
+TEXTS.update(
+    {
+        "nav_search": ("Which HADs next?", "Quelles HAD ensuite ?"),
+        "search_title": ("Which HADs next?", "Quelles HAD autoriser ensuite ?"),
+        "search_status_quo": (
+            "status quo (no new authorisation)",
+            "statu quo (aucune nouvelle autorisation)",
+        ),
+        "search_set": ("authorisation set", "ensemble d'autorisations"),
+        "search_pareto_front": ("Pareto front", "front de Pareto"),
+        "search_selected": ("selected (KN++)", "retenu (KN++)"),
+        "search_cost_axis": ("cost a year (k€)", "coût annuel (k€)"),
+        "search_cost_axis_priced": (
+            "cost a year (k€, authorisations included)",
+            "coût annuel (k€, autorisations comprises)",
+        ),
+        "search_pareto_title": (
+            "Authorisation sets: cost against the objective (means of the {n} replications all sets have)",
+            "Ensembles d'autorisations : coût contre objectif (moyennes des {n} réplications communes à "
+            "tous)",
+        ),
+        "search_minimise": ("minimise {objective}", "à minimiser : {objective}"),
+        "search_mean_reps": ("mean, {n} reps", "moyenne, {n} répl."),
+        "search_minus_best": ("minus best [95% CI]", "écart au meilleur [IC 95 %]"),
+        "search_best": ("best", "meilleur"),
+        "search_reps": ("reps", "répl."),
+        "search_verdict_identified": (
+            "<b>{best}</b> is the best set at {confidence} confidence (within δ = {delta}).",
+            "<b>{best}</b> est le meilleur ensemble, avec une confiance de {confidence} "
+            "(à δ = {delta} près).",
+        ),
+        "search_verdict_budget": (
+            "<b>{best}</b> is the best set among those the budget could not tell apart: {others}.",
+            "<b>{best}</b> est le meilleur des ensembles que le budget n'a pas pu départager : {others}.",
+        ),
+        "search_best_line": ("best set {confidence}: {best}", "meilleur ensemble {confidence} : {best}"),
+        "search_confidence_identified": (
+            "(within {delta} of the true best, at {confidence} confidence)",
+            "(à {delta} près du vrai meilleur, avec une confiance de {confidence})",
+        ),
+        "search_confidence_budget": ("(budget spent; not told apart)", "(budget épuisé ; non départagés)"),
+        "search_best_in_share": (
+            "  best in {share} of variants: {set}",
+            "  meilleur dans {share} des variantes : {set}",
+        ),
+        "search_objective": ("Objective (minimised):", "Objectif (à minimiser) :"),
+        "search_sets_title": ("Sets, best first", "Les ensembles, du meilleur au moins bon"),
+        "search_sets_note": (
+            "Minus best: the set's objective minus the best's, paired on the replications both have (95% "
+            "CI). Screened-out sets were not simulated (see the reason).",
+            "Écart au meilleur : l'objectif de l'ensemble moins celui du meilleur, apparié sur les "
+            "réplications communes (IC 95 %). Les ensembles écartés au tri n'ont pas été simulés (voir la "
+            "raison).",
+        ),
+        "search_new": ("new", "nouvelles"),
+        "search_no_had": ("residents with no HAD", "habitants sans HAD"),
+        "search_objective_common": (
+            "objective (mean of the common replications)",
+            "objectif (moyenne des réplications communes)",
+        ),
+        "search_minus_best_ci": ("minus best (95% CI)", "écart au meilleur (IC 95 %)"),
+        "search_cost_k": ("cost a year (k€)", "coût annuel (k€)"),
+        "search_not_simulated": ("not simulated because", "non simulé car"),
+        "search_same_options": ("same options as {set}", "mêmes options que {set}"),
+        "search_opens_nothing": (
+            "{hads} opens no option to any resident",
+            "{hads} n'ouvre d'option à aucun habitant",
+        ),
+        "search_pareto_heading": ("Cost against the objective", "Coût contre objectif"),
+        "search_maps_heading": ("The best sets on the map", "Les meilleurs ensembles sur la carte"),
+        "search_robustness": (
+            "Robustness: probability of being best",
+            "Robustesse : probabilité d'être le meilleur",
+        ),
+        "search_share_best": ("share of variants where best", "part des variantes où il est le meilleur"),
+        "search_variants": ("variants", "variantes"),
+        "search_stress": ("Experimentation (STRESS-DES)", "Expérimentation (STRESS-DES)"),
+        "search_stop_identified": (
+            "the best identified (one set left)",
+            "le meilleur identifié (un seul ensemble restant)",
+        ),
+        "search_stop_budget": ("the replication budget spent", "le budget de réplications épuisé"),
+        "search_x_aim": ("Experimentation aim", "But de l'expérimentation"),
+        "search_x_aim_text": (
+            "choose which of {candidates} unauthorised HADs to authorise (sets of at most {max_new}), "
+            "minimising {objective}",
+            "choisir lesquelles des {candidates} HAD non autorisées autoriser (ensembles d'au plus "
+            "{max_new}), en minimisant {objective}",
+        ),
+        "search_x_scenarios": ("Scenarios", "Scénarios"),
+        "search_x_scenarios_text": (
+            "{sets} authorisation sets; {simulated} simulated after the coverage screen (sets opening the "
+            "same options to every resident simulate identically)",
+            "{sets} ensembles d'autorisations ; {simulated} simulés après le tri sur la couverture (des "
+            "ensembles qui ouvrent les mêmes options à chaque habitant se simulent à l'identique)",
+        ),
+        "search_x_procedure": ("Procedure", "Procédure"),
+        "search_x_procedure_text": (
+            "KN++ fully sequential ranking and selection with an indifference zone (Kim and Nelson, 2001, "
+            "2006): variances of paired differences re-estimated at each screening, after each batch; "
+            "common random numbers",
+            "classement et sélection KN++ entièrement séquentiels avec zone d'indifférence (Kim et Nelson, "
+            "2001, 2006) : variances des différences appariées réestimées à chaque tri, après chaque lot ; "
+            "nombres aléatoires communs",
+        ),
+        "search_x_delta": ("Indifference zone δ", "Zone d'indifférence δ"),
+        "search_x_delta_text": ("{delta} ({objective})", "{delta} ({objective})"),
+        "search_x_confidence": ("Confidence", "Confiance"),
+        "search_x_confidence_text": (
+            "1 - α = {confidence}: the selected set is within δ of the best with at least this probability",
+            "1 - α = {confidence} : l'ensemble retenu est à δ près du meilleur avec au moins cette "
+            "probabilité",
+        ),
+        "search_x_replications": ("Replications per set", "Réplications par ensemble"),
+        "search_x_replications_text": (
+            "first stage {first}, then {batch} at a time, at most {most}; stopped with {stop}",
+            "premier palier {first}, puis {batch} à la fois, au plus {most} ; arrêt : {stop}",
+        ),
+        "search_x_cost": ("Authorisation cost", "Coût d'une autorisation"),
+        "search_x_cost_text": (
+            "{cost} € a year per new authorisation, added to {kpi}",
+            "{cost} € par an et par nouvelle autorisation, ajoutés à {kpi}",
+        ),
+    }
+)
+
 
 class LanguageError(ValueError):
     """A language occisim does not write; one line naming where it came from."""

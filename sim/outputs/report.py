@@ -403,11 +403,24 @@ def _warnings_banner(results: Sequence[Results]) -> list[str]:
     ]
 
 
+def _search_sections(searches: Sequence[Path], base_territory: Territory, lang: str) -> list[str]:
+    """A section per search folder (``sim.outputs.choice`` draws it, and builds on this module)."""
+    from sim.outputs.choice import read_search, search_section
+
+    return [
+        part for folder in searches for part in search_section(*read_search(folder), base_territory, lang)
+    ]
+
+
 def build_report(
-    result_dirs: Sequence[Path], base_territory: Territory | None = None, lang: str = "en"
+    result_dirs: Sequence[Path],
+    base_territory: Territory | None = None,
+    lang: str = "en",
+    searches: Sequence[Path] = (),
 ) -> str:
     """The HTML document of result folders (the first is the reference), everything embedded;
-    ``lang`` (en, fr) writes the KPI labels, numbers and section titles."""
+    ``lang`` (en, fr) writes the KPI labels, numbers and section titles; ``searches``: folders of
+    ``occisim choose``, each a "Which HADs next?" section."""
     results = [load_results(p) for p in result_dirs]
     names = [r.manifest["scenario"] for r in results]
     if len(set(names)) != len(names):
@@ -423,7 +436,10 @@ def build_report(
         f"<p class='lead'>{text('generated', lang, when=f'{dt.datetime.now():%Y-%m-%d %H:%M}')} "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
         + "</p>",
-        "<nav>" + "".join(f"<a href='#{a}'>{text(f'nav_{a}', lang)}</a>" for a, _ in SECTIONS) + "</nav>",
+        "<nav>"
+        + "".join(f"<a href='#{a}'>{text(f'nav_{a}', lang)}</a>" for a, _ in SECTIONS)
+        + (f"<a href='#search'>{text('nav_search', lang)}</a>" if searches else "")
+        + "</nav>",
         *(summary_section(long, places, names, replications, lang) if len(names) > 1 else []),
         *_question_section(results, lang),
         *_kpi_section(long, method, names, lang),
@@ -434,6 +450,7 @@ def build_report(
         *_maps_section(results, territories, base_territory),
         *_parameters_section(results),
         *_stress_section(results, method, territories),
+        *_search_sections(searches, base_territory, lang),
     ]
     head = f"{HEAD}<style>{CSS}</style>{leaflet_head()}</head>"
     return f"{head}<body><main>{''.join(parts)}</main></body></html>"

@@ -45,6 +45,9 @@ from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 
 STATUS_QUO = "status quo"
+# Why a set is not simulated (the report translates them): its HADs, or the set it simulates like.
+OPENS_NOTHING = " opens no option to any resident"
+SAME_OPTIONS = "same options as "
 COST_KPI = "cost_total_per_year"  # an authorisation's yearly cost (--cost-per-authorisation) adds to it
 _TERM = re.compile(
     r"^\s*(?:(?P<weight>[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?)\s*\*)?\s*(?P<kpi>[a-z][a-z0-9_]*)\s*$"
@@ -197,9 +200,9 @@ def screen(
             if signatures.get(tuple(x for x in chosen.hads if x != h)) == cover.signature
         ]
         if idle:
-            reason = f"{', '.join(idle)} opens no option to any resident"
+            reason = f"{', '.join(idle)}{OPENS_NOTHING}"
         elif cover.signature in first_with:
-            reason = f"same options as {first_with[cover.signature].name}"
+            reason = f"{SAME_OPTIONS}{first_with[cover.signature].name}"
         else:
             first_with[cover.signature] = chosen
             kept.append(chosen)

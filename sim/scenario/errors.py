@@ -77,9 +77,15 @@ def shown(value: object, limit: int = FOUND_CHARS) -> str:
     return one_line(text, limit)
 
 
+# No-break spaces are how French writes numbers (1 380, 84 %): shown as spaces, not escaped.
+NO_BREAK_SPACES = frozenset("\u00a0\u202f")
+
+
 def printable(text: str) -> str:
     """``text`` on one line: line breaks and other unprintable characters escaped (\\n, \\x85)."""
-    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in NO_BREAK_SPACES else repr(c)[1:-1] for c in text)
 
 
 def one_line(text: str, limit: int = LINE_CHARS) -> str:

@@ -1,0 +1,152 @@
+"""A search's section of `occisim report`: the folder `occisim choose` writes is read back whole, its
+section joins a comparison's report (or makes the report alone), in English and in French."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.measures.selection import SelectionSettings
+from sim.outputs.choice import read_search, search_page, write_search
+from sim.outputs.i18n import TEXTS
+from sim.runs.robustness import assumption_variants, robustness
+from sim.runs.search import Objective, search
+from sim.scenario.errors import printable
+from tests.scenario_variants import baseline_variant
+
+GERS, UDSMA = "croix_rouge_gers", "udsma"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def short():
+    return baseline_variant(run={"years": 1.0, "warmup_days": 60.0, "replications": 2})
+
+
+@pytest.fixture(scope="module")
+def searched(short, territory, tmp_path_factory):
+    """A small search with robustness, written as `occisim choose` writes it."""
+    settings = SelectionSettings(delta=2.0, first_stage=3, max_replications=6, batch=3)
+    objective = Objective.parse("blina_bed_days_per_year")
+    shared = (objective, settings, 1, [GERS, UDSMA], 1000.0, 1)
+    result = search(short, *shared, territory=territory)
+    variants = assumption_variants(["home_care.derogation_max_km=30,100"])
+    result.robustness = robustness(short, variants, *shared, territory=territory)
+    folder = tmp_path_factory.mktemp("choice") / "search"
+    write_search(result, short, territory, folder)
+    return result, folder
+
+
+def test_a_search_folder_reads_back_whole(searched, short):
+    result, folder = searched
+    again, scenario = read_search(folder)
+    assert scenario == short
+    pd.testing.assert_frame_equal(again.table, result.table, check_dtype=False)
+    pd.testing.assert_frame_equal(again.robustness, result.robustness, check_dtype=False)
+    assert again.best == result.best
+    assert again.selection.identified == result.selection.identified
+    assert again.selection.replications == result.selection.replications
+    assert sorted(again.selection.survivors) == sorted(result.selection.survivors)
+    assert again.settings == result.settings and again.objective == result.objective
+    assert (again.max_new, again.cost_per_authorisation) == (1, 1000.0)
+    assert again.candidates == result.candidates
+
+
+def test_the_page_read_back_is_the_page_written(searched, short, territory):
+    """`occisim report` of a search folder draws what `occisim choose` drew (figures aside: their
+    PNG bytes carry no date, but compare the text)."""
+    result, folder = searched
+    strip = lambda page: re.sub(r"data:image/png;base64,[^'\"]+", "", page)  # noqa: E731
+    assert strip(search_page(*read_search(folder), territory)) == strip(search_page(result, short, territory))
+
+
+def test_a_folder_that_is_not_a_search_is_refused_in_one_line(tmp_path):
+    (tmp_path / "manifest.json").write_text('{"kind": "search"}')
+    with pytest.raises(ValueError, match="not a search folder"):
+        read_search(tmp_path)
+
+
+def _occisim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    occisim = Path(sys.executable).with_name("occisim")
+    return subprocess.run([occisim, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def _search_english_only() -> list[str]:
+    """The English texts of the search section that French writes differently (from i18n itself)."""
+    phrases = []
+    for key, (en, fr) in TEXTS.items():
+        phrase = en.split("{")[0].strip()
+        if key.startswith(("search_", "nav_search")) and len(phrase) > 6 and phrase.lower() not in fr.lower():
+            phrases.append(phrase)
+    return phrases
+
+
+def test_report_of_a_search_folder_alone_and_in_french(searched, tmp_path):
+    _, folder = searched
+    out = tmp_path / "fr.html"
+    done = _occisim("report", str(folder), "--lang", "fr", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    assert "Quelles HAD autoriser ensuite" in page and "Expérimentation (STRESS-DES)" in page
+    assert "Robustesse" in page and "habitants sans HAD" in page
+    left = [phrase for phrase in _search_english_only() if phrase in page]
+    assert not left, f"English left in the French search section: {left}"
+    # the HAD's name, not its id, in the verdict
+    verdict = re.search(r"<p class='lead'>(.*?)</p>", page).group(1)
+    assert GERS not in verdict and ("Croix-Rouge" in verdict or "UDSMA" in verdict or "statu quo" in verdict)
+    # run again: the report it wrote is replaced (it begins as every occisim report does)
+    again = _occisim("report", str(folder), "--lang", "fr", "--out", str(out), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+
+
+def test_report_of_runs_and_a_search_has_both_sections(searched, tmp_path):
+    _, folder = searched
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text(
+        f"extends: {REPO / 'scenarios/baseline.yaml'}\nname: short\n"
+        "run:\n  years: 1\n  warmup_days: 60\n  replications: 2\n"
+    )
+    run = _occisim("run", str(scenario), "--workers", "1", "--out", str(tmp_path / "run"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = tmp_path / "both.html"
+    done = _occisim("report", str(tmp_path / "run"), str(folder), "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    assert "<h2 id='search'>Which HADs next?" in page and "href='#search'" in page
+    assert page.index("id='search'") > page.index("STRESS")  # after the comparison's own sections
+    bad = _occisim("report", str(folder / "search.csv"), cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "run or a search" in bad.stderr
+
+
+def test_french_numbers_print_as_spaces_not_escapes():
+    assert printable("50\u00a0% des variantes") == "50\u00a0% des variantes"
+    assert printable("a\nb\x85") == "a\\nb\\x85"
+
+
+def test_choose_speaks_french_in_the_terminal(tmp_path):
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text(
+        f"extends: {REPO / 'scenarios/baseline.yaml'}\nname: short\nrun:\n  years: 1\n  warmup_days: 60\n"
+    )
+    args = ["--max-new", "1", "--among", GERS, "--first-stage", "2", "--max-replications", "2"]
+    done = _occisim(
+        "choose",
+        str(scenario),
+        *args,
+        "--workers",
+        "1",
+        "--lang",
+        "fr",
+        "--out",
+        str(tmp_path / "c"),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "meilleur ensemble" in done.stdout and "statu quo" in done.stdout
+    assert "best set" not in done.stdout and "\\xa0" not in done.stdout
