@@ -162,7 +162,7 @@ def warmup(
     no_overwrite: NoOverwrite = False,
 ) -> None:
     """Plot daily bed occupancy from an empty start (Welch's method) and suggest a warm-up (MSER-5)."""
-    from sim.outputs.folders import write_warmup
+    from sim.outputs.study_folders import write_warmup
     from sim.runs.calibration import probe_warmup
     from sim.scenario.edit import WarmupNotLowered, set_warmup_days
 
@@ -217,7 +217,7 @@ def sensitivity(
     no_overwrite: NoOverwrite = False,
 ) -> None:
     """One-way sensitivity: each parameter at low and high, others at base; tornado plots and a table."""
-    from sim.outputs.folders import write_sensitivity
+    from sim.outputs.study_folders import write_sensitivity
     from sim.runs.sensitivity import one_way, one_way_warnings, parse_parameter
 
     scenario = load(file)
@@ -284,7 +284,7 @@ def psa(
     no_overwrite: NoOverwrite = False,
 ) -> None:
     """Probabilistic sensitivity analysis: cost-effectiveness plane and acceptability curve."""
-    from sim.outputs.folders import write_psa
+    from sim.outputs.study_folders import write_psa
     from sim.runs.sensitivity import psa as run_psa
 
     if outcome is not None and not outcome.isidentifier():
