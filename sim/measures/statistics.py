@@ -50,6 +50,23 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     return mean, float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)), std
 
 
+def interval_by_row(
+    table: pd.DataFrame | np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a (points x replications) table: the mean and the Student-t half-width over the
+    values that are not NaN (half-width NaN below two values); ``t_interval`` row by row, vectorised."""
+    values = np.asarray(table, dtype=float)
+    n = (~np.isnan(values)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(values, axis=1) if values.size else np.full(len(values), math.nan)
+        std = np.nanstd(values, axis=1, ddof=1) if values.size else np.full(len(values), math.nan)
+    from scipy import stats
+
+    quantile = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+    half = np.where(n >= 2, quantile * std / np.sqrt(np.maximum(n, 1)), math.nan)
+    return np.where(n >= 1, mean, math.nan), half
+
+
 def paired_difference(base: pd.DataFrame, other: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
     """Per KPI: mean of (other - base) over replications matched by index, with its 95 % CI."""
     joined = base.merge(other, on="replication", how="inner", suffixes=("_base", "_other"))

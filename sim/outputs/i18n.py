@@ -15,6 +15,7 @@ import os
 
 from sim.measures.catalogue import KPI_CATALOGUE, PER_HAD_LABELS, PLACE_CATALOGUE
 from sim.measures.catalogue_fr import KPI_LABELS_FR, PLACE_LABELS_FR
+from sim.outputs.i18n_report import REPORT_TEXTS
 
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 ENV_VAR = "OCCISIM_LANG"
@@ -107,6 +108,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "vs": ("vs {base}", "contre {base}"),
 }
+if TEXTS.keys() & REPORT_TEXTS.keys():  # one text per key: a key written twice is a mistake
+    raise KeyError(f"texts defined twice: {sorted(TEXTS.keys() & REPORT_TEXTS.keys())}")
+TEXTS.update(REPORT_TEXTS)
 
 
 class LanguageError(ValueError):
@@ -130,6 +134,11 @@ def text(key: str, lang: str = "en", **values: object) -> str:
     """A text in the language, its ``{fields}`` filled in."""
     template = TEXTS[key][LANGUAGES.index(lang)]
     return template.format(**values) if values else template
+
+
+def text_list(key: str, lang: str = "en") -> list[str]:
+    """A text holding several short ones separated by ``|`` (table headers, weekday names)."""
+    return text(key, lang).split("|")
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -161,6 +170,14 @@ def had_names() -> dict[str, str]:
     except (OSError, ValueError):
         return {}
     return {str(had): f"{row['name']} ({row['site_name']})" for had, row in hads.iterrows()}
+
+
+def place_name(unit: str) -> str:
+    """A place of residence as people read it: an HAD zone's id (HAD ids joined by " + ") as its HADs'
+    names; anything else (a department code) as it is."""
+    names = had_names()
+    parts = unit.split(" + ")
+    return " / ".join(names[p] for p in parts) if all(p in names for p in parts) else unit
 
 
 def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:
