@@ -129,10 +129,22 @@ def write_territory(territory: Territory, heading: str, out: Path, overwrite: bo
         _write_manifest(folder, {**ownership(TERRITORY), "heading": heading, **_provenance()})
         territory.coverage_table().to_csv(folder / "coverage_by_had.csv", index=False)
         territory.unauthorised_population().to_csv(folder / "unauthorised_by_department.csv", index=False)
-        territory.commune_zone_table().to_csv(folder / "commune_zones.csv", index=False)
+        _with_had_names(territory.commune_zone_table(), territory).to_csv(
+            folder / "commune_zones.csv", index=False
+        )
         save_territory_map(
             territory,
             folder / "territory_map.png",
             title=f"HAD zones and home-chemotherapy authorisation: {heading}",
         )
     return out
+
+
+def _with_had_names(communes: pd.DataFrame, territory: Territory) -> pd.DataFrame:
+    """The commune table with the names of its HADs (``hads_names``) next to their ids (``hads``,
+    space-separated): the ids stay for scripts, the names are for people."""
+    names = territory.hads["name"].to_dict()
+    table = communes.copy()
+    named = [" / ".join(names.get(h, h) for h in str(ids).split()) for ids in table["hads"]]
+    table.insert(table.columns.get_loc("hads") + 1, "hads_names", named)
+    return table

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
-from sim.outputs.i18n import kpi_label, number, text
+from sim.outputs.i18n import had_names, kpi_label, number, text
 from sim.outputs.summary import summary_lines
 from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
@@ -418,7 +418,9 @@ def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:
 
 
 def territory_heading(authorise: Sequence[str], revoke: Sequence[str]) -> str:
-    changes = [f"+{h}" for h in authorise] + [f"-{h}" for h in revoke]
+    """The authorisation changes in words, each HAD by its name (its id when geo/had.csv lacks it)."""
+    names = had_names()
+    changes = [f"+{names.get(h, h)}" for h in authorise] + [f"-{names.get(h, h)}" for h in revoke]
     return "status quo (thesis Tableau 27)" if not changes else "after " + ", ".join(changes)
 
 
@@ -427,8 +429,8 @@ def territory_tables(territory: Territory, heading: str) -> list[Table]:
     import pandas as pd
 
     coverage = territory.coverage_table()
-    zones = rich_table(
-        coverage.drop(columns=["name"]).rename(columns={"shared_communes": "of which shared"}),
+    zones = rich_table(  # people read the HAD's name; its id is in coverage_by_had.csv
+        coverage.drop(columns=["had"]).rename(columns={"name": "HAD", "shared_communes": "of which shared"}),
         f"HAD zones, {heading}",
         {"population": ",d"},
     )
