@@ -3,6 +3,7 @@ and the acceptability curve."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 import matplotlib
@@ -102,8 +103,11 @@ def ce_plane_figure(
     )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel(text("fig_ce_x", lang, effect=effect_label))
-    ax.set_ylabel(text("fig_ce_y", lang, cost=result.cost))
+    cost = kpi_label(result.cost, lang, indent=False)
+    ax.set_xlabel(
+        textwrap.fill(text("fig_ce_x", lang, effect=kpi_label(effect_label, lang, indent=False)), 70)
+    )
+    ax.set_ylabel(text("fig_ce_y", lang, cost=cost if "EUR" in cost else f"{cost} (EUR)"))
     ax.yaxis.set_major_formatter(thousands(lang))
     title = text("fig_ce_title", lang, other=names[1], base=names[0], draws=len(d))
     ax.set_title(title, fontsize=10)
@@ -117,7 +121,9 @@ def ceac_figure(result: PSAResult, names: tuple[str, str], effect_label: str, la
     fig, ax = plt.subplots(figsize=(6.5, 4.5), dpi=110)
     ax.plot(result.wtp, result.acceptability, color="#1b4f72", linewidth=2)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(text("fig_ceac_x", lang, effect=effect_label))
+    ax.set_xlabel(
+        textwrap.fill(text("fig_ceac_x", lang, effect=kpi_label(effect_label, lang, indent=False)), 70)
+    )
     ax.set_ylabel(text("fig_ceac_y", lang, other=names[1]))
     ax.xaxis.set_major_formatter(thousands(lang))
     ax.set_title(text("fig_ceac_title", lang, other=names[1], base=names[0]), fontsize=10)

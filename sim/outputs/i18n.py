@@ -107,6 +107,48 @@ TEXTS: dict[str, tuple[str, str]] = {
         "échantillons indépendants (graines différentes ; intervalle de Welch)",
     ),
     "vs": ("vs {base}", "contre {base}"),
+    # --- sensitivity and PSA in the terminal ---
+    "sens_title": ("{label} ({key}): base {base}", "{label} ({key}) : référence {base}"),  # key: as in --kpi
+    "sens_columns": (
+        "parameter|low - high|at low|at high|swing",
+        "paramètre|bas - haut|au bas|au haut|écart",
+    ),
+    "sens_progress": ("{name}: one-way sensitivity", "{name} : sensibilité univariée"),
+    "sens_written": ("tornado plots and sensitivity.csv", "diagrammes en tornade et sensitivity.csv"),
+    "psa_progress": ("PSA {other} vs {base}", "analyse probabiliste {other} contre {base}"),
+    "psa_heading": (
+        "{other} vs {base}, {draws} draws x {replications} replications",
+        "{other} contre {base}, {draws} tirages x {replications} réplications",
+    ),
+    "psa_cost": (
+        "  incremental cost ({cost}): mean {mean} EUR, 95% interval {low} to {high}",
+        "  coût incrémental ({cost}) : moyenne {mean} EUR, intervalle à 95 % de {low} à {high}",
+    ),
+    "psa_effect": (
+        "  incremental effect ({effect}): mean {mean}, 95% interval {low} to {high}",
+        "  effet incrémental ({effect}) : moyenne {mean}, intervalle à 95 % de {low} à {high}",
+    ),
+    "psa_unchanged": (
+        "  the outcome {outcome} is the same in both scenarios in every draw: no cost-effectiveness "
+        "ratio; probability cost-saving: {saving}",
+        "  le critère {outcome} est le même dans les deux scénarios à chaque tirage : pas de ratio "
+        "coût-efficacité ; probabilité d'économie : {saving}",
+    ),
+    "psa_choose_outcome": (
+        "  choose an outcome that {other} changes with --outcome KPI "
+        "(e.g. --outcome trips_per_year --outcome-direction decrease)",
+        "  choisir un critère que {other} change avec --outcome INDICATEUR "
+        "(par ex. --outcome trips_per_year --outcome-direction decrease)",
+    ),
+    "psa_ratio": ("  ratio of means: {ratio}", "  ratio des moyennes : {ratio}"),
+    "psa_ratio_value": ("{value} EUR per unit of effect", "{value} EUR par unité d'effet"),
+    "psa_ratio_undefined": ("undefined (the mean effect is 0)", "non défini (l'effet moyen est 0)"),
+    "psa_dominant": (
+        "  probability cost-saving and more effective: {share}",
+        "  probabilité d'une économie avec plus d'effet : {share}",
+    ),
+    "psa_written": ("results", "résultats"),
+    "written": ("{what} written to ", "{what} écrits dans "),
 }
 if TEXTS.keys() & REPORT_TEXTS.keys():  # one text per key: a key written twice is a mistake
     raise KeyError(f"texts defined twice: {sorted(TEXTS.keys() & REPORT_TEXTS.keys())}")

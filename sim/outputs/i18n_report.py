@@ -177,7 +177,7 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "fig_tornado_title": ("One-way sensitivity: {label}", "Sensibilité univariée : {label}"),
     "fig_mean": ("mean", "moyenne"),
     "fig_ce_x": ("incremental effect: {effect}", "effet incrémental : {effect}"),
-    "fig_ce_y": ("incremental cost: {cost} (EUR)", "coût incrémental : {cost} (EUR)"),
+    "fig_ce_y": ("incremental cost: {cost}", "coût incrémental : {cost}"),
     "fig_ce_title": (
         "Cost-effectiveness plane: {other} vs {base}\n{draws} Latin-hypercube draws",
         "Plan coût-efficacité : {other} contre {base}\n{draws} tirages en hypercube latin",

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from sim.territory.catchment import Territory
 
 
-def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path, overwrite: bool = True) -> Path:
-    """Write a PSA folder: psa_draws.csv, ceac.csv, ce_plane.png, ceac.png and manifest.json."""
+def write_psa(
+    result: PSAResult, base: Scenario, other: Scenario, out: Path, overwrite: bool = True, lang: str = "en"
+) -> Path:
+    """Write a PSA folder: psa_draws.csv, ceac.csv, ce_plane.png, ceac.png (figures in ``lang``) and
+    manifest.json."""
     import matplotlib.pyplot as plt
 
     from sim.outputs.economics_figures import ce_plane_figure, ceac_figure
@@ -37,8 +40,8 @@ def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path, ove
             folder / "ceac.csv", index=False
         )
         for name, fig in (
-            ("ce_plane.png", ce_plane_figure(result, names, result.effect)),
-            ("ceac.png", ceac_figure(result, names, result.effect)),
+            ("ce_plane.png", ce_plane_figure(result, names, result.effect, lang)),
+            ("ceac.png", ceac_figure(result, names, result.effect, lang)),
         ):
             fig.savefig(folder / name)
             plt.close(fig)
@@ -67,8 +70,10 @@ def write_sensitivity(
     out: Path,
     scenario: Scenario | None = None,
     overwrite: bool = True,
+    lang: str = "en",
 ) -> Path:
-    """Write a one-way sensitivity folder: sensitivity.csv, one tornado_<kpi>.png per KPI, manifest."""
+    """Write a one-way sensitivity folder: sensitivity.csv, one tornado_<kpi>.png per KPI (in ``lang``),
+    manifest."""
     import matplotlib.pyplot as plt
 
     from sim.outputs.economics_figures import tornado_figure
@@ -86,7 +91,7 @@ def write_sensitivity(
         _write_manifest(folder, info)
         table.to_csv(folder / "sensitivity.csv", index=False)
         for name in kpis:
-            fig = tornado_figure(table, name)
+            fig = tornado_figure(table, name, lang)
             fig.savefig(folder / f"tornado_{name}.png")
             plt.close(fig)
     return out
