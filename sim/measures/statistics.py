@@ -55,16 +55,18 @@ def interval_by_row(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row of a (points x replications) table: the mean and the Student-t half-width over the
     values that are not NaN (half-width NaN below two values); ``t_interval`` row by row, vectorised."""
-    values = np.asarray(table, dtype=float)
-    n = (~np.isnan(values)).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(values, axis=1) if values.size else np.full(len(values), math.nan)
-        std = np.nanstd(values, axis=1, ddof=1) if values.size else np.full(len(values), math.nan)
+    values = np.asarray(table, dtype=float).reshape(len(table), -1)
+    present = ~np.isnan(values)
+    n = present.sum(axis=1)
+    mean = np.divide(
+        np.where(present, values, 0.0).sum(axis=1), n, out=np.full(len(n), math.nan), where=n > 0
+    )
+    squares = np.where(present, values - mean[:, None], 0.0) ** 2
+    std = np.sqrt(np.divide(squares.sum(axis=1), n - 1, out=np.full(len(n), math.nan), where=n > 1))
     from scipy import stats
 
     quantile = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
-    half = np.where(n >= 2, quantile * std / np.sqrt(np.maximum(n, 1)), math.nan)
-    return np.where(n >= 1, mean, math.nan), half
+    return mean, np.where(n >= 2, quantile * std / np.sqrt(np.maximum(n, 1)), math.nan)
 
 
 def paired_difference(base: pd.DataFrame, other: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:

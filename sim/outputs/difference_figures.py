@@ -145,7 +145,8 @@ def waits_difference_figure(
         ax.set_xlabel(text("fig_wait_diff_x", lang))
         ax.xaxis.set_major_formatter(thousands(lang))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        if ax.get_legend_handles_labels()[0]:  # a kind no scenario has (no cycle starts): no legend
+            ax.legend(fontsize=8, loc="lower right")
     axes[0].set_ylabel(text("fig_wait_diff_y", lang))
     axes[0].yaxis.set_major_formatter(FuncFormatter(lambda x, _: number(x, "+.0%", lang)))
     fig.tight_layout()

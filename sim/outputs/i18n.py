@@ -108,7 +108,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "vs": ("vs {base}", "contre {base}"),
     # --- sensitivity and PSA in the terminal ---
-    "sens_title": ("{label} ({key}): base {base}", "{label} ({key}) : référence {base}"),  # key: as in --kpi
+    "sens_title": ("{label} ({kpi}): base {base}", "{label} ({kpi}) : référence {base}"),  # kpi: as in --kpi
     "sens_columns": (
         "parameter|low - high|at low|at high|swing",
         "paramètre|bas - haut|au bas|au haut|écart",

@@ -81,10 +81,15 @@ def change_layer(
             popup = (
                 f"<b>{html.escape(str(row.unit_name))}</b><br>"
                 f"{format_interval(base_means.get(row.unit, np.nan), np.nan, np.nan, fmt, lang=lang)} &rarr; "
-                f"{number(row.mean, fmt, lang)}<br>{text('web_change', lang)}: "
-                f"{format_difference(diff, row.diff_ci_low, row.diff_ci_high, fmt, lang)}"
-                f"{' *' if _true(row.significant) else ''}"
-                f"<br>{text(f'verdict_{verdict}', lang) if verdict in VERDICTS else ''}"
+                f"{number(row.mean, fmt, lang)}<br>"
+                + text(
+                    "labelled",
+                    lang,
+                    what=text("web_change", lang),
+                    label=format_difference(diff, row.diff_ci_low, row.diff_ci_high, fmt, lang),
+                )
+                + (" *" if _true(row.significant) else "")
+                + f"<br>{text(f'verdict_{verdict}', lang) if verdict in VERDICTS else ''}"
             )
         else:
             popup = f"<b>{html.escape(place_name(str(row.unit)))}</b><br>{text('map_no_data', lang)}"
