@@ -15,6 +15,7 @@ from short_scenarios import write_short
 from sim.outputs import report
 from sim.outputs.folders import result_folders, write_comparison
 from sim.outputs.i18n import TEXTS
+from sim.outputs.i18n_report import REPORT_TEXTS
 from sim.runs.compare import run_comparison
 from sim.scenario.files import load_scenario
 
@@ -98,3 +99,12 @@ def test_french_numbers_in_the_tables_and_the_figures(compare_folder, monkeypatc
     assert [t for t in drawn if ENGLISH_NUMBER.search(t)] == []
     assert any("\u00a0k€" in t for t in drawn)  # the cost chart's axis: 1 000 k€
     assert any(re.fullmatch(r"-?\d+,\d+", t.replace("\u2212", "-")) for t in drawn)  # a decimal tick
+
+
+def test_each_report_text_is_written_once():
+    """One text per key: no report text repeats another text of i18n (the same words, two keys)."""
+    keys_by_text: dict[tuple[str, str], list[str]] = {}
+    for key, texts in TEXTS.items():
+        keys_by_text.setdefault(texts, []).append(key)
+    repeated = [keys for keys in keys_by_text.values() if len(keys) > 1 and set(keys) & set(REPORT_TEXTS)]
+    assert repeated == []

@@ -99,7 +99,7 @@ def ce_plane_figure(
         s=80,
         color="#c0392b",
         marker="X",
-        label=text("fig_mean", lang),
+        label=text("mean", lang),
     )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.axvline(0, color="black", linewidth=0.8)

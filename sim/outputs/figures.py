@@ -215,7 +215,7 @@ def day_hospital_figure(daily: dict[str, pd.DataFrame], warmup: float, lang: str
         ax.set_ylim(0, by_day["hdj_capacity"].max() * 1.25)
     axes[0][0].set_ylabel(text("fig_dh_y", lang))
     axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.suptitle(text("fig_dh_title", lang), fontsize=11)
+    fig.suptitle(text("fig_title_day_hospital", lang), fontsize=11)
     fig.tight_layout()
     return localise(fig, lang)
 
@@ -267,7 +267,7 @@ def travel_by_department_figure(
             ax.bar(x + k * width - 0.4 + width / 2, by_dep[column].fillna(0), width, color=colour, label=name)
     for ax, (_, label) in zip(axes, panels):
         ax.set_xticks(x, deps)
-        ax.set_xlabel(text("fig_department", lang))
+        ax.set_xlabel(text("places_level_department", lang))
         ax.set_title(label, fontsize=10)
         ax.yaxis.set_major_formatter(thousands(lang))
         ax.grid(axis="y", alpha=0.3)

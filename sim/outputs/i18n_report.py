@@ -128,7 +128,6 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "fig_dh_available": ("sessions available", "séances disponibles"),
     "fig_dh_overflow": ("+{over}\noverflow", "+{over}\ndébord"),
     "fig_dh_y": ("sessions per day (mean)", "séances par jour (moyenne)"),
-    "fig_dh_title": ("Day-hospital load by weekday", "Charge de l'hôpital de jour par jour de semaine"),
     "weekdays_short": ("Mon|Tue|Wed|Thu|Fri|Sat|Sun", "Lun|Mar|Mer|Jeu|Ven|Sam|Dim"),
     "fig_had_y": ("HAD patient-days per year", "journées-patients d'HAD par an"),
     "fig_had_title": (
@@ -138,7 +137,6 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "fig_travel_bed_days": ("days in an IUCT-O bed per episode", "jours en lit à l'IUCT-O par épisode"),
     "fig_travel_trips": ("trips per episode", "trajets par épisode"),
     "fig_travel_km": ("km travelled per episode", "km parcourus par épisode"),
-    "fig_department": ("department of residence", "département de résidence"),
     "fig_cost_drug": ("Blinatumomab", "Blinatumomab"),
     "fig_cost_care": ("Care, transport and delivery", "Soins, transport et livraison"),
     "fig_cost_x": ("EUR per year, mean and 95 % CI", "EUR par an, moyenne et IC 95 %"),
@@ -175,7 +173,6 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "{label} ; référence {base} ; barres d'erreur : IC 95 % de l'effet",
     ),
     "fig_tornado_title": ("One-way sensitivity: {label}", "Sensibilité univariée : {label}"),
-    "fig_mean": ("mean", "moyenne"),
     "fig_ce_x": ("incremental effect: {effect}", "effet incrémental : {effect}"),
     "fig_ce_y": ("incremental cost: {cost}", "coût incrémental : {cost}"),
     "fig_ce_title": (
