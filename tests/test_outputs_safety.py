@@ -23,16 +23,9 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.model.records import PLANNED
-from sim.outputs.folders import (
-    load_results,
-    write_comparison,
-    write_psa,
-    write_results,
-    write_sensitivity,
-    write_territory,
-    write_warmup,
-)
+from sim.outputs.folders import load_results, write_comparison, write_results
 from sim.outputs.report import build_report
+from sim.outputs.study_folders import write_psa, write_sensitivity, write_territory, write_warmup
 from sim.outputs.writing import (
     COMPARISON,
     FILES,

@@ -24,8 +24,8 @@ from sim.cli import app
 from sim.measures.catalogue import KPI_CATALOGUE
 from sim.measures.statistics import incremental_summary, percentile_interval
 from sim.outputs.economics_figures import ce_plane_figure, ceac_figure, parameter_name, tornado_figure
-from sim.outputs.folders import write_psa
-from sim.outputs.terminal import psa_lines
+from sim.outputs.study_folders import write_psa
+from sim.outputs.study_lines import psa_lines
 from sim.runs.replications import run_replication, with_run_settings
 from sim.runs.sensitivity import one_way, parse_parameter, psa
 from sim.scenario.errors import ScenarioError

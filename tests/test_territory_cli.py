@@ -64,7 +64,8 @@ def test_authorise_option_changes_the_tables(tmp_path: Path):
         args += ["--authorise", had]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "after +quatre_vents" in result.output
+    # the heading names each HAD authorised (it showed the id before HAD names replaced ids)
+    assert "after +HAD Korian Pays des Quatre Vents (Carcassonne)" in " ".join(result.output.split())
     gaps = pd.read_csv(tmp_path / "all" / "unauthorised_by_department.csv")
     assert (gaps["population_without"] == 0).all()
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.main import get_command
 
-from sim.outputs.i18n import LanguageError
+from sim.outputs.i18n import LanguageError, text
 from sim.outputs.terminal import console, plain, print_error, print_file_errors
 from sim.outputs.writing import OutputError, check_output_dir, written_paths
 from sim.runs.backends import INSTALL, BackendError, dask_installed, parse_scheduler
@@ -228,6 +228,6 @@ def output_dir(target: Path, kind: str, no_overwrite: bool) -> Path:
     return target
 
 
-def say_written(what: str, target: Path, files: str = "") -> None:
-    """``<what> written to <target>/ <files>``, the path printed as it is."""
-    console.print(f"{what} written to ", plain(f"{target}/"), f" {files}" if files else "", sep="")
+def say_written(what: str, target: Path, files: str = "", lang: str = "en") -> None:
+    """``<what> written to <target>/ <files>`` in the language, the path printed as it is."""
+    console.print(text("written", lang, what=what), plain(f"{target}/"), f" {files}" if files else "", sep="")

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from sim.cli.base import (
+    Lang,
     NoOverwrite,
     SchedulerOption,
     Seed,
@@ -23,9 +24,11 @@ from sim.cli.base import (
     finite,
     load,
     output_dir,
+    readable,
     say_written,
 )
 from sim.outputs import terminal
+from sim.outputs.i18n import text
 from sim.outputs.terminal import console, plain, progress_bar
 from sim.outputs.writing import (
     CALIBRATION,
@@ -162,7 +165,7 @@ def warmup(
     no_overwrite: NoOverwrite = False,
 ) -> None:
     """Plot daily bed occupancy from an empty start (Welch's method) and suggest a warm-up (MSER-5)."""
-    from sim.outputs.folders import write_warmup
+    from sim.outputs.study_folders import write_warmup
     from sim.runs.calibration import probe_warmup
     from sim.scenario.edit import WarmupNotLowered, set_warmup_days
 
@@ -215,12 +218,15 @@ def sensitivity(
     scheduler: SchedulerOption = None,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/sensitivity-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
+    lang: Lang = None,
 ) -> None:
     """One-way sensitivity: each parameter at low and high, others at base; tornado plots and a table."""
-    from sim.outputs.folders import write_sensitivity
+    from sim.outputs.study_folders import write_sensitivity
+    from sim.outputs.study_lines import sensitivity_tables
     from sim.runs.sensitivity import one_way, one_way_warnings, parse_parameter
 
     scenario = load(file)
+    language = readable(scenario, lang).lang
     try:
         parameters = [parse_parameter(p) for p in param] if param else list(scenario.sensitivity.parameters)
     except ScenarioError as exc:
@@ -232,18 +238,18 @@ def sensitivity(
     kpis = list(kpi or scenario.sensitivity.kpis)
     target = output_dir(out or Path("results") / f"sensitivity-{scenario.name}", SENSITIVITY, no_overwrite)
     runs = (1 + 2 * len(parameters)) * replications
-    with progress_bar(f"{scenario.name}: one-way sensitivity", runs) as advance:
+    with progress_bar(text("sens_progress", language, name=scenario.name), runs) as advance:
         try:
             table = one_way(scenario, parameters, kpis, replications, workers, advance, scheduler)
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
-        write_sensitivity(table, kpis, target, scenario, overwrite=not no_overwrite)
+        write_sensitivity(table, kpis, target, scenario, overwrite=not no_overwrite, lang=language)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    console.print(*terminal.sensitivity_tables(table, kpis))
+    console.print(*sensitivity_tables(table, kpis, language))
     terminal.print_warnings(one_way_warnings(table))
-    say_written("tornado plots and sensitivity.csv", target)
+    say_written(text("sens_written", language), target, lang=language)
 
 
 @app.command()
@@ -282,19 +288,23 @@ def psa(
         Path | None, typer.Option(help="Folder (default: results/psa-<other>-vs-<base>/).")
     ] = None,
     no_overwrite: NoOverwrite = False,
+    lang: Lang = None,
 ) -> None:
     """Probabilistic sensitivity analysis: cost-effectiveness plane and acceptability curve."""
-    from sim.outputs.folders import write_psa
+    from sim.outputs.study_folders import write_psa
+    from sim.outputs.study_lines import psa_lines
     from sim.runs.sensitivity import psa as run_psa
 
     if outcome is not None and not outcome.isidentifier():
         raise fail(f"--outcome {one_line(repr(outcome), 80)}: expected a KPI name, e.g. trips_per_year")
     scenario_base, scenario_other = load(base), load(other)
+    language = readable(scenario_base, lang).lang
     spec = scenario_base.psa
     n, r = iterations or spec.iterations, replications or spec.replications
     default = Path("results") / f"psa-{scenario_other.name}-vs-{scenario_base.name}"
     target = output_dir(out or default, PSA, no_overwrite)
-    with progress_bar(f"PSA {scenario_other.name} vs {scenario_base.name}", 2 * n * r) as advance:
+    progress = text("psa_progress", language, other=scenario_other.name, base=scenario_base.name)
+    with progress_bar(progress, 2 * n * r) as advance:
         try:
             result = run_psa(
                 scenario_base,
@@ -312,10 +322,11 @@ def psa(
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None
     try:
-        write_psa(result, scenario_base, scenario_other, target, overwrite=not no_overwrite)
+        write_psa(result, scenario_base, scenario_other, target, overwrite=not no_overwrite, lang=language)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    for line in terminal.psa_lines(result, (scenario_base.name, scenario_other.name)):
+    for line in psa_lines(result, (scenario_base.name, scenario_other.name), language):
         console.print(plain(line))
     terminal.print_warnings(result.warnings)
-    say_written("results", target, "(psa_draws.csv, ceac.csv, ce_plane.png, ceac.png)")
+    files = "(psa_draws.csv, ceac.csv, ce_plane.png, ceac.png)"
+    say_written(text("psa_written", language), target, files, lang=language)

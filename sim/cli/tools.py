@@ -38,7 +38,7 @@ def territory(
     no_overwrite: NoOverwrite = False,
 ) -> None:
     """Coverage of the catchment by the 14 HADs: tables and a map, after optional authorisation changes."""
-    from sim.outputs.folders import write_territory
+    from sim.outputs.study_folders import write_territory
     from sim.territory.catchment import Territory
     from sim.territory.geodata import TerritoryDataError
 

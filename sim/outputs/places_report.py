@@ -1,7 +1,7 @@
 """Report sections on what a comparison means: the plain summary, results by place of residence
 (maps of the change on one diverging scale, static and interactive, and tables), and the HADs' load.
 
-Texts people read are in ``TEXTS`` (one place to translate).
+Texts people read are in ``sim.outputs.i18n`` (keys ``places_*``, ``had_load_*``), in English and French.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from sim.measures.catalogue import PLACE_CATALOGUE
+from sim.measures.catalogue_fr import PLACE_LABELS_FR
 from sim.measures.territories import LEVELS, places_of_runs
 from sim.outputs.folders import Results
-from sim.outputs.i18n import text
+from sim.outputs.i18n import number, text, text_list
 from sim.outputs.maps import change_limit, place_areas, plot_place_change
 from sim.outputs.summary import summary_lines
 from sim.outputs.text import format_difference, format_interval
@@ -23,30 +24,6 @@ from sim.outputs.webmap import change_layer, leaflet_map
 from sim.runs.compare import judge_differences
 from sim.territory.catchment import Territory
 
-TEXTS = {
-    "places_title": "Results by place of residence",
-    "places_intro": "The main patient KPIs by department and by HAD zone of residence (zones of {base}), "
-    "episodes referred after the warm-up; per-episode values over the episodes followed to their end. "
-    "Differences {method}.",
-    "maps_title": "Where the change happens: {label}",
-    "maps_caption": "{other} - {base}; one diverging scale for every map of this KPI (blue: falls, red: "
-    "rises). Hatched: 95 % CI excludes 0; thick outline: also reaches the minimal important difference.",
-    "web_title": "Interactive map (click a place; choose the KPI and the level on the right)",
-    "table_title": "{other} against {base}, by {level}",
-    "level": {"department": "department of residence", "had_zone": "HAD zone of residence"},
-    "place": "place",
-    "unpaired": "The runs do not share their seed: differences by place are not paired and are not shown.",
-    "had_title": "HAD load against capacity",
-    "had_intro": "Per HAD establishment: most blinatumomab patients at once (pumps in use) against its "
-    "pumps, days a year with no visit left for a new patient, and patient-days a year.",
-    "had_columns": (
-        "HAD",
-        "peak pumps in use",
-        "peak / pumps",
-        "days full per year",
-        "patient-days per year",
-    ),
-}
 # The KPIs mapped and tabled by place, in this order (the rest are in places.csv).
 MAPPED_KPIS = ("bed_days_total_per_episode", "home_care_bed_wait_days_per_episode", "km_per_episode")
 TABLED_KPIS = (
@@ -93,73 +70,86 @@ def summary_section(
     return parts
 
 
-def _cell(row: pd.Series | None, fmt: str) -> str:
+def _place_label(kpi: str, lang: str) -> str:
+    """The label of a KPI by place of residence in the language."""
+    return PLACE_CATALOGUE[kpi][0] if lang == "en" else PLACE_LABELS_FR[kpi]
+
+
+def _cell(row: pd.Series | None, fmt: str, lang: str = "en") -> str:
     if row is None or not math.isfinite(row["mean"]):
         return "<td>-</td>"
-    value = format(row["mean"], fmt)
+    value = number(row["mean"], fmt, lang)
     if "diff_mean" not in row or not math.isfinite(row["diff_mean"]):
-        return f"<td>{format_interval(row['mean'], row['ci_low'], row['ci_high'], fmt)}</td>"
-    diff = format_difference(row["diff_mean"], row["diff_ci_low"], row["diff_ci_high"], fmt)
+        return f"<td>{format_interval(row['mean'], row['ci_low'], row['ci_high'], fmt, lang=lang)}</td>"
+    diff = format_difference(row["diff_mean"], row["diff_ci_low"], row["diff_ci_high"], fmt, lang)
     marks = (" *" if str(row["significant"]) in ("True", "1", "1.0") else "") + (
         " !" if row.get("verdict") == "important" else ""
     )
     strong = row.get("verdict") == "important"
-    text = f"{value}<br><span class='small'>{diff}{marks}</span>"
-    return f"<td class='{'sig' if strong else ''}'>{text}</td>"
+    shown = f"{value}<br><span class='small'>{diff}{marks}</span>"
+    return f"<td class='{'sig' if strong else ''}'>{shown}</td>"
 
 
-def place_table_html(places: pd.DataFrame, scenario: str, level: str) -> str:
+def place_table_html(places: pd.DataFrame, scenario: str, level: str, lang: str = "en") -> str:
     """One row per place, one column per tabled KPI: the scenario's mean and its difference."""
     mine = places[(places["scenario"] == scenario) & (places["level"] == level)]
     rows = mine.set_index(["unit", "kpi"])
-    head = f"<tr><th>{TEXTS['place']}</th>" + "".join(
-        f"<th>{html.escape(PLACE_CATALOGUE[k][0])}</th>" for k in TABLED_KPIS
+    head = f"<tr><th>{text('places_place', lang)}</th>" + "".join(
+        f"<th>{html.escape(_place_label(k, lang))}</th>" for k in TABLED_KPIS
     )
     body = []
     for unit, name in mine[["unit", "unit_name"]].drop_duplicates().itertuples(index=False):
         cells = [f"<td>{html.escape(str(name))}</td>"]
         for kpi in TABLED_KPIS:
             row = rows.loc[(unit, kpi)] if (unit, kpi) in rows.index else None
-            cells.append(_cell(row, PLACE_CATALOGUE[kpi][1]))
+            cells.append(_cell(row, PLACE_CATALOGUE[kpi][1], lang))
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table class='places'>{head}</tr>{''.join(body)}</table>"
 
 
 def places_section(
-    places: pd.DataFrame, names: list[str], method: str, territory: Territory, img: Callable[..., str]
+    places: pd.DataFrame,
+    names: list[str],
+    method: str,
+    territory: Territory,
+    img: Callable[..., str],
+    lang: str = "en",
 ) -> list[str]:
-    """Maps of the change of the mapped KPIs (static, then one interactive map), and the tables."""
+    """Maps of the change of the mapped KPIs (static, then one interactive map), and the tables;
+    ``method`` says how differences were computed, in the language."""
     parts = [
-        f"<h2 id='places'>{TEXTS['places_title']}</h2>",
-        f"<p class='small'>{html.escape(TEXTS['places_intro'].format(base=names[0], method=method))}</p>",
+        f"<h2 id='places'>{text('places_title', lang)}</h2>",
+        f"<p class='small'>{html.escape(text('places_intro', lang, base=names[0], method=method))}</p>",
     ]
     compared = "diff_mean" in places and len(names) > 1
     if len(names) > 1 and not compared:
-        parts.append(f"<p class='small'>{TEXTS['unpaired']}</p>")
+        parts.append(f"<p class='small'>{text('places_unpaired', lang)}</p>")
     if compared:
         areas = place_areas(territory)
         for kpi in MAPPED_KPIS:
-            label, fmt = PLACE_CATALOGUE[kpi]
+            label, fmt = _place_label(kpi, lang), PLACE_CATALOGUE[kpi][1]
             limit = change_limit(places.loc[places["kpi"] == kpi, "diff_mean"])
-            parts.append(f"<h3>{html.escape(TEXTS['maps_title'].format(label=label))}</h3>")
+            parts.append(f"<h3>{html.escape(text('places_maps_title', lang, label=label))}</h3>")
             for other in names[1:]:
                 changes = places[(places["scenario"] == other) & (places["kpi"] == kpi)]
-                fig = plot_place_change(areas, changes, f"{other} - {names[0]}: {label}", label, limit, fmt)
-                caption = TEXTS["maps_caption"].format(other=other, base=names[0])
+                title = text("labelled", lang, what=f"{other} - {names[0]}", label=label)
+                fig = plot_place_change(areas, changes, title, label, limit, fmt, lang)
+                caption = text("places_maps_caption", lang, other=other, base=names[0])
                 parts.append(img(fig, f"change map {kpi} {other}", caption))
-        parts += [f"<h3>{TEXTS['web_title']}</h3>", _web_maps(places, names, areas)]
+        parts += [f"<h3>{text('places_web_title', lang)}</h3>", _web_maps(places, names, areas, lang)]
     for scenario in names[1:] if compared else names:
         for level in LEVELS:
-            title = TEXTS["table_title"].format(other=scenario, base=names[0], level=TEXTS["level"][level])
-            parts += [f"<h3>{html.escape(title)}</h3>", place_table_html(places, scenario, level)]
+            where = text(f"places_level_{level}", lang)
+            title = text("places_table_title", lang, other=scenario, base=names[0], level=where)
+            parts += [f"<h3>{html.escape(title)}</h3>", place_table_html(places, scenario, level, lang)]
     return parts
 
 
-def _web_maps(places: pd.DataFrame, names: list[str], areas: dict) -> str:
+def _web_maps(places: pd.DataFrame, names: list[str], areas: dict, lang: str = "en") -> str:
     layers = {}
     for other in names[1:]:
         for kpi in MAPPED_KPIS:
-            label, fmt = PLACE_CATALOGUE[kpi]
+            label, fmt = _place_label(kpi, lang), PLACE_CATALOGUE[kpi][1]
             limit = change_limit(places.loc[places["kpi"] == kpi, "diff_mean"])
             for level in LEVELS:
                 changes = places[
@@ -169,16 +159,21 @@ def _web_maps(places: pd.DataFrame, names: list[str], areas: dict) -> str:
                     (places["scenario"] == names[0]) & (places["kpi"] == kpi) & (places["level"] == level)
                 ]
                 means = dict(zip(base["unit"], base["mean"]))
-                name = f"{other}: {label}, {TEXTS['level'][level]}"
-                layers[name] = change_layer(areas[level], changes, means, fmt, limit)
+                name = text(
+                    "labelled", lang, what=other, label=f"{label}, {text(f'places_level_{level}', lang)}"
+                )
+                layers[name] = change_layer(areas[level], changes, means, fmt, limit, lang)
     return leaflet_map("webmap-places", layers)
 
 
-def had_load_section(results: Sequence[Results], base_territory: Territory) -> list[str]:
+def had_load_section(results: Sequence[Results], base_territory: Territory, lang: str = "en") -> list[str]:
     """Per HAD (by name) and scenario: peak pumps in use against pumps, days full, patient-days."""
     names = base_territory.hads["name"]
-    columns = TEXTS["had_columns"]
-    parts = [f"<h3>{TEXTS['had_title']}</h3>", f"<p class='small'>{TEXTS['had_intro']}</p>"]
+    columns = text_list("had_load_columns", lang)
+    parts = [
+        f"<h3>{text('had_load_title', lang)}</h3>",
+        f"<p class='small'>{text('had_load_intro', lang)}</p>",
+    ]
     for result in results:
         means = result.summary.set_index("kpi")["mean"]
         rows = []
@@ -188,9 +183,10 @@ def had_load_section(results: Sequence[Results], base_territory: Territory) -> l
             ]
             full = means.get(f"had_full_days_per_year_{had}", math.nan)
             days = means.get(f"had_patient_days_per_year_{had}", math.nan)
+            cells = [number(values[0], ".1f", lang), number(values[1], ".0%", lang)]
+            cells += [number(full, ",.1f", lang), number(days, ",.0f", lang)]
             rows.append(
-                f"<tr><td>{html.escape(name)}</td><td>{values[0]:.1f}</td><td>{values[1]:.0%}</td>"
-                f"<td>{full:,.1f}</td><td>{days:,.0f}</td></tr>"
+                f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
             )
         head = "".join(f"<th>{c}</th>" for c in columns)
         parts.append(

@@ -22,11 +22,12 @@ import pandas as pd
 
 from sim.measures.catalogue import KPI_CATALOGUE
 from sim.measures.statistics import comparison_table
+from sim.outputs import difference_figures
 from sim.outputs import figures as plots
 from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
-from sim.outputs.i18n import kpi_label, method_text, text
-from sim.outputs.maps import change_limit, plot_canton_values, plot_territory
+from sim.outputs.i18n import kpi_label, method_text, text, text_list
+from sim.outputs.maps_report import maps_section
 from sim.outputs.places_report import had_load_section, places_section, report_places, summary_section
 from sim.outputs.text import format_difference, format_interval
 from sim.outputs.timeline import timeline_section
@@ -198,20 +199,6 @@ def _kpi_html(long: pd.DataFrame, names: list[str], lang: str = "en") -> str:
     return f"<table>{head}{''.join(body)}</table>"
 
 
-# --- maps ---
-
-
-def travel_by_canton(result: Results, territory: Territory) -> pd.Series:
-    """Km travelled per year for bag changes, by canton of residence (mean over replications)."""
-    scenario = result.scenario
-    episodes = result.episodes
-    window = episodes[episodes["arrival"] >= scenario.run.warmup_days]
-    canton = territory.communes.set_index("insee")["canton"]
-    per_canton = window.assign(canton=window["insee"].map(canton)).groupby("canton")["km"].sum()
-    replications = max(1, result.replications["replication"].nunique())
-    return per_canton / (replications * scenario.run.years)
-
-
 # --- the document, section by section ---
 
 SECTIONS = (
@@ -254,7 +241,9 @@ def _kpi_section(long: pd.DataFrame, method: str, names: list[str], lang: str = 
     ]
 
 
-def _figures_section(results: Sequence[Results], base_territory: Territory, long: pd.DataFrame) -> list[str]:
+def _figures_section(
+    results: Sequence[Results], base_territory: Territory, long: pd.DataFrame, lang: str = "en"
+) -> list[str]:
     by_name = {r.manifest["scenario"]: r for r in results}
     warmup = max(r.scenario.run.warmup_days for r in results)
     daily = {name: r.daily for name, r in by_name.items()}
@@ -263,131 +252,108 @@ def _figures_section(results: Sequence[Results], base_territory: Territory, long
     had_names = dict(
         zip(base_territory.hads.index, base_territory.hads["name"].str.replace("HAD ", "", regex=False))
     )
+    admissions = {name: r.admissions for name, r in by_name.items()}
+    episodes = {name: r.episodes for name, r in by_name.items()}
     figures = (
-        ("Bed occupancy over time", plots.occupancy_figure(daily, capacities, warmup), "bed occupancy"),
-        (
-            "Waiting-time distributions",
-            plots.waits_figure({name: r.admissions for name, r in by_name.items()}, warmup),
-            "waits",
-        ),
-        ("Day-hospital load by weekday", plots.day_hospital_figure(daily, warmup), "day hospital"),
-        ("HAD patient-days by HAD", plots.had_days_figure(summaries, had_names), "HAD"),
-        ("Costs by payer item", plots.cost_breakdown_figure(summaries), "costs"),
-        (
-            "Days in hospital, trips and km per episode by department",
-            plots.travel_by_department_figure({name: r.episodes for name, r in by_name.items()}, warmup),
-            "travel",
-        ),
+        ("fig_title_occupancy", plots.occupancy_figure(daily, capacities, warmup, lang), "bed occupancy"),
+        ("fig_title_waits", plots.waits_figure(admissions, warmup, lang), "waits"),
+        ("fig_title_day_hospital", plots.day_hospital_figure(daily, warmup, lang), "day hospital"),
+        ("fig_title_had", plots.had_days_figure(summaries, had_names, lang), "HAD"),
+        ("fig_title_costs", plots.cost_breakdown_figure(summaries, lang), "costs"),
+        ("fig_title_travel", plots.travel_by_department_figure(episodes, warmup, lang), "travel"),
     )
     names = list(by_name)
     if len(names) > 1:  # what changes, as paired differences, before the levels
+        base = names[0]
         figures = (
             (
-                "Paired differences against the base",
-                plots.differences_figure(long, names[0], names[1:]),
+                "fig_title_differences",
+                difference_figures.differences_figure(long, base, names[1:], lang=lang),
                 "differences",
             ),
             (
-                "Bed occupancy: difference to the base over time",
-                plots.occupancy_difference_figure(daily, names[0], warmup),
+                "fig_title_occupancy_difference",
+                difference_figures.occupancy_difference_figure(daily, base, warmup, lang),
                 "occupancy difference",
+            ),
+            *(
+                [
+                    (
+                        "fig_title_waits_difference",
+                        difference_figures.waits_difference_figure(admissions, base, warmup, lang),
+                        "waits difference",
+                    )
+                ]
+                if len({r.manifest["seed"] for r in results}) == 1  # paired only under common random numbers
+                else []
             ),
             *figures,
         )
-    parts = ["<h2 id='figures'>Figures</h2>"]
-    for title, fig, alt in figures:
-        parts += [f"<h3>{title}</h3>", _img(fig, alt)]
+    parts = [f"<h2 id='figures'>{text('section_figures', lang)}</h2>"]
+    for key, fig, alt in figures:
+        parts += [f"<h3>{text(key, lang)}</h3>", _img(fig, alt)]
     return parts
 
 
-def _maps_section(
-    results: Sequence[Results], territories: Mapping[str, Territory], base_territory: Territory
-) -> list[str]:
+def _parameters_section(results: Sequence[Results], lang: str = "en") -> list[str]:
     names = [r.manifest["scenario"] for r in results]
-    parts = ["<h2 id='maps'>Maps</h2><h3>HAD zones and authorisation</h3><div class='maps'>"]
-    for name, terr in territories.items():
-        fig = plot_territory(terr, title=f"{name}: HAD zones and home-chemotherapy authorisation")
-        parts.append(_img(fig, f"zones {name}"))
-    parts.append(
-        "</div><h3>Travel burden: km per year for bag changes, by canton of residence</h3><div class='maps'>"
-    )
-    burden = {r.manifest["scenario"]: travel_by_canton(r, base_territory) for r in results}
-    top = max((b.max() for b in burden.values() if len(b)), default=1.0)
-    # every change map on one diverging scale: the largest change of any scenario
-    changes = {n: burden[n].sub(burden[names[0]], fill_value=0.0) for n in names[1:]}
-    limit = change_limit([v for c in changes.values() for v in c])
-    for name, values in burden.items():
-        fig = plot_canton_values(
-            base_territory, values, f"{name}: km per year", cmap="YlOrRd", vmin=0, vmax=top
-        )
-        parts.append(_img(fig, f"travel {name}"))
-    parts.append("</div>")
-    if len(results) > 1:
-        parts.append(f"<h3>Change in travel burden against {html.escape(names[0])}</h3><div class='maps'>")
-        for name in names[1:]:
-            fig = plot_canton_values(
-                base_territory,
-                changes[name],
-                f"{name} - {names[0]}: km per year",
-                cmap="RdBu_r",
-                vmin=-limit,
-                vmax=limit,
-            )
-            parts.append(_img(fig, f"travel change {name}"))
-        parts.append("</div>")
-    return parts
-
-
-def _parameters_section(results: Sequence[Results]) -> list[str]:
-    names = [r.manifest["scenario"] for r in results]
-    parts = ["<h2 id='parameters'>Parameters and sources</h2>"]
+    parts = [f"<h2 id='parameters'>{text('section_parameters', lang)}</h2>"]
     base_table = None
     for r in results:
         table = parameters_table(r.scenario, run_parameter_sources(r))
         if base_table is None:
             base_table = table
             counts = table["status"].value_counts().to_dict()
-            summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-            title = f"{html.escape(r.manifest['scenario'])}: all {len(table)} parameters ({summary})"
+            summary = ", ".join(f"{v} {text(f'status_{k}', lang)}" for k, v in counts.items())
+            title = text(
+                "params_all",
+                lang,
+                name=html.escape(r.manifest["scenario"]),
+                count=len(table),
+                summary=summary,
+            )
         else:
             # how="left": a key the base does not have (a new entry of a map) is a change too
             merged = table.merge(
                 base_table[["parameter", "value"]], on="parameter", how="left", suffixes=("", "_base")
             )
             table = merged[merged["value"] != merged["value_base"]].drop(columns="value_base")
-            title = (
-                f"{html.escape(r.manifest['scenario'])}: {len(table)} parameter(s) changed from {names[0]}"
+            title = text(
+                "params_changed",
+                lang,
+                name=html.escape(r.manifest["scenario"]),
+                count=len(table),
+                base=names[0],
             )
         rows = "".join(
             f"<tr><td>{html.escape(p)}</td><td class='left'>{html.escape(v)}</td>"
-            f"<td class='left tag-{html.escape(s.split()[0])}'>{html.escape(s)}</td>"
+            f"<td class='left tag-{html.escape(s.split()[0])}'>{html.escape(text(f'status_{s}', lang))}</td>"
             f"<td class='left'>{html.escape(c)}</td><td class='left small'>{html.escape(f)}</td></tr>"
             for p, v, s, c, f in table.itertuples(index=False)
         )
         folded = r is results[0] and len(results) > 1  # the full base table is long: open it on demand
+        head = "".join(f"<th>{h}</th>" for h in text_list("param_headers", lang))
         parts.append(
             f"<details{'' if folded else ' open'}><summary><b>{title}</b></summary>"
-            "<table><tr><th>parameter</th><th>value</th><th>status</th><th>source or note</th>"
-            f"<th>file</th></tr>{rows}</table></details>"
+            f"<table><tr>{head}</tr>{rows}</table></details>"
         )
     return parts
 
 
 def _stress_section(
-    results: Sequence[Results], method: str, territories: Mapping[str, Territory]
+    results: Sequence[Results], method: str, territories: Mapping[str, Territory], lang: str = "en"
 ) -> list[str]:
     rows = stress_des_rows(results, method, territories)
     return [
-        "<h2 id='stress'>Model reporting (STRESS-DES)</h2>",
-        "<p class='small'>Following the STRESS-DES checklist (Monks et al., 2019), filled from the "
-        "run manifest.</p>",
+        f"<h2 id='stress'>{text('section_stress', lang)}</h2>",
+        f"<p class='small'>{text('stress_note', lang)}</p>",
         "<table>"
         + "".join(f"<tr><td class='left'><b>{k}</b></td><td class='left'>{v}</td></tr>" for k, v in rows)
         + "</table>",
     ]
 
 
-def _warnings_banner(results: Sequence[Results]) -> list[str]:
+def _warnings_banner(results: Sequence[Results], lang: str = "en") -> list[str]:
     """A banner above everything when a run was flagged (unstable queues, censored waits)."""
     items = [
         f"<li><b>{html.escape(r.manifest['scenario'])}</b>: {html.escape(str(w))}</li>"
@@ -398,8 +364,7 @@ def _warnings_banner(results: Sequence[Results]) -> list[str]:
     if not items:
         return []
     return [
-        "<div class='warning'><p><b>Warning: read these results with care.</b></p>"
-        f"<ul>{''.join(items)}</ul></div>"
+        f"<div class='warning'><p><b>{text('warning_banner', lang)}</b></p><ul>{''.join(items)}</ul></div>"
     ]
 
 
@@ -432,7 +397,7 @@ def build_report(
     replications = results[0].scenario.run.replications
     parts = [
         f"<h1>{text('report_title', lang)}: {' vs '.join(html.escape(n) for n in names)}</h1>",
-        *_warnings_banner(results),
+        *_warnings_banner(results, lang),
         f"<p class='lead'>{text('generated', lang, when=f'{dt.datetime.now():%Y-%m-%d %H:%M}')} "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
         + "</p>",
@@ -443,13 +408,13 @@ def build_report(
         *(summary_section(long, places, names, replications, lang) if len(names) > 1 else []),
         *_question_section(results, lang),
         *_kpi_section(long, method, names, lang),
-        *places_section(places, names, method, territories[names[0]], _img),
-        *_figures_section(results, base_territory, long),
-        *timeline_section(results, _img),
-        *had_load_section(results, base_territory),
-        *_maps_section(results, territories, base_territory),
-        *_parameters_section(results),
-        *_stress_section(results, method, territories),
+        *places_section(places, names, method_text(method, lang), territories[names[0]], _img, lang),
+        *_figures_section(results, base_territory, long, lang),
+        *timeline_section(results, _img, lang),
+        *had_load_section(results, base_territory, lang),
+        *maps_section(results, territories, base_territory, _img, lang),
+        *_parameters_section(results, lang),
+        *_stress_section(results, method, territories, lang),
         *_search_sections(searches, base_territory, lang),
     ]
     head = f"{HEAD}<style>{CSS}</style>{leaflet_head()}</head>"

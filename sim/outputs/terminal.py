@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
-from sim.outputs.i18n import kpi_label, number, text
+from sim.outputs.i18n import had_names, kpi_label, number, text
 from sim.outputs.summary import summary_lines
 from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # types only: importing these here would load pandas, matplot
 
     from sim.runs.compare import ComparisonResult
     from sim.runs.replications import ExperimentResult
-    from sim.runs.sensitivity import PSAResult
     from sim.territory.catchment import Territory
 
 console = Console()
@@ -37,8 +36,9 @@ err_console = Console(stderr=True)
 
 
 def plain(text: str, style: str = "") -> Text:
-    """Text printed as it is, on one line: brackets in a path are not rich markup, a line break is \\n."""
-    return Text(printable(text), style=style)
+    """Text printed as it is, on one line: brackets in a path are not rich markup, a line break is \\n;
+    the no-break space of French numbers stays one (it keeps a number on one line)."""
+    return Text(printable(text), style=style)  # (printable keeps French no-break spaces)
 
 
 ERROR_CHARS = 1000  # longest error line: a path of 20,000 characters is shown by its ends
@@ -132,13 +132,11 @@ def _plain_progress(description: str, total: int | None) -> Callable[..., None]:
 # --- numbers --------------------------------------------------------------------------------------
 
 
-def num(x: float) -> str:
-    """A number as people read it: thousands separated, few decimals."""
+def num(x: float, lang: str = "en") -> str:
+    """A number as people read it in the language: thousands separated, few decimals."""
     if not math.isfinite(x):
         return str(x)
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.1f}" if abs(x) >= 10 else f"{x:.3g}"
+    return number(x, ",.0f" if abs(x) >= 1000 else ".1f" if abs(x) >= 10 else ".3g", lang)
 
 
 def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
@@ -360,65 +358,10 @@ def missed_precision(worst: pd.DataFrame, target: float, lang: str = "en", most:
     return "; ".join(named[:most]) + (f"; +{more}" if more > 0 else "")
 
 
-def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str]) -> list[Table]:
-    """Per KPI: each parameter's range and the KPI at low and high, largest swing first."""
-    views = []
-    for name in kpis:
-        rows = table[table["kpi"] == name].sort_values("swing", ascending=False)
-        view = Table(
-            title=f"{name}: base {num(rows['kpi_base'].iloc[0])}", title_justify="left", header_style="bold"
-        )
-        cells = [
-            [f"{r.low_value:g} - {r.high_value:g}", num(r.kpi_at_low), num(r.kpi_at_high), num(r.swing)]
-            for r in rows.itertuples()
-        ]
-        view.add_column("parameter", overflow="fold")
-        for index, column in enumerate(("low - high", "at low", "at high", "swing")):
-            widest = max([len(row[index]) for row in cells] + [max(map(len, column.split()))])
-            view.add_column(column, justify="right", width=widest, overflow="fold")  # numbers never cut
-        for r, row in zip(rows.itertuples(), cells):
-            view.add_row(plain(r.parameter), *row)
-        views.append(view)
-    return views
-
-
-def psa_lines(result: PSAResult, names: tuple[str, str]) -> list[str]:
-    """The PSA in a few lines (plain text): incremental cost and effect, ratio of means, dominance;
-    when the outcome never changes, that instead of a ratio (there is no effect to buy)."""
-    from sim.measures.statistics import incremental_summary
-
-    s = incremental_summary(result.draws["incremental_cost"], result.draws["incremental_effect"])
-    (lo_c, hi_c), (lo_e, hi_e) = s.cost_interval, s.effect_interval
-    lines = [
-        f"{names[1]} vs {names[0]}, {result.iterations} draws x {result.replications} replications",
-        f"  incremental cost ({result.cost}): mean {s.cost_mean:,.0f} EUR, "
-        f"95% interval {lo_c:,.0f} to {hi_c:,.0f}",
-        f"  incremental effect ({result.effect}): mean {s.effect_mean:,.2f}, "
-        f"95% interval {lo_e:,.2f} to {hi_e:,.2f}",
-    ]
-    if result.outcome_unchanged:
-        saving = float((result.draws["incremental_cost"] < 0).mean())
-        return [
-            *lines,
-            f"  the outcome {result.outcome} is the same in both scenarios in every draw: no "
-            f"cost-effectiveness ratio; probability cost-saving: {saving:.0%}",
-            f"  choose an outcome that {names[1]} changes with --outcome KPI "
-            "(e.g. --outcome trips_per_year --outcome-direction decrease)",
-        ]
-    ratio = (
-        f"{s.ratio_of_means:,.0f} EUR per unit of effect"
-        if math.isfinite(s.ratio_of_means)
-        else "undefined (the mean effect is 0)"
-    )
-    return [
-        *lines,
-        f"  ratio of means: {ratio}",
-        f"  probability cost-saving and more effective: {s.probability_dominant:.0%}",
-    ]
-
-
 def territory_heading(authorise: Sequence[str], revoke: Sequence[str]) -> str:
-    changes = [f"+{h}" for h in authorise] + [f"-{h}" for h in revoke]
+    """The authorisation changes in words, each HAD by its name (its id when geo/had.csv lacks it)."""
+    names = had_names()
+    changes = [f"+{names.get(h, h)}" for h in authorise] + [f"-{names.get(h, h)}" for h in revoke]
     return "status quo (thesis Tableau 27)" if not changes else "after " + ", ".join(changes)
 
 
@@ -427,8 +370,8 @@ def territory_tables(territory: Territory, heading: str) -> list[Table]:
     import pandas as pd
 
     coverage = territory.coverage_table()
-    zones = rich_table(
-        coverage.drop(columns=["name"]).rename(columns={"shared_communes": "of which shared"}),
+    zones = rich_table(  # people read the HAD's name; its id is in coverage_by_had.csv
+        coverage.drop(columns=["had"]).rename(columns={"name": "HAD", "shared_communes": "of which shared"}),
         f"HAD zones, {heading}",
         {"population": ",d"},
     )

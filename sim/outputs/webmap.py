@@ -22,15 +22,12 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
+from sim.outputs.i18n import number, place_name, text
 from sim.outputs.maps import CHANGE_CMAP, NO_DATA_COLOUR
 from sim.outputs.text import format_difference, format_interval
 
 SIMPLIFY_M = 300  # outlines simplified to 300 m (Lambert-93) before being written into the page
-WEB_TEXTS = {
-    "no_data": "no patient in the run",
-    "change": "change",
-    "verdict": {"important": "matters", "negligible": "negligible", "unclear": "unclear", "": ""},
-}
+VERDICTS = ("important", "negligible", "unclear")  # judged differences; i18n text "verdict_<verdict>"
 
 
 @functools.cache
@@ -62,7 +59,12 @@ def _colour(value: float, limit: float) -> str:
 
 
 def change_layer(
-    areas: gpd.GeoDataFrame, changes: pd.DataFrame, base_means: Mapping[str, float], fmt: str, limit: float
+    areas: gpd.GeoDataFrame,
+    changes: pd.DataFrame,
+    base_means: Mapping[str, float],
+    fmt: str,
+    limit: float,
+    lang: str = "en",
 ) -> dict:
     """A GeoJSON FeatureCollection (WGS 84) of places with their colour and popup text.
 
@@ -74,17 +76,23 @@ def change_layer(
     features = []
     for row, geom in zip(shapes.itertuples(), shapes.to_crs(4326).geometry):
         diff = float(getattr(row, "diff_mean", np.nan))
+        verdict = getattr(row, "verdict", "")
         if np.isfinite(diff):
-            text = (
+            popup = (
                 f"<b>{html.escape(str(row.unit_name))}</b><br>"
-                f"{format_interval(base_means.get(row.unit, np.nan), np.nan, np.nan, fmt)} &rarr; "
-                f"{format(row.mean, fmt)}<br>{WEB_TEXTS['change']}: "
-                f"{format_difference(diff, row.diff_ci_low, row.diff_ci_high, fmt)}"
-                f"{' *' if _true(row.significant) else ''}"
-                f"<br>{WEB_TEXTS['verdict'].get(row.verdict if isinstance(row.verdict, str) else '', '')}"
+                f"{format_interval(base_means.get(row.unit, np.nan), np.nan, np.nan, fmt, lang=lang)} &rarr; "
+                f"{number(row.mean, fmt, lang)}<br>"
+                + text(
+                    "labelled",
+                    lang,
+                    what=text("web_change", lang),
+                    label=format_difference(diff, row.diff_ci_low, row.diff_ci_high, fmt, lang),
+                )
+                + (" *" if _true(row.significant) else "")
+                + f"<br>{text(f'verdict_{verdict}', lang) if verdict in VERDICTS else ''}"
             )
         else:
-            text = f"<b>{html.escape(str(row.unit))}</b><br>{WEB_TEXTS['no_data']}"
+            popup = f"<b>{html.escape(place_name(str(row.unit)))}</b><br>{text('map_no_data', lang)}"
         features.append(
             {
                 "type": "Feature",
@@ -92,7 +100,7 @@ def change_layer(
                 "properties": {
                     "fill": _colour(diff, limit),
                     "weight": 3 if getattr(row, "verdict", "") == "important" else 0.6,
-                    "popup": text,
+                    "popup": popup,
                 },
             }
         )
