@@ -51,6 +51,11 @@ class Calendar:
     start_date: dt.date
     public_holidays: str | None = None  # a country code of the holidays library; None: no holiday
     _holidays: _Holidays = field(default_factory=lambda: _Holidays(), compare=False, repr=False)
+    # The weekday of day 0, once: asked for every day a bag or a start could fall on.
+    _weekday0: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_weekday0", self.start_date.weekday())
 
     def is_holiday(self, day: int) -> bool:
         """Whether simulation day ``day`` is a public holiday."""
@@ -63,15 +68,15 @@ class Calendar:
 
     def opens(self, day: int, weekdays: Container[int]) -> bool:
         """Whether day ``day`` is one of ``weekdays`` and not a public holiday."""
-        return self.weekday(day) in weekdays and not self.is_holiday(day)
+        return (self._weekday0 + day) % 7 in weekdays and not self.is_holiday(day)
 
     @property
     def start_weekday(self) -> int:
-        return self.start_date.weekday()
+        return self._weekday0
 
     def weekday(self, day: int | np.ndarray) -> int | np.ndarray:
         """Weekday of simulation day ``day`` (0 = Monday), or of each day of an array."""
-        return (self.start_weekday + day) % 7
+        return (self._weekday0 + day) % 7
 
     def next_day_in(self, t: float, weekdays: Iterable[int]) -> int:
         """First day boundary at or after time t whose weekday is in ``weekdays``, not a holiday."""
