@@ -9,6 +9,7 @@ weekends or public holidays"); no cycle starts and no home care begins on them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
@@ -39,11 +40,17 @@ class _Holidays:
             last_year = max(year, (start_date + dt.timedelta(days=self.end - 1)).year)
             known = range(self.year_read_first, self.year_read_last + 1)
             new_years = [y for y in range(first_year, last_year + 1) if y not in known]
-        dates = holidays.country_holidays(country, years=new_years)
+        dates = [date for year in new_years for date in _holiday_dates(country, year)]
         self.days |= {(date - start_date).days for date in dates}
         self.year_read_first, self.year_read_last = first_year, last_year
         self.first = (dt.date(first_year, 1, 1) - start_date).days
         self.end = (dt.date(last_year + 1, 1, 1) - start_date).days
+
+
+@functools.cache
+def _holiday_dates(country: str, year: int) -> tuple[dt.date, ...]:
+    """The public holidays of ``year`` (the library builds them anew each time: once per process here)."""
+    return tuple(holidays.country_holidays(country, years=[year]))
 
 
 @dataclass(frozen=True)
