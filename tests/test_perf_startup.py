@@ -56,10 +56,10 @@ def test_statistics_still_compute_their_intervals_once_scipy_is_loaded_on_demand
 
 
 def test_validate_loads_neither_scipy_stats_nor_matplotlib():
-    """`validate` runs its 90-day check without the statistics and plotting libraries.
+    """`validate` checks without the statistics and plotting libraries.
 
-    It needs the territory (communes read with geopandas, their borders with scipy.sparse), so those
-    are loaded: the test says so.
+    It knows the KPI names without a run and the HAD ids from geo/had.csv (sim.runs.checks), so it
+    loads neither the territory (geopandas) nor pandas: the test says so.
     """
     code = (
         "from typer.testing import CliRunner\nfrom sim.cli import app\n"
@@ -67,5 +67,6 @@ def test_validate_loads_neither_scipy_stats_nor_matplotlib():
         "assert result.exit_code == 0 and 'ok' in result.output, result.output"
     )
     loaded = modules_loaded_by(code)
-    assert "sim.territory.catchment" in loaded and "geopandas" in loaded  # the check did load the territory
+    assert "sim.runs.checks" in loaded  # the checks did run
+    assert not loaded & {"sim.territory.catchment", "geopandas", "pandas"}  # without the territory
     assert not loaded & {"scipy.stats", "matplotlib"}, sorted(loaded & {"scipy.stats", "matplotlib"})

@@ -71,23 +71,26 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
     """Check scenario files against the schema (and HAD ids against geo/had.csv); exit 2 on any error.
 
     The 'sensitivity' and 'psa' parameters must name numbers of the scenario, and their KPIs names a
-    run produces (learned from a 90-day run of the scenario).
+    run produces (known without a run: the KPI catalogue, the scenario's indications, geo/'s HADs and
+    hospitals). The territory is loaded only for a scenario with its own zone overrides file.
     """
-    from sim.runs.sensitivity import check_kpi_names, check_parameters
+    from sim.runs.checks import check_kpi_names, check_parameters
     from sim.scenario.files import load_scenario
-    from sim.territory.binding import scenario_territory
-    from sim.territory.catchment import Territory
-    from sim.territory.geodata import TerritoryDataError
+    from sim.territory.binding import check_had_ids, scenario_territory
+    from sim.territory.geodata import TerritoryDataError, had_ids
 
     failed = False
-    base = None
+    known_hads = None
     for path in files:
         try:
             scenario = load_scenario(path)
-            base = base or Territory.load()
-            territory = scenario_territory(scenario, base)
+            if scenario.territory.overrides_file is None:
+                known_hads = known_hads or had_ids()
+                check_had_ids(scenario, known_hads)
+            else:  # its zone overrides are read and checked with the territory
+                scenario_territory(scenario)
             check_parameters(scenario)
-            check_kpi_names(scenario, territory)
+            check_kpi_names(scenario)
         except ScenarioError as exc:
             failed = True
             print_file_errors(path, exc.messages)

@@ -249,6 +249,41 @@ def indication_rows(names: list[str]) -> tuple[tuple[str, str, str, bool], ...]:
 TERMINAL_KPIS = tuple((key, label, fmt) for key, label, fmt, terminal in KPI_CATALOGUE if terminal)
 
 
+# --- every KPI name of replications.csv, known without a run (``occisim validate``) ---------------
+# Beside the catalogue's and the indications' rows: KPIs no table shows (kept for analysts), and the
+# KPIs of each HAD and each peripheral hospital. tests/test_p2_kpi_names.py checks these names are
+# exactly those a run produces, for every shipped scenario.
+UNLISTED_KPIS: tuple[str, ...] = (
+    "admissions_not_yet_admitted",
+    "emergency_wait_mean_days",
+    "blina_cycle_start_wait_p90_days",
+    "blina_cycle_start_wait_max_days",
+    "bag_deliveries_per_year",
+    "hospital_journeys_per_year",
+    "bridge_bags_per_year",
+    *(f"cost_{item}_per_episode" for item in (*COST_ITEMS, "drug_wasted", "drug_unused_bags")),
+    "vials_per_episode",
+    "nurse_visits_per_episode",
+    "drug_wasted_share",
+)
+PER_HAD_KPIS = (  # each followed by ``_<HAD id>``
+    "had_patient_days_per_year",
+    "had_nurse_km_per_year",
+    "had_max_concurrent",
+    "had_peak_pump_share",
+    "had_full_days_per_year",
+)
+PER_PERIPHERAL_HOSPITAL_KPIS = ("peripheral_admissions_per_year", "peripheral_bed_days_per_year")
+
+
+def kpi_names(indications: list[str], hads: list[str], peripheral_hospitals: list[str]) -> set[str]:
+    """Every KPI name of a run with these indications, HAD ids and peripheral hospitals' ids."""
+    names = {key for key, *_ in (*KPI_CATALOGUE, *indication_rows(indications))} | set(UNLISTED_KPIS)
+    names |= {f"{kpi}_{had}" for kpi in PER_HAD_KPIS for had in hads}
+    names |= {f"{kpi}_{h}" for kpi in PER_PERIPHERAL_HOSPITAL_KPIS for h in peripheral_hospitals}
+    return names
+
+
 # --- minimal important differences (MID): the smallest change of a KPI a planner acts on ---------
 # A difference "matters" when its 95 % CI excludes 0 AND its mean is at least the KPI's MID (two marks,
 # kept apart). These are the planner's judgement, not clinical facts (assumption): each can be

@@ -9,6 +9,7 @@ weekends or public holidays"); no cycle starts and no home care begins on them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
@@ -39,11 +40,17 @@ class _Holidays:
             last_year = max(year, (start_date + dt.timedelta(days=self.end - 1)).year)
             known = range(self.year_read_first, self.year_read_last + 1)
             new_years = [y for y in range(first_year, last_year + 1) if y not in known]
-        dates = holidays.country_holidays(country, years=new_years)
+        dates = [date for year in new_years for date in _holiday_dates(country, year)]
         self.days |= {(date - start_date).days for date in dates}
         self.year_read_first, self.year_read_last = first_year, last_year
         self.first = (dt.date(first_year, 1, 1) - start_date).days
         self.end = (dt.date(last_year + 1, 1, 1) - start_date).days
+
+
+@functools.cache
+def _holiday_dates(country: str, year: int) -> tuple[dt.date, ...]:
+    """The public holidays of ``year`` (the library builds them anew each time: once per process here)."""
+    return tuple(holidays.country_holidays(country, years=[year]))
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,11 @@ class Calendar:
     start_date: dt.date
     public_holidays: str | None = None  # a country code of the holidays library; None: no holiday
     _holidays: _Holidays = field(default_factory=lambda: _Holidays(), compare=False, repr=False)
+    # The weekday of day 0, once: asked for every day a bag or a start could fall on.
+    _weekday0: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_weekday0", self.start_date.weekday())
 
     def is_holiday(self, day: int) -> bool:
         """Whether simulation day ``day`` is a public holiday."""
@@ -63,15 +75,15 @@ class Calendar:
 
     def opens(self, day: int, weekdays: Container[int]) -> bool:
         """Whether day ``day`` is one of ``weekdays`` and not a public holiday."""
-        return self.weekday(day) in weekdays and not self.is_holiday(day)
+        return (self._weekday0 + day) % 7 in weekdays and not self.is_holiday(day)
 
     @property
     def start_weekday(self) -> int:
-        return self.start_date.weekday()
+        return self._weekday0
 
     def weekday(self, day: int | np.ndarray) -> int | np.ndarray:
         """Weekday of simulation day ``day`` (0 = Monday), or of each day of an array."""
-        return (self.start_weekday + day) % 7
+        return (self._weekday0 + day) % 7
 
     def next_day_in(self, t: float, weekdays: Iterable[int]) -> int:
         """First day boundary at or after time t whose weekday is in ``weekdays``, not a holiday."""

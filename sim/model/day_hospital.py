@@ -36,6 +36,8 @@ its sessions open, except by the overbooked sessions still above capacity (``ove
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import math
 from collections import defaultdict
 
@@ -83,6 +85,10 @@ def _weekly_sessions(scenario: Scenario) -> tuple[list[int], list[int]]:
     return sessions, held
 
 
+def _requested(entry: tuple[BackgroundBooking, list]) -> int:
+    return entry[0].requested
+
+
 class DayHospital:
     """The ledger of sessions, the other patients' requests, and blinatumomab patients' bookings."""
 
@@ -115,7 +121,12 @@ class DayHospital:
         self.release_days = spec.reserved_release_days
         self.released: set[int] = set()  # days whose held sessions other patients may now book
         self.holds = any(self.held) or any(self.held_by_day)
-        self.backlog: list[BackgroundBooking] = []  # past their window or waiting, in request order
+        # Past their window or waiting, in request order: (booking, its membership); see ``_serve_backlog``.
+        self._backlog: list[tuple[BackgroundBooking, list]] = []
+        self._member: dict[int, list] = {}  # id of a booking in the backlog -> [in it, its entries]
+        self._backlog_ends: list[tuple] = []  # (day it leaves, n, booking, membership, its day then)
+        self._backlog_count = itertools.count()
+        self._backlog_live = 0  # entries of bookings still in the backlog
         self.by_episode: defaultdict[int, list[BlinaBooking]] = defaultdict(list)
 
     # --- the ledger ---
@@ -149,12 +160,22 @@ class DayHospital:
 
     def other_patients(self, requests: DayHospitalRequests):
         """Other patients' requests, each booked on the day it is made, in the order they are made."""
+        env, tolerance, keep = self.env, self.tolerance, self.record.background_bookings.append
+        if self.background_sessions_a_week <= 0 or self.holds:  # no session for them, or a backlog
+            book = self._book_background
+        else:  # (about 44,000 a replication: ``_book_background``'s one step left)
+            next_free, background_on = self._next_free, self.background_on
+
+            def book(booking: BackgroundBooking, due: int) -> None:
+                booking.day = day = next_free(due)
+                background_on[day].append(booking)
+
         for requested, due in zip(requests.requested.tolist(), requests.due.tolist()):
-            if requested > self.env.now:
-                yield self.env.timeout(requested - self.env.now)
-            booking = BackgroundBooking(requested, due, due + self.tolerance)
-            self.record.background_bookings.append(booking)
-            self._book_background(booking, booking.due)
+            if requested > env.now:
+                yield env.timeout(requested - env.now)
+            booking = BackgroundBooking(requested, due, due + tolerance)
+            keep(booking)
+            book(booking, due)
 
     def _book_background(self, booking: BackgroundBooking, first: int) -> None:
         """The first day from ``first`` with a session neither booked nor held, in its window or past it.
@@ -165,7 +186,39 @@ class DayHospital:
         if booking.day is not None:
             self.background_on[booking.day].append(booking)
         if self.holds and (booking.day is None or booking.day > booking.latest):
-            bisect.insort(self.backlog, booking, key=lambda b: b.requested)
+            self._join_backlog(booking)
+        elif id(booking) in self._member:  # (not seen: a deferred booking moves only later)
+            self._backlog_end(booking, self._member[id(booking)])
+
+    @property
+    def backlog(self) -> list[BackgroundBooking]:
+        """The other patients' requests past their window or waiting, in request order."""
+        return [booking for booking, membership in self._backlog if membership[0]]
+
+    def _join_backlog(self, booking: BackgroundBooking) -> None:
+        """One more entry of ``booking`` in the backlog, after the requests made by its day (a booking
+        displaced again while in the backlog has two entries, and is served at the first)."""
+        membership = self._member.get(id(booking))
+        if membership is None:
+            membership = self._member[id(booking)] = [True, 0]
+        membership[1] += 1
+        self._backlog_live += 1
+        bisect.insort(self._backlog, (booking, membership), key=_requested)
+        self._backlog_end(booking, membership)
+
+    def _backlog_end(self, booking: BackgroundBooking, membership: list) -> None:
+        """When ``booking``, booked as it is now, leaves the backlog: on its day (in its window: at once)."""
+        if booking.day is not None:
+            leaves = booking.day if booking.day > booking.latest else -math.inf
+            heapq.heappush(
+                self._backlog_ends, (leaves, next(self._backlog_count), booking, membership, booking.day)
+            )
+
+    def _leave_backlog(self, booking: BackgroundBooking) -> None:
+        """Every entry of ``booking`` leaves the backlog (it stays in the list until pruned, marked out)."""
+        membership = self._member.pop(id(booking))
+        membership[0] = False
+        self._backlog_live -= membership[1]
 
     def release_held(self):
         """Each day, the held sessions still unused ``reserved_release_days`` ahead go to other patients.
@@ -184,19 +237,40 @@ class DayHospital:
             day += 1
 
     def _serve_backlog(self, day: int) -> None:
-        """The sessions of ``day`` free for other patients go to the backlog's requests due by then."""
+        """The sessions of ``day`` free for other patients go to the backlog's requests due by then.
+
+        A request leaves the backlog once booked by ``day`` (served now, or its later day has come):
+        it is marked out at once, and the list pruned when that is cheap (its head, or when half of it
+        is out), so that a long backlog of a saturated day hospital is not rebuilt every day.
+        """
         free = self.free(day, held_too=False)
-        for booking in self.backlog:
+        for booking, membership in self._backlog:
             if free <= 0:
                 break
-            if booking.due <= day and (booking.day is None or booking.day > day):
+            if membership[0] and booking.due <= day and (booking.day is None or booking.day > day):
                 if booking.day is not None:
                     self.background_on[booking.day].remove(booking)
                     self._freed(booking.day)
                 booking.day = day
                 self.background_on[day].append(booking)
+                self._leave_backlog(booking)
                 free -= 1
-        self.backlog = [b for b in self.backlog if b.day is None or b.day > max(b.latest, day)]
+        ends = self._backlog_ends
+        while ends and ends[0][0] <= day:
+            _, _, booking, membership, booked = heapq.heappop(ends)
+            # (Booked on another day since: that day's entry tells; out already: served.)
+            if membership[0] and booking.day == booked and booking.day <= max(booking.latest, day):
+                self._leave_backlog(booking)
+        self._prune_backlog()
+
+    def _prune_backlog(self) -> None:
+        backlog = self._backlog
+        head = 0
+        while head < len(backlog) and not backlog[head][1][0]:
+            head += 1
+        del backlog[:head]
+        if len(backlog) > 2 * self._backlog_live + 64:
+            self._backlog = [entry for entry in backlog if entry[1][0]]
 
     def _next_free(self, day: int) -> int:
         """The first day from ``day`` with a session another patient may book.
@@ -205,18 +279,31 @@ class DayHospital:
         day's sessions free for other patients never increase (a displaced booking leaves its
         place to a blinatumomab patient, and a cancellation only concerns days already past).
         """
+        # ``free(day, held_too=False)`` inline (about 44,000 requests a replication come here)
+        full_until, released = self.full_until, self.released
+        sessions_by_day, held_by_day = self.sessions_by_day, self.held_by_day
+        background_on, blina_on = self.background_on, self.blina_on
         seen = []
         while True:
-            if day in self.full_until:
+            later = full_until.get(day)
+            if later is not None:
                 seen.append(day)
-                day = self.full_until[day]
-            elif self.free(day, held_too=False) <= 0:
-                seen.append(day)
-                day += 1
+                day = later
+                continue
+            if 0 <= day < len(sessions_by_day):
+                sessions, held = sessions_by_day[day], held_by_day[day]
             else:
+                sessions, held = self.open_on(day)
+            blina = blina_on.get(day, 0)
+            if blina < held and day not in released:
+                blina = held
+            booked = background_on.get(day)
+            if sessions - (len(booked) if booked else 0) - blina > 0:
                 break
+            seen.append(day)
+            day += 1
         for full in seen:
-            self.full_until[full] = day
+            full_until[full] = day
         return day
 
     # --- blinatumomab patients ---

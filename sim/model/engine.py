@@ -9,7 +9,10 @@ into tables. No I/O here. Time is in days from simulation day 0 (``run.start_dat
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import simpy
 
@@ -97,14 +100,33 @@ class Model:
         self.env.process(self.day_hospital.other_patients(requests))
         self.env.process(self.day_hospital.release_held())
         self.arrivals()
-        self.env.run(until=self.scenario.run.horizon)
-        unfinished = [p for p in self.episode_processes if p.is_alive]
-        if unfinished:
-            self.env.run(
-                until=self.env.any_of([self.env.all_of(unfinished), self.env.timeout(DRAIN_LIMIT_DAYS)])
-            )
+        with _without_cyclic_gc():
+            self.env.run(until=self.scenario.run.horizon)
+            unfinished = [p for p in self.episode_processes if p.is_alive]
+            if unfinished:
+                self.env.run(
+                    until=self.env.any_of([self.env.all_of(unfinished), self.env.timeout(DRAIN_LIMIT_DAYS)])
+                )
         self.record.end_time = self.env.now
         return self.record
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the model runs (if it was on), on again after.
+
+    A run leaves almost no reference cycles (about 50 objects in a 50-year run,
+    tests/test_p2_model_gc.py), but piles up records that the collector would scan again and again:
+    10 % of a 5-year replication, a third of a 50-year one. Memory is freed by reference counts as
+    before; the numbers do not depend on it.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def simulate(scenario: Scenario, territory: Territory, replication: int) -> Recorder:

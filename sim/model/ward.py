@@ -19,6 +19,8 @@ no bed is held empty, or taken days early, for a patient who cannot start yet.
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -97,20 +99,118 @@ class BedRequest(PriorityRequest):
         super().__init__(ward.beds, priority)
 
 
-def _request_key(request: PriorityRequest) -> tuple:
-    return request.key
+# Where a request waits in the ``BedQueue``'s parts (see there).
+AWAKE, DORMANT, RIPE = "awake", "dormant", "ripe"
+
+
+def _order(request: PriorityRequest) -> tuple:
+    return request._bed_order
+
+
+def _shape(window: StartWindow) -> tuple:
+    """What makes windows open and shut alike, once their ``not_before`` is past."""
+    return window.calendar, window.weekdays, window.lead_days
 
 
 class BedQueue(SortedQueue):
     """The queue for beds in SimPy's order (priority, then request time, then first asked), kept sorted
     by inserting each request at its place: O(log n) comparisons where SimPy re-sorts the whole queue
     (every key computed again) on each request, which dominated saturated runs with long queues.
+
+    ``Beds`` reads it through parts kept beside the list, so that a bed freed does not look at every
+    request passed over (a saturated ward holds hundreds of cycle starts waiting for a start weekday):
+
+    - ``awake``: the requests ``Beds`` looks at one by one, in order: no window, or a window whose
+      ``not_before`` is still ahead;
+    - ``dormant``: those of them whose window is known shut (a heap by ``closed_until``);
+    - ``ripe``: windows whose ``not_before`` is past, by window shape, in order: they all open and shut
+      together (``StartWindow.admits`` then depends on the time only), so one look tells for all;
+      ``shut_until``: until when each shape is known shut;
+    - ``unripe``: windowed ``awake`` requests by ``not_before``, to move to ``ripe`` when it passes.
     """
+
+    def __init__(self, maxlen: int | None = None) -> None:
+        super().__init__(maxlen)
+        self._count = itertools.count()
+        self.awake: list[PriorityRequest] = []
+        self.dormant: list[tuple[float, int, PriorityRequest]] = []
+        self.unripe: list[tuple[float, int, PriorityRequest]] = []
+        self.ripe: dict[tuple, list[PriorityRequest]] = {}
+        self.shut_until: dict[tuple, float] = {}
 
     def append(self, item: PriorityRequest) -> None:
         if self.maxlen is not None and len(self) >= self.maxlen:
             raise RuntimeError("Cannot append event. Queue is full.")
-        bisect.insort_right(self, item, key=_request_key)  # after equal keys, as a stable sort puts it
+        item._bed_order = (item.key, next(self._count))  # after equal keys, as a stable sort puts it
+        bisect.insort_right(self, item, key=_order)
+        window = getattr(item, "window", None)
+        self.route(item, item.env.now if window is not None else 0.0)
+
+    def remove(self, item: PriorityRequest) -> None:
+        """Take ``item`` out (a request withdrawn, or admitted)."""
+        del self[self._index(self, item)]
+        self._detach(item)
+
+    def pop(self, index: int = -1) -> PriorityRequest:
+        item = super().pop(index)
+        self._detach(item)
+        return item
+
+    @staticmethod
+    def _index(ordered: list[PriorityRequest], item: PriorityRequest) -> int:
+        index = bisect.bisect_left(ordered, item._bed_order, key=_order)
+        if index == len(ordered) or ordered[index] is not item:
+            raise ValueError("request not in the queue")
+        return index
+
+    def _detach(self, item: PriorityRequest) -> None:
+        place, item._bed_place = item._bed_place, None
+        if place == AWAKE:
+            del self.awake[self._index(self.awake, item)]
+        elif place == RIPE:
+            ripe = self.ripe[_shape(item.window)]
+            del ripe[self._index(ripe, item)]
+        # DORMANT, and ``unripe`` entries: dropped when they come up (their place no longer matches)
+
+    def route(self, item: PriorityRequest, now: float) -> None:
+        """Put ``item`` in the part its window gives at ``now``."""
+        window = getattr(item, "window", None)
+        if window is not None and now < item.closed_until:
+            item._bed_place = DORMANT
+            heapq.heappush(self.dormant, (item.closed_until, item._bed_order[1], item))
+        elif window is not None and window.not_before <= now:
+            item._bed_place = RIPE
+            bisect.insort_right(self.ripe.setdefault(_shape(window), []), item, key=_order)
+        else:
+            item._bed_place = AWAKE
+            bisect.insort_right(self.awake, item, key=_order)
+            if window is not None:
+                heapq.heappush(self.unripe, (window.not_before, item._bed_order[1], item))
+
+    def wake(self, now: float) -> None:
+        """Requests whose window is no longer known shut, or whose ``not_before`` passed, move parts."""
+        dormant, unripe = self.dormant, self.unripe
+        while dormant and dormant[0][0] <= now:
+            _, _, item = heapq.heappop(dormant)
+            if item._bed_place == DORMANT and item.closed_until <= now:
+                self.route(item, now)
+        while unripe and unripe[0][0] <= now:
+            _, _, item = heapq.heappop(unripe)
+            if item._bed_place == AWAKE:
+                self._detach(item)
+                self.route(item, now)
+
+    def next_in_line(
+        self, awake_index: int, passed: set[tuple]
+    ) -> tuple[PriorityRequest | None, tuple | None]:
+        """The first request from ``awake[awake_index]`` or the head of a ripe shape not ``passed``,
+        and its shape (None: from ``awake``)."""
+        best = self.awake[awake_index] if awake_index < len(self.awake) else None
+        best_shape = None
+        for shape, ripe in self.ripe.items():
+            if ripe and shape not in passed and (best is None or ripe[0]._bed_order < best._bed_order):
+                best, best_shape = ripe[0], shape
+        return best, best_shape
 
 
 def _shut_until(window: StartWindow, opening: float) -> float:
@@ -152,6 +252,45 @@ class Beds(simpy.PriorityResource):
         super()._do_put(request)
         # Beds can be free with requests waiting only when windows held them back: go on while any is.
         return len(self.users) < self.capacity
+
+    def _trigger_put(self, get_event: object) -> None:
+        """SimPy's pass over the queue (``_do_put`` on each request in order until one returns False),
+        skipping what cannot change: requests whose window is known shut are not looked at, and the
+        ripe windows of one shape are looked at once (all shut, or the first in line admitted)."""
+        queue = self.put_queue
+        if not isinstance(queue, BedQueue):
+            super()._trigger_put(get_event)
+            return
+        now = self._env.now
+        queue.wake(now)
+        index, passed = 0, set()
+        while True:
+            request, shape = queue.next_in_line(index, passed)
+            if request is None:
+                return
+            if shape is None:
+                proceed = self._do_put(request)
+                if request.triggered:
+                    queue.remove(request)
+                elif request.window is not None and now < request.closed_until:
+                    queue._detach(request)
+                    queue.route(request, now)
+                else:
+                    index += 1
+            elif now < queue.shut_until.get(shape, -math.inf) or not request.window.admits(now):
+                if now >= queue.shut_until.get(shape, -math.inf):
+                    opening = request.window.next_opening(now)
+                    self._wake_up_at(opening)
+                    queue.shut_until[shape] = _shut_until(request.window, opening)
+                passed.add(shape)
+                proceed = True
+            else:
+                simpy.PriorityResource._do_put(self, request)
+                proceed = len(self.users) < self.capacity
+                if request.triggered:
+                    queue.remove(request)
+            if not proceed:
+                return
 
     def _wake_up_at(self, t: float) -> None:
         if t not in self._wake_ups:

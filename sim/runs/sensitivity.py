@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from sim.measures.statistics import t_interval
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
+from sim.runs.checks import check_kpi_names, check_parameters  # noqa: F401 - re-exported
 from sim.runs.replications import (
     Job,
     Scheduler,
@@ -63,46 +64,12 @@ def parse_parameter(text: str) -> SensitivityParameter:
         raise ScenarioError([f"--param {shown_text}: {where}: {one_line(error['msg'], 120)}"]) from None
 
 
-def check_parameters(scenario: Scenario) -> None:
-    """Refuse (ScenarioError) the parameters of the 'sensitivity' and 'psa' sections that name no
-    number of the scenario, or a one-way bound the scenario refuses: checked without a run."""
-    messages = []
-    for p in scenario.sensitivity.parameters:
-        for value in (p.low, p.high):
-            try:
-                with_values(scenario, {p.key: value}, origin="sensitivity")
-            except ScenarioError as exc:
-                messages += exc.messages
-                break
-    for q in scenario.psa.parameters:
-        try:
-            with_values(scenario, {q.key: q.distribution.mean_value}, origin="psa")
-        except ScenarioError as exc:
-            messages += exc.messages
-    if messages:
-        raise ScenarioError(messages)
-
-
 PROBE_DAYS = 90.0  # a short run of the scenario itself: long enough to produce every KPI's name
 
 
-def check_kpi_names(scenario: Scenario, territory: Territory) -> None:
-    """Refuse (ScenarioError) KPI names of the 'sensitivity' and 'psa' sections that a run does not
-    produce; the names are learned from a short run of the scenario on its bound ``territory``."""
-    wanted = [("sensitivity.kpis", name) for name in scenario.sensitivity.kpis]
-    wanted += [("psa.cost", scenario.psa.cost), ("psa.outcome", scenario.psa.outcome)]
-    names = produced_kpi_names(scenario, territory)
-    missing = [
-        f"{key}: expected a KPI name of replications.csv, found {one_line(repr(name))}"
-        for key, name in wanted
-        if name not in names
-    ]
-    if missing:
-        raise ScenarioError(missing)
-
-
 def produced_kpi_names(scenario: Scenario, territory: Territory) -> set[str]:
-    """The KPI names a run of the scenario produces, learned from a short run of it (no warm-up)."""
+    """The KPI names a run of the scenario produces, learned from a short run of it (no warm-up);
+    ``sim.runs.checks.scenario_kpi_names`` knows them without a run."""
     run = scenario.run.model_copy(update={"years": PROBE_DAYS / DAYS_PER_YEAR, "warmup_days": 0.0})
     return set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
 
@@ -277,9 +244,7 @@ def psa(
         updates = {key: float(v[i]) for key, v in values.items()}
         # Both scenarios get the same parameter draw and the same inner seed (common random numbers).
         for scenario in (base, other):
-            drawn = with_run_settings(
-                with_values(scenario, updates, origin="psa"), seed=iteration_seeds[i]
-            )
+            drawn = with_run_settings(with_values(scenario, updates, origin="psa"), seed=iteration_seeds[i])
             jobs += [(drawn, rep) for rep in range(r)]
     results = _run_checking_kpis(
         jobs,

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import replace
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
-from sim.territory.catchment import Territory
-from sim.territory.travel import CircuityTravel
+
+if TYPE_CHECKING:  # (the territory is loaded by the functions that need it: `validate` checks ids only)
+    import numpy as np
+
+    from sim.territory.catchment import Territory
 
 
 def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Territory:
     """The territory a scenario runs on: its travel model, zone overrides, authorisation set and takeovers."""
+    from sim.territory.catchment import Territory
+    from sim.territory.travel import CircuityTravel
+
     spec = scenario.territory
     travel = CircuityTravel.from_config(spec.travel)
     if base is None or spec.overrides_file is not None or travel != CircuityTravel():
         base = Territory.load(travel=travel, overrides_file=spec.overrides_file)
-    known = list(base.hads.index)
+    check_had_ids(scenario, list(base.hads.index))
+    base.zone_adjacency  # noqa: B018 - computed once on the shared base, then inherited by every variant
+    return base.with_authorisation(authorise=spec.authorise, revoke=spec.revoke).with_merges(spec.merge)
+
+
+def check_had_ids(scenario: Scenario, known: list[str]) -> None:
+    """Refuse (ScenarioError, a line per id) the HAD ids of the scenario that are not ``known``
+    (the ids of geo/had.csv)."""
+    spec = scenario.territory
     problems = [
         f"territory.{key}: expected an HAD id of geo/had.csv ({', '.join(known)}), found {had!r}"
         for key, hads in (
@@ -51,8 +64,6 @@ def scenario_territory(scenario: Scenario, base: Territory | None = None) -> Ter
     ]
     if problems:
         raise ScenarioError(problems)
-    base.zone_adjacency  # noqa: B018 - computed once on the shared base, then inherited by every variant
-    return base.with_authorisation(authorise=spec.authorise, revoke=spec.revoke).with_merges(spec.merge)
 
 
 def authorised_hads(territory: Territory, scenario: Scenario) -> np.ndarray:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the functions that read tables: `validate` needs only ids
+    import pandas as pd
 
 DEFAULT_GEO_DIR = Path(__file__).resolve().parents[2] / "geo"
 
@@ -28,6 +31,8 @@ def geo_dir() -> Path:
 
 
 def read_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.exists():
         raise TerritoryDataError(f"{path}: file not found")
     try:
@@ -45,6 +50,8 @@ def read_table(path: Path, required: Sequence[str]) -> pd.DataFrame:
 
 def load_hads(path: Path) -> pd.DataFrame:
     """The HAD table, indexed by id, with typed columns and ``departments`` as tuples."""
+    import pandas as pd
+
     table = read_table(
         path,
         [
@@ -80,6 +87,35 @@ def load_hads(path: Path) -> pd.DataFrame:
     table["chemo_authorised"] = table["chemo_authorised"].str.strip().str.lower() == "true"
     table["departments"] = [tuple(v.split()) for v in table["departments"]]
     return table.set_index("id")
+
+
+def table_column(path: Path, column: str) -> list[str]:
+    """One column of a geo/ CSV file, read without pandas (for checks that need no territory): rows as
+    ``read_table`` reads them (``#`` comment lines and blank lines skipped, spaces after commas dropped)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as file:
+            lines = [line for line in file if line.strip() and not line.lstrip().startswith("#")]
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = " ".join(str(getattr(exc, "strerror", None) or exc).split())[:200]
+        raise TerritoryDataError(
+            f"{path}: expected a CSV file with a column {column}, found: {problem}"
+        ) from None
+    rows = list(csv.reader(lines, skipinitialspace=True))
+    if not rows or column not in rows[0]:
+        raise TerritoryDataError(f"{path}: missing column {column}")
+    at = rows[0].index(column)
+    return [row[at] if at < len(row) else "" for row in rows[1:]]
+
+
+def had_ids(directory: Path | None = None) -> list[str]:
+    """The HAD ids of geo/had.csv, in file order (the territory's HAD index)."""
+    return table_column((directory or geo_dir()) / "had.csv", "id")
+
+
+def peripheral_hospital_ids(directory: Path | None = None) -> list[str]:
+    """The ids of geo/hospitals.csv but IUCT-O's (role ``centre``), in file order."""
+    path = (directory or geo_dir()) / "hospitals.csv"
+    return [h for h, role in zip(table_column(path, "id"), table_column(path, "role")) if role != "centre"]
 
 
 def load_annex_sites(path: Path, hads: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,65 @@
+"""Checks of a scenario's study sections made without a run: what ``occisim validate`` needs, light to
+import (no pandas, no territory: the KPI names are known from the catalogue and the geo/ ids).
+
+- ``check_parameters``: the 'sensitivity' and 'psa' parameters name numbers of the scenario;
+- ``check_kpi_names``: their KPIs are names a run produces (``sim.measures.catalogue.kpi_names``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.measures.catalogue import kpi_names
+from sim.scenario.errors import ScenarioError, one_line
+from sim.scenario.files import with_values
+from sim.scenario.schema import Scenario
+from sim.territory.geodata import had_ids, peripheral_hospital_ids
+
+if TYPE_CHECKING:
+    from sim.territory.catchment import Territory
+
+
+def check_parameters(scenario: Scenario) -> None:
+    """Refuse (ScenarioError) the parameters of the 'sensitivity' and 'psa' sections that name no
+    number of the scenario, or a one-way bound the scenario refuses: checked without a run."""
+    messages = []
+    for p in scenario.sensitivity.parameters:
+        for value in (p.low, p.high):
+            try:
+                with_values(scenario, {p.key: value}, origin="sensitivity")
+            except ScenarioError as exc:
+                messages += exc.messages
+                break
+    for q in scenario.psa.parameters:
+        try:
+            with_values(scenario, {q.key: q.distribution.mean_value}, origin="psa")
+        except ScenarioError as exc:
+            messages += exc.messages
+    if messages:
+        raise ScenarioError(messages)
+
+
+def scenario_kpi_names(scenario: Scenario, territory: Territory | None = None) -> set[str]:
+    """The KPI names a run of the scenario produces: its indications', and those of each HAD and
+    peripheral hospital of ``territory`` (None: of the geo/ files, read without loading the territory)."""
+    indications = list(scenario.blinatumomab.indications)
+    if territory is None:
+        return kpi_names(indications, had_ids(), peripheral_hospital_ids())
+    hospitals = territory.hospitals
+    peripheral = [h for row, h in enumerate(hospitals.table.index) if row != hospitals.centre]
+    return kpi_names(indications, list(territory.hads.index), peripheral)
+
+
+def check_kpi_names(scenario: Scenario, territory: Territory | None = None) -> None:
+    """Refuse (ScenarioError) KPI names of the 'sensitivity' and 'psa' sections that a run does not
+    produce (``scenario_kpi_names``: known without a run)."""
+    wanted = [("sensitivity.kpis", name) for name in scenario.sensitivity.kpis]
+    wanted += [("psa.cost", scenario.psa.cost), ("psa.outcome", scenario.psa.outcome)]
+    names = scenario_kpi_names(scenario, territory)
+    missing = [
+        f"{key}: expected a KPI name of replications.csv, found {one_line(repr(name))}"
+        for key, name in wanted
+        if name not in names
+    ]
+    if missing:
+        raise ScenarioError(missing)
