@@ -188,6 +188,12 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("had_nurse_hours_per_year", "  HAD nurse hours driving per year", ",.0f", True),
     *_day_hospital_rows(),
     ("bag_changes_away_from_ward_per_year", "bag changes away from the ward per year", ".0f", False),
+    (
+        "bags_pharmacy_on_call_per_year",
+        "bags made by the pharmacy's on-call (weekend or holiday) per year",
+        ".1f",
+        False,
+    ),
     ("trips_per_year", "trips from home per year (bag changes, visits)", ".0f", True),
     ("visit_trips_per_year", "  of which for visits", ".0f", False),
     ("travel_km_per_year", "km travelled per year (bag changes, admissions, discharges)", ",.0f", True),

@@ -152,6 +152,9 @@ KPI_LABELS_FR: dict[str, str] = {
     "hdj_no_slot_extra_trips_per_year": "trajets supplémentaires dus à l'absence de séance par an",
     "hdj_visits_deferred_per_year": "visites au-delà de leur tolérance par an",
     "bag_changes_away_from_ward_per_year": "changements de poche hors du service par an",
+    "bags_pharmacy_on_call_per_year": (
+        "poches faites par l'astreinte de la pharmacie (week-end ou férié) par an"
+    ),
     "trips_per_year": "trajets depuis le domicile par an (changements de poche, visites)",
     "visit_trips_per_year": "dont pour des visites",
     "travel_km_per_year": "km parcourus par an (changements de poche, admissions, sorties)",

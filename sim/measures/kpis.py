@@ -29,6 +29,7 @@ from sim.measures.frames import (
 from sim.measures.indications import indication_kpis
 from sim.measures.planner import planner_kpis
 from sim.measures.seasons import seasonal_wait_kpis
+from sim.model.calendar import Calendar, weekday_set
 from sim.model.records import (
     ADVERSE_EVENT,
     BAG_CHANGE,
@@ -71,6 +72,7 @@ def compute(
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
         **_episodes(record, episode_table, window),
+        **on_call_bag_kpis(record, scenario, window),
         **_days_at_home_and_in_bed(record, admissions, window),
         **emergency_kpis(record, admissions, territory, window),
         **home_care_kpis(record, episode_table, territory, window),
@@ -271,6 +273,16 @@ def _travel(record: Recorder, window: Window) -> dict[str, float]:
 def _in_window(table: Columns, window: Window) -> Columns:
     """The records whose ``time`` is in the window."""
     return _where(table, (table["time"] >= window.start) & (table["time"] < window.end))
+
+
+def on_call_bag_kpis(record: Recorder, scenario: Scenario, window: Window) -> dict[str, float]:
+    """Bags hung on a day the pharmacy is closed (a weekend or a public holiday): made by its on-call,
+    for a restart after an interruption or when holidays close it longer than a bag lasts."""
+    calendar = Calendar(scenario.run.start_date, scenario.calendar.holidays_country)
+    open_days = weekday_set(scenario.bags.pharmacy_weekdays)
+    hung = [int(b.start) for e in record.episodes for b in e.bags if window.start <= b.start < window.end]
+    closed = {day: not calendar.opens(day, open_days) for day in set(hung)}
+    return {"bags_pharmacy_on_call_per_year": sum(closed[day] for day in hung) / window.years}
 
 
 def _episodes(record: Recorder, episodes: Columns, window: Window) -> dict[str, float]:

@@ -133,7 +133,8 @@ def bag_schedule(
     (Mon+Thu or Tue+Fri); so the last ward bag bridges to the first home change day (the thesis's
     24-48 h bridge bags, 003:4893-4895). A forced change (the C1 dose step-up) always starts a bag.
     No change is made on a day of ``no_change`` (a day the day hospital has no session to give), nor
-    on a public holiday (the pharmacy is closed, M5): a holiday is bridged like a weekend.
+    on a public holiday (the pharmacy is closed, M5): a holiday is bridged like a weekend; when holidays
+    close the pharmacy longer than a bag lasts, its on-call makes the bag (``_on_call_day``).
     """
     forced = sorted(d for d in forced_changes if start < d < end)
     bags: list[Bag] = []
@@ -164,9 +165,23 @@ def bag_schedule(
                     for d in range(first, last + 1)
                     if calendar.opens(d, pharmacy_days) and d not in no_change
                 ]
+            if not candidates and not any(calendar.opens(d, pharmacy_days) for d in range(first, last + 1)):
+                candidates = _on_call_day(calendar, first, last, pharmacy_days)
             if not candidates:
                 raise ScheduleError(f"no change day between day {t:g} and day {limit:g}")
             change = candidates[-1]
         bags.append(Bag(t, change))
         t = change
     return bags
+
+
+def _on_call_day(calendar: Calendar, first: int, last: int, pharmacy_days: frozenset[int]) -> list[int]:
+    """The change day when the pharmacy is closed on every day a bag can reach: holidays next to a
+    weekend close it longer than a bag lasts (Ascension Thursday, then 8 May on the Friday, as in
+    2043). The pharmacy's on-call makes the bag, as for a restart after an interruption (an
+    assumption): on the last such day that is a pharmacy weekday, else on the last day the bag lasts.
+    """
+    if last < first:
+        return []
+    weekdays = [d for d in range(first, last + 1) if calendar.weekday(d) in pharmacy_days]
+    return [weekdays[-1] if weekdays else last]
