@@ -18,12 +18,19 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.runs.checks import scenario_kpi_names
-from sim.runs.sensitivity import produced_kpi_names
+from sim.runs.replications import run_replication
 from sim.scenario.files import load_scenario
 from sim.territory.binding import scenario_territory
 from sim.territory.geodata import had_ids, peripheral_hospital_ids
 
 ROOT = Path(__file__).resolve().parents[1]
+PROBE_DAYS = 90.0  # long enough for a run to produce every KPI's name
+
+
+def produced_kpi_names(scenario, territory) -> set[str]:
+    """The KPI names a short run of the scenario (no warm-up) produces: the reference."""
+    run = scenario.run.model_copy(update={"years": PROBE_DAYS / 365.0, "warmup_days": 0.0})
+    return set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 

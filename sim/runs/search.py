@@ -30,6 +30,7 @@ import pandas as pd
 
 from sim.measures.selection import SelectionResult, SelectionSettings, kn_plus_plus, pareto_front
 from sim.measures.statistics import t_interval
+from sim.runs.checks import scenario_kpi_names
 from sim.runs.replications import (
     Progress,
     Scheduler,
@@ -38,7 +39,6 @@ from sim.runs.replications import (
     check_workload,
     with_run_settings,
 )
-from sim.runs.sensitivity import produced_kpi_names
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 from sim.territory.binding import scenario_territory
@@ -272,7 +272,7 @@ def _priced(kpis: dict[str, float], authorisations: int, cost: float) -> dict[st
 
 def _check_objective(objective: Objective, scenario: Scenario, territory: Territory) -> None:
     """Refuse, before any replication, an objective naming a KPI a run does not produce."""
-    names = produced_kpi_names(scenario, scenario_territory(scenario, territory))
+    names = scenario_kpi_names(scenario, scenario_territory(scenario, territory))
     missing = [kpi for kpi in objective.kpis if kpi not in names]
     if missing:
         raise ScenarioError(

@@ -26,13 +26,11 @@ from sim.runs.replications import (
     Scheduler,
     WorkerPool,
     check_workload,
-    run_replication,
     with_run_settings,
 )
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
-from sim.scenario.schema import DAYS_PER_YEAR, Scenario, SensitivityParameter
-from sim.territory.catchment import Territory
+from sim.scenario.schema import Scenario, SensitivityParameter
 
 UNSTABLE_NOTE = (
     "unstable: in some replications the bed queue grew without bound or episodes never started; "
@@ -62,16 +60,6 @@ def parse_parameter(text: str) -> SensitivityParameter:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
         raise ScenarioError([f"--param {shown_text}: {where}: {one_line(error['msg'], 120)}"]) from None
-
-
-PROBE_DAYS = 90.0  # a short run of the scenario itself: long enough to produce every KPI's name
-
-
-def produced_kpi_names(scenario: Scenario, territory: Territory) -> set[str]:
-    """The KPI names a run of the scenario produces, learned from a short run of it (no warm-up);
-    ``sim.runs.checks.scenario_kpi_names`` knows them without a run."""
-    run = scenario.run.model_copy(update={"years": PROBE_DAYS / DAYS_PER_YEAR, "warmup_days": 0.0})
-    return set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
 
 
 def _value_at(scenario: Scenario, key: str) -> float:
