@@ -18,7 +18,7 @@ from scipy.integrate import quad
 
 from sim.measures.care import Window
 from sim.measures.dated import dated_kpis
-from sim.measures.frames import admissions_frame, day_hospital_load
+from sim.measures.frames import admission_columns, admissions_frame, day_hospital_load
 from sim.model.calendar import Calendar
 from sim.model.draws import DemandChanges, dated_arrival_time
 from sim.model.engine import simulate
@@ -248,7 +248,7 @@ def test_flows_balance_with_closures_and_events(territory):
     # Nobody waits while a bed is open and free: a request still pending at the end means a full ward.
     if any(a.admit is None for a in rows):
         assert levels[-1] >= capacity_at(record, record.end_time)
-    kpi = dated_kpis(record, admissions_frame(record), scenario, Window(90.0, scenario.run.horizon, 2.0))
+    kpi = dated_kpis(record, admission_columns(record), scenario, Window(90.0, scenario.run.horizon, 2.0))
     assert 12 < kpi["beds_available_mean"] < 18
     assert not math.isnan(kpi["planned_wait_mean_days_before_event"])
 

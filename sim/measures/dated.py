@@ -8,9 +8,9 @@ so that scenarios with and without dates compare KPI by KPI.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from sim.measures.care import Window
+from sim.measures.columns import Columns
 from sim.measures.frames import step_integral
 from sim.model.calendar import Calendar
 from sim.model.records import PLANNED, Recorder
@@ -39,27 +39,30 @@ def first_event_day(scenario: Scenario) -> float | None:
     return float((min(e.start for e in scenario.events) - scenario.run.start_date).days)
 
 
-def _mean_wait(planned: pd.DataFrame, end_time: float, asked: np.ndarray) -> float:
+def _mean_wait(planned: Columns, end_time: float, asked: np.ndarray) -> float:
     """Mean wait of the planned admissions asked for where ``asked``; still waiting: the wait so far."""
-    chosen = planned[asked]
-    waits = chosen["admit"].fillna(end_time) - chosen["request"]
+    admit, request = planned["admit"][asked], planned["request"][asked]
+    waits = np.where(np.isnan(admit), end_time, admit) - request
     return float(waits.mean()) if len(waits) else np.nan
 
 
-def _waits_by_quarter(planned: pd.DataFrame, end_time: float, scenario: Scenario) -> dict[str, float]:
+def _waits_by_quarter(planned: Columns, end_time: float, scenario: Scenario) -> dict[str, float]:
     """Mean planned wait by calendar quarter of the request: the seasons ("selon les périodes de l'année")
     and what a closure of some weeks does to them, comparable between scenarios."""
-    dates = pd.Timestamp(scenario.run.start_date) + pd.to_timedelta(planned["request"].to_numpy(), unit="D")
-    quarter = dates.quarter.to_numpy()
+    days = np.floor(planned["request"]).astype("timedelta64[D]")
+    month = (np.datetime64(scenario.run.start_date, "D") + days).astype("datetime64[M]").astype(np.int64) % 12
+    quarter = month // 3 + 1
     return {f"planned_wait_mean_days_q{q}": _mean_wait(planned, end_time, quarter == q) for q in (1, 2, 3, 4)}
 
 
-def dated_kpis(record: Recorder, adm: pd.DataFrame, scenario: Scenario, window: Window) -> dict[str, float]:
-    """Beds open (mean), planned waits while beds are closed, and before / from the first event."""
+def dated_kpis(record: Recorder, adm: Columns, scenario: Scenario, window: Window) -> dict[str, float]:
+    """Beds open (mean), planned waits while beds are closed, and before / from the first event
+    (``adm``: the bed requests' columns, ``sim.measures.frames.admission_columns``)."""
     t0, t1, _ = window
     kpi = {"beds_available_mean": available_bed_days(record, scenario.beds.capacity, t0, t1) / (t1 - t0)}
-    planned = adm[(adm["kind"] == PLANNED) & (adm["request"] >= t0) & (adm["request"] < t1)]
-    request_day = planned["request"].to_numpy().astype(np.int64)
+    asked = (adm["kind"] == PLANNED) & (adm["request"] >= t0) & (adm["request"] < t1)
+    planned = {name: adm[name][asked] for name in ("request", "admit")}
+    request_day = planned["request"].astype(np.int64)
     closed = closed_by_day(
         scenario.capacity_calendar.beds, Calendar(scenario.run.start_date), scenario.run.horizon_whole_days
     )
@@ -70,9 +73,9 @@ def dated_kpis(record: Recorder, adm: pd.DataFrame, scenario: Scenario, window: 
     )
     kpi.update(_waits_by_quarter(planned, record.end_time, scenario))
     event = first_event_day(scenario)
-    from_event = planned["request"].to_numpy() >= (np.inf if event is None else event)
-    kpi["planned_wait_mean_days_before_event"] = np.nan if event is None else _mean_wait(
-        planned, record.end_time, ~from_event
+    from_event = planned["request"] >= (np.inf if event is None else event)
+    kpi["planned_wait_mean_days_before_event"] = (
+        np.nan if event is None else _mean_wait(planned, record.end_time, ~from_event)
     )
     kpi["planned_wait_mean_days_from_event"] = _mean_wait(planned, record.end_time, from_event)
     referrals = [r for r in record.home_care_requests if r.reason == "referral" and t0 <= r.time < t1]

@@ -7,8 +7,9 @@ per-episode means are over those referred in the window and finished, as in ``si
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
-import pandas as pd
 
 from sim.measures.care import Window
 
@@ -25,20 +26,24 @@ def indication_key(name: str, suffix: str) -> str:
     return f"indication_{name}_{suffix}"
 
 
-def indication_kpis(episodes: pd.DataFrame, indications: list[str], window: Window) -> dict[str, float]:
-    """Per indication: episodes referred a year, and cycles, bed-days and home days per episode."""
+def indication_kpis(
+    episodes: Mapping[str, np.ndarray], indications: list[str], window: Window
+) -> dict[str, float]:
+    """Per indication: episodes referred a year, and cycles, bed-days and home days per episode
+    (``episodes``: the episode table's columns, as ``sim.measures.kpis`` holds them)."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
-    if len(episodes):
-        referred = episodes[(episodes["arrival"] >= t0) & (episodes["arrival"] < t1)]
-    else:
-        referred = pd.DataFrame(columns=["indication", "finished"])
+    arrival = episodes.get("arrival", np.empty(0))
+    referred = (arrival >= t0) & (arrival < t1)
+    finished = episodes["finished"].astype(bool) if len(arrival) else referred
     for name in indications:
-        mine = referred[referred["indication"] == name]
-        done = mine[mine["finished"].astype(bool)]
+        mine = referred & (episodes["indication"] == name) if len(arrival) else referred
+        done = mine & finished
         for suffix, column in INDICATION_KPIS:
             if column is None:
-                kpi[indication_key(name, suffix)] = len(mine) / years
+                kpi[indication_key(name, suffix)] = int(mine.sum()) / years
             else:
-                kpi[indication_key(name, suffix)] = float(done[column].mean()) if len(done) else np.nan
+                kpi[indication_key(name, suffix)] = (
+                    float(episodes[column][done].mean()) if done.any() else np.nan
+                )
     return kpi

@@ -16,7 +16,6 @@ from sim.measures.columns import Columns, columns
 from sim.measures.dated import available_bed_days, dated_kpis
 from sim.measures.frames import (
     admission_columns,
-    admissions_frame,
     background_columns,
     bed_levels,
     blina_bookings_columns,
@@ -62,7 +61,6 @@ def compute(
         episodes = episodes_frame(record, territory, scenario.costs)
     episode_table = {name: episodes[name].to_numpy() for name in _episode_columns_used(episodes)}
     admissions = admission_columns(record)
-    admissions_table = admissions_frame(record)  # the dated waits read a DataFrame
     values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
         **seasonal_wait_kpis(admissions, record.end_time, window, run.start_date),
@@ -77,8 +75,8 @@ def compute(
         **emergency_kpis(record, admissions, territory, window),
         **home_care_kpis(record, episode_table, territory, window),
         **_censoring_and_stability(record, admissions, episode_table, scenario.beds.capacity, window),
-        **dated_kpis(record, admissions_table, scenario, window),
-        **indication_kpis(episodes, list(scenario.blinatumomab.indications), window),
+        **dated_kpis(record, admissions, scenario, window),
+        **indication_kpis(episode_table, list(scenario.blinatumomab.indications), window),
     }
     peaks = [v for k, v in values.items() if k.startswith("had_peak_pump_share_")]
     return {**values, **planner_kpis(record, episode_table, scenario.beds.capacity, peaks, window)}
@@ -86,7 +84,8 @@ def compute(
 
 def _episode_columns_used(episodes: pd.DataFrame) -> list[str]:
     """The episode table's columns the KPIs read (the costs only when the table has them)."""
-    names = ["episode", "arrival", "route", "finished", "cycles_started", "bed_days_waiting_start_day"]
+    names = ["episode", "arrival", "route", "indication", "finished", "cycles_started"]
+    names += ["bed_days_waiting_start_day"]
     names += ["trips", "km", "hours", "home_days", "bed_days_total"]
     if "cost_total" in episodes:
         items = (*economics.COST_ITEMS, "total", "drug_wasted", "drug_unused_bags")
