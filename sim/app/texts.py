@@ -41,9 +41,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "authorised_hads": {"fr": "HAD autorisées (clavier)", "en": "Authorised HADs (keyboard)"},
     "coverage": {"fr": "Couverture, avant toute simulation", "en": "Coverage, before any simulation"},
     "coverage_total": {
-        "fr": "{without:,} habitants sur {total:,} ({share:.1%}) sans HAD autorisée ({delta:+,} par "
+        "fr": "{without} habitants sur {total} ({share}) sans HAD autorisée ({delta} par "
         "rapport au scénario de départ).",
-        "en": "{without:,} of {total:,} inhabitants ({share:.1%}) have no authorised HAD ({delta:+,} "
+        "en": "{without} of {total} inhabitants ({share}) have no authorised HAD ({delta} "
         "against the starting scenario).",
     },
     "by_department": {"fr": "Par département", "en": "By department"},
@@ -52,7 +52,21 @@ TEXTS: dict[str, dict[str, str]] = {
     "run_settings": {"fr": "Réglages de la simulation", "en": "Simulation settings"},
     "source": {"fr": "Source", "en": "Source"},
     "changed": {"fr": "modifié (valeur du fichier : {value})", "en": "changed (file value: {value})"},
-    "demand_factor": {"fr": "× {factor:.2f} la demande du fichier", "en": "× {factor:.2f} the file's demand"},
+    "demand_factor": {"fr": "× {factor} la demande du fichier", "en": "× {factor} the file's demand"},
+    "indication_share": {
+        "fr": "Demande, {label} : part des épisodes",
+        "en": "Demand, {label}: share of the episodes",
+    },
+    "indication_rate": {
+        "fr": "Demande, {label} : épisodes par an",
+        "en": "Demand, {label}: episodes a year",
+    },
+    "indication_episodes": {
+        "fr": "soit {episodes} épisodes par an",
+        "en": "that is {episodes} episodes a year",
+    },
+    "reference_column": {"fr": "référence", "en": "reference"},
+    "difference_column": {"fr": "écart [IC à 95 %]", "en": "difference [95% CI]"},
     "run": {"fr": "Comparer au scénario de référence", "en": "Compare with the reference scenario"},
     "cancel": {"fr": "Annuler", "en": "Cancel"},
     "progress": {"fr": "{done} / {total} réplications faites", "en": "{done} / {total} replications done"},
