@@ -17,10 +17,12 @@ import streamlit.components.v1 as components
 
 from sim.app import MAP_VIEW
 from sim.app import choices as ch
+from sim.app.choose_view import choose_tab
 from sim.app.jobs import CANCELLED, DONE, FAILED, ComparisonJob, ScenarioFile, folder_files
-from sim.app.texts import LANGUAGES, text
+from sim.app.session import base_territory, lang, num, numbers_styled, t
+from sim.app.texts import LANGUAGES
 from sim.measures.catalogue import TERMINAL_KPIS
-from sim.outputs.i18n import kpi_label, number
+from sim.outputs.i18n import kpi_label
 from sim.outputs.maps import zone_outlines
 from sim.outputs.text import format_difference
 from sim.scenario.errors import ScenarioError
@@ -38,11 +40,6 @@ MIME = {".html": "text/html", ".csv": "text/csv", ".yaml": "application/x-yaml"}
 BROWSER_MAX_INT = 2**53 - 1
 FLOAT_STEP = 0.1
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@st.cache_resource
-def base_territory() -> Territory:
-    return Territory.load()
 
 
 @st.cache_resource
@@ -75,24 +72,6 @@ class Loaded:
 
 def _loaded() -> Loaded:
     return st.session_state["loaded"]
-
-
-def lang() -> str:
-    return st.session_state.get("lang", "fr")
-
-
-def t(key: str, **values: object) -> str:
-    return text(lang(), key, **values)
-
-
-def num(value: float, spec: str) -> str:
-    """A number as the page's language writes it (French: 1 234,5 and 12,3 %)."""
-    return number(value, spec, lang())
-
-
-def numbers_styled(frame: pd.DataFrame, specs: dict[str, str]) -> pd.io.formats.style.Styler:
-    """``frame`` shown with its numbers in the page's language (sorting still by the numbers)."""
-    return frame.style.format({column: (lambda v, s=spec: num(v, s)) for column, spec in specs.items()})
 
 
 # --- starting point: a shipped scenario or an uploaded file ------------------------------------
@@ -400,16 +379,19 @@ def kpi_table(path: Path, chosen: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def main() -> None:
-    st.set_page_config(page_title="occisim", layout="wide")
-    if "loaded" not in st.session_state:
-        st.session_state.setdefault("picked", Path(ch.REFERENCE_FILE).stem)
-        _pick_shipped()
-    sidebar()
-    st.title(t("title"))
-    st.caption(t("intro"))
+def search_base() -> tuple[ScenarioFile | None, list[str]]:
+    """The scenario the choices make, as the search's base (or the lines refusing the choices)."""
+    loaded, choices = _loaded(), current_choices()
+    try:
+        made = ch.apply_choices(loaded.scenario, loaded.territory, choices)
+    except ScenarioError as exc:
+        return None, exc.messages
+    changed = ch.changes(loaded.scenario, loaded.territory, choices)
+    return ScenarioFile(made, ch.scenario_yaml(made, loaded.sources, changed)), []
+
+
+def compare_tab() -> None:
     loaded = _loaded()
-    st.markdown(t("started_from", file=loaded.label, name=loaded.scenario.name))
     choices = current_choices()
     territory = loaded.territory.with_authorisation(
         {
@@ -442,6 +424,23 @@ def main() -> None:
             progress_panel()
     if job is not None and job.status().finished:
         results_panel(job)
+
+
+def main() -> None:
+    st.set_page_config(page_title="occisim", layout="wide")
+    if "loaded" not in st.session_state:
+        st.session_state.setdefault("picked", Path(ch.REFERENCE_FILE).stem)
+        _pick_shipped()
+    sidebar()
+    st.title(t("title"))
+    st.caption(t("intro"))
+    loaded = _loaded()
+    st.markdown(t("started_from", file=loaded.label, name=loaded.scenario.name))
+    compare, choose = st.tabs([t("tab_compare"), t("tab_choose")])
+    with compare:
+        compare_tab()
+    with choose:
+        choose_tab(*search_base())
 
 
 main()
