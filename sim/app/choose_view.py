@@ -16,7 +16,6 @@ import streamlit as st
 from sim.app.jobs import CANCELLED, DONE, FAILED, RUNNING, ScenarioFile
 from sim.app.search_job import OBJECTIVES, SEARCH_FOLDER, SearchJob, SearchRequest, candidate_hads
 from sim.app.session import base_territory, lang, num, numbers_styled, t
-from sim.measures.catalogue import KPI_CATALOGUE
 from sim.outputs.choice import pareto_figure, top_set_maps
 from sim.outputs.i18n import kpi_label
 from sim.runs.search import STATUS_QUO, SearchResult
@@ -151,13 +150,22 @@ def _results(job: SearchJob) -> None:
     _downloads(job)
 
 
+OBJECTIVE_FORMAT = ",.1f"  # as `occisim choose` writes the objective and the differences
+
+
 def _difference_table(result: SearchResult) -> tuple[pd.DataFrame, dict[str, str]]:
     """Every set, best first: residents without an HAD, replications, objective, minus best (95% CI)."""
     table = result.table
-    fmt = next((f for k, _, f, _ in KPI_CATALOGUE if k == result.objective.text), ",.1f")
+    fmt = OBJECTIVE_FORMAT
     differences = [
-        "" if pd.isna(m) else f"{num(m, '+' + fmt)} [{num(lo, '+' + fmt)} ; {num(hi, '+' + fmt)}]"
-        for m, lo, hi in zip(table["minus_best"], table["minus_best_ci_low"], table["minus_best_ci_high"])
+        t("choose_best_mark")
+        if best is True
+        else ""
+        if pd.isna(m)
+        else f"{num(m, '+' + fmt)} [{num(lo, '+' + fmt)} ; {num(hi, '+' + fmt)}]"
+        for best, m, lo, hi in zip(
+            table["best"], table["minus_best"], table["minus_best_ci_low"], table["minus_best_ci_high"]
+        )
     ]
     shown = pd.DataFrame(
         {

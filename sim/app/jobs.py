@@ -1,4 +1,7 @@
-"""A comparison run in a background thread, so the page never freezes: progress, cancel, result folder.
+"""Work run in a background thread, so the page never freezes: progress, cancel, result folder.
+
+``BackgroundJob`` holds what every job shares (the thread, replications done, cancel, its folder);
+``ComparisonJob`` is the comparison (``sim.app.search_job.SearchJob``, the search of HADs to authorise).
 
 The job goes through the same library calls as ``occisim compare`` (``run_comparison`` and
 ``write_comparison``) with the same seed, so it gives the same numbers; then it builds the HTML

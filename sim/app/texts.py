@@ -181,6 +181,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Not told apart from the best: {sets}",
     },
     "choose_none": {"fr": "aucun", "en": "none"},
+    "choose_best_mark": {"fr": "le meilleur", "en": "best"},
     "status_quo": {
         "fr": "statu quo (aucune nouvelle autorisation)",
         "en": "status quo (no new authorisation)",
