@@ -26,6 +26,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from sim.app import MAP_VIEW
 from sim.app import choices as ch
+from sim.app.texts import text
 from sim.cli.app import streamlit_command
 from sim.outputs.i18n import number
 from sim.territory.catchment import Territory
@@ -249,6 +250,9 @@ def test_a_cancelled_comparison_says_so_and_leaves_no_worker(session, app_proces
     set_number(page, "Réplications", "40")
     page.get_by_role("button", name="Comparer au scénario de référence").click()
     page.get_by_text("réplications faites").first.wait_for(timeout=30_000)
+    deadline = time.monotonic() + 60
+    while not children(app_process[1].pid) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the workers start once both scenarios are bound
     assert children(app_process[1].pid), "no worker process started: nothing to cancel"
     page.get_by_role("button", name="Annuler", exact=True).click()
     page.get_by_text("Comparaison annulée.").wait_for(timeout=60_000)
@@ -264,6 +268,7 @@ def test_a_cancelled_comparison_says_so_and_leaves_no_worker(session, app_proces
 def test_a_failed_comparison_shows_its_one_line_reason(session, workdir):
     page, _, _ = session
     results = workdir / "results" / "app"
+    results.mkdir(parents=True, exist_ok=True)
     results.rename(workdir / "results" / "app.kept")
     results.write_text("a file where the app's result folders go\n")  # the job's folder cannot be made
     try:
@@ -319,7 +324,9 @@ def test_a_tiny_search_picks_the_best_set_of_occisim_choose(session, workdir, tm
     table = pd.read_csv(tmp_path / "cli" / "search.csv")
     best = table.loc[table["best"].eq(True), "set"].item()
     names = Territory.load().hads["name"]
-    label = "statu quo (aucune nouvelle autorisation)" if best == "status quo" else " + ".join(names[h] for h in best.split("+"))
+    label = (
+        " + ".join(names[h] for h in best.split("+")) if best != "status quo" else text("fr", "status_quo")
+    )
     verdict = (
         page.locator("[data-testid=stAlert]")
         .filter(has_text="Meilleur ensemble")
@@ -330,7 +337,7 @@ def test_a_tiny_search_picks_the_best_set_of_occisim_choose(session, workdir, tm
 
 
 UPLOADED = b"extends: baseline.yaml\nname: mine\nbeds:\n  capacity: 20  # assumption: two more beds\n"
-REFUSED = b"extends: baseline.yaml\nname: mine\nbeds:\n  capacity: -2\nrun:\n  replications: 0\n  colour: blue\n"
+REFUSED = b"extends: baseline.yaml\nname: mine\nbeds:\n  capacity: -2\nrun:\n  replications: 0\n  colour: x\n"
 
 
 def upload(page, name: str, data: bytes) -> None:
