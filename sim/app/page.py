@@ -249,6 +249,13 @@ def _lever_label(lever: ch.Lever) -> str:
     return t(unit, label=lever.label)
 
 
+def _shown_value(value: object) -> str:
+    """A lever's value in words: a bag policy by its text, a decimal as the language writes it."""
+    if isinstance(value, str):
+        return t(value)
+    return num(value, "g") if isinstance(value, float) else str(value)
+
+
 def _lever_widget(lever: ch.Lever, file_value: object, episodes: float | None) -> None:
     key = LEVER_KEY + lever.key
     label = _lever_label(lever)
@@ -263,8 +270,7 @@ def _lever_widget(lever: ch.Lever, file_value: object, episodes: float | None) -
     notes = [f"{t('source')} : {source}" if lang() == "fr" else f"{t('source')}: {source}"]
     value = st.session_state[key]
     if value != file_value:
-        shown = num(file_value, "g") if isinstance(file_value, int | float) else t(str(file_value))
-        notes.append(t("changed", value=shown))
+        notes.append(t("changed", value=_shown_value(file_value)))
     if lever.key == ch.DEMAND_KEY and file_value:
         notes.append(t("demand_factor", factor=num(float(value) / float(file_value), ".2f")))
     if episodes is not None and lever.key.endswith(".share"):
