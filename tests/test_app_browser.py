@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from sim.app import MAP_VIEW
 from sim.app import choices as ch
@@ -351,7 +352,7 @@ def test_an_uploaded_file_becomes_the_starting_point(session):
     upload(page, "mine.yaml", UPLOADED)
     page.get_by_text("mine.yaml (mine)").wait_for(timeout=60_000)
     settle(page)
-    assert page.get_by_label("Lits de l'unité (IUCT-O)", exact=True).input_value() == "20"
+    expect(page.get_by_label("Lits de l'unité (IUCT-O)", exact=True)).to_have_value("20", timeout=30_000)
     page.get_by_text("assumption: two more beds").wait_for()
     shot(page, "9_uploaded")
 
