@@ -160,7 +160,8 @@ def test_a_click_on_the_gers_zone_authorises_it_and_the_coverage_changes_at_once
         settle(page)
         if changed.is_visible():
             break
-    changed.wait_for(timeout=1_000)
+    settle(page)  # the click's rerun redraws the page: the text may be gone for a moment
+    changed.wait_for(timeout=30_000)
     page.get_by_text(fr(-175_898)).first.wait_for()
     settle(page)
     shot(page, "2_gers_clicked")
