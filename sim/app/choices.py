@@ -21,7 +21,7 @@ import yaml
 
 from sim.runs.replications import with_run_settings
 from sim.runs.sensitivity import check_kpi_names, check_parameters
-from sim.scenario.bounds import Beds, Episodes, Replications, Seed, Sessions, Years
+from sim.scenario.bounds import Beds, Episodes, Replications, Seed, Sessions, Weight, Years
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import load_scenario, with_values
 from sim.scenario.schema import Scenario
@@ -75,6 +75,7 @@ class Lever:
     options: tuple[str, ...] = ()
     low_allowed: bool = True  # False: only values above ``low`` (years simulated)
     source: str = ""  # the comment beside the key in the scenario file, or "" (an assumption)
+    label: str = ""  # the scenario's own words for it (an indication's label); "" : the page's text
 
 
 # key path, kind, schema bound (None: a choice) — the order the page shows them in
@@ -88,10 +89,32 @@ LEVER_SPECS: tuple[tuple[str, str, object], ...] = (
     ("run.seed", "int", Seed),
 )
 RUN_KEYS = ("run.years", "run.replications", "run.seed")  # applied to the reference too
+DEMAND_KEY = "blinatumomab.arrivals.episodes_per_year"
+INDICATIONS = "blinatumomab.indications."
 
 
-def levers(sources: Sources) -> list[Lever]:
-    """Every lever, with its schema bounds and the source comment of the scenario file."""
+def indication_key(name: str, share: bool) -> str:
+    """The key path of an indication's demand: its share of the referred demand, or its own rate."""
+    return f"{INDICATIONS}{name}.{'share' if share else 'episodes_per_year'}"
+
+
+def indication_keys(scenario: Scenario) -> list[str]:
+    """One demand key per indication of the scenario, in the file's order."""
+    found = scenario.blinatumomab.indications.items()
+    return [indication_key(name, indication.share is not None) for name, indication in found]
+
+
+def lever_keys(scenario: Scenario) -> list[str]:
+    """The key path of every lever of the scenario, in the order the page shows them: the fixed ones,
+    each indication's demand right after the referred demand."""
+    keys = [key for key, _, _ in LEVER_SPECS]
+    at = keys.index(DEMAND_KEY) + 1
+    return keys[:at] + indication_keys(scenario) + keys[at:]
+
+
+def levers(sources: Sources, scenario: Scenario | None = None) -> list[Lever]:
+    """Every lever, with its schema bounds and the source comment of the scenario file; with
+    ``scenario``, one demand lever per indication (labelled, sourced by the indication itself)."""
     found = []
     for key, kind, alias in LEVER_SPECS:
         source = sources.get(key, ("", ""))[0]
@@ -100,7 +123,34 @@ def levers(sources: Sources) -> list[Lever]:
         else:
             low, high, low_allowed = _bounds(alias)
             found.append(Lever(key, kind, low, high, low_allowed=low_allowed, source=source))
+        if key == DEMAND_KEY and scenario is not None:
+            found += indication_levers(scenario, sources)
     return found
+
+
+def indication_levers(scenario: Scenario, sources: Sources) -> list[Lever]:
+    """Each indication's demand: a share (schema ``Weight``) or its own episodes a year (``Episodes``),
+    with the indication's label, and its source field (the key's own comment added if it has one)."""
+    found = []
+    for key, (name, indication) in zip(indication_keys(scenario), scenario.blinatumomab.indications.items()):
+        low, high, low_allowed = _bounds(Weight if indication.share is not None else Episodes)
+        comment = sources.get(key, ("", ""))[0]
+        source = indication.source if not comment else f"{indication.source}; {comment}"
+        label = indication.label or name
+        found.append(Lever(key, "float", low, high, low_allowed=low_allowed, source=source, label=label))
+    return found
+
+
+def episodes_by_indication(scenario: Scenario, choices: Choices) -> dict[str, float]:
+    """Episodes a year each indication lever stands for, under the choices ({} if they are refused):
+    a share's rate depends on the referred demand and on the other shares."""
+    keys = [DEMAND_KEY, *indication_keys(scenario)]
+    try:
+        made = with_values(scenario, {k: choices.values[k] for k in keys if k in choices.values}, "app")
+    except ScenarioError:
+        return {}
+    rates = made.blinatumomab.indication_rates()
+    return dict(zip(indication_keys(scenario), rates.values()))
 
 
 def is_assumption(source: str) -> bool:
@@ -127,6 +177,9 @@ def lever_value(scenario: Scenario, key: str) -> float | int | str:
     """A lever's value in a scenario (day-hospital sessions: Monday's, standing for the weekdays)."""
     if key == "day_hospital.sessions_per_weekday":
         return scenario.day_hospital.sessions_per_weekday.get("mon", 0)
+    if key.startswith(INDICATIONS):
+        name, field_name = key.removeprefix(INDICATIONS).split(".")
+        return typing.cast(float, getattr(scenario.blinatumomab.indications[name], field_name))
     node: object = scenario
     for part in key.split("."):
         node = getattr(node, part)
@@ -136,14 +189,16 @@ def lever_value(scenario: Scenario, key: str) -> float | int | str:
 def choices_of(scenario: Scenario, territory: Territory) -> Choices:
     """The choices a scenario stands for, on its bound ``territory``."""
     authorised = frozenset(territory.hads.index[territory.authorised])
-    return Choices(authorised, {key: lever_value(scenario, key) for key, _, _ in LEVER_SPECS})
+    return Choices(authorised, {key: lever_value(scenario, key) for key in lever_keys(scenario)})
 
 
 def changes(scenario: Scenario, territory: Territory, choices: Choices) -> dict[str, tuple[object, object]]:
     """What the choices change in the scenario: {key path: (file value, chosen value)}."""
     start = choices_of(scenario, territory)
     found: dict[str, tuple[object, object]] = {
-        key: (start.values[key], value) for key, value in choices.values.items() if start.values[key] != value
+        key: (start.values[key], value)
+        for key, value in choices.values.items()
+        if key in start.values and start.values[key] != value  # another file's indication: not this one's
     }
     for had in sorted(choices.authorised ^ start.authorised):
         found[f"territory.{had}"] = (had in start.authorised, had in choices.authorised)

@@ -1,4 +1,7 @@
-"""A comparison run in a background thread, so the page never freezes: progress, cancel, result folder.
+"""Work run in a background thread, so the page never freezes: progress, cancel, result folder.
+
+``BackgroundJob`` holds what every job shares (the thread, replications done, cancel, its folder);
+``ComparisonJob`` is the comparison (``sim.app.search_job.SearchJob``, the search of HADs to authorise).
 
 The job goes through the same library calls as ``occisim compare`` (``run_comparison`` and
 ``write_comparison``) with the same seed, so it gives the same numbers; then it builds the HTML
@@ -15,6 +18,7 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from sim.outputs.folders import result_folders, write_comparison
 from sim.outputs.report import HEAD, build_report
@@ -53,33 +57,23 @@ class ScenarioFile:
     yaml: str
 
 
-class ComparisonJob:
-    """Compare ``chosen`` with ``reference`` (same seed, common random numbers) in a thread."""
+class BackgroundJob:
+    """Work run in a thread with a count of replications done, a cancel and a folder of its own
+    (``root/<name>-<time>/``); a subclass says what the work is (``_work``)."""
 
-    def __init__(
-        self,
-        reference: ScenarioFile,
-        chosen: ScenarioFile,
-        root: Path = APP_RESULTS,
-        workers: int | None = None,
-        lang: str = "en",
-        territory: Territory | None = None,
-    ) -> None:
-        self.files = (reference, chosen)
+    def __init__(self, name: str, total: int, root: Path = APP_RESULTS) -> None:
+        self.name = name
         self.root = Path(root)
-        self.workers = workers
-        self.lang = lang
-        self.territory = territory
-        self.total = sum(f.scenario.run.replications for f in self.files)
+        self.total = total
         self._done = 0
         self._state = RUNNING
         self._error = ""
         self._folder: Path | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="occisim-comparison", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"occisim-{type(self).__name__}", daemon=True)
 
-    def start(self) -> ComparisonJob:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -95,38 +89,25 @@ class ComparisonJob:
         with self._lock:
             return JobStatus(self._state, self._done, self.total, self._folder, self._error)
 
-    @property
-    def comparison_folder(self) -> Path | None:
-        return None if self._folder is None else self._folder / "comparison"
-
-    def _progress(self, done: int, total: int) -> None:
+    def _advance(self, done: int, total: int | None = None) -> None:
+        """The progress callback: count ``done`` more replications; raise Cancelled when asked to stop."""
         if self._stop.is_set():
             raise Cancelled
         with self._lock:
             self._done += done
-            self.total = total
+            if total is not None:
+                self.total = total
 
     def _set(self, state: str, error: str = "") -> None:
         with self._lock:
             self._state, self._error = state, error
 
+    def _work(self, folder: Path) -> None:
+        raise NotImplementedError
+
     def _run(self) -> None:
         try:
-            folder = self._make_folder()
-            paths = []
-            for file in self.files:
-                path = folder / "scenarios" / f"{file.scenario.name}.yaml"
-                path.write_text(file.yaml, encoding="utf-8")
-                paths.append(path)
-            scenarios = [f.scenario for f in self.files]
-            comparison = run_comparison(
-                scenarios, workers=self.workers, progress=self._progress, territory=self.territory
-            )
-            self._set(REPORTING)
-            target = folder / "comparison"
-            write_comparison(comparison, target, paths)
-            document = build_report(result_folders([target]), self.territory, lang=self.lang)
-            write_text_atomically(target / REPORT, document, begins=HEAD)
+            self._work(self._make_folder())
         except Cancelled:
             self._set(CANCELLED)
         except Exception as exc:  # shown on the page, one line; the thread must not die silently
@@ -136,16 +117,58 @@ class ComparisonJob:
 
     def _make_folder(self) -> Path:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = self.files[1].scenario.name
-        folder = self.root / f"{name}-{stamp}"
+        folder = self.root / f"{self.name}-{stamp}"
         suffix = 1
         while folder.exists():
             suffix += 1
-            folder = self.root / f"{name}-{stamp}-{suffix}"
+            folder = self.root / f"{self.name}-{stamp}-{suffix}"
         (folder / "scenarios").mkdir(parents=True)
         with self._lock:
             self._folder = folder
         return folder
+
+
+class ComparisonJob(BackgroundJob):
+    """Compare ``chosen`` with ``reference`` (same seed, common random numbers) in a thread."""
+
+    def __init__(
+        self,
+        reference: ScenarioFile,
+        chosen: ScenarioFile,
+        root: Path = APP_RESULTS,
+        workers: int | None = None,
+        lang: str = "en",
+        territory: Territory | None = None,
+    ) -> None:
+        self.files = (reference, chosen)
+        self.workers = workers
+        self.lang = lang
+        self.territory = territory
+        total = sum(f.scenario.run.replications for f in self.files)
+        super().__init__(chosen.scenario.name, total, root)
+
+    @property
+    def comparison_folder(self) -> Path | None:
+        return None if self._folder is None else self._folder / "comparison"
+
+    def _work(self, folder: Path) -> None:
+        paths = [save_scenario(folder, file) for file in self.files]
+        scenarios = [f.scenario for f in self.files]
+        comparison = run_comparison(
+            scenarios, workers=self.workers, progress=self._advance, territory=self.territory
+        )
+        self._set(REPORTING)
+        target = folder / "comparison"
+        write_comparison(comparison, target, paths)
+        document = build_report(result_folders([target]), self.territory, lang=self.lang)
+        write_text_atomically(target / REPORT, document, begins=HEAD)
+
+
+def save_scenario(folder: Path, file: ScenarioFile) -> Path:
+    """``folder/scenarios/<name>.yaml``: the scenario as run, each key with its source comment."""
+    path = folder / "scenarios" / f"{file.scenario.name}.yaml"
+    path.write_text(file.yaml, encoding="utf-8")
+    return path
 
 
 def folder_files(folder: Path) -> list[Path]:

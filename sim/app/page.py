@@ -17,10 +17,14 @@ import streamlit.components.v1 as components
 
 from sim.app import MAP_VIEW
 from sim.app import choices as ch
+from sim.app.choose_view import choose_tab
 from sim.app.jobs import CANCELLED, DONE, FAILED, ComparisonJob, ScenarioFile, folder_files
-from sim.app.texts import LANGUAGES, text
+from sim.app.session import base_territory, lang, num, numbers_styled, t
+from sim.app.texts import LANGUAGES
 from sim.measures.catalogue import TERMINAL_KPIS
+from sim.outputs.i18n import kpi_label
 from sim.outputs.maps import zone_outlines
+from sim.outputs.text import format_difference
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
@@ -36,11 +40,6 @@ MIME = {".html": "text/html", ".csv": "text/csv", ".yaml": "application/x-yaml"}
 BROWSER_MAX_INT = 2**53 - 1
 FLOAT_STEP = 0.1
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@st.cache_resource
-def base_territory() -> Territory:
-    return Territory.load()
 
 
 @st.cache_resource
@@ -73,14 +72,6 @@ class Loaded:
 
 def _loaded() -> Loaded:
     return st.session_state["loaded"]
-
-
-def lang() -> str:
-    return st.session_state.get("lang", "fr")
-
-
-def t(key: str, **values: object) -> str:
-    return text(lang(), key, **values)
 
 
 # --- starting point: a shipped scenario or an uploaded file ------------------------------------
@@ -130,7 +121,7 @@ def sidebar() -> None:
 
 
 def current_choices() -> ch.Choices:
-    values = {key: st.session_state[LEVER_KEY + key] for key, _, _ in ch.LEVER_SPECS}
+    values = {key: st.session_state[LEVER_KEY + key] for key in ch.lever_keys(_loaded().scenario)}
     return ch.Choices(frozenset(st.session_state[AUTHORISED_KEY]), values)
 
 
@@ -219,15 +210,17 @@ def coverage_panel(territory: Territory) -> None:
     start = _loaded().territory
     total = ch.coverage_total(territory, start)
     st.subheader(t("coverage"))
-    st.markdown(t("coverage_total", **total), help=None)
+    shown = {"without": ",d", "total": ",d", "share": ".1%", "delta": "+,d"}
+    st.markdown(t("coverage_total", **{k: num(total[k], spec) for k, spec in shown.items()}))
     by_dep = ch.coverage_by_department(territory, start)
-    by_dep["share_without"] = (100 * by_dep["share_without"]).round(1)
     st.markdown(f"**{t('by_department')}**")
-    st.dataframe(_headed(by_dep), hide_index=True, key="coverage_by_department")
+    people = ["population", "population_with", "population_without"]
+    specs = {**dict.fromkeys(people, ",d"), "share_without": ".1%", "change_without": "+,d"}
+    st.dataframe(numbers_styled(_headed(by_dep), {t(k): v for k, v in specs.items()}), hide_index=True)
     st.markdown(f"**{t('by_zone')}**")
     zones = ch.coverage_by_zone(territory)
     zones["authorised"] = zones["authorised"].map({True: t("yes"), False: t("no")})
-    st.dataframe(_headed(zones), hide_index=True)
+    st.dataframe(numbers_styled(_headed(zones), {t("population"): ",d"}), hide_index=True)
 
 
 def _headed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -240,17 +233,32 @@ def _headed(frame: pd.DataFrame) -> pd.DataFrame:
 def lever_widgets() -> None:
     loaded = _loaded()
     file_values = ch.choices_of(loaded.scenario, loaded.territory).values
-    levers = ch.levers(loaded.sources)
+    levers = ch.levers(loaded.sources, loaded.scenario)
+    rates = ch.episodes_by_indication(loaded.scenario, current_choices())
     st.subheader(t("levers"))
     for lever in levers:
         if lever.key == ch.RUN_KEYS[0]:
             st.subheader(t("run_settings"))
-        _lever_widget(lever, file_values[lever.key])
+        _lever_widget(lever, file_values[lever.key], rates.get(lever.key))
 
 
-def _lever_widget(lever: ch.Lever, file_value: object) -> None:
+def _lever_label(lever: ch.Lever) -> str:
+    if not lever.label:
+        return t(lever.key)
+    unit = "indication_share" if lever.key.endswith(".share") else "indication_rate"
+    return t(unit, label=lever.label)
+
+
+def _shown_value(value: object) -> str:
+    """A lever's value in words: a bag policy by its text, a decimal as the language writes it."""
+    if isinstance(value, str):
+        return t(value)
+    return num(value, "g") if isinstance(value, float) else str(value)
+
+
+def _lever_widget(lever: ch.Lever, file_value: object, episodes: float | None) -> None:
     key = LEVER_KEY + lever.key
-    label = t(lever.key)
+    label = _lever_label(lever)
     if lever.kind == "choice":
         st.selectbox(label, lever.options, key=key, format_func=t)
     elif lever.kind == "int":  # a browser's numbers are exact to 2**53 (seeds may go to 2**63)
@@ -262,9 +270,11 @@ def _lever_widget(lever: ch.Lever, file_value: object) -> None:
     notes = [f"{t('source')} : {source}" if lang() == "fr" else f"{t('source')}: {source}"]
     value = st.session_state[key]
     if value != file_value:
-        notes.append(t("changed", value=file_value))
-    if lever.key == "blinatumomab.arrivals.episodes_per_year" and file_value:
-        notes.append(t("demand_factor", factor=float(value) / float(file_value)))
+        notes.append(t("changed", value=_shown_value(file_value)))
+    if lever.key == ch.DEMAND_KEY and file_value:
+        notes.append(t("demand_factor", factor=num(float(value) / float(file_value), ".2f")))
+    if episodes is not None and lever.key.endswith(".share"):
+        notes.append(t("indication_episodes", episodes=num(episodes, ".2f")))
     st.caption(" · ".join(notes))
 
 
@@ -313,7 +323,9 @@ def progress_panel() -> None:
     if status.finished:
         st.rerun(scope="app")
     done = min(status.done, status.total)
-    st.progress(done / max(status.total, 1), text=t("progress", done=done, total=status.total))
+    st.progress(
+        done / max(status.total, 1), text=t("progress", done=num(done, ",d"), total=num(status.total, ",d"))
+    )
     if status.state != "running":
         st.info(t("building_report"))
     st.button(t("cancel"), key="cancel", on_click=_cancel)
@@ -357,32 +369,35 @@ def kpi_table(path: Path, chosen: str) -> pd.DataFrame:
     wide = table[table["scenario"] == chosen].set_index("kpi")
     base = table[table["scenario"] != chosen].set_index("kpi")
     rows = []
-    for key, label, fmt in TERMINAL_KPIS:
+    for key, _, fmt in TERMINAL_KPIS:
         if key not in wide.index:
             continue
         row = wide.loc[key]
+        difference = format_difference(row["diff_mean"], row["diff_ci_low"], row["diff_ci_high"], fmt, lang())
         rows.append(
             {
-                "KPI": label,
-                "reference": format(base.loc[key, "mean"], fmt),
-                chosen: format(row["mean"], fmt),
-                "difference [95% CI]": f"{row['diff_mean']:+{fmt}} [{row['diff_ci_low']:{fmt}}, "
-                f"{row['diff_ci_high']:{fmt}}]" + (" *" if row["significant"] else ""),
+                "KPI": kpi_label(key, lang(), indent=False),
+                t("reference_column"): num(base.loc[key, "mean"], fmt),
+                chosen: num(row["mean"], fmt),
+                t("difference_column"): difference + (" *" if row["significant"] else ""),
             }
         )
     return pd.DataFrame(rows)
 
 
-def main() -> None:
-    st.set_page_config(page_title="occisim", layout="wide")
-    if "loaded" not in st.session_state:
-        st.session_state.setdefault("picked", Path(ch.REFERENCE_FILE).stem)
-        _pick_shipped()
-    sidebar()
-    st.title(t("title"))
-    st.caption(t("intro"))
+def search_base() -> tuple[ScenarioFile | None, list[str]]:
+    """The scenario the choices make, as the search's base (or the lines refusing the choices)."""
+    loaded, choices = _loaded(), current_choices()
+    try:
+        made = ch.apply_choices(loaded.scenario, loaded.territory, choices)
+    except ScenarioError as exc:
+        return None, exc.messages
+    changed = ch.changes(loaded.scenario, loaded.territory, choices)
+    return ScenarioFile(made, ch.scenario_yaml(made, loaded.sources, changed)), []
+
+
+def compare_tab() -> None:
     loaded = _loaded()
-    st.markdown(t("started_from", file=loaded.label, name=loaded.scenario.name))
     choices = current_choices()
     territory = loaded.territory.with_authorisation(
         {
@@ -415,6 +430,23 @@ def main() -> None:
             progress_panel()
     if job is not None and job.status().finished:
         results_panel(job)
+
+
+def main() -> None:
+    st.set_page_config(page_title="occisim", layout="wide")
+    if "loaded" not in st.session_state:
+        st.session_state.setdefault("picked", Path(ch.REFERENCE_FILE).stem)
+        _pick_shipped()
+    sidebar()
+    st.title(t("title"))
+    st.caption(t("intro"))
+    loaded = _loaded()
+    st.markdown(t("started_from", file=loaded.label, name=loaded.scenario.name))
+    compare, choose = st.tabs([t("tab_compare"), t("tab_choose")])
+    with compare:
+        compare_tab()
+    with choose:
+        choose_tab(*search_base())
 
 
 main()

@@ -41,9 +41,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "authorised_hads": {"fr": "HAD autorisées (clavier)", "en": "Authorised HADs (keyboard)"},
     "coverage": {"fr": "Couverture, avant toute simulation", "en": "Coverage, before any simulation"},
     "coverage_total": {
-        "fr": "{without:,} habitants sur {total:,} ({share:.1%}) sans HAD autorisée ({delta:+,} par "
+        "fr": "{without} habitants sur {total} ({share}) sans HAD autorisée ({delta} par "
         "rapport au scénario de départ).",
-        "en": "{without:,} of {total:,} inhabitants ({share:.1%}) have no authorised HAD ({delta:+,} "
+        "en": "{without} of {total} inhabitants ({share}) have no authorised HAD ({delta} "
         "against the starting scenario).",
     },
     "by_department": {"fr": "Par département", "en": "By department"},
@@ -52,7 +52,21 @@ TEXTS: dict[str, dict[str, str]] = {
     "run_settings": {"fr": "Réglages de la simulation", "en": "Simulation settings"},
     "source": {"fr": "Source", "en": "Source"},
     "changed": {"fr": "modifié (valeur du fichier : {value})", "en": "changed (file value: {value})"},
-    "demand_factor": {"fr": "× {factor:.2f} la demande du fichier", "en": "× {factor:.2f} the file's demand"},
+    "demand_factor": {"fr": "× {factor} la demande du fichier", "en": "× {factor} the file's demand"},
+    "indication_share": {
+        "fr": "Demande, {label} : part des épisodes",
+        "en": "Demand, {label}: share of the episodes",
+    },
+    "indication_rate": {
+        "fr": "Demande, {label} : épisodes par an",
+        "en": "Demand, {label}: episodes a year",
+    },
+    "indication_episodes": {
+        "fr": "soit {episodes} épisodes par an",
+        "en": "that is {episodes} episodes a year",
+    },
+    "reference_column": {"fr": "référence", "en": "reference"},
+    "difference_column": {"fr": "écart [IC à 95 %]", "en": "difference [95% CI]"},
     "run": {"fr": "Comparer au scénario de référence", "en": "Compare with the reference scenario"},
     "cancel": {"fr": "Annuler", "en": "Cancel"},
     "progress": {"fr": "{done} / {total} réplications faites", "en": "{done} / {total} replications done"},
@@ -99,6 +113,91 @@ TEXTS: dict[str, dict[str, str]] = {
     "had": {"fr": "HAD", "en": "HAD"},
     "name": {"fr": "Nom", "en": "Name"},
     "authorised": {"fr": "Autorisée", "en": "Authorised"},
+    # the tabs
+    "tab_compare": {"fr": "Comparer un scénario", "en": "Compare a scenario"},
+    "tab_choose": {"fr": "Quelles HAD autoriser ensuite ?", "en": "Which HADs next?"},
+    # which HADs next (occisim choose)
+    "choose_title": {"fr": "Quelles HAD autoriser ensuite ?", "en": "Which HADs next?"},
+    "choose_intro": {
+        "fr": "Recherche parmi les ensembles d'HAD à autoriser (comme `occisim choose`) : chaque ensemble "
+        "d'au plus « nouvelles autorisations » HAD candidates est d'abord trié sur la couverture, sans "
+        "simulation, puis les autres sont simulés sous nombres aléatoires communs et classés par KN++ "
+        "(le meilleur à δ près avec une probabilité d'au moins 1 − α). Le scénario de base est celui de "
+        "l'onglet « Comparer » (HAD autorisées et leviers).",
+        "en": "A search over the sets of HADs to authorise (as `occisim choose`): every set of at most "
+        "'new authorisations' candidate HADs is first screened on coverage, without simulation; the "
+        "others are simulated under common random numbers and ranked by KN++ (the best within δ with "
+        "probability at least 1 − α). The base scenario is the one of the 'Compare' tab (authorised HADs "
+        "and levers).",
+    },
+    "choose_candidates": {
+        "fr": "HAD candidates (par défaut : les non autorisées)",
+        "en": "Candidate HADs (default: those not authorised)",
+    },
+    "choose_max_new": {"fr": "Nouvelles autorisations, au plus", "en": "New authorisations, at most"},
+    "choose_objective": {"fr": "Objectif (à minimiser)", "en": "Objective (minimised)"},
+    "choose_cost": {"fr": "Coût d'une autorisation (€ par an)", "en": "Cost of an authorisation (€ a year)"},
+    "choose_delta": {
+        "fr": "Zone d'indifférence δ (unité de l'objectif)",
+        "en": "Indifference zone δ (objective's unit)",
+    },
+    "choose_alpha": {
+        "fr": "α (1 − α : probabilité de bon choix)",
+        "en": "α (1 − α: probability of correct selection)",
+    },
+    "choose_first_stage": {
+        "fr": "Réplications de départ par ensemble",
+        "en": "First-stage replications per set",
+    },
+    "choose_budget": {
+        "fr": "Budget : réplications par ensemble, au plus",
+        "en": "Budget: replications per set, at most",
+    },
+    "choose_years": {
+        "fr": "Chaque réplication simule {years} an(s) (graine {seed}) : réglages de l'onglet « Comparer ».",
+        "en": "Each replication simulates {years} year(s) (seed {seed}): settings of the 'Compare' tab.",
+    },
+    "choose_run": {"fr": "Chercher les HAD à autoriser", "en": "Search the HADs to authorise"},
+    "choose_cli": {
+        "fr": "La même recherche en ligne de commande : `occisim choose <scénario> {options}`",
+        "en": "The same search on the command line: `occisim choose <scenario> {options}`",
+    },
+    "choose_progress": {
+        "fr": "{done} réplications faites (au plus {total})",
+        "en": "{done} replications done (at most {total})",
+    },
+    "choose_cancelled": {"fr": "Recherche annulée.", "en": "Search cancelled."},
+    "choose_failed": {"fr": "La recherche a échoué :", "en": "The search failed:"},
+    "choose_best": {
+        "fr": "Meilleur ensemble (à δ = {delta} près, avec une confiance de {confidence}) :",
+        "en": "Best set (within δ = {delta}, at {confidence} confidence):",
+    },
+    "choose_best_budget": {
+        "fr": "Budget épuisé ; meilleure moyenne parmi les ensembles non départagés :",
+        "en": "Budget spent; the best mean among the sets not told apart:",
+    },
+    "choose_apart": {
+        "fr": "Non départagés du meilleur : {sets}",
+        "en": "Not told apart from the best: {sets}",
+    },
+    "choose_none": {"fr": "aucun", "en": "none"},
+    "choose_best_mark": {"fr": "le meilleur", "en": "best"},
+    "status_quo": {
+        "fr": "statu quo (aucune nouvelle autorisation)",
+        "en": "status quo (no new authorisation)",
+    },
+    "choose_set": {"fr": "Ensemble d'HAD autorisées en plus", "en": "Set of HADs newly authorised"},
+    "choose_no_had": {"fr": "Habitants sans HAD", "en": "Residents with no HAD"},
+    "choose_replications": {"fr": "Réplications", "en": "Replications"},
+    "choose_mean": {"fr": "Objectif (réplications communes)", "en": "Objective (common replications)"},
+    "choose_minus_best": {"fr": "Écart au meilleur [IC à 95 %]", "en": "Minus the best [95% CI]"},
+    "choose_pareto": {"fr": "Front de Pareto", "en": "Pareto front"},
+    "choose_screened": {"fr": "Non simulé car", "en": "Not simulated because"},
+    "choose_pareto_title": {
+        "fr": "Coût et objectif (front de Pareto)",
+        "en": "Cost against the objective (Pareto front)",
+    },
+    "choose_maps_title": {"fr": "Les meilleurs ensembles sur la carte", "en": "The best sets on the map"},
 }
 
 
