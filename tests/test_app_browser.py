@@ -27,8 +27,8 @@ from playwright.sync_api import expect
 
 from sim.app import MAP_VIEW
 from sim.app import choices as ch
-from sim.app.texts import text
 from sim.cli.app import streamlit_command
+from sim.outputs.choice import set_label
 from sim.outputs.i18n import number
 from sim.territory.catchment import Territory
 
@@ -325,10 +325,8 @@ def test_a_tiny_search_picks_the_best_set_of_occisim_choose(session, workdir, tm
     assert shown.read_bytes() == (tmp_path / "cli" / "search.csv").read_bytes()
     table = pd.read_csv(tmp_path / "cli" / "search.csv")
     best = table.loc[table["best"].eq(True), "set"].item()
-    names = Territory.load().hads["name"]
-    label = (
-        " + ".join(names[h] for h in best.split("+")) if best != "status quo" else text("fr", "status_quo")
-    )
+    hads = Territory.load().hads
+    label = set_label(best, dict(zip(hads.index, hads["name"])), "fr")
     verdict = (
         page.locator("[data-testid=stAlert]")
         .filter(has_text="Meilleur ensemble")

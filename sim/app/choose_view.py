@@ -16,9 +16,10 @@ import streamlit as st
 from sim.app.jobs import CANCELLED, DONE, FAILED, RUNNING, ScenarioFile
 from sim.app.search_job import OBJECTIVES, SEARCH_FOLDER, SearchJob, SearchRequest, candidate_hads
 from sim.app.session import base_territory, lang, num, numbers_styled, t
+from sim.outputs import choice
 from sim.outputs.choice import pareto_figure, top_set_maps
 from sim.outputs.i18n import kpi_label
-from sim.runs.search import STATUS_QUO, SearchResult
+from sim.runs.search import SearchResult
 from sim.scenario.bounds import MAX_EUR, MAX_REPLICATIONS
 
 JOB = "search_job"
@@ -35,8 +36,7 @@ def had_names() -> dict[str, str]:
 
 def set_label(name: str) -> str:
     """An authorisation set by its HADs' names, in the page's language."""
-    names = had_names()
-    return t("status_quo") if name == STATUS_QUO else " + ".join(names.get(h, h) for h in name.split("+"))
+    return choice.set_label(name, had_names(), lang())
 
 
 def choose_tab(base: ScenarioFile | None, errors: list[str]) -> None:
@@ -103,7 +103,7 @@ def _settings(base: ScenarioFile) -> SearchRequest:
 
 
 def _start(base: ScenarioFile, request: SearchRequest) -> None:
-    st.session_state[JOB] = SearchJob(base, request, base_territory()).start()
+    st.session_state[JOB] = SearchJob(base, request, base_territory(), lang=lang()).start()
 
 
 def _cancel() -> None:
@@ -185,11 +185,11 @@ def _difference_table(result: SearchResult) -> tuple[pd.DataFrame, dict[str, str
 def _figures(job: SearchJob) -> None:
     result = job.result
     st.markdown(f"**{t('choose_pareto_title')}**")
-    figure = pareto_figure(result, had_names())
+    figure = pareto_figure(result, had_names(), lang())
     st.pyplot(figure)
     plt.close(figure)
     st.markdown(f"**{t('choose_maps_title')}**")
-    maps = top_set_maps(result, job.base.scenario, base_territory())
+    maps = top_set_maps(result, job.base.scenario, base_territory(), lang())
     for column, (_, figure) in zip(st.columns(MAPS_PER_ROW), maps):
         column.pyplot(figure)
         plt.close(figure)

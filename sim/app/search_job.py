@@ -87,11 +87,13 @@ class SearchJob(BackgroundJob):
         territory: Territory,
         root: Path = APP_RESULTS,
         workers: int | None = None,
+        lang: str = "en",
     ) -> None:
         self.base = base
         self.request = request
         self.territory = territory
         self.workers = workers
+        self.lang = lang  # of the search's page (report.html)
         self.result: SearchResult | None = None
         super().__init__(f"{base.scenario.name}-choose", 0, root)
 
@@ -122,5 +124,5 @@ class SearchJob(BackgroundJob):
             territory=self.territory,
         )
         self._set(REPORTING)
-        write_search(result, scenario, self.territory, folder / SEARCH_FOLDER)
+        write_search(result, scenario, self.territory, folder / SEARCH_FOLDER, lang=self.lang)
         self.result = result

@@ -182,10 +182,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "choose_none": {"fr": "aucun", "en": "none"},
     "choose_best_mark": {"fr": "le meilleur", "en": "best"},
-    "status_quo": {
-        "fr": "statu quo (aucune nouvelle autorisation)",
-        "en": "status quo (no new authorisation)",
-    },
     "choose_set": {"fr": "Ensemble d'HAD autorisées en plus", "en": "Set of HADs newly authorised"},
     "choose_no_had": {"fr": "Habitants sans HAD", "en": "Residents with no HAD"},
     "choose_replications": {"fr": "Réplications", "en": "Replications"},
