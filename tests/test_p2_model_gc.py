@@ -64,7 +64,7 @@ def test_the_collector_is_as_it_was_after_a_run(saturated, was_on):
 
 def test_the_collector_is_on_again_after_a_run_that_failed():
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), engine._without_cyclic_gc():
+    with pytest.raises(RuntimeError), engine.without_cyclic_gc():
         assert not gc.isenabled()
         raise RuntimeError("the model stopped")
     assert gc.isenabled()

@@ -100,7 +100,7 @@ class Model:
         self.env.process(self.day_hospital.other_patients(requests))
         self.env.process(self.day_hospital.release_held())
         self.arrivals()
-        with _without_cyclic_gc():
+        with without_cyclic_gc():
             self.env.run(until=self.scenario.run.horizon)
             unfinished = [p for p in self.episode_processes if p.is_alive]
             if unfinished:
@@ -112,7 +112,7 @@ class Model:
 
 
 @contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
+def without_cyclic_gc() -> Iterator[None]:
     """Python's cyclic garbage collector off while the model runs (if it was on), on again after.
 
     A run leaves almost no reference cycles (about 50 objects in a 50-year run,

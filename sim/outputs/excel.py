@@ -160,11 +160,13 @@ def _format_numbers(sheet: Any, frame: pd.DataFrame) -> None:
     key_column = next((c for c in frame.columns if c in _KEY_HEADERS), None)
     if key_column is None:
         return
-    for row, key in enumerate(frame[key_column], start=2):
+    # Rows read once, in order (``sheet[row]`` measures the whole sheet at every call).
+    rows = sheet.iter_rows(min_row=2, max_row=len(frame) + 1, max_col=len(frame.columns))
+    for key, cells in zip(frame[key_column], rows):
         shown = _EXCEL_FORMATS.get(_KPI_FORMATS.get(str(key), ""))
         if shown is None:
             continue
-        for cell in sheet[row]:
+        for cell in cells:
             if isinstance(cell.value, float):
                 cell.number_format = shown
 

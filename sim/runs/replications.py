@@ -28,7 +28,7 @@ import pandas as pd
 
 from sim.measures import frames, kpis
 from sim.measures.statistics import summarise
-from sim.model.engine import simulate
+from sim.model.engine import simulate, without_cyclic_gc
 from sim.runs.backends import DaskRunner, Scheduler, parse_scheduler
 from sim.runs.processes import WorkerCrashed, stop_signals_blocked, worker_start
 from sim.scenario.bounds import MAX_CYCLES, MAX_REPLICATIONS, MAX_SEED
@@ -49,6 +49,14 @@ class ReplicationOutput:
 
 
 def run_replication(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
+    """One replication: the simulation, its KPIs and tables. The cyclic garbage collector stays off
+    until the records are freed (by reference counts, on leaving ``_replicate``): turned on between
+    the simulation and the measures, it would scan every record once more (about 12 % of the time)."""
+    with without_cyclic_gc():
+        return _replicate(scenario, territory, replication)
+
+
+def _replicate(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
     record = simulate(scenario, territory, replication)
     episodes = frames.episodes_frame(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, episodes)
