@@ -83,8 +83,7 @@ def choose(
 ) -> None:
     """Which HADs to authorise next: screen every set on coverage, simulate the rest, select by KN++."""
     from sim.measures.selection import SelectionSettings
-    from sim.outputs.choice import search_table, set_label, write_search
-    from sim.outputs.i18n import number, text
+    from sim.outputs.choice import search_lines, search_table, write_search
     from sim.runs.band import read_band
     from sim.runs.replications import base_territory, with_run_settings
     from sim.runs.robustness import assumption_variants, band_variants, psa_variants, robustness
@@ -114,33 +113,11 @@ def choose(
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None
     had_names = dict(zip(territory.hads.index, territory.hads["name"]))
-    sel = result.selection
-    confidence = (
-        text(
-            "search_confidence_identified",
-            language,
-            delta=f"{delta:g}",
-            confidence=number(1 - alpha, ".0%", language),
-        )
-        if sel and sel.identified
-        else text("search_confidence_budget", language)
-    )
-    best = set_label(result.best, had_names, language)
-    console.print(plain(text("search_best_line", language, confidence=confidence, best=best)))
+    verdict, *robust = search_lines(result, had_names, language)
+    console.print(plain(verdict))
     console.print(search_table(result, had_names, lang=language))
-    if result.robustness is not None:
-        for _, row in result.robustness.iterrows():
-            share = number(row["probability_best"], ".0%", language)
-            console.print(
-                plain(
-                    text(
-                        "search_best_in_share",
-                        language,
-                        share=share,
-                        set=set_label(row["set"], had_names, language),
-                    )
-                )
-            )
+    for line in robust:
+        console.print(plain(line))
     try:
         write_search(result, scenario, territory, target, overwrite=not no_overwrite, lang=language)
     except OutputError as exc:

@@ -130,6 +130,23 @@ def search_table(result: SearchResult, had_names: dict[str, str], rows: int = 10
     return table
 
 
+def search_lines(result: SearchResult, had_names: dict[str, str], lang: str = "en") -> list[str]:
+    """The terminal's lines around the table: the best set and its confidence, then each set's share
+    of wins across the robustness variants (if any)."""
+    s = result.settings
+    if result.selection and result.selection.identified:
+        confidence = number(1 - s.alpha, ".0%", lang)
+        said = text("search_confidence_identified", lang, delta=f"{s.delta:g}", confidence=confidence)
+    else:
+        said = text("search_confidence_budget", lang)
+    lines = [text("search_best_line", lang, confidence=said, best=set_label(result.best, had_names, lang))]
+    if result.robustness is not None:
+        for name, share in zip(result.robustness["set"], result.robustness["probability_best"]):
+            share_text, label = number(share, ".0%", lang), set_label(name, had_names, lang)
+            lines.append(text("search_best_in_share", lang, share=share_text, set=label))
+    return lines
+
+
 def _difference(row: pd.Series, lang: str = "en") -> str:
     mean, low, high = (
         number(row[k], "+,.1f", lang) for k in ("minus_best", "minus_best_ci_low", "minus_best_ci_high")
