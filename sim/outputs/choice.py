@@ -19,6 +19,7 @@ from sim.measures.selection import SelectionResult, SelectionSettings
 from sim.outputs.i18n import kpi_label, number, text
 from sim.outputs.maps import plot_territory
 from sim.outputs.report import CSS, HEAD, _img
+from sim.outputs.text import format_interval
 from sim.outputs.writing import MANIFEST, SEARCH, atomic_output_dir, folder_kind, ownership, read_manifest
 from sim.runs.search import COST_KPI, OPENS_NOTHING, SAME_OPTIONS, STATUS_QUO, Objective, SearchResult
 from sim.scenario.errors import one_line
@@ -148,10 +149,10 @@ def search_lines(result: SearchResult, had_names: dict[str, str], lang: str = "e
 
 
 def _difference(row: pd.Series, lang: str = "en") -> str:
-    mean, low, high = (
-        number(row[k], "+,.1f", lang) for k in ("minus_best", "minus_best_ci_low", "minus_best_ci_high")
+    """The set's objective minus the best's, with its 95 % CI, as the language writes an interval."""
+    return format_interval(
+        row["minus_best"], row["minus_best_ci_low"], row["minus_best_ci_high"], "+,.1f", lang=lang
     )
-    return f"{mean} [{low}, {high}]"
 
 
 def verdict(result: SearchResult, had_names: dict[str, str], lang: str = "en") -> str:
