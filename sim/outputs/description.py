@@ -16,14 +16,14 @@ from sim.outputs.i18n import method_text, number, text, text_list
 from sim.scenario.schema import Blinatumomab, Priorities, Scenario
 from sim.territory.catchment import Territory
 
-PRIORITIES = (  # the bed queue's kinds of admission, in the order their priorities are listed
-    "emergency",
-    "adverse_event",
-    "blinatumomab_pre_phase",
-    "blinatumomab_booked_start",
-    "planned",
-    "blinatumomab_first_admission",
-)
+PRIORITIES = {  # the bed queue's kinds of admission, in the order they are listed, and their text keys
+    "emergency": "logic_priority_emergency",
+    "adverse_event": "logic_priority_adverse_event",
+    "blinatumomab_pre_phase": "logic_priority_blinatumomab_pre_phase",
+    "blinatumomab_booked_start": "logic_priority_blinatumomab_booked_start",
+    "planned": "fig_planned",  # the waiting-time figure's name for them
+    "blinatumomab_first_admission": "logic_priority_blinatumomab_first_admission",
+}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # the scenario's weekday names
 
 
@@ -51,7 +51,7 @@ def queue_order(priorities: Priorities, lang: str = "en") -> str:
         return text("logic_first_come", lang)
     groups = [
         listing(
-            [text(f"logic_priority_{key}", lang) for key in PRIORITIES if getattr(priorities, key) == level],
+            [text(label, lang) for key, label in PRIORITIES.items() if getattr(priorities, key) == level],
             lang=lang,
         )
         for level in levels

@@ -271,7 +271,6 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "booked blinatumomab cycles",
         "cycles de blinatumomab réservés",
     ),
-    "logic_priority_planned": ("planned admissions", "admissions programmées"),
     "logic_priority_blinatumomab_first_admission": (
         "blinatumomab first admissions",
         "premières admissions pour blinatumomab",
