@@ -415,7 +415,7 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "stress_4_2": (
         "{years} years after the warm-up per replication.",
-        "{years} ans après la mise en régime par réplication.",
+        "{years} an(s) après la mise en régime par réplication.",
     ),
     "stress_4_3": (
         "{replications} independent replications; Student-t 95 % CIs; differences {method}.",
