@@ -89,7 +89,7 @@ def test_sensitivity_in_french(short_files, tmp_path):
     french = CliRunner(env={"OCCISIM_LANG": "fr", "COLUMNS": "80"}).invoke(app, args)
     assert french.exit_code == 0, french.output
     assert "coût par an, total (EUR) (cost_total_per_year) : référence 1" in french.stdout
-    assert "paramètre" in french.stdout and "écrits dans" in french.stdout
+    assert "paramètre" in french.stdout and "sensitivity.csv : dossier" in french.stdout
     assert re.search(rf"\d{NBSP}\d{{3}}", french.stdout) and not re.search(r"\d,\d{3}", french.stdout)
     english = CliRunner(env={"OCCISIM_LANG": "", "COLUMNS": "80"}).invoke(
         app, [*args[:-1], str(tmp_path / "en")]

@@ -122,4 +122,5 @@ def choose(
         write_search(result, scenario, territory, target, overwrite=not no_overwrite, lang=language)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    say_written("search", target, "(search.csv, report.html, manifest.json)")
+    files_written = "(search.csv, report.html, manifest.json)"
+    say_written(text("written_search", language), target, files_written, language)

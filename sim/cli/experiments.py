@@ -88,7 +88,7 @@ def run(
     if band is not None:
         if settings:
             raise fail("--band: expected without --set (the band's members set the background demand)")
-        return _run_across_band([file], band, replications, seed, workers, out, no_overwrite)
+        return _run_across_band([file], band, replications, seed, workers, out, no_overwrite, lang)
     scenario = with_settings(load(file), settings)
     people = readable(scenario, lang, excel_csv)
     target = output_dir(out or default_output_dir(scenario), RUN, no_overwrite)
@@ -106,7 +106,7 @@ def run(
         raise fail(str(exc)) from None
     console.print(terminal.experiment_table(result, people.lang))
     terminal.print_warnings(result.warnings)
-    say_written("results", target)
+    say_written(text("written_results", people.lang), target, lang=people.lang)
 
 
 def _run_across_band(
@@ -117,12 +117,14 @@ def _run_across_band(
     workers: int | None,
     out: Path | None,
     no_overwrite: bool,
+    lang: str | None = None,
 ) -> None:
     """``run`` or ``compare`` with --band: the same runs for each parameter set, KPIs as ranges."""
     from sim.outputs.bands import band_tables, write_band
     from sim.runs.band import read_band, run_band_comparison
 
     scenarios = [load(path) for path in files]
+    language = readable(scenarios[0], lang).lang  # checked before the runs: a wrong --lang fails at once
     try:
         band = read_band(band_file, scenarios[0])
     except ScenarioError as exc:
@@ -141,7 +143,8 @@ def _run_across_band(
         write_band(result, files, band_file, target, overwrite=not no_overwrite)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    say_written("band results", target, "(band_members.csv, band_ranges.csv, band.csv)")
+    files_written = "(band_members.csv, band_ranges.csv, band.csv)"
+    say_written(text("written_band", language), target, files_written, language)
 
 
 @app.command()
@@ -200,7 +203,7 @@ def compare(
                 "--band: expected without --target-precision or --set "
                 "(each member runs the replications given)"
             )
-        return _run_across_band(list(files), band, replications, seed, workers, out, no_overwrite)
+        return _run_across_band(list(files), band, replications, seed, workers, out, no_overwrite, lang)
     scenarios = [load(path) for path in files]
     scenarios[1:] = [with_settings(scenario, settings) for scenario in scenarios[1:]]
     names = [scenario.name for scenario in scenarios]
@@ -236,9 +239,10 @@ def compare(
     if (precision := terminal.precision_message(comparison, people.lang)) is not None:
         console.print(plain(precision))
     say_written(
-        "comparison",
+        text("written_comparison", people.lang),
         target,
         "(comparison.csv, comparison.xlsx, readable_comparison.csv, manifest.json, one result folder each)",
+        people.lang,
     )
 
 

@@ -148,7 +148,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "  probabilité d'une économie avec plus d'effet : {share}",
     ),
     "psa_written": ("results", "résultats"),
-    "written": ("{what} written to ", "{what} écrits dans "),
+    "written": ("{what} written to ", "{what} : dossier "),  # French: the same for any noun's gender
+    "written_results": ("results", "résultats"),
+    "written_comparison": ("comparison", "comparaison"),
+    "written_search": ("search", "recherche"),
+    "written_band": ("band results", "résultats de la bande"),
 }
 if TEXTS.keys() & REPORT_TEXTS.keys():  # one text per key: a key written twice is a mistake
     raise KeyError(f"texts defined twice: {sorted(TEXTS.keys() & REPORT_TEXTS.keys())}")

