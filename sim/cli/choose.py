@@ -84,6 +84,7 @@ def choose(
     """Which HADs to authorise next: screen every set on coverage, simulate the rest, select by KN++."""
     from sim.measures.selection import SelectionSettings
     from sim.outputs.choice import search_lines, search_table, write_search
+    from sim.outputs.i18n import text
     from sim.runs.band import read_band
     from sim.runs.replications import base_territory, with_run_settings
     from sim.runs.robustness import assumption_variants, band_variants, psa_variants, robustness
