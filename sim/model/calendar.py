@@ -176,12 +176,10 @@ def bag_schedule(
 
 
 def _on_call_day(calendar: Calendar, first: int, last: int, pharmacy_days: frozenset[int]) -> list[int]:
-    """The change day when the pharmacy is closed on every day a bag can reach: holidays next to a
-    weekend close it longer than a bag lasts (Ascension Thursday, then 8 May on the Friday, as in
-    2043). The pharmacy's on-call makes the bag, as for a restart after an interruption (an
-    assumption): on the last such day that is a pharmacy weekday, else on the last day the bag lasts.
+    """The change day when holidays close the pharmacy on every day a bag can reach: next to a
+    weekend they can close it longer than a bag lasts (Ascension Thursday, then 8 May on the Friday,
+    as in 2043). The pharmacy's on-call makes the bag on the last of those holidays, as for a restart
+    after an interruption (an assumption). None when no pharmacy weekday is in reach at all: the
+    weekly rules themselves cannot be met (ScheduleError).
     """
-    if last < first:
-        return []
-    weekdays = [d for d in range(first, last + 1) if calendar.weekday(d) in pharmacy_days]
-    return [weekdays[-1] if weekdays else last]
+    return [d for d in range(first, last + 1) if calendar.weekday(d) in pharmacy_days][-1:]
