@@ -26,7 +26,7 @@ from sim.model.calendar import Calendar, bag_schedule, weekday_set
 from sim.model.day_hospital import DayHospital, sessions_open
 from sim.model.draws import DayHospitalRequests, Draws
 from sim.model.engine import simulate
-from sim.model.records import BAG_CHANGE, BackgroundBooking, Episode, Recorder
+from sim.model.records import BAG_CHANGE, Episode, Recorder
 from sim.runs.replications import run_experiment
 from sim.scenario.files import resolve_raw
 from sim.scenario.schema import Scenario
@@ -285,10 +285,10 @@ def test_deferrals_by_hand(baseline_raw, territory):
     requests = DayHospitalRequests(np.array([0, 0, 0, 0, 0, 3]), np.array([1, 1, 1, 1, 1, 4]))
     env.process(dh.other_patients(requests))
     env.run(until=0.5)
-    r0, r1, r2, r3, r4 = record.background_bookings
+    bookings = record.background_bookings
     # Tuesday takes two; Wednesday (the last day of tolerance) two; the fifth is deferred to Thursday.
-    assert [b.day for b in (r0, r1, r2, r3, r4)] == [1, 1, 2, 2, 3]
-    assert [b.latest for b in (r0, r1, r2, r3, r4)] == [2] * 5
+    assert bookings.day == [1, 1, 2, 2, 3]
+    assert bookings.latest == [2] * 5
     # A bag change on Wednesday: both bookings are at their last day; none can move: no session.
     assert not dh.can_book(2)
     assert dh.book(7, BAG_CHANGE, 2, 2) is None
@@ -296,7 +296,7 @@ def test_deferrals_by_hand(baseline_raw, territory):
     # r0 is booked again on its next free day, Thursday: deferred 2 days, like r4.
     change = dh.book(7, BAG_CHANGE, 1, 1)
     assert change.outcome == "displaced" and change.day == 1
-    assert (r0.day, r0.displaced) == (3, 1)
+    assert (bookings.day[0], bookings.displaced[0]) == (3, 1)
     assert dh.free(3) == 0
     # A visit due Thursday with 1 day of tolerance: Thursday is full of bookings past their
     # window (they cannot move), so Friday.
@@ -304,7 +304,7 @@ def test_deferrals_by_hand(baseline_raw, territory):
     assert (visit.day, visit.outcome) == (4, "free")
     # The request made on Thursday (day 3) for Friday takes Friday's last session.
     env.run(until=3.5)
-    r5 = record.background_bookings[5]
+    r5 = bookings[5]
     assert (r5.due, r5.day) == (4, 4)
     assert dh.free(4) == 0
     deferred = [b for b in record.background_bookings if b.displaced or b.day > b.latest]
@@ -326,14 +326,14 @@ def test_held_sessions_are_released_to_the_backlog_the_day_before(baseline_raw, 
     env.process(dh.other_patients(DayHospitalRequests(np.array([0, 0, 0]), np.array([3, 3, 3]))))
     env.process(dh.release_held())
     env.run(until=1.5)
-    r0, r1, r2 = record.background_bookings
+    booked = record.background_bookings.day
     # Thursday 3 has one session for other patients; Friday 4 one; Monday 7 one (weekend closed).
-    assert [r0.day, r1.day, r2.day] == [3, 4, 7]
+    assert booked == [3, 4, 7]
     assert dh.free(3, held_too=False) == 0 and dh.free(3) == 1  # held for blinatumomab
     env.run(until=2.5)  # Wednesday: Thursday's held session is released to the first in the backlog
-    assert [r0.day, r1.day, r2.day] == [3, 3, 7]
+    assert booked == [3, 3, 7]
     env.run(until=3.5)  # Thursday: Friday's held session and r1's old one go to r2
-    assert [r0.day, r1.day, r2.day] == [3, 3, 4]
+    assert booked == [3, 3, 4]
     assert dh.backlog == []
 
 
@@ -361,8 +361,7 @@ def _episode(scenario: Scenario, territory, route: str = "had") -> Episode:
 def _full(dh: DayHospital, day: int) -> None:
     """Fill ``day`` with other patients' bookings that cannot move (at the last day of their window)."""
     while dh.free(day, held_too=False) > 0:
-        booking = BackgroundBooking(0, day, day, day)
-        dh.background_on[day].append(booking)
+        dh.background_on[day].append(dh.bookings.add(0, day, day, day))
 
 
 def _bag_changes(scenario: Scenario, territory) -> tuple[DayHospital, Recorder, BagChanges]:
@@ -385,7 +384,7 @@ def test_the_change_pattern_follows_the_rule(baseline_raw, territory):
     assert planned.pattern == mon_thu and len(planned.bags) == 8
     assert [b.start for b in planned.bags] == [7, 10, 14, 17, 21, 24, 28, 31]
     # Sessions booked on Mon+Thu days: the Tue+Fri days have more free sessions.
-    dh.background_on[14].append(BackgroundBooking(0, 14, 16, 14))
+    dh.background_on[14].append(dh.bookings.add(0, 14, 16, 14))
     planned = _later_cycle(bags)
     assert planned.pattern == tue_fri
     assert [b.start for b in planned.bags] == [7, 11, 15, 18, 22, 25, 29, 32]

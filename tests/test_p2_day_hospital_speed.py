@@ -18,7 +18,7 @@ from scenario_variants import variant
 
 import sim.model.engine as engine
 from sim.model.day_hospital import DayHospital
-from sim.model.records import BackgroundBooking, Recorder
+from sim.model.records import Recorder
 from sim.scenario.files import resolve_raw
 from sim.territory.binding import scenario_territory
 
@@ -30,36 +30,38 @@ class PlainDayHospital(DayHospital):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.plain_backlog: list[BackgroundBooking] = []
+        self.plain_backlog: list[int] = []
 
     def other_patients(self, requests):
         for requested, due in zip(requests.requested.tolist(), requests.due.tolist()):
             if requested > self.env.now:
                 yield self.env.timeout(requested - self.env.now)
-            booking = BackgroundBooking(requested, due, due + self.tolerance)
-            self.record.background_bookings.append(booking)
-            self._book_background(booking, booking.due)
+            self._book_background(self.bookings.add(requested, due, due + self.tolerance), due)
 
-    def _book_background(self, booking: BackgroundBooking, first: int) -> None:
-        booking.day = self._next_free(first) if self.background_sessions_a_week > 0 else None
-        if booking.day is not None:
-            self.background_on[booking.day].append(booking)
-        if self.holds and (booking.day is None or booking.day > booking.latest):
-            bisect.insort(self.plain_backlog, booking, key=lambda b: b.requested)
+    def _book_background(self, request: int, first: int) -> None:
+        b = self.bookings
+        b.day[request] = self._next_free(first) if self.background_sessions_a_week > 0 else None
+        if b.day[request] is not None:
+            self.background_on[b.day[request]].append(request)
+        if self.holds and (b.day[request] is None or b.day[request] > b.latest[request]):
+            bisect.insort(self.plain_backlog, request, key=lambda i: b.requested[i])
 
     def _serve_backlog(self, day: int) -> None:
+        b = self.bookings
         free = self.free(day, held_too=False)
-        for booking in self.plain_backlog:
+        for i in self.plain_backlog:
             if free <= 0:
                 break
-            if booking.due <= day and (booking.day is None or booking.day > day):
-                if booking.day is not None:
-                    self.background_on[booking.day].remove(booking)
-                    self._freed(booking.day)
-                booking.day = day
-                self.background_on[day].append(booking)
+            if b.due[i] <= day and (b.day[i] is None or b.day[i] > day):
+                if b.day[i] is not None:
+                    self.background_on[b.day[i]].remove(i)
+                    self._freed(b.day[i])
+                b.day[i] = day
+                self.background_on[day].append(i)
                 free -= 1
-        self.plain_backlog = [b for b in self.plain_backlog if b.day is None or b.day > max(b.latest, day)]
+        self.plain_backlog = [
+            i for i in self.plain_backlog if b.day[i] is None or b.day[i] > max(b.latest[i], day)
+        ]
 
     def _next_free(self, day: int) -> int:
         seen = []

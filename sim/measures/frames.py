@@ -236,18 +236,18 @@ def background_columns(record: Recorder) -> Columns:
     """Other patients' day-hospital requests: when made, due, acceptable to, the day booked (-1: none)."""
 
     def build() -> Columns:
-        bookings = record.background_bookings  # tens of thousands: each field read straight into numpy
-        n = len(bookings)
+        bookings = record.background_bookings  # already columns (tens of thousands of rows)
         table = {
-            name: np.fromiter(map(operator.attrgetter(name), bookings), dtype=np.int64, count=n)
-            for name in ("requested", "due", "latest")
+            name: np.array(getattr(bookings, name), dtype=np.int64)
+            for name in ("requested", "due", "latest", "displaced")
         }
-        table["day"] = np.fromiter(
-            (-1 if b.day is None else b.day for b in bookings), dtype=np.int64, count=n
+        days = bookings.day
+        table["day"] = (
+            np.array(days, dtype=np.int64)
+            if None not in days
+            else np.array([-1 if day is None else day for day in days], dtype=np.int64)
         )
-        table["displaced"] = np.fromiter(
-            map(operator.attrgetter("displaced"), bookings), dtype=np.int64, count=n
-        )
+        table = {name: table[name] for name in ("requested", "due", "latest", "day", "displaced")}
         for values in table.values():
             values.flags.writeable = False
         return table

@@ -46,7 +46,7 @@ import simpy
 
 from sim.model.calendar import Calendar, weekday_set
 from sim.model.draws import DayHospitalRequests
-from sim.model.records import BAG_CHANGE, BackgroundBooking, BlinaBooking, DayHospitalDays, Recorder, Trip
+from sim.model.records import BAG_CHANGE, BlinaBooking, DayHospitalDays, Recorder, Trip
 from sim.model.timeline import Period, closed_by_day, period_index
 from sim.scenario.schema import WEEKDAYS, Scenario
 from sim.territory.catchment import Territory
@@ -85,10 +85,6 @@ def _weekly_sessions(scenario: Scenario) -> tuple[list[int], list[int]]:
     return sessions, held
 
 
-def _requested(entry: tuple[BackgroundBooking, list]) -> int:
-    return entry[0].requested
-
-
 class DayHospital:
     """The ledger of sessions, the other patients' requests, and blinatumomab patients' bookings."""
 
@@ -113,7 +109,10 @@ class DayHospital:
         self.weekday_of_day0 = calendar.start_weekday  # (Calendar.weekday, without its date arithmetic)
         self.tolerance = spec.background.tolerance_days
         self.visits = spec.visits
-        self.background_on: defaultdict[int, list[BackgroundBooking]] = defaultdict(list)
+        # Other patients' requests (rows of ``record.background_bookings``) by the day booked, in the
+        # order booked there: what a blinatumomab patient may displace.
+        self.bookings = record.background_bookings
+        self.background_on: defaultdict[int, list[int]] = defaultdict(list)
         self.blina_on: defaultdict[int, int] = defaultdict(int)  # blinatumomab sessions, not cancelled
         self.over_capacity: defaultdict[int, list[BlinaBooking]] = defaultdict(list)
         self.full_until: dict[int, int] = {}  # a day with no session for other patients -> a later day to try
@@ -121,10 +120,10 @@ class DayHospital:
         self.release_days = spec.reserved_release_days
         self.released: set[int] = set()  # days whose held sessions other patients may now book
         self.holds = any(self.held) or any(self.held_by_day)
-        # Past their window or waiting, in request order: (booking, its membership); see ``_serve_backlog``.
-        self._backlog: list[tuple[BackgroundBooking, list]] = []
-        self._member: dict[int, list] = {}  # id of a booking in the backlog -> [in it, its entries]
-        self._backlog_ends: list[tuple] = []  # (day it leaves, n, booking, membership, its day then)
+        # Past their window or waiting, in request order: (request, its membership); see ``_serve_backlog``.
+        self._backlog: list[tuple[int, list]] = []
+        self._member: dict[int, list] = {}  # a request in the backlog -> [in it, its entries]
+        self._backlog_ends: list[tuple] = []  # (day it leaves, n, request, membership, its day then)
         self._backlog_count = itertools.count()
         self._backlog_live = 0  # entries of bookings still in the backlog
         self.by_episode: defaultdict[int, list[BlinaBooking]] = defaultdict(list)
@@ -147,10 +146,12 @@ class DayHospital:
             return 0, 0
         return self.sessions[weekday], self.held[weekday]
 
-    def _movable(self, day: int) -> BackgroundBooking | None:
-        """Another patient's booking of ``day`` that may still move: the one with the most days left."""
-        movable = [b for b in self.background_on[day] if b.latest > day]
-        return max(movable, key=lambda b: (b.latest, b.requested)) if movable else None
+    def _movable(self, day: int) -> int | None:
+        """Another patient's booking of ``day`` that may still move: the one with the most days left
+        (the first booked there of equals)."""
+        latest, requested = self.bookings.latest, self.bookings.requested
+        movable = [i for i in self.background_on[day] if latest[i] > day]
+        return max(movable, key=lambda i: (latest[i], requested[i])) if movable else None
 
     def can_book(self, day: int) -> bool:
         """Can a blinatumomab patient have a session on ``day`` (a later day), without overbooking?"""
@@ -160,63 +161,81 @@ class DayHospital:
 
     def other_patients(self, requests: DayHospitalRequests):
         """Other patients' requests, each booked on the day it is made, in the order they are made."""
-        env, tolerance, keep = self.env, self.tolerance, self.record.background_bookings.append
+        env, tolerance, bookings = self.env, self.tolerance, self.bookings
         if self.background_sessions_a_week <= 0 or self.holds:  # no session for them, or a backlog
-            book = self._book_background
-        else:  # (about 44,000 a replication: ``_book_background``'s one step left)
-            next_free, background_on = self._next_free, self.background_on
-
-            def book(booking: BackgroundBooking, due: int) -> None:
-                booking.day = day = next_free(due)
-                background_on[day].append(booking)
-
+            for requested, due in zip(requests.requested.tolist(), requests.due.tolist()):
+                if requested > env.now:
+                    yield env.timeout(requested - env.now)
+                self._book_background(bookings.add(requested, due, due + tolerance), due)
+            return
+        # About 44,000 requests a replication: ``_book_background``'s one step left, in one loop on
+        # the columns (``bookings.add`` and ``_next_free``'s common case inline).
+        add_requested, add_due = bookings.requested.append, bookings.due.append
+        add_latest = bookings.latest.append
+        add_day, add_displaced = bookings.day.append, bookings.displaced.append
+        full_until, sessions_by_day, blina_on = self.full_until, self.sessions_by_day, self.blina_on
+        background_on, next_free, known_days = self.background_on, self._next_free, len(self.sessions_by_day)
+        row, now = len(bookings), env.now
         for requested, due in zip(requests.requested.tolist(), requests.due.tolist()):
-            if requested > env.now:
-                yield env.timeout(requested - env.now)
-            booking = BackgroundBooking(requested, due, due + tolerance)
-            keep(booking)
-            book(booking, due)
+            if requested > now:
+                yield env.timeout(requested - now)
+                now = env.now
+            day = due
+            if (
+                day in full_until
+                or not 0 <= day < known_days
+                or sessions_by_day[day] - len(background_on[day]) - blina_on.get(day, 0) <= 0
+            ):
+                day = next_free(due)
+            add_requested(requested)
+            add_due(due)
+            add_latest(due + tolerance)
+            add_day(day)
+            add_displaced(0)
+            background_on[day].append(row)
+            row += 1
 
-    def _book_background(self, booking: BackgroundBooking, first: int) -> None:
+    def _book_background(self, request: int, first: int) -> None:
         """The first day from ``first`` with a session neither booked nor held, in its window or past it.
 
         Past its window, or with no session ever free of holds (day None), it joins the backlog.
         """
-        booking.day = self._next_free(first) if self.background_sessions_a_week > 0 else None
-        if booking.day is not None:
-            self.background_on[booking.day].append(booking)
-        if self.holds and (booking.day is None or booking.day > booking.latest):
-            self._join_backlog(booking)
-        elif id(booking) in self._member:  # (not seen: a deferred booking moves only later)
-            self._backlog_end(booking, self._member[id(booking)])
+        bookings = self.bookings
+        day = bookings.day[request] = self._next_free(first) if self.background_sessions_a_week > 0 else None
+        if day is not None:
+            self.background_on[day].append(request)
+        if self.holds and (day is None or day > bookings.latest[request]):
+            self._join_backlog(request)
+        elif request in self._member:  # (not seen: a deferred booking moves only later)
+            self._backlog_end(request, self._member[request])
 
     @property
-    def backlog(self) -> list[BackgroundBooking]:
+    def backlog(self) -> list[int]:
         """The other patients' requests past their window or waiting, in request order."""
-        return [booking for booking, membership in self._backlog if membership[0]]
+        return [request for request, membership in self._backlog if membership[0]]
 
-    def _join_backlog(self, booking: BackgroundBooking) -> None:
-        """One more entry of ``booking`` in the backlog, after the requests made by its day (a booking
+    def _join_backlog(self, request: int) -> None:
+        """One more entry of ``request`` in the backlog, after the requests made by its day (a booking
         displaced again while in the backlog has two entries, and is served at the first)."""
-        membership = self._member.get(id(booking))
+        membership = self._member.get(request)
         if membership is None:
-            membership = self._member[id(booking)] = [True, 0]
+            membership = self._member[request] = [True, 0]
         membership[1] += 1
         self._backlog_live += 1
-        bisect.insort(self._backlog, (booking, membership), key=_requested)
-        self._backlog_end(booking, membership)
+        requested = self.bookings.requested
+        bisect.insort(self._backlog, (request, membership), key=lambda entry: requested[entry[0]])
+        self._backlog_end(request, membership)
 
-    def _backlog_end(self, booking: BackgroundBooking, membership: list) -> None:
-        """When ``booking``, booked as it is now, leaves the backlog: on its day (in its window: at once)."""
-        if booking.day is not None:
-            leaves = booking.day if booking.day > booking.latest else -math.inf
-            heapq.heappush(
-                self._backlog_ends, (leaves, next(self._backlog_count), booking, membership, booking.day)
-            )
+    def _backlog_end(self, request: int, membership: list) -> None:
+        """When ``request``, booked as it is now, leaves the backlog: on its day (in its window: at once)."""
+        day = self.bookings.day[request]
+        if day is not None:
+            leaves = day if day > self.bookings.latest[request] else -math.inf
+            heapq.heappush(self._backlog_ends, (leaves, next(self._backlog_count), request, membership, day))
 
-    def _leave_backlog(self, booking: BackgroundBooking) -> None:
-        """Every entry of ``booking`` leaves the backlog (it stays in the list until pruned, marked out)."""
-        membership = self._member.pop(id(booking))
+    def _leave_backlog(self, request: int) -> None:
+        """Every entry of ``request`` leaves the backlog (it stays in the list until pruned, marked out)."""
+        membership = self._member.pop(request)
         membership[0] = False
         self._backlog_live -= membership[1]
 
@@ -244,23 +263,25 @@ class DayHospital:
         is out), so that a long backlog of a saturated day hospital is not rebuilt every day.
         """
         free = self.free(day, held_too=False)
-        for booking, membership in self._backlog:
+        booked_on, due, latest = self.bookings.day, self.bookings.due, self.bookings.latest
+        for request, membership in self._backlog:
             if free <= 0:
                 break
-            if membership[0] and booking.due <= day and (booking.day is None or booking.day > day):
-                if booking.day is not None:
-                    self.background_on[booking.day].remove(booking)
-                    self._freed(booking.day)
-                booking.day = day
-                self.background_on[day].append(booking)
-                self._leave_backlog(booking)
+            booked = booked_on[request]
+            if membership[0] and due[request] <= day and (booked is None or booked > day):
+                if booked is not None:
+                    self.background_on[booked].remove(request)
+                    self._freed(booked)
+                booked_on[request] = day
+                self.background_on[day].append(request)
+                self._leave_backlog(request)
                 free -= 1
         ends = self._backlog_ends
         while ends and ends[0][0] <= day:
-            _, _, booking, membership, booked = heapq.heappop(ends)
+            _, _, request, membership, booked = heapq.heappop(ends)
             # (Booked on another day since: that day's entry tells; out already: served.)
-            if membership[0] and booking.day == booked and booking.day <= max(booking.latest, day):
-                self._leave_backlog(booking)
+            if membership[0] and booked_on[request] == booked and booked <= max(latest[request], day):
+                self._leave_backlog(request)
         self._prune_backlog()
 
     def _prune_backlog(self) -> None:
@@ -324,7 +345,7 @@ class DayHospital:
             moved = self._movable(day)
             if moved is not None:
                 self.background_on[day].remove(moved)
-                moved.displaced += 1
+                self.bookings.displaced[moved] += 1
                 self._book_background(moved, day + 1)
                 return self._session(episode, purpose, due, latest, day, "displaced")
         return None
