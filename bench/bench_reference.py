@@ -13,13 +13,17 @@ both sides of each ratio alike:
    ``simpy.PriorityResource`` of the same beds, one process per admission, and nothing else;
 3. the model's events per second against a bare SimPy M/M/18 queue (as ``bench_engine.py``);
 4. time per SimPy event of the model from demand x1 to x30 (blinatumomab episodes a year) and from
-   5 to 50 years: flat within +-20 % means the cost grows linearly with the work.
+   5 to 50 years: flat within +-20 % means the cost grows linearly with the work. Then the cost of
+   each added episode between successive demands: events are not the only work (the day hospital's
+   other patients are booked without one, and a busier day hospital makes each booking look further),
+   so this tells apart a change of mix from a cost that grows faster than the work.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -139,24 +143,45 @@ def scaled(scenario: Scenario, demand: float = 1.0, years: float | None = None) 
 
 def events_of(scenario: Scenario, territory: Territory) -> int:
     """SimPy events of replication 0 (counted in an untimed run)."""
+    return work_of(scenario, territory)[0]
+
+
+def work_of(scenario: Scenario, territory: Territory) -> tuple[int, int]:
+    """SimPy events and blinatumomab episodes of replication 0 (counted in an untimed run)."""
     with counting_model() as built:
-        Model(scenario, territory, 0).run()
-    return built[0].events
+        record = Model(scenario, territory, 0).run()
+    return built[0].events, len(record.episodes)
 
 
 def cost_per_event(
     scenario: Scenario, reference: Scenario, territory: Territory, rounds: int
-) -> tuple[int, float, float]:
-    """Events of ``scenario``, its seconds per event, and the median ratio of that to ``reference``'s,
-    each round timing the two one after the other."""
+) -> tuple[int, float, float, float]:
+    """Events of ``scenario``, its seconds per event, the median ratio of that to ``reference``'s
+    (each round timing the two one after the other), and its seconds per run against the reference's."""
     events, reference_events = events_of(scenario, territory), events_of(reference, territory)
-    per_event, ratios = [], []
+    per_event, ratios, per_run = [], [], []
     for _ in range(rounds):
-        mine = timed(lambda: Model(scenario, territory, 0).run()) / events
-        theirs = timed(lambda: Model(reference, territory, 0).run()) / reference_events
-        per_event.append(mine)
-        ratios.append(mine / theirs)
-    return events, float(np.median(per_event)), float(np.median(ratios))
+        seconds = timed(lambda: Model(scenario, territory, 0).run())
+        theirs = timed(lambda: Model(reference, territory, 0).run())
+        per_event.append(seconds / events)
+        ratios.append(per_event[-1] / (theirs / reference_events))
+        per_run.append(seconds / theirs)
+    return events, float(np.median(per_event)), float(np.median(ratios)), float(np.median(per_run))
+
+
+def marginal_cost(points: list[tuple[str, int, float]]) -> None:
+    """Cost of each added episode between successive demands (in reference runs: the baseline's
+    seconds): flat means the cost grows linearly with the episodes, whatever the fixed work (the day
+    hospital's other patients, the other inpatients) each run carries at any demand."""
+    steps = []
+    for (low, low_episodes, low_runs), (high, high_episodes, high_runs) in itertools.pairwise(points):
+        steps.append((high_runs - low_runs) / (high_episodes - low_episodes))
+        row(
+            f"added cost per added episode, {low} to {high}",
+            f"{steps[-1] * 1e3:8.2f}   (1/1000 of a baseline run; {high_episodes - low_episodes} episodes)",
+        )
+    if len(steps) > 1:
+        row("  last step / first step", f"{steps[-1] / steps[0]:8.2f}")
 
 
 def row(label: str, value: str) -> None:
@@ -241,12 +266,16 @@ def main() -> None:
             [(f"{y} years", scaled(scenario, years=y)) for y in spans],
         ),
     ):
+        points = []
         for name, variant in cases:
-            events, per_event, ratio = cost_per_event(variant, reference, territory, max(3, n // 2))
+            events, per_event, ratio, runs = cost_per_event(variant, reference, territory, max(3, n // 2))
             row(
                 f"time per event, {label} {name}",
                 f"{per_event * 1e6:8.2f} us   ({events} events; {ratio:.2f}x the 5-year baseline's)",
             )
+            points.append((name, work_of(variant, territory)[1], runs))
+        if label == "demand":
+            marginal_cost(points)
 
 
 if __name__ == "__main__":
