@@ -28,7 +28,7 @@ from sim.cli.base import (
     say_written,
 )
 from sim.outputs import terminal
-from sim.outputs.i18n import text
+from sim.outputs.i18n import number, text
 from sim.outputs.terminal import console, plain, progress_bar
 from sim.outputs.writing import (
     CALIBRATION,
@@ -96,6 +96,7 @@ def calibrate(
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/calibration-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
     scheduler: SchedulerOption = None,
+    lang: Lang = None,
 ) -> None:
     """Fit the background bed demand to the 'up to 3 weeks' wait: the band of parameter sets that fit."""
     from sim.outputs.bands import calibration_table, write_calibration
@@ -108,6 +109,7 @@ def calibrate(
     )
 
     scenario = load(file)
+    language = readable(scenario, lang).lang
     try:
         targets = [parse_target(t) for t in target] if target else list(DEFAULT_TARGETS)
         parameters = [parse_design_parameter(p) for p in param] if param else list(DEFAULT_PARAMETERS)
@@ -116,7 +118,9 @@ def calibrate(
     target_dir = output_dir(
         out or Path("results") / f"calibration-{scenario.name}", CALIBRATION, no_overwrite
     )
-    with progress_bar(f"{scenario.name}: calibration design", points * replications) as advance:
+    with progress_bar(
+        text("calibration_progress", language, name=scenario.name), points * replications
+    ) as advance:
         try:
             calibration = calibrate_band(
                 scenario,
@@ -132,11 +136,12 @@ def calibrate(
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
-        write_calibration(calibration, scenario.name, target_dir, overwrite=not no_overwrite)
+        write_calibration(calibration, scenario.name, target_dir, overwrite=not no_overwrite, lang=language)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    console.print(calibration_table(calibration))
-    say_written("design and band", target_dir, "(design.csv, band.csv, band.png; use --band band.csv)")
+    console.print(calibration_table(calibration, language))
+    files = text("calibration_files", language)
+    say_written(text("calibration_written", language), target_dir, files, lang=language)
 
 
 @app.command()
@@ -163,6 +168,7 @@ def warmup(
     ] = False,
     out: Annotated[Path | None, typer.Option(help="Folder (default: results/warmup-<name>/).")] = None,
     no_overwrite: NoOverwrite = False,
+    lang: Lang = None,
 ) -> None:
     """Plot daily bed occupancy from an empty start (Welch's method) and suggest a warm-up (MSER-5)."""
     from sim.outputs.study_folders import write_warmup
@@ -170,10 +176,11 @@ def warmup(
     from sim.scenario.edit import WarmupNotLowered, set_warmup_days
 
     scenario = load(file)
+    language = readable(scenario, lang).lang
     if 2 * window >= days:
         raise fail(f"--window {window}: expected less than half of --days ({days})")
     target = output_dir(out or Path("results") / f"warmup-{scenario.name}", WARMUP, no_overwrite)
-    with progress_bar(f"{scenario.name}: replications from empty beds", replications) as advance:
+    with progress_bar(text("warmup_progress", language, name=scenario.name), replications) as advance:
         try:
             probe = probe_warmup(
                 scenario, replications, days, window, workers, progress=advance, scheduler=scheduler
@@ -181,15 +188,13 @@ def warmup(
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
-        write_warmup(probe, scenario, target, overwrite=not no_overwrite)
+        write_warmup(probe, scenario, target, overwrite=not no_overwrite, lang=language)
     except OutputError as exc:
         raise fail(str(exc)) from None
     suggested = probe.suggested_days
-    console.print(
-        f"suggested warm-up (MSER-5 on the replication mean): [bold]{suggested} days[/] "
-        f"(the scenario has {scenario.run.warmup_days:g})"
-    )
-    console.print("plot: ", plain(str(target / "warmup.png")), sep="")
+    current = number(scenario.run.warmup_days, "g", language)
+    console.print(text("warmup_suggested", language, days=suggested, current=current))
+    console.print(text("warmup_plot", language), plain(str(target / "warmup.png")), sep="")
     if write:
         try:
             set_warmup_days(file, suggested, force=force)
@@ -198,7 +203,7 @@ def warmup(
             return
         except ScenarioError as exc:
             raise fail(exc.messages[0]) from None
-        console.print(plain(f"{file}: run.warmup_days set to {suggested}"))
+        console.print(plain(text("warmup_set", language, file=file, days=suggested)))
 
 
 @app.command()

@@ -36,33 +36,42 @@ def territory(
         typer.Option(help="Scenario file whose territory settings (authorisations, takeovers, zones) apply."),
     ] = None,
     no_overwrite: NoOverwrite = False,
+    lang: Lang = None,
 ) -> None:
     """Coverage of the catchment by the 14 HADs: tables and a map, after optional authorisation changes."""
+    from sim.outputs.i18n import LanguageError, choose_language, text
     from sim.outputs.study_folders import write_territory
     from sim.territory.catchment import Territory
     from sim.territory.geodata import TerritoryDataError
 
     authorise, revoke = list(authorise or []), list(revoke or [])
     merges: dict[str, str] = {}
+    scenario_lang = None
     if scenario is not None:
-        spec = load(scenario).territory
+        loaded = load(scenario)
+        spec, scenario_lang = loaded.territory, loaded.output.lang
         authorise = [*spec.authorise, *authorise]
         revoke = [*spec.revoke, *revoke]
         overrides = overrides or spec.overrides_file
         merges = spec.merge
+    try:
+        language = choose_language(lang, scenario_lang)
+    except LanguageError as exc:
+        raise fail(str(exc)) from None
     output_dir(out, TERRITORY, no_overwrite)
     try:
         base = Territory.load(geo_dir, overrides_file=overrides)
         terr = base.with_authorisation(authorise=authorise, revoke=revoke).with_merges(merges)
     except (TerritoryDataError, KeyError) as exc:
         raise fail(str(exc).strip("\"'")) from None
-    heading = terminal.territory_heading(authorise, revoke)
-    console.print(*terminal.territory_tables(terr, heading))
-    write_territory(terr, heading, out, overwrite=not no_overwrite)
+    heading = terminal.territory_heading(authorise, revoke, language)
+    console.print(*terminal.territory_tables(terr, heading, language))
+    write_territory(terr, heading, out, overwrite=not no_overwrite, lang=language)
     say_written(
-        "map and tables",
+        text("territory_written", language),
         out,
         "(territory_map.png, coverage_by_had.csv, unauthorised_by_department.csv, commune_zones.csv)",
+        lang=language,
     )
 
 

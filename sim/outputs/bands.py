@@ -10,6 +10,7 @@ range across members) and band.csv (the band used).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,9 @@ from rich.table import Table
 
 from sim.measures.catalogue import TERMINAL_KPIS
 from sim.outputs.folders import _provenance, _write_manifest
+from sim.outputs.i18n import kpi_label, number, text
 from sim.outputs.terminal import fmt_ci, plain
+from sim.outputs.text import format_interval
 from sim.outputs.writing import BAND, CALIBRATION, atomic_output_dir, ownership
 
 if TYPE_CHECKING:
@@ -42,12 +45,21 @@ SHORT_NAMES = {  # column headings narrow enough for an 80-column terminal
     "planned_wait_peak_season_p95_days": "peak-season p95 [CI]",
     "planned_wait_yearly_max_days": "yearly max [CI]",
 }
+SHORT_NAMES_FR = {  # the same in French
+    "beds.background.arrivals_per_day": "taux/jour",
+    "beds.background.length_of_stay.mean": "séjour moyen",
+    "beds.background.emergency_share": "part urg.",
+    "beds.background.seasonal_amplitude": "ampl. saison.",
+    "planned_wait_peak_season_p95_days": "p95 saison haute [IC]",
+    "planned_wait_yearly_max_days": "max annuel [IC]",
+}
 
 
 def write_calibration(
-    calibration: BandCalibration, scenario_name: str, out: Path, overwrite: bool = True
+    calibration: BandCalibration, scenario_name: str, out: Path, overwrite: bool = True, lang: str = "en"
 ) -> Path:
-    """Write a calibration folder (design.csv, band.csv, band.png, manifest.json); complete or not at all."""
+    """Write a calibration folder (design.csv, band.csv, band.png in ``lang``, manifest.json); complete or
+    not at all."""
     import matplotlib.pyplot as plt
 
     info = {
@@ -67,21 +79,25 @@ def write_calibration(
         _write_manifest(folder, info)
         calibration.design.to_csv(folder / "design.csv", index=False)
         calibration.band.to_csv(folder / "band.csv", index=False)
-        fig = design_figure(calibration)
+        fig = design_figure(calibration, lang)
         fig.savefig(folder / "band.png")
         plt.close(fig)
     return out
 
 
-def design_figure(calibration: BandCalibration) -> Figure:
+def design_figure(calibration: BandCalibration, lang: str = "en") -> Figure:
     """Each target KPI against the set's bed occupancy (what the parameters add up to): band filled."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    from sim.outputs.figures import localise
 
     design, key = calibration.design, "bed_occupancy_mean"
     fig, axes = plt.subplots(1, len(calibration.targets), figsize=(5.5 * len(calibration.targets), 4.2))
     for ax, target in zip(np.atleast_1d(axes), calibration.targets, strict=True):
-        ax.axhspan(target.low, target.high, color="tab:green", alpha=0.15, label="target range")
+        ax.axhspan(
+            target.low, target.high, color="tab:green", alpha=0.15, label=text("calibration_fig_target", lang)
+        )
         for accepted, style in (
             (False, {"facecolors": "none", "edgecolors": "grey"}),
             (True, {"color": "tab:blue"}),
@@ -90,39 +106,76 @@ def design_figure(calibration: BandCalibration) -> Figure:
             mean = rows[f"{target.kpi}_mean"]
             half = [mean - rows[f"{target.kpi}_ci_low"], rows[f"{target.kpi}_ci_high"] - mean]
             ax.errorbar(rows[key], mean, yerr=half, fmt="none", ecolor="lightgrey", zorder=1)
-            ax.scatter(rows[key], mean, zorder=2, label="in the band" if accepted else "rejected", **style)
-        ax.set_xlabel("bed occupancy, all patients (mean over replications)")
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_ylabel(f"{target.kpi} (mean, 95% CI)")
+            label = text("calibration_fig_accepted" if accepted else "calibration_fig_rejected", lang)
+            ax.scatter(rows[key], mean, zorder=2, label=label, **style)
+        ax.set_xlabel(text("calibration_fig_x", lang))
+        if lang == "en":
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        else:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: number(x, ".0%", lang)))
+        y_label = text("calibration_fig_y", lang, kpi=_target_name(target.kpi, lang))
+        ax.set_ylabel(y_label if lang == "en" else textwrap.fill(y_label, 48))  # a French label is long
         ax.set_ylim(0, max(3 * target.high, 1.0))
         ax.legend(fontsize=8)
-    fig.suptitle(f"calibration: {int(design['accepted'].sum())} of {len(design)} parameter sets in the band")
+    accepted, points = int(design["accepted"].sum()), len(design)
+    fig.suptitle(text("calibration_fig_title", lang, accepted=accepted, points=points))
     fig.tight_layout()
-    return fig
+    return localise(fig, lang)
 
 
-def calibration_table(calibration: BandCalibration) -> Table:
+def _target_name(kpi: str, lang: str) -> str:
+    """A target KPI as the calibration shows it: by its key in English (as --target takes it), by its
+    label in French."""
+    return kpi if lang == "en" else kpi_label(kpi, lang, indent=False)
+
+
+def calibration_table(calibration: BandCalibration, lang: str = "en") -> Table:
     """The band first, then the closest rejected sets: parameters, each target's mean [CI], occupancy."""
     design = calibration.design.sort_values(["accepted", "distance"], ascending=[False, True])
     keys = [p.key for p in calibration.parameters]
-    title = (
-        f"{int(design['accepted'].sum())} of {len(design)} parameter sets in the band "
-        f"({calibration.replications} replications each, seed {calibration.seed}); "
-        + ", ".join(f"{t.kpi} in [{t.low:g}, {t.high:g}]" for t in calibration.targets)
+    short_names = SHORT_NAMES if lang == "en" else SHORT_NAMES_FR
+    targets = ", ".join(
+        text(
+            "calibration_target",
+            lang,
+            kpi=_target_name(t.kpi, lang),
+            low=number(t.low, "g", lang),
+            high=number(t.high, "g", lang),
+        )
+        for t in calibration.targets
+    )
+    title = text(
+        "calibration_title",
+        lang,
+        accepted=int(design["accepted"].sum()),
+        points=len(design),
+        replications=calibration.replications,
+        seed=calibration.seed,
+        targets=targets,
     )
     table = Table(title=plain(title), title_justify="left", header_style="bold")
-    table.add_column("set", justify="right")
+    table.add_column(text("calibration_set", lang), justify="right")
     for key in keys:
-        table.add_column(SHORT_NAMES.get(key, key.rsplit(".", 1)[-1]), justify="right")
+        table.add_column(short_names.get(key, key.rsplit(".", 1)[-1]), justify="right")
     for target in calibration.targets:
-        table.add_column(SHORT_NAMES.get(target.kpi, f"{target.kpi} [CI]"), justify="right")
-    table.add_column("beds used", justify="right")
-    table.add_column("in band")
+        table.add_column(
+            short_names.get(target.kpi, text("calibration_target_column", lang, kpi=target.kpi)),
+            justify="right",
+        )
+    table.add_column(text("calibration_beds_used", lang), justify="right")
+    table.add_column(text("calibration_in_band", lang))
     for _, row in design.head(MAX_ROWS_SHOWN).iterrows():
-        cells = [str(row["member"]), *(f"{row[k]:.3g}" for k in keys)]
+        cells = [str(row["member"]), *(number(row[k], ".3g", lang) for k in keys)]
         for t in calibration.targets:
-            cells.append(fmt_ci(row[f"{t.kpi}_mean"], row[f"{t.kpi}_ci_low"], row[f"{t.kpi}_ci_high"], ".1f"))
-        cells += [f"{row['bed_occupancy_mean']:.1%}", "yes" if row["accepted"] else "no"]
+            mean, low, high = (row[f"{t.kpi}_{part}"] for part in ("mean", "ci_low", "ci_high"))
+            if lang == "en":
+                cells.append(fmt_ci(mean, low, high, ".1f"))
+            else:
+                cells.append(format_interval(mean, low, high, ".1f", lang=lang))
+        cells += [
+            number(row["bed_occupancy_mean"], ".1%", lang),
+            text("yes" if row["accepted"] else "no", lang),
+        ]
         table.add_row(*cells)
     return table
 

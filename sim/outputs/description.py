@@ -212,7 +212,7 @@ def stress_des_rows(
             python=m["software"]["python"],
             software=software,
         ),
-        "5_2": text("stress_5_2", lang, numbers=html.escape(m.get("random_numbers", "")), seed=m["seed"]),
+        "5_2": text("stress_5_2", lang, numbers=html.escape(_random_numbers(m, lang)), seed=m["seed"]),
         "5_3": text(
             "stress_5_3", lang, workers=m.get("workers", 1), seconds=number(m["run_seconds"], "", lang)
         ),
@@ -223,3 +223,10 @@ def stress_des_rows(
         (text(f"stress_item_{item}", lang), texts[item] if item in texts else text(f"stress_{item}", lang))
         for item in STRESS_ITEMS
     ]
+
+
+def _random_numbers(manifest: Mapping, lang: str) -> str:
+    """How the run drew its random numbers, in the language when the manifest says it as occisim writes
+    it today (an older manifest's own sentence is shown as it is)."""
+    written = manifest.get("random_numbers", "")
+    return text("random_numbers", lang) if written == text("random_numbers") else written

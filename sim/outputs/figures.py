@@ -55,35 +55,34 @@ PALETTE = ["#1b4f72", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7
 
 
 def warmup_figure(
-    daily: np.ndarray, welch: np.ndarray, suggested_days: int, capacity: int, title: str
+    daily: np.ndarray, welch: np.ndarray, suggested_days: int, capacity: int, title: str, lang: str = "en"
 ) -> plt.Figure:
     """Daily beds occupied per replication, their mean, Welch's moving average and the MSER-5 cut."""
     fig, ax = plt.subplots(figsize=(10, 5), dpi=110)
     days = np.arange(daily.shape[1])
     for row in daily:
         ax.plot(days, row, color="#b0b7bf", linewidth=0.5, alpha=0.6)
-    ax.plot(days, daily.mean(axis=0), color="#5d6d7e", linewidth=0.8, label="mean over replications")
-    ax.plot(days, welch, color="#c0392b", linewidth=2.0, label="Welch moving average")
+    ax.plot(days, daily.mean(axis=0), color="#5d6d7e", linewidth=0.8, label=text("warmup_mean", lang))
+    ax.plot(days, welch, color="#c0392b", linewidth=2.0, label=text("warmup_welch", lang))
     ax.axvline(
         suggested_days,
         color="#1b4f72",
         linestyle="--",
         linewidth=1.5,
-        label=f"MSER-5 warm-up: {suggested_days} days",
+        label=text("warmup_cut", lang, days=suggested_days),
     )
     steady = daily[:, suggested_days:].mean()
-    ax.axhline(
-        steady, color="#1b4f72", linewidth=0.8, alpha=0.6, label=f"mean after warm-up: {steady:.1f} beds"
-    )
-    ax.axhline(capacity, color="black", linewidth=1.0, label=f"capacity: {capacity} beds")
-    ax.set_xlabel("simulation day (the run starts with empty beds)")
-    ax.set_ylabel("beds occupied (daily mean)")
+    steady_label = text("warmup_steady", lang, beds=number(steady, ".1f", lang))
+    ax.axhline(steady, color="#1b4f72", linewidth=0.8, alpha=0.6, label=steady_label)
+    ax.axhline(capacity, color="black", linewidth=1.0, label=text("warmup_capacity", lang, capacity=capacity))
+    ax.set_xlabel(text("warmup_x", lang))
+    ax.set_ylabel(text("warmup_y", lang))
     ax.set_ylim(0, capacity * 1.08)
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    return fig
+    return localise(fig, lang)
 
 
 def occupancy_figure(

@@ -44,6 +44,7 @@ from sim.outputs.excel import (
     readable_summary,
     write_csv,
 )
+from sim.outputs.i18n import text
 from sim.outputs.writing import (
     COMPARISON,
     MANIFEST,
@@ -97,8 +98,7 @@ def manifest(result: ExperimentResult, source: Path | None) -> dict:
         **_provenance(),
         "run_seconds": round(result.seconds, 3),
         "warnings": result.warnings,
-        "random_numbers": "numpy PCG64 from SeedSequence(seed, spawn_key=(replication, stream, ...)); "
-        "streams: 0 background beds, 1 day-hospital background, 2 per-episode attributes",
+        "random_numbers": text("random_numbers"),  # in English; the French report translates it
         "software": {
             "python": platform.python_version(),
             **{name: _version(name) for name in PACKAGES},

@@ -16,6 +16,7 @@ import os
 from sim.measures.catalogue import KPI_CATALOGUE, PER_HAD_LABELS, PLACE_CATALOGUE
 from sim.measures.catalogue_fr import KPI_LABELS_FR, PLACE_LABELS_FR
 from sim.outputs.i18n_report import REPORT_TEXTS
+from sim.outputs.i18n_studies import STUDY_TEXTS
 
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 ENV_VAR = "OCCISIM_LANG"
@@ -157,6 +158,9 @@ TEXTS: dict[str, tuple[str, str]] = {
 if TEXTS.keys() & REPORT_TEXTS.keys():  # one text per key: a key written twice is a mistake
     raise KeyError(f"texts defined twice: {sorted(TEXTS.keys() & REPORT_TEXTS.keys())}")
 TEXTS.update(REPORT_TEXTS)
+if TEXTS.keys() & STUDY_TEXTS.keys():
+    raise KeyError(f"texts defined twice: {sorted(TEXTS.keys() & STUDY_TEXTS.keys())}")
+TEXTS.update(STUDY_TEXTS)
 
 # Which HADs next: `occisim choose`, its page and its section of the report.
 TEXTS.update(

@@ -212,8 +212,8 @@ def plot_territory(
     return fig
 
 
-def save_territory_map(territory: Territory, path: Path, title: str | None = None) -> Path:
-    fig = plot_territory(territory, title=title)
+def save_territory_map(territory: Territory, path: Path, title: str | None = None, lang: str = "en") -> Path:
+    fig = plot_territory(territory, title=title, lang=lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)

@@ -97,11 +97,15 @@ def write_sensitivity(
     return out
 
 
-def write_warmup(probe: WarmupProbe, scenario: Scenario, out: Path, overwrite: bool = True) -> Path:
-    """Write a warm-up folder: warmup.png (Welch's plot, MSER-5 cut), warmup.csv and a manifest."""
+def write_warmup(
+    probe: WarmupProbe, scenario: Scenario, out: Path, overwrite: bool = True, lang: str = "en"
+) -> Path:
+    """Write a warm-up folder: warmup.png (Welch's plot, MSER-5 cut; in ``lang``), warmup.csv and a
+    manifest."""
     import matplotlib.pyplot as plt
 
     from sim.outputs.figures import warmup_figure
+    from sim.outputs.i18n import text
 
     with atomic_output_dir(out, WARMUP, overwrite) as folder:
         info = {
@@ -118,7 +122,8 @@ def write_warmup(probe: WarmupProbe, scenario: Scenario, out: Path, overwrite: b
             probe.welch,
             probe.suggested_days,
             scenario.beds.capacity,
-            f"{scenario.name}: warm-up of bed occupancy ({len(probe.daily)} replications)",
+            text("warmup_title", lang, name=scenario.name, replications=len(probe.daily)),
+            lang,
         )
         fig.savefig(folder / "warmup.png")
         plt.close(fig)
@@ -126,8 +131,12 @@ def write_warmup(probe: WarmupProbe, scenario: Scenario, out: Path, overwrite: b
     return out
 
 
-def write_territory(territory: Territory, heading: str, out: Path, overwrite: bool = True) -> Path:
-    """Write a territory folder: coverage and gap tables, the commune zone table, the map, a manifest."""
+def write_territory(
+    territory: Territory, heading: str, out: Path, overwrite: bool = True, lang: str = "en"
+) -> Path:
+    """Write a territory folder: coverage and gap tables, the commune zone table (CSVs in English, as
+    every machine-readable file), the map (in ``lang``, titled with ``heading``), a manifest."""
+    from sim.outputs.i18n import text
     from sim.outputs.maps import save_territory_map
 
     with atomic_output_dir(out, TERRITORY, overwrite) as folder:
@@ -140,7 +149,8 @@ def write_territory(territory: Territory, heading: str, out: Path, overwrite: bo
         save_territory_map(
             territory,
             folder / "territory_map.png",
-            title=f"HAD zones and home-chemotherapy authorisation: {heading}",
+            title=text("territory_map_title", lang, heading=heading),
+            lang=lang,
         )
     return out
 

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
-from sim.outputs.i18n import had_names, kpi_label, number, text
+from sim.outputs.i18n import had_names, kpi_label, number, text, text_list
 from sim.outputs.summary import summary_lines
 from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
@@ -149,9 +149,11 @@ def fmt_ci(mean: float, low: float, high: float, fmt: str) -> str:
 # --- tables ---------------------------------------------------------------------------------------
 
 
-def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None) -> Table:
+def rich_table(
+    frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None, lang: str = "en"
+) -> Table:
     """A data frame as a table: numbers right-aligned and never cut (a number column is as wide as
-    its widest number), text wrapped to the width left; booleans as yes / (red) no."""
+    its widest number), text wrapped to the width left; booleans as yes / (red) no, in ``lang``."""
     import pandas as pd
 
     formats = formats or {}
@@ -160,9 +162,12 @@ def rich_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None =
         cells = []
         for column, value in zip(frame.columns, record):
             if column in formats:
-                cells.append(plain(format(value, formats[column])))
+                written = (
+                    format(value, formats[column]) if lang == "en" else number(value, formats[column], lang)
+                )
+                cells.append(plain(written))
             elif isinstance(value, bool):
-                cells.append(plain("yes") if value else plain("no", "bold red"))
+                cells.append(plain(text("yes", lang)) if value else plain(text("no", lang), "bold red"))
             else:
                 cells.append(plain(str(value)))
         rows.append(cells)
@@ -358,29 +363,46 @@ def missed_precision(worst: pd.DataFrame, target: float, lang: str = "en", most:
     return "; ".join(named[:most]) + (f"; +{more}" if more > 0 else "")
 
 
-def territory_heading(authorise: Sequence[str], revoke: Sequence[str]) -> str:
+def territory_heading(authorise: Sequence[str], revoke: Sequence[str], lang: str = "en") -> str:
     """The authorisation changes in words, each HAD by its name (its id when geo/had.csv lacks it)."""
     names = had_names()
     changes = [f"+{names.get(h, h)}" for h in authorise] + [f"-{names.get(h, h)}" for h in revoke]
-    return "status quo (thesis Tableau 27)" if not changes else "after " + ", ".join(changes)
+    if not changes:
+        return text("territory_status_quo", lang)
+    return text("territory_after", lang, changes=", ".join(changes))
 
 
-def territory_tables(territory: Territory, heading: str) -> list[Table]:
+def territory_tables(territory: Territory, heading: str, lang: str = "en") -> list[Table]:
     """HAD zones (communes, population, authorisation) and, by department, who has no authorised HAD."""
     import pandas as pd
 
-    coverage = territory.coverage_table()
-    zones = rich_table(  # people read the HAD's name; its id is in coverage_by_had.csv
-        coverage.drop(columns=["had"]).rename(columns={"name": "HAD", "shared_communes": "of which shared"}),
-        f"HAD zones, {heading}",
-        {"population": ",d"},
+    coverage = territory.coverage_table().drop(columns=["had"])  # people read the HAD's name
+    zone_columns = ["name", "site", "authorised", "communes", "population", "shared_communes"]
+    zone_names = dict(zip(zone_columns, text_list("territory_zones_columns", lang), strict=True))
+    zones = rich_table(  # the HAD's id is in coverage_by_had.csv
+        coverage.rename(columns=zone_names),
+        text("territory_zones_title", lang, heading=heading),
+        {zone_names["population"]: ",d"},
+        lang,
     )
     gaps = territory.unauthorised_population()
     totals = gaps[["communes_without", "population_without", "population"]].sum()
-    total_row = {"dep": "all", **totals, "share_without": totals.population_without / totals.population}
+    total_row = {
+        "dep": text("territory_all", lang),
+        **totals,
+        "share_without": totals.population_without / totals.population,
+    }
+    formats = {
+        "population_without": ",d",
+        "population": ",d",
+        "share_without": ".1%",
+        "communes_without": "d",
+    }
+    gap_columns = dict(zip(gaps.columns, text_list("territory_gaps_columns", lang), strict=True))
     gaps_view = rich_table(
-        pd.concat([gaps, pd.DataFrame([total_row])], ignore_index=True),
-        "Catchment population with no authorised HAD, by department",
-        {"population_without": ",d", "population": ",d", "share_without": ".1%", "communes_without": "d"},
+        pd.concat([gaps, pd.DataFrame([total_row])], ignore_index=True).rename(columns=gap_columns),
+        text("territory_gaps_title", lang),
+        {gap_columns[column]: spec for column, spec in formats.items()},
+        lang,
     )
     return [zones, gaps_view]
