@@ -20,9 +20,16 @@ if TYPE_CHECKING:
     from sim.runs.sensitivity import PSAResult
 
 
-def parameter_name(key: str) -> str:
-    """A scenario key as people read it: 'costs.had_day_eur' -> 'costs: HAD day (EUR)'."""
+def parameter_name(key: str, lang: str = "en") -> str:
+    """A scenario key as people read it: 'costs.had_day_eur' -> 'costs: HAD day (EUR)'; in French,
+    'coûts : journée d'HAD (EUR)' (a key without a French name: its section in French, then the rest
+    of the key as the scenario file writes it)."""
     section, _, rest = key.partition(".")
+    if lang == "fr":
+        if key in PARAMETER_NAMES_FR:
+            return PARAMETER_NAMES_FR[key]
+        french_section = SECTION_NAMES_FR.get(section, section)
+        return f"{french_section} : {rest}" if rest else french_section
     words = (rest or section).replace(".", " ").replace("_", " ").split()
     words = [WORD_NAMES.get(w, w) for w in words]
     text = " ".join(words)
@@ -39,6 +46,45 @@ SECTION_NAMES = {
     "bags": "bags",
 }
 WORD_NAMES = {"eur": "(EUR)", "had": "HAD", "km": "(km)", "hdj": "day-hospital", "iucto": "IUCT-O"}
+
+# French: the sections, and whole names for the keys the studies vary (scenario sensitivity and psa
+# sections, calibrate's defaults, the main capacities).
+SECTION_NAMES_FR = {
+    "costs": "coûts",
+    "home_care": "soins à domicile",
+    "day_hospital": "hôpital de jour",
+    "beds": "lits",
+    "blinatumomab": "blinatumomab",
+    "emergencies": "urgences",
+    "bags": "poches",
+    "run": "simulation",
+    "territory": "territoire",
+    "calendar": "calendrier",
+}
+PARAMETER_NAMES_FR = {
+    "costs.had_day_eur": "coûts : journée d'HAD (EUR)",
+    "costs.inpatient_bed_day_eur": "coûts : journée d'hospitalisation (EUR)",
+    "costs.drug.vial_price_eur": "coûts : prix d'un flacon de blinatumomab (EUR)",
+    "costs.day_hospital_session_eur": "coûts : séance d'hôpital de jour (EUR)",
+    "costs.nurse_visit_eur": "coûts : passage infirmier (EUR)",
+    "blinatumomab.arrivals.episodes_per_year": "blinatumomab : épisodes par an",
+    "beds.capacity": "lits : nombre de lits",
+    "beds.background.arrivals_per_day": "lits : autres admissions par jour",
+    "beds.background.length_of_stay.mean": "lits : durée moyenne de séjour des autres patients",
+    "beds.background.emergency_share": "lits : part des autres admissions en urgence",
+    "beds.background.seasonal_amplitude": "lits : amplitude saisonnière des autres admissions",
+    "home_care.derogation_max_km": "soins à domicile : distance maximale d'une dérogation (km)",
+    "home_care.derogation_acceptance_probability": "soins à domicile : probabilité d'accord d'une dérogation",
+    "home_care.convention_delay_days.high": "soins à domicile : délai d'une convention, au plus (jours)",
+    "home_care.pumps": "soins à domicile : pompes par HAD",
+    "home_care.census.patients_per_100k": (
+        "soins à domicile : autres patients d'HAD pour 100\u00a0000 habitants"
+    ),
+    "emergencies.transfer_probability.infection": "urgences : probabilité de transfert à l'IUCT-O, infection",
+    "day_hospital.background.requests_per_day": "hôpital de jour : demandes des autres patients par jour",
+    "day_hospital.background.tolerance_days": "hôpital de jour : report toléré des autres patients (jours)",
+    "day_hospital.reserved_per_pattern_day": "hôpital de jour : séances réservées au blinatumomab par jour",
+}
 
 
 def tornado_figure(table: pd.DataFrame, kpi: str, lang: str = "en") -> plt.Figure:
@@ -62,7 +108,7 @@ def tornado_figure(table: pd.DataFrame, kpi: str, lang: str = "en") -> plt.Figur
             )
     ax.axvline(base, color="black", linewidth=1)
     labels = [
-        parameter_name(r.parameter)
+        parameter_name(r.parameter, lang)
         + "\n"
         + text(
             "fig_tornado_range",
