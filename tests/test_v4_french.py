@@ -86,6 +86,8 @@ def saved_figure_texts() -> Iterator[list[str]]:
 
 def test_the_study_texts_do_not_redefine_any_other_text():
     assert all(TEXTS[key] == pair for key, pair in STUDY_TEXTS.items())
+    repeated = [k for k, pair in TEXTS.items() if k not in STUDY_TEXTS and pair in STUDY_TEXTS.values()]
+    assert not repeated, f"study texts that repeat {repeated}: use those keys"
     assert _english_only("territory_") and _english_only("calibration_") and _english_only("warmup_")
 
 

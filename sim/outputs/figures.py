@@ -76,7 +76,7 @@ def warmup_figure(
     ax.axhline(steady, color="#1b4f72", linewidth=0.8, alpha=0.6, label=steady_label)
     ax.axhline(capacity, color="black", linewidth=1.0, label=text("warmup_capacity", lang, capacity=capacity))
     ax.set_xlabel(text("warmup_x", lang))
-    ax.set_ylabel(text("warmup_y", lang))
+    ax.set_ylabel(text("fig_beds_occupied_daily", lang))
     ax.set_ylim(0, capacity * 1.08)
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)

@@ -82,7 +82,6 @@ STUDY_TEXTS: dict[str, tuple[str, str]] = {
         "simulation day (the run starts with empty beds)",
         "jour de simulation (la simulation part de lits vides)",
     ),
-    "warmup_y": ("beds occupied (daily mean)", "lits occupés (moyenne journalière)"),
     "warmup_suggested": (
         "suggested warm-up (MSER-5 on the replication mean): [bold]{days} days[/] "
         "(the scenario has {current})",
