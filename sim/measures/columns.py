@@ -124,6 +124,17 @@ def group_sum(ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarr
     return _kahan_sums(rows[keep], values[keep], len(ids))
 
 
+def group_mean(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1 (``groups``: each value's group), the mean of its values that are not NaN
+    (NaN if none), as pandas' ``groupby().mean()`` computes it, to the last bit: the Kahan-compensated
+    sum in row order over the count."""
+    values = np.asarray(values, dtype=float)
+    present = ~np.isnan(values)
+    count = np.bincount(groups[present], minlength=n)
+    sums = _kahan_sums(groups[present], values[present], n)
+    return np.divide(sums, count, out=np.full(n, np.nan), where=count > 0)
+
+
 def _kahan_sums(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Per row 0..n-1, the Kahan-compensated sum of its values in order.
 
