@@ -109,13 +109,13 @@ def replication_values(
         wide[NEVER_HOME_SHARE] = _share(cell, never_home, count)
         for key, values in per_episode.items():
             wide[key] = group_mean(cell[finished], values[finished], cells)
-        kpi_names = np.array(list(wide), dtype=object)
+        kpi_names = np.array(list(wide))  # labels as numpy text: pandas makes them its text columns
         parts.append(
             pd.DataFrame(
                 {
                     "replication": np.tile(np.repeat(replications, len(places)), len(kpi_names)),
-                    "level": np.full(cells * len(kpi_names), level, dtype=object),
-                    "unit": np.tile(places, len(replications) * len(kpi_names)),
+                    "level": np.full(cells * len(kpi_names), level),
+                    "unit": np.tile(places.astype(str), len(replications) * len(kpi_names)),
                     "kpi": np.repeat(kpi_names, cells),
                     "value": np.concatenate(list(wide.values())),
                 }
