@@ -20,7 +20,7 @@ from scenario_variants import BASELINE
 from scipy import stats
 
 from sim.measures.columns import group_mean
-from sim.measures.statistics import t_interval, t_quantile
+from sim.measures.statistics import comparison_table, paired_difference, t_interval, t_quantile
 from sim.measures.territories import (
     EPISODE_MEANS,
     EPISODES_PER_YEAR,
@@ -235,3 +235,73 @@ def test_a_refused_file_is_refused_every_time(tmp_path):
     for _ in range(2):  # an error is not cached as a result
         with pytest.raises(ScenarioError, match=r"bad\.yaml: name: "):
             read_yaml(path)
+
+
+# --- the comparison table without a merge per scenario --------------------------------------------
+
+
+def reference_paired_difference(base: pd.DataFrame, other: pd.DataFrame, kpis) -> pd.DataFrame:
+    joined = base.merge(other, on="replication", how="inner", suffixes=("_base", "_other"))
+    rows = []
+    for kpi in kpis:
+        if f"{kpi}_other" not in joined or f"{kpi}_base" not in joined:
+            diff = np.array([])
+        else:
+            diff = (joined[f"{kpi}_other"] - joined[f"{kpi}_base"]).to_numpy(dtype=float)
+        mean, half = _pandas_t_interval(diff)
+        rows.append({"kpi": kpi, "diff_mean": mean, "diff_ci_low": mean - half, "diff_ci_high": mean + half,
+                     "diff_std": float(diff[~np.isnan(diff)].std(ddof=1)) if np.sum(~np.isnan(diff)) > 1
+                     else np.nan,
+                     "pairs": int(np.sum(~np.isnan(diff))),
+                     "significant": bool(half == half and (mean - half > 0 or mean + half < 0))})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def reference_comparison_table(results: dict[str, pd.DataFrame], base: str) -> pd.DataFrame:
+    kpis = [c for c in results[base].columns if c != "replication"]
+    rows = []
+    for name, table in results.items():
+        diffs = (
+            reference_paired_difference(results[base], table, kpis).set_index("kpi") if name != base else None
+        )
+        for kpi in kpis:
+            values = np.asarray(table.get(kpi, []), dtype=float)
+            values = values[~np.isnan(values)]
+            mean, half = _pandas_t_interval(values)
+            std = float(values.std(ddof=1)) if len(values) > 1 else np.nan
+            row = {"scenario": name, "kpi": kpi, "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
+                   "std": std, "n": len(values)}  # fmt: skip
+            if diffs is not None:
+                row.update(diffs.loc[kpi].to_dict())
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def replications_table(seed: int, replications: list[int], kpis: list[str]) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    table = pd.DataFrame({"replication": replications})
+    for i, kpi in enumerate(kpis):
+        values = rng.normal(100.0 * (i + 1), 7.0, len(replications))
+        table[kpi] = np.where(rng.random(len(replications)) < 0.1, np.nan, values)
+    table["count"] = rng.integers(0, 50, len(replications))  # a whole-number KPI
+    return table
+
+
+def test_the_comparison_table_is_the_merged_one_bit_for_bit():
+    kpis = ["a", "b", "c"]
+    base = replications_table(1, list(range(12)), kpis)
+    results = {
+        "base": base,
+        "same_runs": replications_table(2, list(range(12)), kpis),
+        "fewer_shuffled": replications_table(3, [7, 3, 11, 0, 5, 2, 9], kpis),  # pairs by replication
+        "older": replications_table(4, list(range(12)), ["a", "c"]),  # a folder without KPI b
+        "one_pair": replications_table(5, [4], kpis),
+    }
+    assert_same_bits(comparison_table(results, "base"), reference_comparison_table(results, "base"))
+
+
+def test_differences_pair_replications_by_their_index_not_their_row():
+    base = pd.DataFrame({"replication": [0, 1, 2, 3], "x": [1.0, 2.0, 3.0, 4.0]})
+    other = pd.DataFrame({"replication": [3, 2, 1, 0], "x": [14.0, 13.0, 12.0, 11.0]})  # +10 each
+    row = paired_difference(base, other, ["x"]).iloc[0]
+    assert row["diff_mean"] == 10.0 and row["diff_std"] == 0.0 and row["pairs"] == 4
