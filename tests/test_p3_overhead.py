@@ -5,18 +5,22 @@
   the catchment, and places without patients;
 - ``group_mean`` against pandas' ``groupby().mean()``, to the last bit;
 - the Student t quantile, computed once per (probability, dof), against scipy's;
+- a replication's records freed as it ends, not left to a full collection;
+- the comparison table without a merge, against the merged one;
 - scenario files parsed once per text: the cached result equals a fresh parse, each caller gets its
   own copy, and a file changed on disk is read again.
 """
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scenario_variants import BASELINE
+from scenario_variants import BASELINE, baseline_variant
 from scipy import stats
 
 from sim.measures.columns import group_mean
@@ -32,10 +36,12 @@ from sim.measures.territories import (
     summarise_places,
 )
 from sim.model.records import ROUTES
+from sim.runs.replications import run_replication
 from sim.scenario import reading
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.reading import read_yaml
+from sim.territory.binding import scenario_territory
 
 # --- the pandas code the numpy places replace (as it was), the reference ---------------------------
 
@@ -305,3 +311,23 @@ def test_differences_pair_replications_by_their_index_not_their_row():
     other = pd.DataFrame({"replication": [3, 2, 1, 0], "x": [14.0, 13.0, 12.0, 11.0]})  # +10 each
     row = paired_difference(base, other, ["x"]).iloc[0]
     assert row["diff_mean"] == 10.0 and row["diff_std"] == 0.0 and row["pairs"] == 4
+
+
+# --- a replication's records freed as it ends -----------------------------------------------------
+
+
+def test_a_replication_leaves_no_records_for_the_collector(territory):
+    """Records reached from a reference cycle of the model, or kept by the measures' cache, would be
+    found only by a later full collection: the runner frees them as each replication ends."""
+    scenario = baseline_variant(**{"run.years": 1.0, "run.warmup_days": 30.0})
+    bound = scenario_territory(scenario, territory)
+    gc.collect()
+    gc.disable()
+    try:
+        outputs = [run_replication(scenario, bound, r) for r in range(2)]
+        left = gc.collect()  # what the collector alone would have had to find
+    finally:
+        gc.enable()
+    assert all(len(o.episodes) > 5 for o in outputs) and outputs[0].kpis != outputs[1].kpis  # real runs
+    assert left < 1_000, f"two replications left {left} objects for the collector"
+    assert gc.isenabled()

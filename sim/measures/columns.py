@@ -78,6 +78,11 @@ def once(record: Recorder, key: tuple, build: Callable[[], object]) -> object:
     return cache[key]
 
 
+def forget_measured() -> None:
+    """Drop what ``once`` keeps of the replication last measured (and with it, its records)."""
+    _last[0], _last[1] = None, {}
+
+
 def columns(record: Recorder, field: str, record_type: type) -> Columns:
     """The records in ``record.<field>`` as named columns (read once per replication)."""
     rows = getattr(record, field)
