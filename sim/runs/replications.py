@@ -72,14 +72,14 @@ def _replicate(scenario: Scenario, territory: Territory, replication: int) -> Re
     episodes = frames.episodes_frame(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, episodes)
     horizon_days = scenario.run.horizon_whole_days
-    level = np.array(record.bed_level, dtype=float)
+    times, levels = frames.bed_levels(record)
     load = frames.day_hospital_load(record)
     daily = pd.DataFrame(
         {
             "replication": replication,
             "day": np.arange(horizon_days),
             "weekday": load["weekday"],
-            "beds_occupied": frames.daily_mean_level(level[:, 0], level[:, 1], horizon_days),
+            "beds_occupied": frames.daily_mean_level(times, levels, horizon_days),
             "hdj_capacity": load["capacity"],
             "hdj_background": load["background"],
             "hdj_blinatumomab": load["blinatumomab"],
