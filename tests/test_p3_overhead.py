@@ -24,7 +24,15 @@ from scenario_variants import BASELINE, baseline_variant
 from scipy import stats
 
 from sim.measures.columns import group_mean
-from sim.measures.statistics import comparison_table, paired_difference, t_interval, t_quantile
+from sim.measures.statistics import (
+    comparison_table,
+    interval_by_row,
+    paired_difference,
+    student_ppf,
+    t_interval,
+    t_quantile,
+    welch_difference,
+)
 from sim.measures.territories import (
     EPISODE_MEANS,
     EPISODES_PER_YEAR,
@@ -200,6 +208,26 @@ def test_t_quantile_is_scipy_and_the_interval_unchanged(dof):
     expected = float(stats.t.ppf(0.975, dof) * values.std(ddof=1) / np.sqrt(len(values)))
     assert (mean, half, std) == (float(values.mean()), expected, float(values.std(ddof=1)))
     assert t_interval(values, 0.9)[1] == float(stats.t.ppf(0.95, dof) * values.std(ddof=1) / np.sqrt(dof + 1))
+
+
+def test_the_student_quantile_without_scipy_stats_is_scipy_stats_one():
+    """``scipy.special.stdtrit`` inside (0, 1), scipy.stats at the ends: every number as t.ppf gives it."""
+    dofs = np.concatenate([np.arange(1, 3000), np.linspace(1.0, 80.0, 791), [1e6, np.inf]])
+    for probability in (0.5, 0.75, 0.9, 0.95, 0.975, 0.995, 0.9995, 0.0, 1.0):
+        np.testing.assert_array_equal(student_ppf(probability, dofs), stats.t.ppf(probability, dofs))
+    table = np.random.default_rng(1).normal(5.0, 2.0, (40, 12))
+    table[::3, ::4] = np.nan
+    mean, half = interval_by_row(table, 0.9)
+    present = ~np.isnan(table)
+    n = present.sum(axis=1)
+    squares = np.where(present, table - mean[:, None], 0.0) ** 2  # as interval_by_row sums them
+    std = np.sqrt(squares.sum(axis=1) / (n - 1))
+    np.testing.assert_array_equal(half, stats.t.ppf(0.95, n - 1) * std / np.sqrt(n))
+    a, b = pd.DataFrame({"x": [1.0, 2.0, 4.0, 8.0]}), pd.DataFrame({"x": [3.0, 3.5, 9.0]})
+    se = np.sqrt(a["x"].var() / 4 + b["x"].var() / 3)
+    dof = se**4 / ((a["x"].var() / 4) ** 2 / 3 + (b["x"].var() / 3) ** 2 / 2)
+    row = welch_difference(a, b, ["x"]).iloc[0]
+    assert row["diff_ci_high"] - row["diff_mean"] == stats.t.ppf(0.975, dof) * se
 
 
 # --- scenario files parsed once per text ----------------------------------------------------------

@@ -52,10 +52,21 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
 @functools.lru_cache(maxsize=1024)
 def t_quantile(probability: float, dof: int) -> float:
     """Student t quantile, computed once per (probability, degrees of freedom): a comparison asks
-    for the same few thousands of times, and scipy takes about 0.1 ms each."""
+    for the same few thousands of times, and scipy takes about 0.05 ms each."""
+    return float(student_ppf(probability, dof))
+
+
+def student_ppf(probability: float, dof: float | np.ndarray) -> float | np.ndarray:
+    """``scipy.stats.t.ppf(probability, dof)``, the same numbers without loading scipy.stats (0.4 s
+    at every command): inside the open interval (0, 1) it is ``scipy.special.stdtrit``, which
+    ``t.ppf`` computes; at 0 and 1, the ends of its support, scipy.stats itself."""
+    if 0 < probability < 1:
+        from scipy import special
+
+        return special.stdtrit(dof, probability)
     from scipy import stats  # here, not at import: scipy.stats takes half a second to load
 
-    return float(stats.t.ppf(probability, dof))
+    return stats.t.ppf(probability, dof)
 
 
 def interval_by_row(
@@ -71,9 +82,7 @@ def interval_by_row(
     )
     squares = np.where(present, values - mean[:, None], 0.0) ** 2
     std = np.sqrt(np.divide(squares.sum(axis=1), n - 1, out=np.full(len(n), math.nan), where=n > 1))
-    from scipy import stats
-
-    quantile = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+    quantile = student_ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
     return mean, np.where(n >= 2, quantile * std / np.sqrt(np.maximum(n, 1)), math.nan)
 
 
@@ -140,9 +149,7 @@ def welch_difference(
         se = np.sqrt(var_a + var_b)
         if se > 0:  # Welch-Satterthwaite degrees of freedom
             dof = se**4 / (var_a**2 / (len(a) - 1) + var_b**2 / (len(b) - 1))
-            from scipy import stats
-
-            half = stats.t.ppf(0.5 + confidence / 2, dof) * se
+            half = student_ppf(0.5 + confidence / 2, dof) * se
         else:
             half = 0.0 if se == 0 else math.nan  # no spread, or too few values to estimate it
         rows.append(
