@@ -117,6 +117,7 @@ def manifest(result: ExperimentResult, source: Path | None) -> dict:
     }
 
 
+@functools.cache
 def _version(package: str) -> str:
     try:
         return metadata.version(package)

@@ -33,9 +33,9 @@ class Hospitals:
     from_communes: TravelMatrix  # (communes, hospitals): from each commune's town hall
     to_centre: TravelMatrix  # (hospitals, 1): from each hospital to IUCT-O (transfers, couriers)
 
-    @property
+    @cached_property
     def centre(self) -> int:
-        """Row of IUCT-O."""
+        """Row of IUCT-O (found once: every severe event at home asks)."""
         return int(np.flatnonzero(self.table["role"].to_numpy() == "centre")[0])
 
     @cached_property
