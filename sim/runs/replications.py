@@ -73,7 +73,7 @@ def _replicate(scenario: Scenario, territory: Territory, replication: int) -> Re
     values = kpis.compute(record, scenario, territory, episodes)
     horizon_days = scenario.run.horizon_whole_days
     times, levels = frames.bed_levels(record)
-    load = frames.day_hospital_load(record)
+    load = frames.day_hospital_load_columns(record)  # the columns, not a table built to be read
     daily = pd.DataFrame(
         {
             "replication": replication,
