@@ -359,3 +359,12 @@ def test_a_replication_leaves_no_records_for_the_collector(territory):
     assert all(len(o.episodes) > 5 for o in outputs) and outputs[0].kpis != outputs[1].kpis  # real runs
     assert left < 1_000, f"two replications left {left} objects for the collector"
     assert gc.isenabled()
+
+
+def test_summaries_group_as_pandas_does_and_leave_out_rows_without_a_place():
+    values = replication_values(random_episodes(7, 200, 5), UNITS, (0.0, 400.0), 1.0)
+    values.loc[values.index[::17], "unit"] = None  # a row with no place belongs to no group
+    values = values.sample(frac=1.0, random_state=3).reset_index(drop=True)  # groups interleaved
+    assert_same_bits(summarise_places(values), reference_summary(values))
+    other = values.assign(value=values["value"] * 2.0)
+    assert_same_bits(paired_places(values, other), reference_pairs(values, other))

@@ -132,16 +132,19 @@ def _share(cell: np.ndarray, flag: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 def _groups(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
     """The groups of ``table.groupby(keys, sort=False)``: each group's first row, in the order groups
-    first appear, and each group's rows in table order (as pandas iterates them)."""
+    first appear, and each group's rows in table order (as pandas iterates them). Rows with a
+    missing key belong to no group, as pandas drops them."""
     combined = np.zeros(len(table), dtype=np.int64)
+    keyed = np.ones(len(table), dtype=bool)
     for key in keys:
         codes, uniques = pd.factorize(table[key])
         combined = combined * (len(uniques) + 1) + codes
-    group, _ = pd.factorize(combined)
-    order = np.argsort(group, kind="stable")
-    bounds = np.cumsum(np.bincount(group))
-    members = np.split(order, bounds[:-1]) if len(order) else []
-    return np.array([rows[0] for rows in members], dtype=np.int64), members
+        keyed &= codes >= 0
+    rows = np.flatnonzero(keyed)
+    group, _ = pd.factorize(combined[rows])
+    order = rows[np.argsort(group, kind="stable")]
+    members = np.split(order, np.cumsum(np.bincount(group))[:-1]) if len(rows) else []
+    return np.array([part[0] for part in members], dtype=np.int64), members
 
 
 def summarise_places(values: pd.DataFrame) -> pd.DataFrame:
