@@ -131,8 +131,14 @@ def group_sum(ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarr
 
 def group_mean(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Per group 0..n-1 (``groups``: each value's group), the mean of its values that are not NaN
-    (NaN if none), as pandas' ``groupby().mean()`` computes it, to the last bit: the Kahan-compensated
-    sum in row order over the count."""
+    (NaN if none): the Kahan-compensated sum in row order over the count, as pandas' Cython
+    ``groupby().mean()`` computes it, to the last bit.
+
+    Pandas 3 takes a shortcut when every group's rows come together in order and its block of
+    columns has no NaN (``np.add.reduceat``, then the count): there, with three values or more in a
+    group, the last bit may differ. A run's episodes come in order of arrival with their places of
+    residence mixed, so only a tiny run could be in that order.
+    """
     values = np.asarray(values, dtype=float)
     present = ~np.isnan(values)
     count = np.bincount(groups[present], minlength=n)

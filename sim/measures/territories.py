@@ -85,7 +85,8 @@ def replication_values(
 
     A place with no episode in a replication has 0 episodes per year and no per-episode value.
     Per level, the rows run KPI by KPI, then replication by replication, then place by place (the
-    places sorted); the means are pandas' ``groupby().mean()`` to the last bit (``group_mean``).
+    places sorted); the means are pandas' ``groupby().mean()`` to the last bit (see ``group_mean``
+    for the one exception, a tiny run).
     """
     start, end = window
     arrival = episodes["arrival"].to_numpy(float)
