@@ -78,6 +78,11 @@ def once(record: Recorder, key: tuple, build: Callable[[], object]) -> object:
     return cache[key]
 
 
+def forget_measured() -> None:
+    """Drop what ``once`` keeps of the replication last measured (and with it, its records)."""
+    _last[0], _last[1] = None, {}
+
+
 def columns(record: Recorder, field: str, record_type: type) -> Columns:
     """The records in ``record.<field>`` as named columns (read once per replication)."""
     rows = getattr(record, field)
@@ -122,6 +127,23 @@ def group_sum(ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarr
         return sums
     keep = (rows >= 0) & ~nan
     return _kahan_sums(rows[keep], values[keep], len(ids))
+
+
+def group_mean(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1 (``groups``: each value's group), the mean of its values that are not NaN
+    (NaN if none): the Kahan-compensated sum in row order over the count, as pandas' Cython
+    ``groupby().mean()`` computes it, to the last bit.
+
+    Pandas 3 takes a shortcut when every group's rows come together in order and its block of
+    columns has no NaN (``np.add.reduceat``, then the count): there, with three values or more in a
+    group, the last bit may differ. A run's episodes come in order of arrival with their places of
+    residence mixed, so only a tiny run could be in that order.
+    """
+    values = np.asarray(values, dtype=float)
+    present = ~np.isnan(values)
+    count = np.bincount(groups[present], minlength=n)
+    sums = _kahan_sums(groups[present], values[present], n)
+    return np.divide(sums, count, out=np.full(n, np.nan), where=count > 0)
 
 
 def _kahan_sums(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -8,6 +8,7 @@ Also the step-function helpers (time-weighted levels) that the KPIs and the dail
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 from collections import Counter
 from collections.abc import Sequence
@@ -80,23 +81,30 @@ def admissions_frame(record: Recorder) -> pd.DataFrame:
 
 
 def bed_levels(record: Recorder) -> tuple[np.ndarray, np.ndarray]:
-    """Times and levels of the bed-occupancy step function."""
-    steps = record.bed_level
-    return np.array([s.time for s in steps], dtype=float), np.array([s.level for s in steps], dtype=float)
+    """Times and levels of the bed-occupancy step function (read once per replication)."""
+
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        steps = record.bed_level  # (time, level) pairs, read straight into one array
+        pairs = np.fromiter(itertools.chain.from_iterable(steps), dtype=float, count=2 * len(steps))
+        times, levels = pairs[0::2].copy(), pairs[1::2].copy()
+        times.flags.writeable = levels.flags.writeable = False
+        return times, levels
+
+    return once(record, ("bed_levels", len(record.bed_level)), build)
 
 
 def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str, list]:
     """Columns read straight from each episode's record: who, from where, route, cycles, bed-days, bags."""
     episodes = record.episodes
     profiles = [e.profile for e in episodes]
-    insee, dep = territory.communes["insee"], territory.communes["dep"]
+    insee, dep = territory.communes["insee"].to_numpy(), territory.communes["dep"].to_numpy()
     places = [Counter(b.where for b in e.bags) for e in episodes]
     visits = Counter(b.episode for b in record.blina_bookings if b.purpose != BAG_CHANGE and not b.cancelled)
     return {
         "episode": [p.index for p in profiles],
         "indication": [p.indication for p in profiles],
-        "insee": [insee.iat[p.home] for p in profiles],
-        "dep": [dep.iat[p.home] for p in profiles],
+        "insee": [insee[p.home] for p in profiles],
+        "dep": [dep[p.home] for p in profiles],
         "km_to_iucto": [float(territory.to_centre.km[p.home, 0]) for p in profiles],
         "arrival": [p.arrival for p in profiles],
         "route": [e.route for e in episodes],

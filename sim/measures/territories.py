@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.measures.columns import group_mean
 from sim.measures.statistics import t_interval
 from sim.model.records import ROUTES
 from sim.scenario.schema import Scenario
@@ -83,49 +84,87 @@ def replication_values(
     """Long table: replication, level, unit, kpi, value - one value per place and replication.
 
     A place with no episode in a replication has 0 episodes per year and no per-episode value.
+    Per level, the rows run KPI by KPI, then replication by replication, then place by place (the
+    places sorted); the means are pandas' ``groupby().mean()`` to the last bit (see ``group_mean``
+    for the one exception, a tiny run).
     """
     start, end = window
-    referred = episodes[(episodes["arrival"] >= start) & (episodes["arrival"] < end)]
-    referred = referred.merge(units[["insee", *LEVELS]], on="insee", how="inner")
+    arrival = episodes["arrival"].to_numpy(float)
+    unit_row = pd.Index(units["insee"]).get_indexer(episodes["insee"])
+    kept = (arrival >= start) & (arrival < end) & (unit_row >= 0)
     replications = np.sort(episodes["replication"].unique())
+    replication_index = np.searchsorted(replications, episodes["replication"].to_numpy()[kept])
+    route = episodes["route"].to_numpy()[kept]
+    never_home = episodes["home_days"].to_numpy(float)[kept] <= 0
+    finished = episodes["finished"].to_numpy()[kept].astype(bool)
+    per_episode = {key: episodes[column].to_numpy(float)[kept] for key, column in EPISODE_MEANS.items()}
     parts = []
     for level in LEVELS:
-        places = np.sort(units[level].unique())
-        full = pd.MultiIndex.from_product([replications, places], names=["replication", "unit"])
-        grouped = referred.groupby(["replication", level])
-        wide = pd.DataFrame(index=full)
-        wide[EPISODES_PER_YEAR] = grouped.size().reindex(full, fill_value=0) / years
-        for route, key in zip(ROUTES, ROUTE_SHARES):
-            wide[key] = (
-                (referred["route"] == route).groupby([referred["replication"], referred[level]]).mean()
+        places, unit_place = np.unique(units[level].to_numpy(), return_inverse=True)
+        cells = len(replications) * len(places)
+        cell = replication_index * len(places) + unit_place[unit_row[kept]]
+        count = np.bincount(cell, minlength=cells)
+        wide = {EPISODES_PER_YEAR: count / years}
+        for name, key in zip(ROUTES, ROUTE_SHARES):
+            wide[key] = _share(cell, route == name, count)
+        wide[NEVER_HOME_SHARE] = _share(cell, never_home, count)
+        for key, values in per_episode.items():
+            wide[key] = group_mean(cell[finished], values[finished], cells)
+        kpi_names = np.array(list(wide))  # labels as numpy text: pandas makes them its text columns
+        parts.append(
+            pd.DataFrame(
+                {
+                    "replication": np.tile(np.repeat(replications, len(places)), len(kpi_names)),
+                    "level": np.full(cells * len(kpi_names), level),
+                    "unit": np.tile(places.astype(str), len(replications) * len(kpi_names)),
+                    "kpi": np.repeat(kpi_names, cells),
+                    "value": np.concatenate(list(wide.values())),
+                }
             )
-        never_home = referred["home_days"] <= 0
-        wide[NEVER_HOME_SHARE] = never_home.groupby([referred["replication"], referred[level]]).mean()
-        done = referred[referred["finished"].astype(bool)]
-        means = done.groupby(["replication", level])[list(EPISODE_MEANS.values())].mean()
-        for key, column in EPISODE_MEANS.items():
-            wide[key] = means[column].reindex(full) if len(means) else np.nan
-        long = wide.reset_index().melt(id_vars=["replication", "unit"], var_name="kpi", value_name="value")
-        parts.append(long.assign(level=level))
-    table = pd.concat(parts, ignore_index=True)
-    return table[["replication", "level", "unit", "kpi", "value"]]
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _share(cell: np.ndarray, flag: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per cell, the share of its episodes flagged (NaN for a cell without episodes)."""
+    flagged = np.bincount(cell, weights=flag.astype(float), minlength=len(count))
+    return np.divide(flagged, count, out=np.full(len(count), np.nan), where=count > 0)
+
+
+def _groups(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The groups of ``table.groupby(keys, sort=False)``: each group's first row, in the order groups
+    first appear, and each group's rows in table order (as pandas iterates them). Rows with a
+    missing key belong to no group, as pandas drops them."""
+    combined = np.zeros(len(table), dtype=np.int64)
+    keyed = np.ones(len(table), dtype=bool)
+    for key in keys:
+        codes, uniques = pd.factorize(table[key])
+        combined = combined * (len(uniques) + 1) + codes
+        keyed &= codes >= 0
+    rows = np.flatnonzero(keyed)
+    group, _ = pd.factorize(combined[rows])
+    order = rows[np.argsort(group, kind="stable")]
+    members = np.split(order, np.cumsum(np.bincount(group))[:-1]) if len(rows) else []
+    return np.array([part[0] for part in members], dtype=np.int64), members
 
 
 def summarise_places(values: pd.DataFrame) -> pd.DataFrame:
     """Per level, place and KPI: mean over replications with its 95 % CI and n (NaN values left out)."""
+    keys = ["level", "unit", "kpi"]
+    firsts, members = _groups(values, keys)
+    value = values["value"].to_numpy(float)
+    labels = {key: values[key].to_numpy()[firsts] for key in keys}
     rows = []
-    for (level, unit, kpi), group in values.groupby(["level", "unit", "kpi"], sort=False):
-        mean, half, _ = t_interval(group["value"].to_numpy(float))
-        n = int(group["value"].notna().sum())
+    for i, rows_of_group in enumerate(members):
+        group = value[rows_of_group]
+        mean, half, _ = t_interval(group)
         rows.append(
             {
-                "level": level,
-                "unit": unit,
-                "kpi": kpi,
+                **{key: labels[key][i] for key in keys},
                 "mean": mean,
                 "ci_low": mean - half,
                 "ci_high": mean + half,
-                "n": n,
+                "n": int(np.sum(~np.isnan(group))),
             }
         )
     return pd.DataFrame(rows)
@@ -135,20 +174,20 @@ def paired_places(base: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     """Per level, place and KPI: the mean of (other - base) over replications that both have, 95 % CI."""
     keys = ["replication", "level", "unit", "kpi"]
     joined = base.merge(other, on=keys, suffixes=("_base", "_other"))
-    joined["diff"] = joined["value_other"] - joined["value_base"]
+    diff = joined["value_other"].to_numpy(float) - joined["value_base"].to_numpy(float)
+    firsts, members = _groups(joined, keys[1:])
+    labels = {key: joined[key].to_numpy()[firsts] for key in keys[1:]}
     rows = []
-    for (level, unit, kpi), group in joined.groupby(["level", "unit", "kpi"], sort=False):
-        diff = group["diff"].to_numpy(float)
-        mean, half, _ = t_interval(diff)
+    for i, rows_of_group in enumerate(members):
+        group = diff[rows_of_group]
+        mean, half, _ = t_interval(group)
         rows.append(
             {
-                "level": level,
-                "unit": unit,
-                "kpi": kpi,
+                **{key: labels[key][i] for key in keys[1:]},
                 "diff_mean": mean,
                 "diff_ci_low": mean - half,
                 "diff_ci_high": mean + half,
-                "pairs": int(np.sum(~np.isnan(diff))),
+                "pairs": int(np.sum(~np.isnan(group))),
                 "significant": bool(half == half and (mean - half > 0 or mean + half < 0)),
             }
         )

@@ -54,7 +54,7 @@ from sim.outputs.writing import (
     ownership,
     read_manifest,
 )
-from sim.runs.replications import ExperimentResult
+from sim.runs.replications import ExperimentResult, base_territory
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.schema import Scenario
 from sim.scenario.sources import parameter_sources
@@ -67,8 +67,10 @@ if TYPE_CHECKING:
 PACKAGES = ("numpy", "pandas", "simpy", "scipy", "geopandas", "shapely", "pydantic", "matplotlib")
 
 
+@functools.cache
 def code_version() -> str:
-    """occisim version plus the git commit when run from a checkout."""
+    """occisim version plus the git commit when run from a checkout (asked of git once per process:
+    a comparison writes a manifest per scenario)."""
     try:
         commit = subprocess.run(
             ["git", "describe", "--always", "--dirty"],
@@ -115,6 +117,7 @@ def manifest(result: ExperimentResult, source: Path | None) -> dict:
     }
 
 
+@functools.cache
 def _version(package: str) -> str:
     try:
         return metadata.version(package)
@@ -156,12 +159,10 @@ def run_places(result: ExperimentResult) -> pd.DataFrame:
     return places_of_runs({name: result.episodes}, {name: result.scenario}, name, territory)
 
 
-@functools.cache
 def _geo_territory() -> Territory:
-    """The territory of geo/, loaded once per process (scenarios then apply their changes to it)."""
-    from sim.territory.catchment import Territory
-
-    return Territory.load()
+    """The territory of geo/, loaded once per process (scenarios then apply their changes to it): the
+    one the runs loaded, not a second copy."""
+    return base_territory()
 
 
 def write_places(table: pd.DataFrame, folder: Path) -> None:

@@ -168,15 +168,16 @@ def _label(text: str) -> str:
 
 def findings(table: pd.DataFrame, base: str, other: str) -> list[Finding]:
     """The judged differences of the catalogue's top-level KPIs (sub-items apart), as findings."""
-    rows = table.set_index(["scenario", "kpi"])
+    # the two scenarios' rows read once, not by .loc per KPI
+    rows = table[table["scenario"].isin([base, other])].set_index(["scenario", "kpi"]).to_dict("index")
     found = []
     for key, label, fmt, _ in KPI_CATALOGUE:
-        if label.startswith(" ") or key in DIAGNOSTICS or (other, key) not in rows.index:
+        if label.startswith(" ") or key in DIAGNOSTICS or (other, key) not in rows:
             continue
-        r = rows.loc[(other, key)]
+        r = rows[(other, key)]
         found.append(
             Finding(
-                key, label, fmt, float(rows.loc[(base, key), "mean"]), float(r["mean"]),
+                key, label, fmt, float(rows[(base, key)]["mean"]), float(r["mean"]),
                 float(r["diff_mean"]), float(r["diff_ci_low"]), float(r["diff_ci_high"]),
                 float(r.get("mid", math.nan)), str(r.get("verdict", "")),
             )
@@ -214,7 +215,7 @@ def place_lines(places: pd.DataFrame | None, base: str, other: str, lang: str = 
     mine = mine[mine["kpi"].isin(PLACE_ORDER)]
     if mine.empty:
         return [TEXTS["no_places"]]
-    base_means = places[places["scenario"] == base].set_index(["level", "unit", "kpi"])["mean"]
+    base_means = places[places["scenario"] == base].set_index(["level", "unit", "kpi"])["mean"].to_dict()
     mine = mine.assign(weight=(mine["diff_mean"].abs() / mine["mid"]).fillna(0))
     order = mine.groupby(["level", "unit"])["weight"].max().sort_values(ascending=False)
     described = []

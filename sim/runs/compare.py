@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.measures.catalogue import minimal_important_difference
-from sim.measures.statistics import comparison_table, paired_difference, t_interval
+from sim.measures.statistics import comparison_table, paired_difference, t_interval, t_quantile
 from sim.measures.territories import places_of_runs
 from sim.runs.replications import (
     ExperimentResult,
@@ -182,7 +181,7 @@ def run_comparison(
 def _needed(tables: dict[str, pd.DataFrame], base: str, kpis: Sequence[str], target: float) -> int:
     """Replications each quantity needs at its current standard deviation; the largest of them."""
     n = len(tables[base])
-    t = stats.t.ppf(0.975, max(n - 1, 1))
+    t = t_quantile(0.975, max(n - 1, 1))
     needed = n
     base_means = {k: t_interval(tables[base][k])[0] for k in kpis}
     for name, table in tables.items():

@@ -18,7 +18,9 @@ Every refusal is a ``ScenarioError`` of one line: ``FILE: KEY.PATH: expected ...
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import os
 import re
 import stat
@@ -239,15 +241,25 @@ def key_text(key_path: tuple) -> str:
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str) -> Any:
+    """The document of a scenario file's text, parsed once per process and text: a comparison reads
+    the same ``extends:`` parents for each of its scenarios. Keyed by the text itself, read anew at
+    every call, so a file changed on disk is parsed again. Callers must not change what it returns."""
+    loader = _ScenarioLoader(text)  # checks the characters first
+    try:
+        node = loader.get_single_node()
+        return None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def read_yaml(path: Path, name: str | None = None) -> dict:
     """The top-level mapping of one scenario file; ``name`` is how messages name it (default: path)."""
     name = str(path) if name is None else name
     text = _read_text(path, name)
-    loader = None
     try:
-        loader = _ScenarioLoader(text)  # checks the characters first
-        node = loader.get_single_node()
-        data = None if node is None else loader.construct_document(node)
+        data = copy.deepcopy(_parsed(text))  # each caller owns its copy (files.py pops ``extends``)
     except _Refused as refused:
         where = key_text(refused.key_path) or "(top level)"
         line = f" (line {refused.line})" if refused.line else ""
@@ -261,9 +273,6 @@ def read_yaml(path: Path, name: str | None = None) -> dict:
         character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else shown(exc.character)
         found = f"the control character {character} at offset {exc.position}"
         raise ScenarioError([one_line(f"{name}: expected printable text, found {found}")]) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"{type(data).__name__} {shown(data)}"
         raise ScenarioError([f"{name}: expected a mapping of keys at the top level, found {found}"])

@@ -35,7 +35,7 @@ class Hospitals:
 
     @cached_property
     def centre(self) -> int:
-        """Row of IUCT-O (asked for at every transfer and courier trip of a run)."""
+        """Row of IUCT-O (found once: every severe event at home asks)."""
         return int(np.flatnonzero(self.table["role"].to_numpy() == "centre")[0])
 
     @cached_property
