@@ -257,6 +257,30 @@ def _in_worker(task: Callable, job: tuple[str, int]) -> object:
     return task(scenario, territory, replication)
 
 
+def stop_now(executor: ProcessPoolExecutor) -> None:
+    """Stopped (Ctrl-C, an error, a crashed worker, a cancelled job): the queued jobs are dropped and
+    the running ones stopped now, rather than waited for.
+
+    The executor keeps its processes, result queue and manager thread in private attributes, the only
+    handles on them. A worker stopped while sending a result leaves half a message in the results
+    pipe; the executor's manager thread then waits for the rest, which only the end of the pipe can
+    break, and the interpreter waits for that thread at exit (a command or a test that never ends).
+    The workers' ends of the pipe close with them; this process's own end is closed here.
+    """
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    results = getattr(executor, "_result_queue", None)
+    manager = getattr(executor, "_executor_manager_thread", None)
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    if results is not None:
+        results._writer.close()  # the manager thread reads the end of the pipe, and stops
+    if manager is not None:
+        manager.join(timeout=5)
+
+
 class WorkerPool:
     """Runs (scenario, replication) jobs and returns their results in job order.
 
@@ -295,15 +319,7 @@ class WorkerPool:
         if exc_type is None:
             executor.shutdown()
             return
-        # Stopped (Ctrl-C, an error, a crashed worker): the queued jobs are dropped and the running
-        # ones stopped now, rather than waited for. The executor keeps its processes in a private
-        # attribute, the only handle on them.
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=5)
+        stop_now(executor)
 
     def outputs(self, jobs: Sequence[Job], progress: Progress | None = None) -> list[ReplicationOutput]:
         """Everything each run gives: KPIs and the episode, admission and daily tables."""
