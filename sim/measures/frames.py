@@ -23,6 +23,7 @@ from sim.model.records import (
     BAG_CHANGE,
     BED_CAUSES,
     Admission,
+    BackgroundRow,
     BagChange,
     BlinaBooking,
     Delivery,
@@ -245,17 +246,10 @@ def background_columns(record: Recorder) -> Columns:
 
     def build() -> Columns:
         bookings = record.background_bookings  # already columns (tens of thousands of rows)
-        table = {
-            name: np.array(getattr(bookings, name), dtype=np.int64)
-            for name in ("requested", "due", "latest", "displaced")
-        }
-        days = bookings.day
-        table["day"] = (
-            np.array(days, dtype=np.int64)
-            if None not in days
-            else np.array([-1 if day is None else day for day in days], dtype=np.int64)
-        )
-        table = {name: table[name] for name in ("requested", "due", "latest", "day", "displaced")}
+        read = {name: getattr(bookings, name) for name in BackgroundRow._fields}
+        if None in read["day"]:
+            read["day"] = [-1 if day is None else day for day in read["day"]]
+        table = {name: np.array(values, dtype=np.int64) for name, values in read.items()}
         for values in table.values():
             values.flags.writeable = False
         return table
