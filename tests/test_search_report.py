@@ -18,6 +18,7 @@ from sim.runs.robustness import assumption_variants, robustness
 from sim.runs.search import Objective, search
 from sim.scenario.errors import printable
 from tests.scenario_variants import baseline_variant
+from tests.short_scenarios import write_short
 
 GERS, UDSMA = "croix_rouge_gers", "udsma"
 REPO = Path(__file__).resolve().parents[1]
@@ -106,11 +107,7 @@ def test_report_of_a_search_folder_alone_and_in_french(searched, tmp_path):
 
 def test_report_of_runs_and_a_search_has_both_sections(searched, tmp_path):
     _, folder = searched
-    scenario = tmp_path / "short.yaml"
-    scenario.write_text(
-        f"extends: {REPO / 'scenarios/baseline.yaml'}\nname: short\n"
-        "run:\n  years: 1\n  warmup_days: 60\n  replications: 2\n"
-    )
+    scenario = write_short(tmp_path, "baseline", "short")  # a year, 2 replications
     run = _occisim("run", str(scenario), "--workers", "1", "--out", str(tmp_path / "run"), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     out = tmp_path / "both.html"

@@ -29,6 +29,7 @@ from sim.runs.calibration import DEFAULT_TARGETS, calibrate_band, probe_warmup
 from sim.runs.sensitivity import one_way, parse_parameter
 from sim.scenario.files import load_scenario
 from tests.scenario_variants import baseline_variant
+from tests.short_scenarios import write_short
 
 REPO = Path(__file__).resolve().parents[1]
 GERS = "croix_rouge_gers"
@@ -300,11 +301,7 @@ def test_the_tornado_names_parameters_in_french():
 
 
 def test_the_report_says_how_numbers_were_drawn_in_french(tmp_path):
-    scenario = tmp_path / "short.yaml"
-    scenario.write_text(
-        f"extends: {REPO / 'scenarios/baseline.yaml'}\nname: short\n"
-        "run:\n  years: 1\n  warmup_days: 60\n  replications: 2\n"
-    )
+    scenario = write_short(tmp_path, "baseline", "short")  # a year, 2 replications
     run = _occisim("run", str(scenario), "--workers", "1", "--out", str(tmp_path / "run"), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     pages = {}
