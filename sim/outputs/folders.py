@@ -62,7 +62,6 @@ from sim.territory.binding import scenario_territory
 
 if TYPE_CHECKING:
     from sim.runs.compare import ComparisonResult
-    from sim.territory.catchment import Territory
 
 PACKAGES = ("numpy", "pandas", "simpy", "scipy", "geopandas", "shapely", "pydantic", "matplotlib")
 
@@ -155,14 +154,8 @@ PLACES = "places.csv"
 def run_places(result: ExperimentResult) -> pd.DataFrame:
     """The KPIs of one run by department and HAD zone of residence (the zones of its own territory)."""
     name = result.scenario.name
-    territory = scenario_territory(result.scenario, _geo_territory())
+    territory = scenario_territory(result.scenario, base_territory())  # geo/'s, the runs' own copy
     return places_of_runs({name: result.episodes}, {name: result.scenario}, name, territory)
-
-
-def _geo_territory() -> Territory:
-    """The territory of geo/, loaded once per process (scenarios then apply their changes to it): the
-    one the runs loaded, not a second copy."""
-    return base_territory()
 
 
 def write_places(table: pd.DataFrame, folder: Path) -> None:
