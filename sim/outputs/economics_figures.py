@@ -12,8 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-from sim.outputs.figures import kilo_euros, localise, thousands
+from sim.outputs.figures import localise, plain_ticks, thousands
 from sim.outputs.i18n import kpi_label, number, text
 
 if TYPE_CHECKING:
@@ -120,13 +121,17 @@ def tornado_figure(table: pd.DataFrame, kpi: str, lang: str = "en") -> plt.Figur
         for r in rows.itertuples()
     ]
     ax.set_yticks(y, labels, fontsize=8.5)
-    ax.xaxis.set_major_formatter(kilo_euros(lang) if money else thousands(lang))
+    # At most 6 ticks: wide labels (``12 500 k€``) do not run into each other; with the decimals
+    # they need, so that a narrow range (a share, a per-episode cost) does not repeat one number.
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.xaxis.set_major_formatter(plain_ticks(lang, "\u00a0k€", 1e3) if money else plain_ticks(lang))
     if money:
         base_text = number(base / 1e3, ",.0f", lang) + "\u00a0k€"
     else:
         base_text = number(base, ",.0f", lang) if abs(base) >= 100 else number(base, ".3g", lang)
-    ax.set_xlabel(text("fig_tornado_x", lang, label=label, base=base_text))
-    ax.set_title(text("fig_tornado_title", lang, label=label))
+    # Wrapped: a long KPI name (French ones are) would run off the figure.
+    ax.set_xlabel(textwrap.fill(text("fig_tornado_x", lang, label=label, base=base_text), 75))
+    ax.set_title(textwrap.fill(text("fig_tornado_title", lang, label=label), 60))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()

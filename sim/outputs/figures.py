@@ -39,7 +39,15 @@ def _plain_tick(value: float, lang: str) -> str:
     """A tick as the language writes it, with no more decimals than it needs (``17,5``, ``1 200``)."""
     written = number(value, ",.6f", lang)
     point = "," if lang == "fr" else "."
-    return written.rstrip("0").rstrip(point) if point in written else written
+    written = written.rstrip("0").rstrip(point) if point in written else written
+    return "0" if written in ("-0", "\u22120") else written
+
+
+def plain_ticks(lang: str = "en", unit: str = "", scale: float = 1.0) -> FuncFormatter:
+    """Axis ticks with the decimals they need and the language's separators, ``value / scale`` followed
+    by ``unit`` (e.g. ``kilo_euros`` without its rounding to whole k€: ``12,5 k€``): ticks a step of
+    less than one apart would all read the same number with ``thousands``."""
+    return FuncFormatter(lambda x, _: _plain_tick(x / scale, lang) + unit)
 
 
 def localise(fig: plt.Figure, lang: str = "en") -> plt.Figure:
