@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from sim.outputs.figures import localise, plain_ticks, thousands
+from sim.outputs.figures import kilo_euros, localise, thousands
 from sim.outputs.i18n import kpi_label, number, text
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def tornado_figure(table: pd.DataFrame, kpi: str, lang: str = "en") -> plt.Figur
     # At most 6 ticks: wide labels (``12 500 k€``) do not run into each other; with the decimals
     # they need, so that a narrow range (a share, a per-episode cost) does not repeat one number.
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    ax.xaxis.set_major_formatter(plain_ticks(lang, "\u00a0k€", 1e3) if money else plain_ticks(lang))
+    ax.xaxis.set_major_formatter(kilo_euros(lang) if money else thousands(lang))
     if money:
         base_text = number(base / 1e3, ",.0f", lang) + "\u00a0k€"
     else:

@@ -21,20 +21,6 @@ if TYPE_CHECKING:
     pass
 
 
-def thousands(lang: str = "en") -> FuncFormatter:
-    """Axis ticks as whole numbers with the language's thousands separator."""
-    return FuncFormatter(lambda x, _: number(x, ",.0f", lang))
-
-
-def kilo_euros(lang: str = "en") -> FuncFormatter:
-    """Axis ticks in thousands of euros (``1 200 k€``)."""
-    return FuncFormatter(lambda x, _: number(x / 1e3, ",.0f", lang) + "\u00a0k€")
-
-
-THOUSANDS = thousands()
-KILO_EUROS = kilo_euros()
-
-
 def _plain_tick(value: float, lang: str) -> str:
     """A tick as the language writes it, with no more decimals than it needs (``17,5``, ``1 200``)."""
     written = number(value, ",.6f", lang)
@@ -44,10 +30,24 @@ def _plain_tick(value: float, lang: str) -> str:
 
 
 def plain_ticks(lang: str = "en", unit: str = "", scale: float = 1.0) -> FuncFormatter:
-    """Axis ticks with the decimals they need and the language's separators, ``value / scale`` followed
-    by ``unit`` (e.g. ``kilo_euros`` without its rounding to whole k€: ``12,5 k€``): ticks a step of
-    less than one apart would all read the same number with ``thousands``."""
+    """Axis ticks ``value / scale`` then ``unit``, with the language's thousands separator and the decimals
+    they need: ticks less than one unit apart (a share, a per-episode cost in k€) rounded to whole
+    numbers would all read ``0`` or ``1``."""
     return FuncFormatter(lambda x, _: _plain_tick(x / scale, lang) + unit)
+
+
+def thousands(lang: str = "en") -> FuncFormatter:
+    """Axis ticks with the language's thousands separator (``12 500``, ``0,5``)."""
+    return plain_ticks(lang)
+
+
+def kilo_euros(lang: str = "en") -> FuncFormatter:
+    """Axis ticks in thousands of euros (``1 200 k€``, ``12,5 k€``)."""
+    return plain_ticks(lang, "\u00a0k€", 1e3)
+
+
+THOUSANDS = thousands()
+KILO_EUROS = kilo_euros()
 
 
 def localise(fig: plt.Figure, lang: str = "en") -> plt.Figure:

@@ -16,8 +16,8 @@ import pandas as pd
 import shapely
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
+from sim.outputs.figures import thousands
 from sim.outputs.i18n import number, text
 from sim.territory.catchment import Territory
 
@@ -33,11 +33,6 @@ STATUS_STYLE = {
 OUTSIDE_COLOUR = "#e6e6e6"
 
 
-def _thousands(lang: str) -> FuncFormatter:
-    return FuncFormatter(lambda x, _: number(x, ",.0f", lang))
-
-
-THOUSANDS = _thousands("en")
 SITE_COLOUR = "#1b4f72"  # an HAD main site: filled when authorised, hollow when not
 CENTRE_COLOUR = "#c0392b"  # IUCT-Oncopole
 LAMBERT_93 = 2154  # EPSG code: the maps' projection (geopandas/pyproj, no network needed)
@@ -246,7 +241,7 @@ def plot_canton_values(
         edgecolor="white",
         linewidth=0.2,
         legend=True,
-        legend_kwds={"shrink": 0.7, "label": unit, "format": _thousands(lang)},
+        legend_kwds={"shrink": 0.7, "label": unit, "format": thousands(lang)},
     )
     territory.departements.to_crs(LAMBERT_93).boundary.plot(ax=ax, color="black", linewidth=0.8)
     _draw_centre(ax, territory)
@@ -341,9 +336,7 @@ def plot_place_change(
         matplotlib.cm.ScalarMappable(norm=norm, cmap=CHANGE_CMAP), cax=fig.add_axes((0.9, 0.16, 0.015, 0.66))
     )
     colourbar.set_label(unit_label)
-    colourbar.ax.yaxis.set_major_formatter(
-        _thousands(lang) if limit >= 100 else FuncFormatter(lambda x, _: number(x, "g", lang))
-    )
+    colourbar.ax.yaxis.set_major_formatter(thousands(lang))
     handles = [
         Patch(facecolor="white", hatch="..", edgecolor="#555555", label=text("map_significant", lang)),
         Patch(facecolor="white", edgecolor="black", linewidth=2.2, label=text("map_important", lang)),

@@ -1,4 +1,4 @@
-"""A tornado plot stays readable whatever its KPI: tick labels distinct and apart, titles inside the figure.
+"""Figures stay readable whatever their values: tick labels distinct and apart, titles inside the figure.
 
 Ticks were written as whole numbers (whole k€ for costs): a KPI whose effects span less than one unit
 (a share, a per-episode cost in k€) had its ticks all read "0" or "1"; long French KPI names ran
@@ -9,10 +9,12 @@ from __future__ import annotations
 import itertools
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.outputs.economics_figures import tornado_figure
+from sim.outputs.maps import plot_canton_values
 
 PARAMETERS = ["beds.capacity", "costs.had_day_eur", "day_hospital.background.requests_per_day"]
 
@@ -64,3 +66,24 @@ def test_ticks_are_distinct_apart_and_titles_fit(kpi: str, base: float, step: fl
             assert box.x0 >= 0 and box.x1 <= width, label.get_text()
     finally:
         plt.close(fig)
+
+
+def test_a_map_of_small_values_has_distinct_colour_bar_ticks(territory) -> None:
+    """Episodes a year by canton are mostly under 3: the colour bar read 0, 0, 1, 1, 2, 2 before."""
+    cantons = territory.canton_outlines["canton"].to_numpy()
+    values = pd.Series(np.linspace(0.0, 2.5, len(cantons)), index=cantons)
+    for lang in ("en", "fr"):
+        fig = plot_canton_values(territory, values, "Episodes: a year", lang=lang)
+        try:
+            fig.canvas.draw()
+            colour_bar = fig.axes[-1]
+            low, high = colour_bar.get_ylim()
+            texts = [
+                t.get_text()
+                for t in colour_bar.get_yticklabels()
+                if low <= t.get_position()[1] <= high and t.get_text()
+            ]
+            assert len(texts) >= 3 and len(set(texts)) == len(texts), texts
+            assert ("2,5" if lang == "fr" else "2.5") in texts
+        finally:
+            plt.close(fig)
