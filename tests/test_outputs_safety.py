@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.model.records import PLANNED
+from sim.outputs.excel import Readable
 from sim.outputs.folders import load_results, write_comparison, write_results
 from sim.outputs.report import build_report
 from sim.outputs.study_folders import write_psa, write_sensitivity, write_territory, write_warmup
@@ -45,7 +46,7 @@ from sim.outputs.writing import (
 from sim.runs.calibration import probe_warmup
 from sim.runs.compare import run_comparison
 from sim.runs.replications import run_experiment
-from sim.runs.sensitivity import one_way, psa
+from sim.runs.sensitivity import one_way, one_way_warnings, psa, study_warning
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario, with_values
 from sim.scenario.schema import SensitivityParameter
@@ -324,15 +325,16 @@ def test_waits_count_the_requests_still_waiting_at_the_end(saturated):
 @pytest.mark.parametrize("case", ["saturated", "demand_x50"])
 def test_unstable_runs_warn_and_are_flagged_in_summary_and_manifest(case, request, tmp_path):
     unstable = request.getfixturevalue(case)
-    assert any("grows without bound" in w for w in unstable.warnings), unstable.warnings
+    assert any("grows without bound" in w for w in unstable.warnings()), unstable.warnings()
     assert unstable.summary.set_index("kpi").loc["unstable", "mean"] == 1.0
     folder = write_results(unstable, tmp_path / case)
-    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["warnings"] == unstable.warnings
+    written = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["warnings"]
+    assert written == unstable.warnings()
     assert pd.read_csv(folder / "summary.csv").set_index("kpi").loc["unstable", "mean"] == 1.0
 
 
 def test_the_baseline_does_not_warn(result):
-    assert result.warnings == []
+    assert result.warnings() == []
     assert result.summary.set_index("kpi").loc["unstable", "mean"] == 0.0
 
 
@@ -346,3 +348,46 @@ def test_the_cli_prints_the_warnings_and_the_report_shows_a_banner(tmp_path):
     document = build_report([tmp_path / "r"])
     banner = document.split("<div class='warning'>", 1)[1].split("</div>", 1)[0]
     assert "grows without bound" in banner and "one_bed" in banner
+
+
+def test_warnings_in_french_in_the_terminal_the_manifest_and_the_report(saturated, tmp_path):
+    """A French planner reads the warnings in French: numbers as French writes them, the folder's
+    manifest in its readable language (the report shows the manifest's), 'attention :' in the terminal."""
+    french = saturated.warnings("fr")
+    assert len(french) == len(saturated.warnings()) >= 2
+    assert "croît sans limite" in french[0] and "le lit du service" in french[0]
+    assert "grows without bound" not in " ".join(french)
+    kinds = ("planned", "emergency", "blina_cycle_start")
+    censored = int(saturated.replications[[f"{k}_waits_censored" for k in kinds]].to_numpy().sum())
+    assert f"{censored:,}".replace(",", "\u00a0") in french[-1]
+    folder = write_results(saturated, tmp_path / "fr", readable=Readable("fr"))
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["warnings"] == french
+    banner = build_report([folder], lang="fr").split("<div class='warning'>", 1)[1].split("</div>", 1)[0]
+    assert "croît sans limite" in banner and "Attention" in banner
+
+
+def test_the_cli_prints_french_warnings_under_lang_fr(tmp_path):
+    scenario = short_file(tmp_path / "s", "one_bed", "beds: {capacity: 1}\n")
+    arguments = ["run", str(scenario), "--replications", "2", "--workers", "1", "--out", str(tmp_path / "r")]
+    outcome = runner.invoke(app, [*arguments, "--lang", "fr"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "attention : la file d'attente des lits croît sans limite" in outcome.output
+
+
+def test_sensitivity_warnings_in_french():
+    table = pd.DataFrame(
+        {
+            "parameter": ["beds.capacity"],
+            "low_value": [1.5],
+            "high_value": [30.0],
+            "unstable_at_base": [1.0],
+            "unstable_at_low": [1.0],
+            "unstable_at_high": [0.0],
+        }
+    )
+    assert one_way_warnings(table, "fr") == [
+        study_warning("base_unstable", "fr"),
+        "beds.capacity = 1,5 : instable",
+        study_warning("unstable_note", "fr"),
+    ]
+    assert one_way_warnings(table)[1] == "beds.capacity = 1.5: unstable"

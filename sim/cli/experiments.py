@@ -105,7 +105,7 @@ def run(
     except OutputError as exc:
         raise fail(str(exc)) from None
     console.print(terminal.experiment_table(result, people.lang))
-    terminal.print_warnings(result.warnings)
+    terminal.print_warnings(result.warnings(people.lang), lang=people.lang)
     say_written(text("written_results", people.lang), target, lang=people.lang)
 
 
@@ -235,7 +235,7 @@ def compare(
     except OutputError as exc:
         raise fail(str(exc)) from None
     for name, result in comparison.results.items():
-        terminal.print_warnings(result.warnings, f"{name}: ")
+        terminal.print_warnings(result.warnings(people.lang), f"{name}: ", people.lang)
     if (precision := terminal.precision_message(comparison, people.lang)) is not None:
         console.print(plain(precision))
     say_written(

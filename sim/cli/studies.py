@@ -253,7 +253,7 @@ def sensitivity(
     except OutputError as exc:
         raise fail(str(exc)) from None
     console.print(*sensitivity_tables(table, kpis, language))
-    terminal.print_warnings(one_way_warnings(table))
+    terminal.print_warnings(one_way_warnings(table, language), lang=language)
     say_written(text("sens_written", language), target, lang=language)
 
 
@@ -332,6 +332,6 @@ def psa(
         raise fail(str(exc)) from None
     for line in psa_lines(result, (scenario_base.name, scenario_other.name), language):
         console.print(plain(line))
-    terminal.print_warnings(result.warnings)
+    terminal.print_warnings(result.warnings(language), lang=language)
     files = "(psa_draws.csv, ceac.csv, ce_plane.png, ceac.png)"
     say_written(text("psa_written", language), target, files, lang=language)

@@ -26,6 +26,7 @@ from sim.measures.frames import (
     step_integral,
 )
 from sim.measures.indications import indication_kpis
+from sim.measures.language import number
 from sim.measures.planner import planner_kpis
 from sim.measures.seasons import seasonal_wait_kpis
 from sim.model.calendar import Calendar, weekday_set
@@ -391,29 +392,52 @@ def _grows(growth: float | pd.Series, beds: int) -> bool | pd.Series:
     return growth > max(beds, QUEUE_GROWTH_FLOOR)
 
 
-def run_warnings(table: pd.DataFrame, beds: int) -> list[str]:
-    """What a reader must know before quoting the KPIs of these replications (one row each)."""
+# What a reader must know before quoting a run's KPIs, in English and French (``run_warnings``).
+RUN_WARNINGS: dict[str, tuple[str, str]] = {
+    "queue_grows": (
+        "the bed queue grows without bound in {growing} of {n} replications (+{growth} requests over the "
+        "statistics window on average, more than {ward_beds}): waits depend on the run "
+        "length",
+        "la file d'attente des lits croît sans limite dans {growing} réplications sur {n} (+{growth} "
+        "demandes sur la fenêtre des statistiques en moyenne, plus que {ward_beds}) : les "
+        "attentes dépendent de la durée simulée",
+    ),
+    "never_started": (
+        "{share} of the episodes referred never started their first cycle (more than {limit} in {never} "
+        "of {n} replications)",
+        "{share} des épisodes adressés n'ont jamais commencé leur premier cycle (plus de {limit} dans "
+        "{never} réplications sur {n})",
+    ),
+    "censored": (
+        "{censored} bed requests of the window (all replications) were still waiting when the runs "
+        "stopped: their waits count as the wait so far, a lower bound",
+        "{censored} demandes de lit de la fenêtre (toutes réplications) attendaient encore à la fin des "
+        "simulations : leur attente compte pour l'attente écoulée, une borne basse",
+    ),
+}
+
+
+def run_warnings(table: pd.DataFrame, beds: int, lang: str = "en") -> list[str]:
+    """What a reader must know before quoting the KPIs of these replications (one row each), in ``lang``."""
     n = len(table)
     if n == 0 or "unstable" not in table:
         return []
+    say = lambda key, **values: RUN_WARNINGS[key][lang == "fr"].format(n=n, **values)  # noqa: E731
     warnings = []
     growing = _grows(table["bed_queue_growth"], beds)
     if growing.any():
-        warnings.append(
-            f"the bed queue grows without bound in {growing.sum()} of {n} replications "
-            f"(+{table['bed_queue_growth'].mean():,.0f} requests over the statistics window on average, "
-            f"more than the ward's {beds} bed{'s' if beds != 1 else ''}): waits depend on the run length"
-        )
+        growth = number(table["bed_queue_growth"].mean(), ",.0f", lang)
+        if lang == "fr":
+            ward_beds = f"les {beds} lits du service" if beds != 1 else "le lit du service"
+        else:
+            ward_beds = f"the ward's {beds} bed{'s' if beds != 1 else ''}"
+        warnings.append(say("queue_grows", growing=growing.sum(), growth=growth, ward_beds=ward_beds))
     never = table["episodes_never_started_share"] > NEVER_STARTED_SHARE
     if never.any():
-        warnings.append(
-            f"{table['episodes_never_started_share'].mean():.0%} of the episodes referred never started "
-            f"their first cycle (more than {NEVER_STARTED_SHARE:.0%} in {never.sum()} of {n} replications)"
-        )
+        share = number(table["episodes_never_started_share"].mean(), ".0%", lang)
+        limit = number(NEVER_STARTED_SHARE, ".0%", lang)
+        warnings.append(say("never_started", share=share, limit=limit, never=never.sum()))
     censored = sum(table[f"{label}_waits_censored"].sum() for _, label in WAIT_KINDS)
     if warnings and censored:
-        warnings.append(
-            f"{censored:,.0f} bed requests of the window (all replications) were still waiting when the "
-            "runs stopped: their waits count as the wait so far, a lower bound"
-        )
+        warnings.append(say("censored", censored=number(float(censored), ",.0f", lang)))
     return warnings

@@ -84,7 +84,8 @@ def code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
-def manifest(result: ExperimentResult, source: Path | None) -> dict:
+def manifest(result: ExperimentResult, source: Path | None, lang: str = "en") -> dict:
+    """What was run, how and by what; its warnings in ``lang`` (the folder's readable language)."""
     scenario = result.scenario
     return {
         **ownership(RUN),
@@ -98,7 +99,7 @@ def manifest(result: ExperimentResult, source: Path | None) -> dict:
         "workers": result.workers,
         **_provenance(),
         "run_seconds": round(result.seconds, 3),
-        "warnings": result.warnings,
+        "warnings": result.warnings(lang),
         "random_numbers": text("random_numbers"),  # in English; the French report translates it
         "software": {
             "python": platform.python_version(),
@@ -137,7 +138,7 @@ def write_results(
     """
     readable = readable or readable_for(result.scenario)
     with atomic_output_dir(out, RUN, overwrite) as folder:
-        _write_manifest(folder, manifest(result, source))
+        _write_manifest(folder, manifest(result, source, readable.lang))
         result.replications.to_csv(folder / "replications.csv", index=False)
         result.summary.to_csv(folder / "summary.csv", index=False)
         write_csv(readable_summary(result.summary, readable.lang), folder / READABLE_SUMMARY, readable.csv)
@@ -275,7 +276,7 @@ def write_comparison(
             write_places(comparison.places, folder)
         if comparison.precision is not None:
             comparison.precision.worst.to_csv(folder / "precision.csv", index=False)
-        _write_manifest(folder, _comparison_manifest(comparison, sources))
+        _write_manifest(folder, _comparison_manifest(comparison, sources, readable.lang))
         for path, (name, result) in zip(sources, comparison.results.items(), strict=True):
             # write_results writes atomically into a sibling; here the whole folder is already atomic
             write_results(result, folder / name, source=path, readable=readable)
@@ -286,7 +287,7 @@ def write_comparison(
     return out
 
 
-def _comparison_manifest(comparison: ComparisonResult, sources: Sequence[Path]) -> dict:
+def _comparison_manifest(comparison: ComparisonResult, sources: Sequence[Path], lang: str = "en") -> dict:
     names = list(comparison.results)
     run = comparison.results[names[0]].scenario.run
     info = {
@@ -298,7 +299,7 @@ def _comparison_manifest(comparison: ComparisonResult, sources: Sequence[Path]) 
         "replication_steps": comparison.history,
         "seed": run.seed,
         "run_seconds": round(comparison.seconds, 2),
-        "warnings": [f"{name}: {w}" for name, r in comparison.results.items() for w in r.warnings],
+        "warnings": [f"{name}: {w}" for name, r in comparison.results.items() for w in r.warnings(lang)],
     }
     if comparison.precision is not None:
         p = comparison.precision

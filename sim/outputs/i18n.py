@@ -10,17 +10,16 @@ every language, so that scripts and the report read them alike.
 from __future__ import annotations
 
 import functools
-import math
 import os
 
 from sim.measures.catalogue import KPI_CATALOGUE, PER_HAD_LABELS, PLACE_CATALOGUE
 from sim.measures.catalogue_fr import KPI_LABELS_FR, PLACE_LABELS_FR
+from sim.measures.language import NBSP, number  # noqa: F401  (here for the outputs)
 from sim.outputs.i18n_report import REPORT_TEXTS
 from sim.outputs.i18n_studies import STUDY_TEXTS
 
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 ENV_VAR = "OCCISIM_LANG"
-NBSP = "\u00a0"  # French thousands separator and space before % (no line break inside a number)
 
 # Every text of the terminal, the readable CSV headers, the workbook and the report, in both languages.
 TEXTS: dict[str, tuple[str, str]] = {
@@ -319,17 +318,6 @@ def text_list(key: str, lang: str = "en") -> list[str]:
 
 
 # --- numbers ------------------------------------------------------------------------------------
-
-
-def number(value: float, spec: str, lang: str = "en") -> str:
-    """``value`` in a Python format spec (``,.0f``, ``.1f``, ``.1%``) as the language writes it."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "–" if math.isnan(value) else format(value)
-    written = format(value, spec)
-    if lang == "en":
-        return written
-    written = written.replace(",", "\uffff").replace(".", ",").replace("\uffff", NBSP)
-    return written.replace("%", f"{NBSP}%")
 
 
 # --- labels -------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "Following the STRESS-DES checklist (Monks et al., 2019), filled from the run manifest.",
         "Selon la liste STRESS-DES (Monks et al., 2019), remplie à partir du manifeste de l'exécution.",
     ),
+    "warning_label": ("warning:", "attention :"),  # before each warning line of the terminal
     "warning_banner": (
         "Warning: read these results with care.",
         "Attention : lire ces résultats avec prudence.",

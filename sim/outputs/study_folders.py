@@ -57,7 +57,7 @@ def write_psa(
             "outcome_direction": result.outcome_direction,
             "sampling": "Latin hypercube (scipy.stats.qmc)",
             "parameters": [p.model_dump(mode="json") for p in spec.parameters],
-            "warnings": result.warnings,
+            "warnings": result.warnings(lang),
             **_provenance(),
         }
         _write_manifest(folder, info)
@@ -84,7 +84,7 @@ def write_sensitivity(
         "scenario": None if scenario is None else scenario.name,
         "parameters": list(dict.fromkeys(table["parameter"])),
         "kpis": list(kpis),
-        "warnings": one_way_warnings(table),
+        "warnings": one_way_warnings(table, lang),
         **_provenance(),
     }
     with atomic_output_dir(out, SENSITIVITY, overwrite) as folder:

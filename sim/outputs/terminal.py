@@ -59,11 +59,11 @@ def print_file_errors(path: Path, messages: Sequence[str]) -> None:
         print_error(line if named else f"{path}: {line}")
 
 
-def print_warnings(warnings: Sequence[str], prefix: str = "") -> None:
+def print_warnings(warnings: Sequence[str], prefix: str = "", lang: str = "en") -> None:
     """One warning line per warning on standard error (what to know before quoting the results)."""
     for line in warnings:
         err_console.print(
-            Text.assemble(("warning:", "bold yellow"), " ", printable(prefix + line)),
+            Text.assemble((text("warning_label", lang), "bold yellow"), " ", printable(prefix + line)),
             highlight=False,
             soft_wrap=True,
         )

@@ -104,7 +104,10 @@ class ExperimentResult:
     seconds: float = 0.0
     workers: int = 1
     outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
-    warnings: list[str] = field(default_factory=list)  # what to know before quoting the KPIs
+
+    def warnings(self, lang: str = "en") -> list[str]:
+        """What to know before quoting the KPIs (unstable queues, censored waits), in ``lang``."""
+        return kpis.run_warnings(self.replications, self.scenario.beds.capacity, lang)
 
 
 def default_workers() -> int:
@@ -140,7 +143,6 @@ def assemble(
         seconds=seconds,
         workers=workers,
         outputs=outputs,
-        warnings=kpis.run_warnings(table, scenario.beds.capacity),
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from sim.measures.language import number
 from sim.measures.statistics import t_interval
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
 from sim.runs.checks import check_kpi_names, check_parameters  # noqa: F401 - re-exported
@@ -32,10 +33,29 @@ from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
 from sim.scenario.schema import Scenario, SensitivityParameter
 
-UNSTABLE_NOTE = (
-    "unstable: in some replications the bed queue grew without bound or episodes never started; "
-    "their KPIs depend on the run length"
-)
+# The warnings of sensitivity studies, in English and French.
+STUDY_WARNINGS: dict[str, tuple[str, str]] = {
+    "unstable_note": (
+        "unstable: in some replications the bed queue grew without bound or episodes never started; "
+        "their KPIs depend on the run length",
+        "instable : dans certaines réplications la file d'attente des lits a crû sans limite ou des "
+        "épisodes n'ont jamais commencé ; leurs indicateurs dépendent de la durée simulée",
+    ),
+    "base_unstable": (
+        "the base scenario itself is unstable",
+        "le scénario de référence lui-même est instable",
+    ),
+    "value_unstable": ("{parameter} = {value}: unstable", "{parameter} = {value} : instable"),
+    "iterations_unstable": (
+        "{flagged} of {iterations} iterations: {note}",
+        "{flagged} itérations sur {iterations} : {note}",
+    ),
+}
+
+
+def study_warning(key: str, lang: str = "en", **values: object) -> str:
+    """The warning ``key`` of STUDY_WARNINGS in ``lang``, its fields filled with ``values``."""
+    return STUDY_WARNINGS[key][lang == "fr"].format(**values)
 
 
 def split_range(text: str, option: str, form: str, example: str) -> tuple[str, float, float]:
@@ -154,16 +174,19 @@ def _run_checking_kpis(
         return first + (pool.kpis(jobs[1:], progress) if len(jobs) > 1 else [])
 
 
-def one_way_warnings(table: pd.DataFrame) -> list[str]:
+def one_way_warnings(table: pd.DataFrame, lang: str = "en") -> list[str]:
     """The runs of a one-way table whose replications were unstable (queues growing without bound)."""
     if "unstable_at_base" not in table:
         return []
-    warnings = [] if not table["unstable_at_base"].iloc[0] else ["the base scenario itself is unstable"]
+    warnings = [study_warning("base_unstable", lang)] if table["unstable_at_base"].iloc[0] else []
     for at in ("low", "high"):
         flagged = table.loc[table[f"unstable_at_{at}"] > 0, ["parameter", f"{at}_value"]].drop_duplicates()
-        warnings += [f"{key} = {value:g}: unstable" for key, value in flagged.itertuples(index=False)]
+        warnings += [
+            study_warning("value_unstable", lang, parameter=key, value=number(value, "g", lang))
+            for key, value in flagged.itertuples(index=False)
+        ]
     if warnings:
-        warnings.append(UNSTABLE_NOTE)
+        warnings.append(study_warning("unstable_note", lang))
     return warnings
 
 
@@ -182,11 +205,15 @@ class PSAResult:
     iterations: int
     replications: int  # inner replications per scenario and iteration
 
-    @property
-    def warnings(self) -> list[str]:
+    def warnings(self, lang: str = "en") -> list[str]:
         """Iterations whose runs were unstable (queues growing without bound, episodes never started)."""
         flagged = int((self.draws["unstable"] > 0).sum()) if "unstable" in self.draws else 0
-        return [f"{flagged} of {self.iterations} iterations: {UNSTABLE_NOTE}"] if flagged else []
+        if not flagged:
+            return []
+        note = study_warning("unstable_note", lang)
+        return [
+            study_warning("iterations_unstable", lang, flagged=flagged, iterations=self.iterations, note=note)
+        ]
 
     @property
     def outcome_unchanged(self) -> bool:
