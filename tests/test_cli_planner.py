@@ -176,6 +176,10 @@ def test_warmup_write_never_lowers_a_documented_warmup_without_force(tmp_path):
     assert kept.exit_code == 0, kept.output
     assert "run.warmup_days: kept at 365 days" in words(kept.stdout) and "--force" in kept.stdout
     assert path.read_bytes() == before
+    in_french = invoke("warmup", path, *probe, "--out", tmp_path / "w0", "--write", "--lang", "fr")
+    assert in_french.exit_code == 0, in_french.output
+    assert "run.warmup_days : laissé à 365 jours" in words(in_french.stdout) and "--force" in in_french.stdout
+    assert path.read_bytes() == before
 
     lowered = invoke("warmup", path, *probe, "--out", tmp_path / "w2", "--write", "--force")
     assert lowered.exit_code == 0, lowered.output

@@ -199,7 +199,9 @@ def warmup(
         try:
             set_warmup_days(file, suggested, force=force)
         except WarmupNotLowered as exc:
-            console.print(plain(str(exc)))
+            current = number(exc.current, "g", language)
+            kept = text("warmup_not_lowered", language, file=exc.path, current=current, days=exc.suggested)
+            console.print(plain(kept))
             return
         except ScenarioError as exc:
             raise fail(exc.messages[0]) from None

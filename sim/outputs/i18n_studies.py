@@ -90,6 +90,12 @@ STUDY_TEXTS: dict[str, tuple[str, str]] = {
     ),
     "warmup_plot": ("plot: ", "graphique : "),
     "warmup_set": ("{file}: run.warmup_days set to {days}", "{file} : run.warmup_days mis à {days}"),
+    "warmup_not_lowered": (
+        "{file}: run.warmup_days: kept at {current} days; the suggestion ({days}) is shorter "
+        "(use --force to lower it)",
+        "{file} : run.warmup_days : laissé à {current} jours ; la suggestion ({days}) est plus courte "
+        "(--force pour l'abaisser)",
+    ),
     # --- every run's manifest (English, as written) and the report's STRESS-DES item 5.2 ---
     "random_numbers": (
         "numpy PCG64 from SeedSequence(seed, spawn_key=(replication, stream, ...)); "

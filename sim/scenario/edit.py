@@ -23,6 +23,13 @@ WARMUP_NOTE = "   # set by occisim warmup (MSER-5)"
 class WarmupNotLowered(ValueError):
     """The suggested warm-up is shorter than the scenario's: kept unless forced (one line)."""
 
+    def __init__(self, path: Path, current: float, suggested: int):
+        super().__init__(
+            f"{path}: run.warmup_days: kept at {current:g} days; the suggestion ({suggested}) is shorter "
+            "(use --force to lower it)"
+        )
+        self.path, self.current, self.suggested = path, current, suggested
+
 
 def set_warmup_days(path: Path, days: int, force: bool = False) -> None:
     """Write ``run.warmup_days`` into a scenario file, keeping its comments and layout.
@@ -35,10 +42,7 @@ def set_warmup_days(path: Path, days: int, force: bool = False) -> None:
     """
     current = load_scenario(path).run.warmup_days
     if days < current and not force:
-        raise WarmupNotLowered(
-            f"{path}: run.warmup_days: kept at {current:g} days; the suggestion ({days}) is shorter "
-            "(use --force to lower it)"
-        )
+        raise WarmupNotLowered(path, current, days)
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
