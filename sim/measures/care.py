@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.measures.columns import Columns, columns
+from sim.measures.columns import Columns, columns, percentile
 from sim.measures.frames import (
     clipped_overlap,
     had_daily_visits,
@@ -84,7 +84,7 @@ def home_care_kpis(
     room_days, episode = waits["room_days"][started], waits["episode"][started]
     days = waits["setup_days"][started] + room_days
     kpi["home_care_wait_mean_days"] = float(days.mean()) if len(days) else np.nan
-    kpi["home_care_wait_p95_days"] = float(np.percentile(days, 95)) if len(days) else np.nan
+    kpi["home_care_wait_p95_days"] = percentile(days, 95) if len(days) else np.nan
     kpi["had_room_wait_days_per_year"] = float(room_days.sum()) / years
     kpi["episodes_waited_for_home_care_per_year"] = len(np.unique(episode[days > 0])) / years
     kpi["episodes_waited_for_had_room_per_year"] = len(np.unique(episode[room_days > 0])) / years

@@ -12,7 +12,7 @@ import pandas as pd
 
 from sim.measures import economics
 from sim.measures.care import Window, emergency_kpis, home_care_day_kpis, home_care_kpis, interruption_kpis
-from sim.measures.columns import Columns, columns
+from sim.measures.columns import Columns, columns, percentile
 from sim.measures.dated import available_bed_days, dated_kpis
 from sim.measures.frames import (
     admission_columns,
@@ -104,7 +104,7 @@ def _mean(values: np.ndarray) -> float:
 
 
 def _percentile(values: np.ndarray, q: float) -> float:
-    return float(np.percentile(values, q)) if len(values) else np.nan
+    return percentile(values, q) if len(values) else np.nan
 
 
 def _requested_in(adm: Columns, window: Window) -> np.ndarray:
@@ -205,7 +205,7 @@ def _background_deferrals(record: Recorder, window: Window) -> dict[str, float]:
         "hdj_background_deferred_per_year": float(deferred.sum()) / window.years,
         "hdj_background_displaced_per_year": float(displaced.sum()) / window.years,
         "hdj_background_deferral_mean_days": float(delay.mean()) if len(delay) else 0.0,
-        "hdj_background_deferral_p95_days": float(np.percentile(delay, 95)) if len(delay) else 0.0,
+        "hdj_background_deferral_p95_days": percentile(delay, 95) if len(delay) else 0.0,
     }
 
 
