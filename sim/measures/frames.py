@@ -283,19 +283,28 @@ def blina_bookings_frame(record: Recorder) -> pd.DataFrame:
 
 def day_hospital_load_columns(record: Recorder) -> Columns:
     """Per simulated day, as it happened: sessions open, used by other patients and by blinatumomab
-    patients (bag changes and visits, less those cancelled by a stay in hospital), and above capacity."""
-    days = record.day_hospital_days
-    n_days = len(days.capacity)
-    background = background_columns(record)["day"]
-    blina = blina_bookings_columns(record)
-    used = (blina["day"] >= 0) & (blina["day"] < n_days) & ~blina["cancelled"]
-    return {
-        "weekday": np.array(WEEKDAYS, dtype=object)[days.weekday],
-        "capacity": days.capacity,
-        "background": _per_day(background[(background >= 0) & (background < n_days)], n_days),
-        "blinatumomab": _per_day(blina["day"][used], n_days),
-        "overflow": _per_day(blina["day"][used & blina["over_capacity"]], n_days),  # above capacity
-    }
+    patients (bag changes and visits, less those cancelled by a stay in hospital), and above capacity.
+    Built once per replication (the KPIs, the planner's KPIs and the daily table read it)."""
+
+    def build() -> Columns:
+        days = record.day_hospital_days
+        n_days = len(days.capacity)
+        background = background_columns(record)["day"]
+        blina = blina_bookings_columns(record)
+        used = (blina["day"] >= 0) & (blina["day"] < n_days) & ~blina["cancelled"]
+        table = {
+            "weekday": np.array(WEEKDAYS, dtype=object)[days.weekday],
+            "capacity": days.capacity.view(),  # a view: read-only here, the record's array left as it is
+            "background": _per_day(background[(background >= 0) & (background < n_days)], n_days),
+            "blinatumomab": _per_day(blina["day"][used], n_days),
+            "overflow": _per_day(blina["day"][used & blina["over_capacity"]], n_days),  # above capacity
+        }
+        for values in table.values():
+            values.flags.writeable = False
+        return table
+
+    sizes = (len(record.background_bookings), len(record.blina_bookings))
+    return once(record, ("day_hospital_load_columns", *sizes), build)
 
 
 def _per_day(days: np.ndarray, n_days: int) -> np.ndarray:
