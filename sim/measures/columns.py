@@ -40,13 +40,12 @@ def _fields(record: type) -> tuple[tuple[str, type | None, object], ...]:
     return tuple(fields)
 
 
-def _column(rows: Sequence[object], name: str, kind: type | None, stand_in: object) -> np.ndarray:
+def _column(values: Sequence[object], kind: type | None, stand_in: object) -> np.ndarray:
     """One field of every record, as an array (numbers read straight into their numpy type)."""
-    values = map(operator.attrgetter(name), rows)
     if stand_in is None and kind in (int, bool):
-        return np.fromiter(values, dtype=np.int64 if kind is int else bool, count=len(rows))
+        return np.fromiter(values, dtype=np.int64 if kind is int else bool, count=len(values))
     if stand_in is not None:
-        values = (stand_in if v is None else v for v in values)
+        values = [stand_in if v is None else v for v in values]
     if kind is str:
         return np.array(list(values), dtype=object)
     listed = list(values)
@@ -55,9 +54,22 @@ def _column(rows: Sequence[object], name: str, kind: type | None, stand_in: obje
     return np.array(listed)  # numpy infers, as pandas did: int64 for whole numbers, float64 otherwise
 
 
+def _transposed(rows: Sequence[object], names: list[str]) -> list[tuple]:
+    """Each field's values over the records, read in one pass over the records."""
+    if not rows:
+        return [() for _ in names]
+    if len(names) == 1:
+        return [tuple(map(operator.attrgetter(names[0]), rows))]
+    if isinstance(rows[0], tuple) and getattr(rows[0], "_fields", None) == tuple(names):
+        return list(zip(*rows))  # NamedTuples: their fields in order already
+    return list(zip(*map(operator.attrgetter(*names), rows)))
+
+
 def record_columns(rows: Sequence[object], record: type) -> Columns:
     """One read-only array per field of ``record``, in field order, None replaced by its stand-in."""
-    arrays = {name: _column(rows, name, kind, stand_in) for name, kind, stand_in in _fields(record)}
+    fields = _fields(record)
+    values = _transposed(rows, [name for name, _, _ in fields])
+    arrays = {name: _column(read, kind, stand_in) for (name, kind, stand_in), read in zip(fields, values)}
     for array in arrays.values():
         array.flags.writeable = False
     return arrays
