@@ -31,6 +31,7 @@ from sim.measures import frames, kpis
 from sim.measures.columns import forget_measured
 from sim.measures.statistics import summarise
 from sim.model.engine import simulate, without_cyclic_gc
+from sim.model.records import Recorder
 from sim.runs.backends import DaskRunner, Scheduler, parse_scheduler
 from sim.runs.processes import WorkerCrashed, stop_signals_blocked, worker_start
 from sim.scenario.bounds import MAX_CYCLES, MAX_REPLICATIONS, MAX_SEED
@@ -68,7 +69,13 @@ def run_replication(scenario: Scenario, territory: Territory, replication: int) 
 
 
 def _replicate(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
-    record = simulate(scenario, territory, replication)
+    return measure_replication(simulate(scenario, territory, replication), scenario, territory, replication)
+
+
+def measure_replication(
+    record: Recorder, scenario: Scenario, territory: Territory, replication: int
+) -> ReplicationOutput:
+    """The KPIs and tables of a replication's records: all a replication computes after its simulation."""
     episodes = frames.episodes_frame(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, episodes)
     horizon_days = scenario.run.horizon_whole_days
