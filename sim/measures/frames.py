@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
+from sim.measures.bags import BRIDGE_MADE_DAYS, bag_columns, bridge_bags
 from sim.measures.columns import Columns, columns, group_count, group_sum, once, record_columns
 from sim.model.records import (
     BAG_CHANGE,
@@ -94,22 +94,36 @@ def bed_levels(record: Recorder) -> tuple[np.ndarray, np.ndarray]:
     return once(record, ("bed_levels", len(record.bed_level)), build)
 
 
-def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str, list]:
-    """Columns read straight from each episode's record: who, from where, route, cycles, bed-days, bags."""
+def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str, list | np.ndarray]:
+    """Columns read straight from each episode's record: who, from where, route, cycles, bed-days, bags.
+
+    The bags and the day-hospital visits are counted from their columns, read once per replication.
+    """
     episodes = record.episodes
     profiles = [e.profile for e in episodes]
-    insee, dep = territory.communes["insee"].to_numpy(), territory.communes["dep"].to_numpy()
-    places = [Counter(b.where for b in e.bags) for e in episodes]
-    visits = Counter(b.episode for b in record.blina_bookings if b.purpose != BAG_CHANGE and not b.cancelled)
-    return {
+    homes = np.array([p.home for p in profiles], dtype=np.int64)
+    hads = territory.hads.index.tolist()
+    bags = bag_columns(record)
+    blina = blina_bookings_columns(record)
+    visited = (blina["purpose"] != BAG_CHANGE) & ~blina["cancelled"]
+    ids = np.array([p.index for p in profiles], dtype=np.int64)
+    visits = group_count(ids, blina["episode"][visited]) if len(ids) else np.array([])
+
+    def bags_per_episode(which: np.ndarray | None = None) -> np.ndarray:
+        rows = bags["row"] if which is None else bags["row"][which]
+        return np.bincount(rows, minlength=len(episodes)) if episodes else np.array([])
+
+    place = bags["where"]
+    ward, every = bags_per_episode(place == "ward"), bags_per_episode()
+    table = {
         "episode": [p.index for p in profiles],
         "indication": [p.indication for p in profiles],
-        "insee": [insee[p.home] for p in profiles],
-        "dep": [dep[p.home] for p in profiles],
+        "insee": territory.communes["insee"].array.take(homes).to_numpy(),
+        "dep": territory.communes["dep"].array.take(homes).to_numpy(),
         "km_to_iucto": [float(territory.to_centre.km[p.home, 0]) for p in profiles],
         "arrival": [p.arrival for p in profiles],
         "route": [e.route for e in episodes],
-        "had": [territory.hads.index[e.had] if e.had is not None else "" for e in episodes],
+        "had": [hads[e.had] if e.had is not None else "" for e in episodes],
         "ready_delay": [e.ready_time - e.profile.arrival for e in episodes],
         "cycles_planned": [p.n_cycles for p in profiles],
         "cycles_started": [e.cycles_started for e in episodes],
@@ -120,20 +134,21 @@ def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str,
         "cycle1_wait": [e.cycle_start_waits[0].wait if e.cycle_start_waits else np.nan for e in episodes],
         **{f"bed_days_{c}": [e.bed_days[c] for e in episodes] for c in BED_CAUSES},
         "home_days": [sum(s.end - s.start for s in e.home_segments) for e in episodes],
-        "bags": [len(e.bags) for e in episodes],
-        "bag_changes_ward": [n["ward"] for n in places],
-        "bag_changes_away": [len(e.bags) - n["ward"] for e, n in zip(episodes, places)],
-        "bag_changes_at_home": [n["home"] for n in places],
-        "bag_changes_ward_visit": [n["ward_visit"] for n in places],  # no-slot policy "ward"
-        "visits": [visits[p.index] for p in profiles],
+        "bags": every,
+        "bag_changes_ward": ward,
+        "bag_changes_away": every - ward,
+        "bag_changes_at_home": bags_per_episode(place == "home"),
+        "bag_changes_ward_visit": bags_per_episode(place == "ward_visit"),  # no-slot policy "ward"
+        "visits": visits,
         # IUCT-O day-hospital sessions: bag changes and visits
-        "day_hospital_sessions": [n["day_hospital"] + visits[p.index] for n, p in zip(places, profiles)],
-        "local_hospital_sessions": [n["nearest_hospital"] for n in places],
-        "bridge_bags": [sum(1 for b in e.bags if is_bridge_bag(b)) for e in episodes],
+        "day_hospital_sessions": bags_per_episode(place == "day_hospital") + visits,
+        "local_hospital_sessions": bags_per_episode(place == "nearest_hospital"),
+        "bridge_bags": bags_per_episode(bridge_bags(bags)),
     }
+    return table if episodes else {name: [] for name in table}  # no episode: empty columns, as always
 
 
-def _typed(values: list) -> np.ndarray:
+def _typed(values: list | np.ndarray) -> np.ndarray:
     """A column as pandas would type it (labels as objects)."""
     array = np.array(values)
     return array.astype(object) if array.dtype.kind == "U" else array
@@ -170,18 +185,10 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
     """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
     table = episode_columns(record, territory)
     if costs is not None:
-        names = ("episode", "days", "dose", "made_days")
-        bags = [
-            (e.profile.index, b.end - b.start, b.dose, b.made_days) for e in record.episodes for b in e.bags
-        ]
-        bag_columns = (
-            dict(zip(names, map(np.array, zip(*bags))))
-            if bags
-            else {"episode": np.array([], dtype=np.int64)} | {n: np.array([]) for n in names[1:]}
-        )
+        bags = bag_columns(record)
         priced = economics.episode_cost_columns(
             table,
-            bag_columns,
+            {name: bags[name] for name in ("episode", "days", "dose", "made_days")},
             columns(record, "trips", Trip),
             costs,
             columns(record, "deliveries", Delivery),
@@ -238,7 +245,7 @@ def peripheral_stays(record: Recorder, territory: Territory) -> Columns:
 
 def is_bridge_bag(bag: BagChange) -> bool:
     """A bag made for less than 3 days: bridges from the ward's change days to the home change days."""
-    return bag.made_days < 3 - 1e-9
+    return bag.made_days < BRIDGE_MADE_DAYS
 
 
 def background_columns(record: Recorder) -> Columns:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
+from sim.measures.bags import bag_columns, bridge_bags
 from sim.measures.care import Window, emergency_kpis, home_care_day_kpis, home_care_kpis, interruption_kpis
 from sim.measures.columns import Columns, columns, percentile
 from sim.measures.dated import available_bed_days, dated_kpis
@@ -22,7 +23,6 @@ from sim.measures.frames import (
     clipped_overlap,
     day_hospital_load_columns,
     episodes_frame,
-    is_bridge_bag,
     step_integral,
 )
 from sim.measures.indications import indication_kpis
@@ -38,7 +38,6 @@ from sim.model.records import (
     PLANNED,
     ROUTES,
     Delivery,
-    HomeSegment,
     Leg,
     Recorder,
     Transfer,
@@ -279,18 +278,23 @@ def on_call_bag_kpis(record: Recorder, scenario: Scenario, window: Window) -> di
     for a restart after an interruption or when holidays close it longer than a bag lasts."""
     calendar = Calendar(scenario.run.start_date, scenario.calendar.holidays_country)
     open_days = weekday_set(scenario.bags.pharmacy_weekdays)
-    hung = [int(b.start) for e in record.episodes for b in e.bags if window.start <= b.start < window.end]
-    closed = {day: not calendar.opens(day, open_days) for day in set(hung)}
-    return {"bags_pharmacy_on_call_per_year": sum(closed[day] for day in hung) / window.years}
+    start = bag_columns(record)["start"]
+    hung = start[(window.start <= start) & (start < window.end)].astype(np.int64)  # the day, as int()
+    days = np.unique(hung)
+    closed = np.array([not calendar.opens(int(day), open_days) for day in days], dtype=bool)
+    on_call = int(np.count_nonzero(closed[np.searchsorted(days, hung)])) if len(hung) else 0
+    return {"bags_pharmacy_on_call_per_year": on_call / window.years}
 
 
 def _episodes(record: Recorder, episodes: Columns, window: Window) -> dict[str, float]:
     """Bags, episodes by route, per-episode means and costs of the episodes referred in the window."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
-    bags = [b for e in record.episodes for b in e.bags if t0 <= b.start < t1]
-    kpi["bag_changes_away_from_ward_per_year"] = sum(1 for b in bags if b.where != "ward") / years
-    kpi["bridge_bags_per_year"] = sum(1 for b in bags if is_bridge_bag(b)) / years
+    bags = bag_columns(record)
+    hung = (t0 <= bags["start"]) & (bags["start"] < t1)
+    away = hung & (bags["where"] != "ward")
+    kpi["bag_changes_away_from_ward_per_year"] = int(np.count_nonzero(away)) / years
+    kpi["bridge_bags_per_year"] = int(np.count_nonzero(hung & bridge_bags(bags))) / years
 
     referred = _where(episodes, _referred(episodes, window))
     n = len(referred["episode"])
@@ -323,18 +327,15 @@ def _days_at_home_and_in_bed(record: Recorder, adm: Columns, window: Window) -> 
     """Home days and blinatumomab bed-days, clipped to the window."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
-    home_days_window = sum(_days_in(s, t0, t1) for e in record.episodes for s in e.home_segments)
-    kpi["bed_days_saved_by_home_care_per_year"] = home_days_window / years
+    segments = [s for e in record.episodes for s in e.home_segments]
+    days = clipped_overlap(np.array([s.start for s in segments]), np.array([s.end for s in segments]), t0, t1)
+    # Added up one after the other (np.cumsum, not np.sum's pairs), as the sum over segments was.
+    kpi["bed_days_saved_by_home_care_per_year"] = (np.cumsum(days)[-1] if len(days) else 0) / years
     blina_beds = (adm["kind"] != EMERGENCY) & (adm["kind"] != PLANNED) & ~np.isnan(adm["admit"])
     discharge = adm["discharge"][blina_beds]
     stays = clipped_overlap(adm["admit"][blina_beds], np.where(np.isnan(discharge), t1, discharge), t0, t1)
     kpi["blina_bed_days_per_year"] = float(stays.sum()) / years
     return kpi
-
-
-def _days_in(segment: HomeSegment, t0: float, t1: float) -> float:
-    """Days of a home segment within [t0, t1]."""
-    return clipped_overlap(np.array([segment.start]), np.array([segment.end]), t0, t1)[0]
 
 
 # --- censoring and stability: what a run leaves unfinished, and whether its queues settle ---------
