@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.measures.care import Window
-from sim.measures.columns import group_percentile, percentile
+from sim.measures.columns import GroupSum, group_percentile, group_sum, group_sums, percentile
 from sim.measures.seasons import DAYS_PER_YEAR, MONTH_DAYS, SEASON_DAYS, SEASONS, day_of_year, season_p95s
 
 # NaN-free floats, with ties (a few values drawn from a small pool) and far-apart magnitudes.
@@ -114,3 +115,24 @@ def test_a_busy_season_has_the_higher_p95():
     waits = np.where(day_of_year(times, dt.date(2025, 1, 1)) < 1 + SEASON_DAYS, 20.0, 1.0)
     p95 = season_p95s(times, waits, Window(0.0, 3 * DAYS_PER_YEAR, 3.0), dt.date(2025, 1, 1))
     assert np.nanargmax(p95) == 0 and p95[0] == 20.0 and p95[6] == 1.0
+
+
+sums_rows = st.lists(st.tuples(st.integers(-1, 6), finite | pool | st.just(float("nan"))), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables=st.lists(st.tuples(sums_rows, st.booleans()), min_size=1, max_size=4))
+def test_sums_computed_together_equal_each_computed_alone(tables):
+    """Keys sorted or not (pandas' two ways), NaN skipped, a key of no episode (-1) left out."""
+    ids = np.array([3, 0, 1, 2, 5, 6, 4])
+    pending = {}
+    for j, (rows, sort) in enumerate(tables):
+        rows = sorted(rows, key=lambda r: r[0]) if sort else rows
+        keys = np.array([k for k, _ in rows], dtype=np.int64)
+        pending[f"sum{j}"] = GroupSum(keys, np.array([v for _, v in rows], dtype=float))
+    together = group_sums(ids, {"label": "kept", **pending})
+    assert list(together) == ["label", *pending] and together["label"] == "kept"
+    for name, (keys, values) in pending.items():
+        assert together[name].tobytes() == group_sum(ids, keys, values).tobytes()
+        expected = pd.Series(values).groupby(keys).sum().reindex(ids).fillna(0.0).to_numpy()
+        assert together[name].tobytes() == expected.tobytes()

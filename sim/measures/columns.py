@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 import operator
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -118,6 +119,13 @@ def group_count(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return np.bincount(rows[rows >= 0], minlength=len(ids)).astype(np.int64)
 
 
+class GroupSum(NamedTuple):
+    """A sum per group still to compute: ``group_sums`` computes a table's together."""
+
+    keys: np.ndarray
+    values: np.ndarray
+
+
 def group_sum(ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """For each of ``ids``, the sum of the ``values`` whose key equals it (0 if none), as pandas'
     ``groupby(keys).sum()`` computes it, to the last bit.
@@ -125,20 +133,40 @@ def group_sum(ids: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarr
     Pandas adds each group's values in row order with ``np.add.reduceat`` when the keys come sorted
     and no value is NaN, and otherwise with Kahan compensation, skipping NaN: so does this.
     """
-    keys, values = np.asarray(keys), np.asarray(values, dtype=float)
-    sums = np.zeros(len(ids))
-    if not len(keys):
-        return sums
-    rows = rows_of(ids, keys)
-    nan = np.isnan(values)
-    if not nan.any() and (np.diff(keys) >= 0).all():
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        segment = np.add.reduceat(values, starts)
-        found = rows[starts] >= 0
-        sums[rows[starts][found]] = segment[found]
-        return sums
-    keep = (rows >= 0) & ~nan
-    return _kahan_sums(rows[keep], values[keep], len(ids))
+    return group_sums(ids, {"sum": GroupSum(keys, values)})["sum"]
+
+
+def group_sums(ids: np.ndarray, table: Mapping[str, object]) -> dict[str, object]:
+    """``table`` with each ``GroupSum`` in it replaced by its ``group_sum`` over ``ids`` (the rest
+    left as it is, in its order). The sums that need Kahan compensation are computed in one loop
+    for all of them, each group of each sum on its own (the loop runs as often as the largest group
+    has values, whatever the number of sums)."""
+    out = dict(table)
+    n = len(ids)
+    compensated: list[tuple[str, np.ndarray, np.ndarray]] = []
+    for name, item in table.items():
+        if not isinstance(item, GroupSum):
+            continue
+        keys, values = np.asarray(item.keys), np.asarray(item.values, dtype=float)
+        out[name] = sums = np.zeros(n)
+        if not len(keys):
+            continue
+        rows = rows_of(ids, keys)
+        nan = np.isnan(values)
+        if not nan.any() and (np.diff(keys) >= 0).all():
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            segment = np.add.reduceat(values, starts)
+            found = rows[starts] >= 0
+            sums[rows[starts][found]] = segment[found]
+            continue
+        keep = (rows >= 0) & ~nan
+        compensated.append((name, rows[keep], values[keep]))
+    if compensated:  # sum j's group r is group j * n + r of one Kahan summation
+        rows = np.concatenate([r + j * n for j, (_, r, _) in enumerate(compensated)])
+        values = np.concatenate([v for _, _, v in compensated])
+        totals = _kahan_sums(rows, values, n * len(compensated)).reshape(len(compensated), n)
+        out |= {name: total for (name, _, _), total in zip(compensated, totals)}
+    return out
 
 
 def group_mean(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.measures import economics
 from sim.measures.bags import BRIDGE_MADE_DAYS, bag_columns, bridge_bags
-from sim.measures.columns import Columns, columns, group_count, group_sum, once, record_columns
+from sim.measures.columns import Columns, GroupSum, columns, group_count, group_sums, once, record_columns
 from sim.model.records import (
     BAG_CHANGE,
     BED_CAUSES,
@@ -155,21 +155,25 @@ def _typed(values: list | np.ndarray) -> np.ndarray:
 
 
 def episode_columns(record: Recorder, territory: Territory) -> Columns:
-    """The episode table's columns before costs: the record's, then journeys, emergencies, home care."""
-    table = {name: _typed(values) for name, values in _episode_record_columns(record, territory).items()}
+    """The episode table's columns before costs: the record's, then journeys, emergencies, home care
+    (their sums per episode computed together, ``group_sums``)."""
+    table: dict[str, object] = {
+        name: _typed(values) for name, values in _episode_record_columns(record, territory).items()
+    }
     ids = table["episode"]
     trips = columns(record, "trips", Trip)
     table["trips"] = group_count(ids, trips["episode"])
     bag_change = trips["purpose"] == BAG_CHANGE
     for purpose, prefix in ((bag_change, "bag_change"), (~bag_change, "visit")):
         for measure in ("km", "hours"):
-            table[f"{prefix}_{measure}"] = group_sum(ids, trips["episode"][purpose], trips[measure][purpose])
+            table[f"{prefix}_{measure}"] = GroupSum(trips["episode"][purpose], trips[measure][purpose])
     legs = columns(record, "legs", Leg)
     table["legs"] = group_count(ids, legs["episode"])
-    table["legs_km"] = group_sum(ids, legs["episode"], legs["km"])
-    table["legs_hours"] = group_sum(ids, legs["episode"], legs["hours"])
+    table["legs_km"] = GroupSum(legs["episode"], legs["km"])
+    table["legs_hours"] = GroupSum(legs["episode"], legs["hours"])
     table |= emergency_columns(record, territory, ids)
-    table |= _home_care_by_episode(record, territory, ids)
+    table |= _home_care_by_episode(record, territory)
+    table = group_sums(ids, table)
     # Patient travel: round trips from home (bag changes, visits), journeys in and out of hospital
     # stays, transfers between hospitals.
     table["km"] = table["bag_change_km"] + table["visit_km"] + table["legs_km"] + table["transfer_km"]
@@ -210,9 +214,10 @@ EMERGENCY_COLUMNS = (
 )
 
 
-def emergency_columns(record: Recorder, territory: Territory, ids: np.ndarray) -> Columns:
+def emergency_columns(record: Recorder, territory: Territory, ids: np.ndarray) -> dict[str, object]:
     """Per episode (``ids``): stays in peripheral hospitals, the journeys in and out of them, transfers
-    to IUCT-O. A stay still going on when the run stopped counts its days to then.
+    to IUCT-O. A stay still going on when the run stopped counts its days to then. The sums are left
+    to compute (``GroupSum``), with the episode table's others.
     """
     stays = peripheral_stays(record, territory)
     legs = columns(record, "legs", Leg)
@@ -220,12 +225,12 @@ def emergency_columns(record: Recorder, territory: Territory, ids: np.ndarray) -
     transfers = columns(record, "transfers", Transfer)
     return {
         "peripheral_admissions": group_count(ids, stays["episode"]),
-        "peripheral_bed_days": group_sum(ids, stays["episode"], stays["days"]),
+        "peripheral_bed_days": GroupSum(stays["episode"], stays["days"]),
         "peripheral_legs": group_count(ids, legs["episode"][local]),
-        "peripheral_legs_km": group_sum(ids, legs["episode"][local], legs["km"][local]),
+        "peripheral_legs_km": GroupSum(legs["episode"][local], legs["km"][local]),
         "transfers": group_count(ids, transfers["episode"]),
-        "transfer_km": group_sum(ids, transfers["episode"], transfers["km"]),
-        "transfer_hours": group_sum(ids, transfers["episode"], transfers["hours"]),
+        "transfer_km": GroupSum(transfers["episode"], transfers["km"]),
+        "transfer_hours": GroupSum(transfers["episode"], transfers["hours"]),
     }
 
 
@@ -371,18 +376,18 @@ def had_visits_at_home(record: Recorder, territory: Territory) -> Columns:
     return once(record, ("had_visits_at_home", len(record.had_stays)), build)
 
 
-def _home_care_by_episode(record: Recorder, territory: Territory, ids: np.ndarray) -> Columns:
-    """Per episode (``ids``): days waiting in a bed for home care (for room at a full HAD); days at
-    home in an HAD's care, and its nurses' driving."""
+def _home_care_by_episode(record: Recorder, territory: Territory) -> dict[str, GroupSum]:
+    """Per episode, to compute with the table's other sums: days waiting in a bed for home care (for
+    room at a full HAD); days at home in an HAD's care, and its nurses' driving."""
     waits = columns(record, "home_care_waits", HomeCareWait)
     visits = had_visits_at_home(record, territory)
     days = visits["end"] - visits["start"]
     return {
-        "home_care_wait_days": group_sum(ids, waits["episode"], waits["setup_days"] + waits["room_days"]),
-        "had_room_wait_days": group_sum(ids, waits["episode"], waits["room_days"]),
-        "had_home_days": group_sum(ids, visits["episode"], days),
-        "had_nurse_km": group_sum(ids, visits["episode"], days * visits["km"]),
-        "had_nurse_hours": group_sum(ids, visits["episode"], days * visits["hours"]),
+        "home_care_wait_days": GroupSum(waits["episode"], waits["setup_days"] + waits["room_days"]),
+        "had_room_wait_days": GroupSum(waits["episode"], waits["room_days"]),
+        "had_home_days": GroupSum(visits["episode"], days),
+        "had_nurse_km": GroupSum(visits["episode"], days * visits["km"]),
+        "had_nurse_hours": GroupSum(visits["episode"], days * visits["hours"]),
     }
 
 
