@@ -187,6 +187,11 @@ def episode_columns(record: Recorder, territory: Territory) -> Columns:
 
 def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None = None) -> pd.DataFrame:
     """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
+    return pd.DataFrame(episode_table(record, territory, costs))
+
+
+def episode_table(record: Recorder, territory: Territory, costs: Costs | None = None) -> Columns:
+    """``episodes_frame``'s columns: what the KPIs read, and the frame is built from."""
     table = episode_columns(record, territory)
     if costs is not None:
         bags = bag_columns(record)
@@ -200,7 +205,7 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
             columns(record, "transfers", Transfer),
         )
         table |= {name: values for name, values in priced.items() if name != "episode"}
-    return pd.DataFrame(table)
+    return table
 
 
 EMERGENCY_COLUMNS = (

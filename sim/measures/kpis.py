@@ -22,7 +22,7 @@ from sim.measures.frames import (
     blina_bookings_columns,
     clipped_overlap,
     day_hospital_load_columns,
-    episodes_frame,
+    episode_table,
     step_integral,
 )
 from sim.measures.indications import indication_kpis
@@ -51,37 +51,41 @@ def compute(
     record: Recorder,
     scenario: Scenario,
     territory: Territory,
-    episodes: pd.DataFrame | None = None,
+    episodes: pd.DataFrame | Columns | None = None,
 ) -> dict[str, float]:
-    """All KPIs of one replication; ``episodes`` is ``episodes_frame(record, territory)`` if already built."""
+    """All KPIs of one replication; ``episodes`` is the episode table if already built: its columns
+    (``frames.episode_table``) or ``frames.episodes_frame``."""
     run = scenario.run
     window = Window(run.warmup_days, run.horizon, run.years)
     if episodes is None:
-        episodes = episodes_frame(record, territory, scenario.costs)
-    episode_table = {name: episodes[name].to_numpy() for name in _episode_columns_used(episodes)}
+        episodes = episode_table(record, territory, scenario.costs)
+    if isinstance(episodes, pd.DataFrame):
+        table = {name: episodes[name].to_numpy() for name in _episode_columns_used(episodes)}
+    else:
+        table = {name: np.asarray(episodes[name]) for name in _episode_columns_used(episodes)}
     admissions = admission_columns(record)
     values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
         **seasonal_wait_kpis(admissions, record.end_time, window, run.start_date),
-        **_cycle_starts(admissions, episode_table, window),
+        **_cycle_starts(admissions, table, window),
         **home_care_day_kpis(record, window),
-        **interruption_kpis(record, episode_table, window),
+        **interruption_kpis(record, table, window),
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
-        **_episodes(record, episode_table, window),
+        **_episodes(record, table, window),
         **on_call_bag_kpis(record, scenario, window),
         **_days_at_home_and_in_bed(record, admissions, window),
         **emergency_kpis(record, admissions, territory, window),
-        **home_care_kpis(record, episode_table, territory, window),
-        **_censoring_and_stability(record, admissions, episode_table, scenario.beds.capacity, window),
+        **home_care_kpis(record, table, territory, window),
+        **_censoring_and_stability(record, admissions, table, scenario.beds.capacity, window),
         **dated_kpis(record, admissions, scenario, window),
-        **indication_kpis(episode_table, list(scenario.blinatumomab.indications), window),
+        **indication_kpis(table, list(scenario.blinatumomab.indications), window),
     }
     peaks = [v for k, v in values.items() if k.startswith("had_peak_pump_share_")]
-    return {**values, **planner_kpis(record, episode_table, scenario.beds.capacity, peaks, window)}
+    return {**values, **planner_kpis(record, table, scenario.beds.capacity, peaks, window)}
 
 
-def _episode_columns_used(episodes: pd.DataFrame) -> list[str]:
+def _episode_columns_used(episodes: pd.DataFrame | Columns) -> list[str]:
     """The episode table's columns the KPIs read (the costs only when the table has them)."""
     names = ["episode", "arrival", "route", "indication", "finished", "cycles_started"]
     names += ["bed_days_waiting_start_day"]

@@ -76,7 +76,7 @@ def measure_replication(
     record: Recorder, scenario: Scenario, territory: Territory, replication: int
 ) -> ReplicationOutput:
     """The KPIs and tables of a replication's records: all a replication computes after its simulation."""
-    episodes = frames.episodes_frame(record, territory, scenario.costs)
+    episodes = frames.episode_table(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, episodes)
     horizon_days = scenario.run.horizon_whole_days
     times, levels = frames.bed_levels(record)
@@ -93,10 +93,9 @@ def measure_replication(
             "hdj_overflow": load["overflow"],
         }
     )
-    episodes = episodes.copy()
-    episodes.insert(0, "replication", replication)
-    admissions = frames.admissions_frame(record)
-    admissions.insert(0, "replication", replication)
+    # Tables built once, from the columns the KPIs read, with the replication first.
+    episodes = pd.DataFrame({"replication": replication} | episodes)
+    admissions = pd.DataFrame({"replication": replication} | frames.admission_columns(record))
     return ReplicationOutput(replication, values, episodes, admissions, daily)
 
 
