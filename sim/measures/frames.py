@@ -17,14 +17,13 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
-from sim.measures.bags import BRIDGE_MADE_DAYS, bag_columns, bridge_bags
+from sim.measures.bags import bag_columns, bridge_bags
 from sim.measures.columns import Columns, GroupSum, columns, group_count, group_sums, once, record_columns
 from sim.model.records import (
     BAG_CHANGE,
     BED_CAUSES,
     Admission,
     BackgroundRow,
-    BagChange,
     BlinaBooking,
     Delivery,
     HomeCareWait,
@@ -92,6 +91,18 @@ def bed_levels(record: Recorder) -> tuple[np.ndarray, np.ndarray]:
         return times, levels
 
     return once(record, ("bed_levels", len(record.bed_level)), build)
+
+
+def daily_beds_occupied(record: Recorder, n_days: int) -> np.ndarray:
+    """Mean beds occupied on each day 0..n_days-1 (once per replication; the first days of a longer
+    run's are the same to the bit, their integral being the same sum in the same order)."""
+
+    def build() -> np.ndarray:
+        daily = daily_mean_level(*bed_levels(record), n_days)
+        daily.flags.writeable = False
+        return daily
+
+    return once(record, ("daily_beds_occupied", n_days), build)
 
 
 def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str, list | np.ndarray]:
@@ -251,11 +262,6 @@ def peripheral_stays(record: Recorder, territory: Territory) -> Columns:
         return stays
 
     return once(record, ("peripheral_stays", len(record.home_emergencies)), build)
-
-
-def is_bridge_bag(bag: BagChange) -> bool:
-    """A bag made for less than 3 days: bridges from the ward's change days to the home change days."""
-    return bag.made_days < BRIDGE_MADE_DAYS
 
 
 def background_columns(record: Recorder) -> Columns:

@@ -79,14 +79,13 @@ def measure_replication(
     episodes = frames.episode_table(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, episodes)
     horizon_days = scenario.run.horizon_whole_days
-    times, levels = frames.bed_levels(record)
     load = frames.day_hospital_load_columns(record)  # the columns, not a table built to be read
     daily = pd.DataFrame(
         {
             "replication": replication,
             "day": np.arange(horizon_days),
             "weekday": load["weekday"],
-            "beds_occupied": frames.daily_mean_level(times, levels, horizon_days),
+            "beds_occupied": frames.daily_beds_occupied(record, horizon_days),
             "hdj_capacity": load["capacity"],
             "hdj_background": load["background"],
             "hdj_blinatumomab": load["blinatumomab"],
