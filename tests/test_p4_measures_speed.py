@@ -8,6 +8,7 @@ two values, and groups left empty.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,9 +16,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.measures import kpis
+from sim.measures.bags import bag_columns, bridge_bags
 from sim.measures.care import Window
-from sim.measures.columns import GroupSum, group_percentile, group_sum, group_sums, percentile
+from sim.measures.columns import (
+    GroupSum,
+    forget_measured,
+    group_percentile,
+    group_sum,
+    group_sums,
+    percentile,
+)
+from sim.measures.economics import expected_trip_costs
+from sim.measures.frames import daily_mean_level, episode_table, episodes_frame
 from sim.measures.seasons import DAYS_PER_YEAR, MONTH_DAYS, SEASON_DAYS, SEASONS, day_of_year, season_p95s
+from sim.model.engine import simulate
+from sim.model.records import BAG_CHANGE
+from sim.scenario.files import load_scenario
+from sim.territory.binding import scenario_territory
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # NaN-free floats, with ties (a few values drawn from a small pool) and far-apart magnitudes.
 finite = st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False).map(lambda x: x + 0.0)  # no -0.0
@@ -136,3 +154,85 @@ def test_sums_computed_together_equal_each_computed_alone(tables):
         assert together[name].tobytes() == group_sum(ids, keys, values).tobytes()
         expected = pd.Series(values).groupby(keys).sum().reindex(ids).fillna(0.0).to_numpy()
         assert together[name].tobytes() == expected.tobytes()
+
+
+def fares_one_by_one(km: float, costs) -> float:
+    """The expected round-trip fare as economics computed it before, one distance at a time."""
+
+    def trip(one_way_km: float, mode) -> float:
+        return 2 * (
+            mode.flat_eur + mode.pickup_eur + mode.per_km_eur * max(0.0, one_way_km - mode.included_km)
+        )
+
+    mix = costs.transport.mix
+    total = sum(mix.values())
+    return sum(share / total * trip(km, costs.transport.modes[name]) for name, share in mix.items())
+
+
+@settings(max_examples=100, deadline=None)
+@given(km=st.lists(st.floats(0, 400) | st.integers(0, 400).map(float), min_size=1, max_size=30))
+def test_fares_for_all_distances_at_once_equal_one_by_one(km):
+    costs = load_scenario(ROOT / "scenarios" / "baseline.yaml").costs
+    found = expected_trip_costs(np.array(km), costs)
+    assert found.tobytes() == np.array([fares_one_by_one(k, costs) for k in km]).tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.floats(0, 40), st.integers(0, 18)), min_size=1, max_size=40),
+    days=st.integers(1, 45),
+)
+def test_the_first_days_of_a_longer_daily_mean_are_the_same_to_the_bit(steps, days):
+    times = np.array(sorted({t for t, _ in steps} | {0.0}))
+    levels = np.resize(np.array([level for _, level in steps], dtype=float), len(times))
+    longer = daily_mean_level(times, levels, days + 7)[:days]
+    assert longer.tobytes() == daily_mean_level(times, levels, days).tobytes()
+
+
+@pytest.fixture(scope="module")
+def measured_run(territory):
+    scenario = load_scenario(ROOT / "scenarios" / "home_bag_change.yaml")
+    run = scenario.run.model_copy(update={"years": 1.0, "warmup_days": 90.0})
+    scenario = scenario.model_copy(update={"run": run})
+    bound = scenario_territory(scenario, territory)
+    return scenario, bound, simulate(scenario, bound, 0)
+
+
+def test_bag_columns_are_every_bag_of_every_episode(measured_run):
+    _, _, record = measured_run
+    bags = bag_columns(record)
+    every = [(e.profile.index, b) for e in record.episodes for b in e.bags]
+    assert len(every) > 100 and len(bags["episode"]) == len(every)
+    assert bags["episode"].tolist() == [index for index, _ in every]
+    assert bags["where"].tolist() == [b.where for _, b in every]
+    assert bags["days"].tolist() == [b.end - b.start for _, b in every]
+    assert bags["made_days"].tolist() == [b.made_days for _, b in every]
+    assert bridge_bags(bags).tolist() == [b.made_days < 3 - 1e-9 for _, b in every]
+    assert [record.episodes[row].profile.index for row in bags["row"]] == bags["episode"].tolist()
+
+
+def test_episode_counts_of_bags_and_visits_add_up_per_episode(measured_run):
+    _, bound, record = measured_run
+    table = episode_table(record, bound)
+    for row, episode in enumerate(record.episodes):
+        places = [b.where for b in episode.bags]
+        visits = sum(
+            1
+            for b in record.blina_bookings
+            if b.episode == episode.profile.index and b.purpose != BAG_CHANGE and not b.cancelled
+        )
+        assert table["bags"][row] == len(places)
+        assert table["bag_changes_at_home"][row] == places.count("home")
+        assert table["bag_changes_away"][row] == len(places) - places.count("ward")
+        assert table["visits"][row] == visits
+        assert table["day_hospital_sessions"][row] == places.count("day_hospital") + visits
+    assert table["bags"].sum() == sum(len(e.bags) for e in record.episodes)
+
+
+def test_kpis_from_the_columns_equal_those_from_the_frame(measured_run):
+    scenario, bound, record = measured_run
+    from_columns = kpis.compute(record, scenario, bound, episode_table(record, bound, scenario.costs))
+    forget_measured()
+    from_frame = kpis.compute(record, scenario, bound, episodes_frame(record, bound, scenario.costs))
+    assert list(from_columns) == list(from_frame)
+    assert np.array(list(from_columns.values())).tobytes() == np.array(list(from_frame.values())).tobytes()
