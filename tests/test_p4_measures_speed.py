@@ -22,13 +22,14 @@ from sim.measures.care import Window
 from sim.measures.columns import (
     GroupSum,
     forget_measured,
+    group_max_concurrent,
     group_percentile,
     group_sum,
     group_sums,
     percentile,
 )
 from sim.measures.economics import expected_trip_costs
-from sim.measures.frames import daily_mean_level, episode_table, episodes_frame
+from sim.measures.frames import daily_mean_level, episode_table, episodes_frame, max_concurrent
 from sim.measures.seasons import DAYS_PER_YEAR, MONTH_DAYS, SEASON_DAYS, SEASONS, day_of_year, season_p95s
 from sim.model.engine import simulate
 from sim.model.records import BAG_CHANGE
@@ -236,3 +237,41 @@ def test_kpis_from_the_columns_equal_those_from_the_frame(measured_run):
     from_frame = kpis.compute(record, scenario, bound, episodes_frame(record, bound, scenario.costs))
     assert list(from_columns) == list(from_frame)
     assert np.array(list(from_columns.values())).tobytes() == np.array(list(from_frame.values())).tobytes()
+
+
+def max_concurrent_one_group(starts: np.ndarray, ends: np.ndarray) -> int:
+    """The most intervals open at once as frames.max_concurrent computed it before, one group at a time."""
+    if not len(starts):
+        return 0
+    events = np.concatenate(
+        [np.stack([starts, np.ones_like(starts)], 1), np.stack([ends, -np.ones_like(ends)], 1)]
+    )
+    order = np.lexsort((events[:, 1], events[:, 0]))
+    return int(np.cumsum(events[order, 1]).max())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    stays=st.lists(
+        st.tuples(
+            st.integers(0, 4), st.sampled_from([0.0, 1.0, 2.5, 3.0]) | st.floats(0, 10), st.floats(0, 5)
+        ),
+        max_size=40,
+    )
+)
+def test_peaks_of_every_group_at_once_equal_each_group_alone(stays):
+    """Ties included: a stay ending as another starts does not overlap it."""
+    groups = np.array([g for g, _, _ in stays], dtype=np.int64)
+    starts = np.array([s for _, s, _ in stays], dtype=float)
+    ends = starts + np.array([d for _, _, d in stays], dtype=float)
+    peaks = group_max_concurrent(groups, starts, ends, 6)  # group 5 never has a stay
+    for g in range(6):
+        assert peaks[g] == max_concurrent_one_group(starts[groups == g], ends[groups == g]), g
+    assert max_concurrent(starts, ends) == max_concurrent_one_group(starts, ends)
+
+
+def test_back_to_back_stays_hold_one_pump_and_overlapping_ones_two():
+    peaks = group_max_concurrent(
+        np.array([0, 0, 1, 1]), np.array([0.0, 2.0, 0.0, 1.0]), np.array([2.0, 4.0, 2.0, 3.0]), 2
+    )
+    assert peaks.tolist() == [1, 2]

@@ -263,3 +263,21 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     """numpy's interpolation between ``a`` and ``b``: ``a + (b-a)*t``, from ``b`` when t >= 0.5."""
     difference = b - a
     return np.where(t >= 0.5, b - difference * (1 - t), a + difference * t)
+
+
+def group_max_concurrent(groups: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1 (``groups``: each interval's), the most intervals [start, end) open at once,
+    an interval ending when another starts counted out first; 0 for a group with none."""
+    peak = np.zeros(n, dtype=np.int64)
+    if not len(starts):
+        return peak
+    group = np.concatenate([groups, groups]).astype(np.int64)
+    time = np.concatenate([starts, ends])
+    step = np.concatenate([np.ones(len(starts), dtype=np.int64), -np.ones(len(ends), dtype=np.int64)])
+    order = np.lexsort((step, time, group))  # by group, then time, ends before starts
+    group = group[order]
+    # Each group's steps add up to 0, so the running count over all is each group's own.
+    open_now = np.cumsum(step[order])
+    firsts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    peak[group[firsts]] = np.maximum.reduceat(open_now, firsts)
+    return peak

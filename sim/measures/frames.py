@@ -18,7 +18,16 @@ import pandas as pd
 
 from sim.measures import economics
 from sim.measures.bags import bag_columns, bridge_bags
-from sim.measures.columns import Columns, GroupSum, columns, group_count, group_sums, once, record_columns
+from sim.measures.columns import (
+    Columns,
+    GroupSum,
+    columns,
+    group_count,
+    group_max_concurrent,
+    group_sums,
+    once,
+    record_columns,
+)
 from sim.model.records import (
     BAG_CHANGE,
     BED_CAUSES,
@@ -341,13 +350,8 @@ def day_hospital_load(record: Recorder) -> pd.DataFrame:
 
 
 def max_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
-    if not len(starts):
-        return 0
-    events = np.concatenate(
-        [np.stack([starts, np.ones_like(starts)], 1), np.stack([ends, -np.ones_like(ends)], 1)]
-    )
-    order = np.lexsort((events[:, 1], events[:, 0]))  # ends before starts at equal times
-    return int(np.cumsum(events[order, 1]).max()) if len(events) else 0
+    """The most intervals [start, end) open at once (one ending as another starts: not both)."""
+    return int(group_max_concurrent(np.zeros(len(starts), dtype=np.int64), starts, ends, 1)[0])
 
 
 # --- home care ---
