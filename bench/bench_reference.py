@@ -32,7 +32,7 @@ import numpy as np
 import simpy
 from bench_engine import BASELINE, CountingEnvironment, count_mm_c, counting_model, mm_c
 
-from sim.measures import frames, kpis
+from sim.measures.columns import forget_measured
 from sim.model.engine import Model
 from sim.model.records import (
     ADVERSE_EVENT,
@@ -44,6 +44,7 @@ from sim.model.records import (
     PRE_PHASE,
     Recorder,
 )
+from sim.runs.replications import measure_replication
 from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
 from sim.territory.binding import scenario_territory
@@ -63,13 +64,9 @@ def timed(function: Callable[[], object]) -> float:
 
 
 def measure(record: Recorder, scenario: Scenario, territory: Territory) -> None:
-    """What ``run_replication`` computes from a replication's records (tables and KPIs)."""
-    episodes = frames.episodes_frame(record, territory, scenario.costs)
-    kpis.compute(record, scenario, territory, episodes)
-    frames.day_hospital_load(record)
-    level = np.array(record.bed_level, dtype=float)
-    frames.daily_mean_level(level[:, 0], level[:, 1], scenario.run.horizon_whole_days)
-    frames.admissions_frame(record)
+    """What ``run_replication`` computes from a replication's records (tables and KPIs): its own code."""
+    measure_replication(record, scenario, territory, 0)
+    forget_measured()  # as the runner does: the columns kept for the replication's readers are freed
 
 
 def bed_workload(record: Recorder, scenario: Scenario) -> list[tuple[float, int, float]]:

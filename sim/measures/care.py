@@ -6,16 +6,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.measures.columns import Columns, columns
+from sim.measures.columns import Columns, columns, group_max_concurrent, percentile
 from sim.measures.frames import (
     clipped_overlap,
     had_daily_visits,
     had_visits_at_home,
-    max_concurrent,
     peripheral_stays,
 )
 from sim.model.records import (
     ADVERSE_EVENT,
+    HadStay,
     HomeCareRequest,
     HomeCareWait,
     HomeEmergency,
@@ -58,13 +58,14 @@ def emergency_kpis(record: Recorder, adm: Columns, territory: Territory, window:
     kpi["iucto_adverse_event_bed_days_per_year"] = float(iucto_days.sum()) / years
     in_window = (admitted >= t0) & (admitted < t1)
     at = stays["hospital"]
+    peaks = group_max_concurrent(at, admitted, discharged, len(hospitals.table))
     busiest = 0
     for row, hospital in enumerate(hospitals.table.index):
         if row != hospitals.centre:
             here = at == row
             kpi[f"peripheral_admissions_per_year_{hospital}"] = float((in_window & here).sum()) / years
             kpi[f"peripheral_bed_days_per_year_{hospital}"] = float(days[here].sum()) / years
-            busiest = max(busiest, max_concurrent(admitted[here], discharged[here]))
+            busiest = max(busiest, int(peaks[row]))
     # Over the whole run, as for the HADs: to set against scenario emergencies.peripheral_beds.
     kpi["peripheral_max_concurrent"] = float(busiest)
     return kpi
@@ -84,7 +85,7 @@ def home_care_kpis(
     room_days, episode = waits["room_days"][started], waits["episode"][started]
     days = waits["setup_days"][started] + room_days
     kpi["home_care_wait_mean_days"] = float(days.mean()) if len(days) else np.nan
-    kpi["home_care_wait_p95_days"] = float(np.percentile(days, 95)) if len(days) else np.nan
+    kpi["home_care_wait_p95_days"] = percentile(days, 95) if len(days) else np.nan
     kpi["had_room_wait_days_per_year"] = float(room_days.sum()) / years
     kpi["episodes_waited_for_home_care_per_year"] = len(np.unique(episode[days > 0])) / years
     kpi["episodes_waited_for_had_room_per_year"] = len(np.unique(episode[room_days > 0])) / years
@@ -116,12 +117,11 @@ def _had_load(record: Recorder, territory: Territory, window: Window) -> dict[st
     days = slice(int(np.ceil(window.start)), int(np.floor(window.end)))
     full = (daily.others + daily.blinatumomab >= daily.visits_per_day)[:, days]
     kpi["had_other_visits_deferred_per_year"] = float(daily.deferred[:, days].sum()) / window.years
-    stays = record.had_stays
-    stay_had = np.array([s.had for s in stays], dtype=int)
-    starts = np.array([s.start for s in stays], dtype=float)
-    ends = np.array([s.end for s in stays], dtype=float)
+    stays = columns(record, "had_stays", HadStay)
+    starts, ends = stays["start"].astype(float), stays["end"].astype(float)
+    peaks = group_max_concurrent(stays["had"], starts, ends, len(territory.hads.index))
     for j, had in enumerate(territory.hads.index):
-        peak = max_concurrent(starts[stay_had == j], ends[stay_had == j])
+        peak = int(peaks[j])
         kpi[f"had_max_concurrent_{had}"] = float(peak)  # pumps in use at once
         kpi[f"had_peak_pump_share_{had}"] = peak / pumps[j] if pumps[j] else np.nan
         kpi[f"had_full_days_per_year_{had}"] = float(full[j].sum()) / window.years

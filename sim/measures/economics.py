@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures.catalogue import COST_ITEMS  # the items of the payer's bill, in report order
-from sim.measures.columns import group_count, group_sum
+from sim.measures.columns import GroupSum, group_count, group_sum, group_sums
 from sim.scenario.schema import Costs, DrugCost, TransportMode
 
 
@@ -80,19 +80,31 @@ def bags_drug(
     return BagDrug(vials, infused, prepared, wasted_ug=vials * drug.usable_ug - infused, unused_ug=unused)
 
 
-def trip_cost(one_way_km: float, mode: TransportMode) -> float:
-    """Cost of a round trip home - care site for one transport mode (flat fees apply per leg)."""
-    per_leg = mode.flat_eur + mode.pickup_eur + mode.per_km_eur * max(0.0, one_way_km - mode.included_km)
+def trip_costs(one_way_km: np.ndarray, mode: TransportMode) -> np.ndarray:
+    """Cost of round trips home - care site for one transport mode (flat fees apply per leg)."""
+    beyond = np.asarray(one_way_km, dtype=float) - mode.included_km
+    per_leg = mode.flat_eur + mode.pickup_eur + mode.per_km_eur * np.where(beyond > 0.0, beyond, 0.0)
     return 2 * per_leg
 
 
-def expected_trip_cost(one_way_km: float, costs: Costs) -> float:
-    """Round-trip cost averaged over the scenario's mix of transport modes."""
+def trip_cost(one_way_km: float, mode: TransportMode) -> float:
+    """``trip_costs`` of one round trip."""
+    return float(trip_costs(np.array([one_way_km], dtype=float), mode)[0])
+
+
+def expected_trip_costs(one_way_km: np.ndarray, costs: Costs) -> np.ndarray:
+    """Round-trip costs averaged over the scenario's mix of transport modes (added in its order)."""
     mix = costs.transport.mix
     total = sum(mix.values())
-    return sum(
-        share / total * trip_cost(one_way_km, costs.transport.modes[name]) for name, share in mix.items()
-    )
+    expected = np.zeros(np.shape(one_way_km))
+    for name, share in mix.items():
+        expected = expected + share / total * trip_costs(one_way_km, costs.transport.modes[name])
+    return expected
+
+
+def expected_trip_cost(one_way_km: float, costs: Costs) -> float:
+    """``expected_trip_costs`` of one round trip."""
+    return float(expected_trip_costs(np.array([one_way_km], dtype=float), costs)[0])
 
 
 def episode_costs(
@@ -191,19 +203,6 @@ def _drug_costs(out: dict[str, np.ndarray], bags: Table, costs: Costs) -> None:
     out["cost_drug_unused_bags"] = out["unused_ug"] / drug.usable_ug * drug.vial_price_eur
 
 
-def _per_episode(
-    out: dict[str, np.ndarray], journeys: Table | None, fare: Callable[[float], float]
-) -> np.ndarray:
-    """The sum per episode of ``fare(km)`` over journeys (0 for an episode with none)."""
-    n = len(out["episode"])
-    if journeys is None or not len(_array(journeys, "km")):
-        return np.zeros(n)
-    km = _array(journeys, "km")
-    distinct, which = np.unique(km, return_inverse=True)  # a fare per distance, priced once
-    fares = np.array([fare(d) for d in distinct], dtype=float)[which]
-    return group_sum(out["episode"], _array(journeys, "episode"), fares)
-
-
 def _transport_costs(
     out: dict[str, np.ndarray],
     trips: Table,
@@ -212,24 +211,38 @@ def _transport_costs(
     deliveries: Table | None,
     costs: Costs,
 ) -> None:
-    """Patients' journeys at the mix of transport modes, and the courier's bag deliveries, into ``out``."""
+    """Patients' journeys at the mix of transport modes, and the courier's bag deliveries, into ``out``
+    (their sums per episode computed together)."""
+    sums: dict[str, object] = {}
     # A round trip from home (``km`` both ways) at the fees of two legs.
-    out["cost_transport"] = _per_episode(out, trips, lambda km: expected_trip_cost(km / 2, costs))
+    sums["trips"] = _fares(trips, lambda km: expected_trip_costs(km / 2, costs))
     # A journey in or out of a hospital stay, and a transfer from a peripheral hospital to IUCT-O, are
     # one leg each: half a round trip's fees.
-    out["cost_transport"] += _per_episode(out, legs, lambda km: expected_trip_cost(km, costs) / 2)
-    out["cost_transport"] += _per_episode(out, transfers, lambda km: expected_trip_cost(km, costs) / 2)
+    sums["legs"] = _fares(legs, lambda km: expected_trip_costs(km, costs) / 2)
+    sums["transfers"] = _fares(transfers, lambda km: expected_trip_costs(km, costs) / 2)
     n = len(out["episode"])
-    if deliveries is not None and len(_array(deliveries, "km")):
+    delivered = deliveries is not None and len(_array(deliveries, "km"))
+    if delivered:
         episode, km = _array(deliveries, "episode"), _array(deliveries, "km", float)
-        distinct, which = np.unique(km, return_inverse=True)
-        fares = np.array([trip_cost(d / 2, costs.bag_delivery) for d in distinct], dtype=float)[which]
+        sums["delivery_km"] = GroupSum(episode, km)
+        sums["cost_bag_delivery"] = _fares(deliveries, lambda km: trip_costs(km / 2, costs.bag_delivery))
+    sums = group_sums(out["episode"], sums)
+    out["cost_transport"] = sums["trips"] + sums["legs"] + sums["transfers"]
+    if delivered:
         out["deliveries"] = group_count(out["episode"], episode)
-        out["delivery_km"] = group_sum(out["episode"], episode, km)
-        out["cost_bag_delivery"] = group_sum(out["episode"], episode, fares)
+        out["delivery_km"], out["cost_bag_delivery"] = sums["delivery_km"], sums["cost_bag_delivery"]
     else:
         out["deliveries"], out["delivery_km"], out["cost_bag_delivery"] = (
             np.zeros(n, dtype=np.int64),
             np.zeros(n),
             np.zeros(n),
         )
+
+
+def _fares(journeys: Table | None, fare: Callable[[np.ndarray], np.ndarray]) -> GroupSum | np.ndarray:
+    """The sum per episode of ``fare(km)`` over journeys, to compute (0 for an episode with none)."""
+    if journeys is None or not len(_array(journeys, "km")):
+        return GroupSum(np.array([], dtype=np.int64), np.array([]))
+    km = _array(journeys, "km")
+    distinct, which = np.unique(km, return_inverse=True)  # a fare per distance, priced once
+    return GroupSum(_array(journeys, "episode"), np.asarray(fare(distinct), dtype=float)[which])

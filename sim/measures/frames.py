@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -18,13 +17,22 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
-from sim.measures.columns import Columns, columns, group_count, group_sum, once, record_columns
+from sim.measures.bags import bag_columns, bridge_bags
+from sim.measures.columns import (
+    Columns,
+    GroupSum,
+    columns,
+    group_count,
+    group_max_concurrent,
+    group_sums,
+    once,
+    record_columns,
+)
 from sim.model.records import (
     BAG_CHANGE,
     BED_CAUSES,
     Admission,
     BackgroundRow,
-    BagChange,
     BlinaBooking,
     Delivery,
     HomeCareWait,
@@ -94,22 +102,48 @@ def bed_levels(record: Recorder) -> tuple[np.ndarray, np.ndarray]:
     return once(record, ("bed_levels", len(record.bed_level)), build)
 
 
-def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str, list]:
-    """Columns read straight from each episode's record: who, from where, route, cycles, bed-days, bags."""
+def daily_beds_occupied(record: Recorder, n_days: int) -> np.ndarray:
+    """Mean beds occupied on each day 0..n_days-1 (once per replication; the first days of a longer
+    run's are the same to the bit, their integral being the same sum in the same order)."""
+
+    def build() -> np.ndarray:
+        daily = daily_mean_level(*bed_levels(record), n_days)
+        daily.flags.writeable = False
+        return daily
+
+    return once(record, ("daily_beds_occupied", n_days), build)
+
+
+def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str, list | np.ndarray]:
+    """Columns read straight from each episode's record: who, from where, route, cycles, bed-days, bags.
+
+    The bags and the day-hospital visits are counted from their columns, read once per replication.
+    """
     episodes = record.episodes
     profiles = [e.profile for e in episodes]
-    insee, dep = territory.communes["insee"].to_numpy(), territory.communes["dep"].to_numpy()
-    places = [Counter(b.where for b in e.bags) for e in episodes]
-    visits = Counter(b.episode for b in record.blina_bookings if b.purpose != BAG_CHANGE and not b.cancelled)
-    return {
+    homes = np.array([p.home for p in profiles], dtype=np.int64)
+    hads = territory.hads.index.tolist()
+    bags = bag_columns(record)
+    blina = blina_bookings_columns(record)
+    visited = (blina["purpose"] != BAG_CHANGE) & ~blina["cancelled"]
+    ids = np.array([p.index for p in profiles], dtype=np.int64)
+    visits = group_count(ids, blina["episode"][visited]) if len(ids) else np.array([])
+
+    def bags_per_episode(which: np.ndarray | None = None) -> np.ndarray:
+        rows = bags["row"] if which is None else bags["row"][which]
+        return np.bincount(rows, minlength=len(episodes)) if episodes else np.array([])
+
+    place = bags["where"]
+    ward, every = bags_per_episode(place == "ward"), bags_per_episode()
+    table = {
         "episode": [p.index for p in profiles],
         "indication": [p.indication for p in profiles],
-        "insee": [insee[p.home] for p in profiles],
-        "dep": [dep[p.home] for p in profiles],
+        "insee": territory.communes["insee"].array.take(homes).to_numpy(),
+        "dep": territory.communes["dep"].array.take(homes).to_numpy(),
         "km_to_iucto": [float(territory.to_centre.km[p.home, 0]) for p in profiles],
         "arrival": [p.arrival for p in profiles],
         "route": [e.route for e in episodes],
-        "had": [territory.hads.index[e.had] if e.had is not None else "" for e in episodes],
+        "had": [hads[e.had] if e.had is not None else "" for e in episodes],
         "ready_delay": [e.ready_time - e.profile.arrival for e in episodes],
         "cycles_planned": [p.n_cycles for p in profiles],
         "cycles_started": [e.cycles_started for e in episodes],
@@ -120,41 +154,46 @@ def _episode_record_columns(record: Recorder, territory: Territory) -> dict[str,
         "cycle1_wait": [e.cycle_start_waits[0].wait if e.cycle_start_waits else np.nan for e in episodes],
         **{f"bed_days_{c}": [e.bed_days[c] for e in episodes] for c in BED_CAUSES},
         "home_days": [sum(s.end - s.start for s in e.home_segments) for e in episodes],
-        "bags": [len(e.bags) for e in episodes],
-        "bag_changes_ward": [n["ward"] for n in places],
-        "bag_changes_away": [len(e.bags) - n["ward"] for e, n in zip(episodes, places)],
-        "bag_changes_at_home": [n["home"] for n in places],
-        "bag_changes_ward_visit": [n["ward_visit"] for n in places],  # no-slot policy "ward"
-        "visits": [visits[p.index] for p in profiles],
+        "bags": every,
+        "bag_changes_ward": ward,
+        "bag_changes_away": every - ward,
+        "bag_changes_at_home": bags_per_episode(place == "home"),
+        "bag_changes_ward_visit": bags_per_episode(place == "ward_visit"),  # no-slot policy "ward"
+        "visits": visits,
         # IUCT-O day-hospital sessions: bag changes and visits
-        "day_hospital_sessions": [n["day_hospital"] + visits[p.index] for n, p in zip(places, profiles)],
-        "local_hospital_sessions": [n["nearest_hospital"] for n in places],
-        "bridge_bags": [sum(1 for b in e.bags if is_bridge_bag(b)) for e in episodes],
+        "day_hospital_sessions": bags_per_episode(place == "day_hospital") + visits,
+        "local_hospital_sessions": bags_per_episode(place == "nearest_hospital"),
+        "bridge_bags": bags_per_episode(bridge_bags(bags)),
     }
+    return table if episodes else {name: [] for name in table}  # no episode: empty columns, as always
 
 
-def _typed(values: list) -> np.ndarray:
+def _typed(values: list | np.ndarray) -> np.ndarray:
     """A column as pandas would type it (labels as objects)."""
     array = np.array(values)
     return array.astype(object) if array.dtype.kind == "U" else array
 
 
 def episode_columns(record: Recorder, territory: Territory) -> Columns:
-    """The episode table's columns before costs: the record's, then journeys, emergencies, home care."""
-    table = {name: _typed(values) for name, values in _episode_record_columns(record, territory).items()}
+    """The episode table's columns before costs: the record's, then journeys, emergencies, home care
+    (their sums per episode computed together, ``group_sums``)."""
+    table: dict[str, object] = {
+        name: _typed(values) for name, values in _episode_record_columns(record, territory).items()
+    }
     ids = table["episode"]
     trips = columns(record, "trips", Trip)
     table["trips"] = group_count(ids, trips["episode"])
     bag_change = trips["purpose"] == BAG_CHANGE
     for purpose, prefix in ((bag_change, "bag_change"), (~bag_change, "visit")):
         for measure in ("km", "hours"):
-            table[f"{prefix}_{measure}"] = group_sum(ids, trips["episode"][purpose], trips[measure][purpose])
+            table[f"{prefix}_{measure}"] = GroupSum(trips["episode"][purpose], trips[measure][purpose])
     legs = columns(record, "legs", Leg)
     table["legs"] = group_count(ids, legs["episode"])
-    table["legs_km"] = group_sum(ids, legs["episode"], legs["km"])
-    table["legs_hours"] = group_sum(ids, legs["episode"], legs["hours"])
+    table["legs_km"] = GroupSum(legs["episode"], legs["km"])
+    table["legs_hours"] = GroupSum(legs["episode"], legs["hours"])
     table |= emergency_columns(record, territory, ids)
-    table |= _home_care_by_episode(record, territory, ids)
+    table |= _home_care_by_episode(record, territory)
+    table = group_sums(ids, table)
     # Patient travel: round trips from home (bag changes, visits), journeys in and out of hospital
     # stays, transfers between hospitals.
     table["km"] = table["bag_change_km"] + table["visit_km"] + table["legs_km"] + table["transfer_km"]
@@ -168,20 +207,17 @@ def episode_columns(record: Recorder, territory: Territory) -> Columns:
 
 def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None = None) -> pd.DataFrame:
     """One row per blinatumomab episode: the per-patient record (with its costs, given prices)."""
+    return pd.DataFrame(episode_table(record, territory, costs))
+
+
+def episode_table(record: Recorder, territory: Territory, costs: Costs | None = None) -> Columns:
+    """``episodes_frame``'s columns: what the KPIs read, and the frame is built from."""
     table = episode_columns(record, territory)
     if costs is not None:
-        names = ("episode", "days", "dose", "made_days")
-        bags = [
-            (e.profile.index, b.end - b.start, b.dose, b.made_days) for e in record.episodes for b in e.bags
-        ]
-        bag_columns = (
-            dict(zip(names, map(np.array, zip(*bags))))
-            if bags
-            else {"episode": np.array([], dtype=np.int64)} | {n: np.array([]) for n in names[1:]}
-        )
+        bags = bag_columns(record)
         priced = economics.episode_cost_columns(
             table,
-            bag_columns,
+            {name: bags[name] for name in ("episode", "days", "dose", "made_days")},
             columns(record, "trips", Trip),
             costs,
             columns(record, "deliveries", Delivery),
@@ -189,7 +225,7 @@ def episodes_frame(record: Recorder, territory: Territory, costs: Costs | None =
             columns(record, "transfers", Transfer),
         )
         table |= {name: values for name, values in priced.items() if name != "episode"}
-    return pd.DataFrame(table)
+    return table
 
 
 EMERGENCY_COLUMNS = (
@@ -203,9 +239,10 @@ EMERGENCY_COLUMNS = (
 )
 
 
-def emergency_columns(record: Recorder, territory: Territory, ids: np.ndarray) -> Columns:
+def emergency_columns(record: Recorder, territory: Territory, ids: np.ndarray) -> dict[str, object]:
     """Per episode (``ids``): stays in peripheral hospitals, the journeys in and out of them, transfers
-    to IUCT-O. A stay still going on when the run stopped counts its days to then.
+    to IUCT-O. A stay still going on when the run stopped counts its days to then. The sums are left
+    to compute (``GroupSum``), with the episode table's others.
     """
     stays = peripheral_stays(record, territory)
     legs = columns(record, "legs", Leg)
@@ -213,12 +250,12 @@ def emergency_columns(record: Recorder, territory: Territory, ids: np.ndarray) -
     transfers = columns(record, "transfers", Transfer)
     return {
         "peripheral_admissions": group_count(ids, stays["episode"]),
-        "peripheral_bed_days": group_sum(ids, stays["episode"], stays["days"]),
+        "peripheral_bed_days": GroupSum(stays["episode"], stays["days"]),
         "peripheral_legs": group_count(ids, legs["episode"][local]),
-        "peripheral_legs_km": group_sum(ids, legs["episode"][local], legs["km"][local]),
+        "peripheral_legs_km": GroupSum(legs["episode"][local], legs["km"][local]),
         "transfers": group_count(ids, transfers["episode"]),
-        "transfer_km": group_sum(ids, transfers["episode"], transfers["km"]),
-        "transfer_hours": group_sum(ids, transfers["episode"], transfers["hours"]),
+        "transfer_km": GroupSum(transfers["episode"], transfers["km"]),
+        "transfer_hours": GroupSum(transfers["episode"], transfers["hours"]),
     }
 
 
@@ -234,11 +271,6 @@ def peripheral_stays(record: Recorder, territory: Territory) -> Columns:
         return stays
 
     return once(record, ("peripheral_stays", len(record.home_emergencies)), build)
-
-
-def is_bridge_bag(bag: BagChange) -> bool:
-    """A bag made for less than 3 days: bridges from the ward's change days to the home change days."""
-    return bag.made_days < 3 - 1e-9
 
 
 def background_columns(record: Recorder) -> Columns:
@@ -283,19 +315,28 @@ def blina_bookings_frame(record: Recorder) -> pd.DataFrame:
 
 def day_hospital_load_columns(record: Recorder) -> Columns:
     """Per simulated day, as it happened: sessions open, used by other patients and by blinatumomab
-    patients (bag changes and visits, less those cancelled by a stay in hospital), and above capacity."""
-    days = record.day_hospital_days
-    n_days = len(days.capacity)
-    background = background_columns(record)["day"]
-    blina = blina_bookings_columns(record)
-    used = (blina["day"] >= 0) & (blina["day"] < n_days) & ~blina["cancelled"]
-    return {
-        "weekday": np.array(WEEKDAYS, dtype=object)[days.weekday],
-        "capacity": days.capacity,
-        "background": _per_day(background[(background >= 0) & (background < n_days)], n_days),
-        "blinatumomab": _per_day(blina["day"][used], n_days),
-        "overflow": _per_day(blina["day"][used & blina["over_capacity"]], n_days),  # above capacity
-    }
+    patients (bag changes and visits, less those cancelled by a stay in hospital), and above capacity.
+    Built once per replication (the KPIs, the planner's KPIs and the daily table read it)."""
+
+    def build() -> Columns:
+        days = record.day_hospital_days
+        n_days = len(days.capacity)
+        background = background_columns(record)["day"]
+        blina = blina_bookings_columns(record)
+        used = (blina["day"] >= 0) & (blina["day"] < n_days) & ~blina["cancelled"]
+        table = {
+            "weekday": np.array(WEEKDAYS, dtype=object)[days.weekday],
+            "capacity": days.capacity.view(),  # a view: read-only here, the record's array left as it is
+            "background": _per_day(background[(background >= 0) & (background < n_days)], n_days),
+            "blinatumomab": _per_day(blina["day"][used], n_days),
+            "overflow": _per_day(blina["day"][used & blina["over_capacity"]], n_days),  # above capacity
+        }
+        for values in table.values():
+            values.flags.writeable = False
+        return table
+
+    sizes = (len(record.background_bookings), len(record.blina_bookings))
+    return once(record, ("day_hospital_load_columns", *sizes), build)
 
 
 def _per_day(days: np.ndarray, n_days: int) -> np.ndarray:
@@ -309,13 +350,8 @@ def day_hospital_load(record: Recorder) -> pd.DataFrame:
 
 
 def max_concurrent(starts: np.ndarray, ends: np.ndarray) -> int:
-    if not len(starts):
-        return 0
-    events = np.concatenate(
-        [np.stack([starts, np.ones_like(starts)], 1), np.stack([ends, -np.ones_like(ends)], 1)]
-    )
-    order = np.lexsort((events[:, 1], events[:, 0]))  # ends before starts at equal times
-    return int(np.cumsum(events[order, 1]).max()) if len(events) else 0
+    """The most intervals [start, end) open at once (one ending as another starts: not both)."""
+    return int(group_max_concurrent(np.zeros(len(starts), dtype=np.int64), starts, ends, 1)[0])
 
 
 # --- home care ---
@@ -355,18 +391,18 @@ def had_visits_at_home(record: Recorder, territory: Territory) -> Columns:
     return once(record, ("had_visits_at_home", len(record.had_stays)), build)
 
 
-def _home_care_by_episode(record: Recorder, territory: Territory, ids: np.ndarray) -> Columns:
-    """Per episode (``ids``): days waiting in a bed for home care (for room at a full HAD); days at
-    home in an HAD's care, and its nurses' driving."""
+def _home_care_by_episode(record: Recorder, territory: Territory) -> dict[str, GroupSum]:
+    """Per episode, to compute with the table's other sums: days waiting in a bed for home care (for
+    room at a full HAD); days at home in an HAD's care, and its nurses' driving."""
     waits = columns(record, "home_care_waits", HomeCareWait)
     visits = had_visits_at_home(record, territory)
     days = visits["end"] - visits["start"]
     return {
-        "home_care_wait_days": group_sum(ids, waits["episode"], waits["setup_days"] + waits["room_days"]),
-        "had_room_wait_days": group_sum(ids, waits["episode"], waits["room_days"]),
-        "had_home_days": group_sum(ids, visits["episode"], days),
-        "had_nurse_km": group_sum(ids, visits["episode"], days * visits["km"]),
-        "had_nurse_hours": group_sum(ids, visits["episode"], days * visits["hours"]),
+        "home_care_wait_days": GroupSum(waits["episode"], waits["setup_days"] + waits["room_days"]),
+        "had_room_wait_days": GroupSum(waits["episode"], waits["room_days"]),
+        "had_home_days": GroupSum(visits["episode"], days),
+        "had_nurse_km": GroupSum(visits["episode"], days * visits["km"]),
+        "had_nurse_hours": GroupSum(visits["episode"], days * visits["hours"]),
     }
 
 

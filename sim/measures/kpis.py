@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from sim.measures import economics
+from sim.measures.bags import bag_columns, bridge_bags
 from sim.measures.care import Window, emergency_kpis, home_care_day_kpis, home_care_kpis, interruption_kpis
-from sim.measures.columns import Columns, columns
+from sim.measures.columns import Columns, columns, percentile
 from sim.measures.dated import available_bed_days, dated_kpis
 from sim.measures.frames import (
     admission_columns,
@@ -21,8 +22,7 @@ from sim.measures.frames import (
     blina_bookings_columns,
     clipped_overlap,
     day_hospital_load_columns,
-    episodes_frame,
-    is_bridge_bag,
+    episode_table,
     step_integral,
 )
 from sim.measures.indications import indication_kpis
@@ -39,7 +39,6 @@ from sim.model.records import (
     PLANNED,
     ROUTES,
     Delivery,
-    HomeSegment,
     Leg,
     Recorder,
     Transfer,
@@ -53,37 +52,41 @@ def compute(
     record: Recorder,
     scenario: Scenario,
     territory: Territory,
-    episodes: pd.DataFrame | None = None,
+    episodes: pd.DataFrame | Columns | None = None,
 ) -> dict[str, float]:
-    """All KPIs of one replication; ``episodes`` is ``episodes_frame(record, territory)`` if already built."""
+    """All KPIs of one replication; ``episodes`` is the episode table if already built: its columns
+    (``frames.episode_table``) or ``frames.episodes_frame``."""
     run = scenario.run
     window = Window(run.warmup_days, run.horizon, run.years)
     if episodes is None:
-        episodes = episodes_frame(record, territory, scenario.costs)
-    episode_table = {name: episodes[name].to_numpy() for name in _episode_columns_used(episodes)}
+        episodes = episode_table(record, territory, scenario.costs)
+    if isinstance(episodes, pd.DataFrame):
+        table = {name: episodes[name].to_numpy() for name in _episode_columns_used(episodes)}
+    else:
+        table = {name: np.asarray(episodes[name]) for name in _episode_columns_used(episodes)}
     admissions = admission_columns(record)
     values = {
         **_beds(record, admissions, scenario.beds.capacity, window),
         **seasonal_wait_kpis(admissions, record.end_time, window, run.start_date),
-        **_cycle_starts(admissions, episode_table, window),
+        **_cycle_starts(admissions, table, window),
         **home_care_day_kpis(record, window),
-        **interruption_kpis(record, episode_table, window),
+        **interruption_kpis(record, table, window),
         **_day_hospital(record, scenario, window),
         **_travel(record, window),
-        **_episodes(record, episode_table, window),
+        **_episodes(record, table, window),
         **on_call_bag_kpis(record, scenario, window),
         **_days_at_home_and_in_bed(record, admissions, window),
         **emergency_kpis(record, admissions, territory, window),
-        **home_care_kpis(record, episode_table, territory, window),
-        **_censoring_and_stability(record, admissions, episode_table, scenario.beds.capacity, window),
+        **home_care_kpis(record, table, territory, window),
+        **_censoring_and_stability(record, admissions, table, scenario.beds.capacity, window),
         **dated_kpis(record, admissions, scenario, window),
-        **indication_kpis(episode_table, list(scenario.blinatumomab.indications), window),
+        **indication_kpis(table, list(scenario.blinatumomab.indications), window),
     }
     peaks = [v for k, v in values.items() if k.startswith("had_peak_pump_share_")]
-    return {**values, **planner_kpis(record, episode_table, scenario.beds.capacity, peaks, window)}
+    return {**values, **planner_kpis(record, table, scenario.beds.capacity, peaks, window)}
 
 
-def _episode_columns_used(episodes: pd.DataFrame) -> list[str]:
+def _episode_columns_used(episodes: pd.DataFrame | Columns) -> list[str]:
     """The episode table's columns the KPIs read (the costs only when the table has them)."""
     names = ["episode", "arrival", "route", "indication", "finished", "cycles_started"]
     names += ["bed_days_waiting_start_day"]
@@ -105,7 +108,7 @@ def _mean(values: np.ndarray) -> float:
 
 
 def _percentile(values: np.ndarray, q: float) -> float:
-    return float(np.percentile(values, q)) if len(values) else np.nan
+    return percentile(values, q) if len(values) else np.nan
 
 
 def _requested_in(adm: Columns, window: Window) -> np.ndarray:
@@ -206,7 +209,7 @@ def _background_deferrals(record: Recorder, window: Window) -> dict[str, float]:
         "hdj_background_deferred_per_year": float(deferred.sum()) / window.years,
         "hdj_background_displaced_per_year": float(displaced.sum()) / window.years,
         "hdj_background_deferral_mean_days": float(delay.mean()) if len(delay) else 0.0,
-        "hdj_background_deferral_p95_days": float(np.percentile(delay, 95)) if len(delay) else 0.0,
+        "hdj_background_deferral_p95_days": percentile(delay, 95) if len(delay) else 0.0,
     }
 
 
@@ -280,18 +283,23 @@ def on_call_bag_kpis(record: Recorder, scenario: Scenario, window: Window) -> di
     for a restart after an interruption or when holidays close it longer than a bag lasts."""
     calendar = Calendar(scenario.run.start_date, scenario.calendar.holidays_country)
     open_days = weekday_set(scenario.bags.pharmacy_weekdays)
-    hung = [int(b.start) for e in record.episodes for b in e.bags if window.start <= b.start < window.end]
-    closed = {day: not calendar.opens(day, open_days) for day in set(hung)}
-    return {"bags_pharmacy_on_call_per_year": sum(closed[day] for day in hung) / window.years}
+    start = bag_columns(record)["start"]
+    hung = start[(window.start <= start) & (start < window.end)].astype(np.int64)  # the day, as int()
+    days = np.unique(hung)
+    closed = np.array([not calendar.opens(int(day), open_days) for day in days], dtype=bool)
+    on_call = int(np.count_nonzero(closed[np.searchsorted(days, hung)])) if len(hung) else 0
+    return {"bags_pharmacy_on_call_per_year": on_call / window.years}
 
 
 def _episodes(record: Recorder, episodes: Columns, window: Window) -> dict[str, float]:
     """Bags, episodes by route, per-episode means and costs of the episodes referred in the window."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
-    bags = [b for e in record.episodes for b in e.bags if t0 <= b.start < t1]
-    kpi["bag_changes_away_from_ward_per_year"] = sum(1 for b in bags if b.where != "ward") / years
-    kpi["bridge_bags_per_year"] = sum(1 for b in bags if is_bridge_bag(b)) / years
+    bags = bag_columns(record)
+    hung = (t0 <= bags["start"]) & (bags["start"] < t1)
+    away = hung & (bags["where"] != "ward")
+    kpi["bag_changes_away_from_ward_per_year"] = int(np.count_nonzero(away)) / years
+    kpi["bridge_bags_per_year"] = int(np.count_nonzero(hung & bridge_bags(bags))) / years
 
     referred = _where(episodes, _referred(episodes, window))
     n = len(referred["episode"])
@@ -324,18 +332,15 @@ def _days_at_home_and_in_bed(record: Recorder, adm: Columns, window: Window) -> 
     """Home days and blinatumomab bed-days, clipped to the window."""
     t0, t1, years = window
     kpi: dict[str, float] = {}
-    home_days_window = sum(_days_in(s, t0, t1) for e in record.episodes for s in e.home_segments)
-    kpi["bed_days_saved_by_home_care_per_year"] = home_days_window / years
+    segments = [s for e in record.episodes for s in e.home_segments]
+    days = clipped_overlap(np.array([s.start for s in segments]), np.array([s.end for s in segments]), t0, t1)
+    # Added up one after the other (np.cumsum, not np.sum's pairs), as the sum over segments was.
+    kpi["bed_days_saved_by_home_care_per_year"] = (np.cumsum(days)[-1] if len(days) else 0) / years
     blina_beds = (adm["kind"] != EMERGENCY) & (adm["kind"] != PLANNED) & ~np.isnan(adm["admit"])
     discharge = adm["discharge"][blina_beds]
     stays = clipped_overlap(adm["admit"][blina_beds], np.where(np.isnan(discharge), t1, discharge), t0, t1)
     kpi["blina_bed_days_per_year"] = float(stays.sum()) / years
     return kpi
-
-
-def _days_in(segment: HomeSegment, t0: float, t1: float) -> float:
-    """Days of a home segment within [t0, t1]."""
-    return clipped_overlap(np.array([segment.start]), np.array([segment.end]), t0, t1)[0]
 
 
 # --- censoring and stability: what a run leaves unfinished, and whether its queues settle ---------

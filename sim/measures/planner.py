@@ -3,12 +3,14 @@ busiest HAD against its pumps, and the episodes that never went home (whatever t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from sim.measures.care import Window
 from sim.measures.columns import Columns
-from sim.measures.frames import bed_levels, daily_mean_level, day_hospital_load_columns
+from sim.measures.frames import daily_beds_occupied, day_hospital_load_columns
 from sim.model.records import Recorder
 
 FULL_TOLERANCE = 1e-6  # beds: a day's mean level within this of the capacity is a day with every bed taken
@@ -25,8 +27,7 @@ def planner_kpis(
     capacity; the highest HAD peak of pumps in use against its pumps; episodes that never went home
     per year."""
     first, last = int(np.ceil(window.start)), int(np.floor(window.end))
-    times, levels = bed_levels(record)
-    daily = daily_mean_level(times, levels, last)[first:last]
+    daily = daily_beds_occupied(record, math.ceil(window.end))[first:last]  # the daily table's days
     load = {name: values[first:last] for name, values in day_hospital_load_columns(record).items()}
     is_open = load["capacity"] > 0
     sessions, overflow = load["capacity"][is_open], load["overflow"][is_open]

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures.care import Window
-from sim.measures.columns import Columns
+from sim.measures.columns import Columns, group_percentile
 from sim.model.records import PLANNED
 from sim.scenario.common import DAYS_PER_YEAR
 
@@ -60,22 +60,27 @@ def season_p95s(requests: np.ndarray, waits: np.ndarray, window: Window, start_d
     """Each of the 12 seasons' 95th percentile wait in a typical year (NaN for a season never seen).
 
     A season comes once a year: the p95 of each of its occurrences wholly inside the window (all of
-    them if none is), averaged over those occurrences.
+    them if none is), averaged over those occurrences. The seasons side by side (one row each), the
+    percentiles of every occurrence of every season in one sort.
     """
     days = day_of_year(requests, start_date)
+    first_days = 1 + np.arange(SEASONS) * MONTH_DAYS
+    into = (days[None, :] - first_days[:, None]) % DAYS_PER_YEAR  # days since each season's start
+    inside = into < SEASON_DAYS
+    began = requests[None, :] - into  # when each wait's occurrence of the season began
+    whole = inside & (began >= window.start - 1e-9) & (began + SEASON_DAYS <= window.end + 1e-9)
+    kept = np.where(whole.any(axis=1)[:, None], whole, inside)
+    season, wait = np.nonzero(kept)
+    # One occurrence, one number: its start in quarters of a year (began / year * 4, rounded).
+    quarters = np.round(began[season, wait] / DAYS_PER_YEAR * 4).astype(np.int64)
+    low = quarters.min() if len(quarters) else 0
+    span = int(quarters.max() - low) + 1 if len(quarters) else 1
+    occurrences, group = np.unique(season * span + (quarters - low), return_inverse=True)
+    p95_of = group_percentile(group, waits[wait], 95, len(occurrences))
+    of_season = occurrences // span
     p95 = np.full(SEASONS, np.nan)
-    for season in range(SEASONS):
-        first_day = 1 + season * MONTH_DAYS
-        into = (days - first_day) % DAYS_PER_YEAR  # days since this season's start
-        inside = into < SEASON_DAYS
-        if not inside.any():
-            continue
-        began = requests[inside] - into[inside]  # when each wait's occurrence of the season began
-        occurrence = np.round(began / DAYS_PER_YEAR * 4) / 4  # the same number for one occurrence
-        whole = (began >= window.start - 1e-9) & (began + SEASON_DAYS <= window.end + 1e-9)
-        kept = occurrence[whole] if whole.any() else occurrence
-        values = waits[inside][whole] if whole.any() else waits[inside]
-        p95[season] = np.mean([np.percentile(values[kept == k], 95) for k in np.unique(kept)])
+    for s in np.unique(of_season):
+        p95[s] = np.mean(p95_of[of_season == s])  # over its occurrences in order, as np.mean of a list
     return p95
 
 

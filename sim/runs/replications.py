@@ -31,6 +31,7 @@ from sim.measures import frames, kpis
 from sim.measures.columns import forget_measured
 from sim.measures.statistics import summarise
 from sim.model.engine import simulate, without_cyclic_gc
+from sim.model.records import Recorder
 from sim.runs.backends import DaskRunner, Scheduler, parse_scheduler
 from sim.runs.processes import WorkerCrashed, stop_signals_blocked, worker_start
 from sim.scenario.bounds import MAX_CYCLES, MAX_REPLICATIONS, MAX_SEED
@@ -68,28 +69,32 @@ def run_replication(scenario: Scenario, territory: Territory, replication: int) 
 
 
 def _replicate(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
-    record = simulate(scenario, territory, replication)
-    episodes = frames.episodes_frame(record, territory, scenario.costs)
+    return measure_replication(simulate(scenario, territory, replication), scenario, territory, replication)
+
+
+def measure_replication(
+    record: Recorder, scenario: Scenario, territory: Territory, replication: int
+) -> ReplicationOutput:
+    """The KPIs and tables of a replication's records: all a replication computes after its simulation."""
+    episodes = frames.episode_table(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, episodes)
     horizon_days = scenario.run.horizon_whole_days
-    times, levels = frames.bed_levels(record)
     load = frames.day_hospital_load_columns(record)  # the columns, not a table built to be read
     daily = pd.DataFrame(
         {
             "replication": replication,
             "day": np.arange(horizon_days),
             "weekday": load["weekday"],
-            "beds_occupied": frames.daily_mean_level(times, levels, horizon_days),
+            "beds_occupied": frames.daily_beds_occupied(record, horizon_days),
             "hdj_capacity": load["capacity"],
             "hdj_background": load["background"],
             "hdj_blinatumomab": load["blinatumomab"],
             "hdj_overflow": load["overflow"],
         }
     )
-    episodes = episodes.copy()
-    episodes.insert(0, "replication", replication)
-    admissions = frames.admissions_frame(record)
-    admissions.insert(0, "replication", replication)
+    # Tables built once, from the columns the KPIs read, with the replication first.
+    episodes = pd.DataFrame({"replication": replication} | episodes)
+    admissions = pd.DataFrame({"replication": replication} | frames.admission_columns(record))
     return ReplicationOutput(replication, values, episodes, admissions, daily)
 
 
