@@ -275,3 +275,18 @@ def test_back_to_back_stays_hold_one_pump_and_overlapping_ones_two():
         np.array([0, 0, 1, 1]), np.array([0.0, 2.0, 0.0, 1.0]), np.array([2.0, 4.0, 2.0, 3.0]), 2
     )
     assert peaks.tolist() == [1, 2]
+
+
+def test_background_columns_write_minus_one_for_a_request_with_no_session():
+    """No session at all (a day None, held sessions only): -1, the other rows as recorded."""
+    from sim.measures.frames import background_columns
+    from sim.model.records import DayHospitalDays, Recorder
+
+    no_days = np.zeros(0, dtype=int)
+    record = Recorder(DayHospitalDays(no_days, no_days, no_days, no_days.astype(bool)))
+    record.background_bookings.add(0, 3, 5, 4)
+    record.background_bookings.add(1, 4, 6, None)
+    record.background_bookings.displaced[0] = 2
+    columns = background_columns(record)
+    assert columns["day"].tolist() == [4, -1] and columns["day"].dtype == np.int64
+    assert columns["displaced"].tolist() == [2, 0] and columns["latest"].tolist() == [5, 6]

@@ -278,10 +278,13 @@ def background_columns(record: Recorder) -> Columns:
 
     def build() -> Columns:
         bookings = record.background_bookings  # already columns (tens of thousands of rows)
-        read = {name: getattr(bookings, name) for name in BackgroundRow._fields}
-        if None in read["day"]:
-            read["day"] = [-1 if day is None else day for day in read["day"]]
-        table = {name: np.array(values, dtype=np.int64) for name, values in read.items()}
+        table = {}
+        for name in BackgroundRow._fields:
+            values = getattr(bookings, name)
+            try:  # (np.fromiter: a third faster than np.array on a list of ints)
+                table[name] = np.fromiter(values, np.int64, len(values))
+            except TypeError:  # a day None: no session (held sessions only, and rare)
+                table[name] = np.fromiter((-1 if v is None else v for v in values), np.int64, len(values))
         for values in table.values():
             values.flags.writeable = False
         return table
