@@ -333,6 +333,16 @@ def test_a_tiny_search_picks_the_best_set_of_occisim_choose(session, workdir, tm
         .or_(page.locator("[data-testid=stAlert]").filter(has_text="Budget épuisé"))
     )
     assert verdict.inner_text().strip().endswith(label)
+    # The same search repeated on 2 draws of the baseline's psa section: the robustness table.
+    set_number(page, "Répéter le choix sur des tirages PSA (0 : non)", "2")
+    page.get_by_role("button", name="Chercher les HAD à autoriser").click()
+    page.get_by_text("Robustesse : le meilleur ensemble sur 2 tirages").wait_for(timeout=RUN_SECONDS * 1000)
+    settle(page)
+    shot(page, "9_search_robustness")
+    latest = max((workdir / "results" / "app").glob("*-choose-*"), key=lambda f: f.stat().st_mtime)
+    robust = pd.read_csv(latest / "search" / "robustness.csv")  # what the table shows
+    assert robust["probability_best"].sum() == pytest.approx(1.0)
+    assert sorted(", ".join(robust["best_under"]).split(", ")) == ["psa draw 1", "psa draw 2"]
     page.get_by_role("tab", name="Comparer un scénario").click()
 
 

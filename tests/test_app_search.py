@@ -102,3 +102,39 @@ def test_a_bad_objective_fails_before_any_replication(base, short_base, tmp_path
     request = SearchRequest(TWO, max_new=1, objective="no_such_kpi", first_stage=2, max_replications=2)
     status = SearchJob(short_base, request, base, root=tmp_path / "app", workers=1).start().wait(300)
     assert status.state == FAILED and "no_such_kpi" in status.error and status.done == 0
+
+
+def test_a_search_repeated_on_psa_draws_gives_the_robustness_of_occisim_choose(base, short_base, tmp_path):
+    """The page's 'repeat on PSA draws': the same robustness.csv as `occisim choose --psa-draws`, each
+    draw a whole search (the progress counts them), the shares of wins adding up to 1."""
+    request = SearchRequest(TWO[:1], max_new=1, delta=50.0, first_stage=2, max_replications=2, psa_draws=2)
+    assert request.cli_options()[-1] == "--psa-draws=2"
+    job = SearchJob(short_base, request, base, root=tmp_path / "app", workers=1).start()
+    status = job.wait(900)
+    assert status.state == DONE, status.error
+    assert status.total == replication_budget(short_base.scenario, request, base) == 3 * 2 * 2
+    assert status.done == 3 * sum(job.result.table["replications"].fillna(0))  # the search, then 2 draws
+    robust = job.result.robustness
+    assert robust is not None and robust["probability_best"].sum() == pytest.approx(1.0)
+    assert sorted(", ".join(robust["best_under"]).split(", ")) == ["psa draw 1", "psa draw 2"]
+    path = status.folder / "scenarios" / f"{short_base.scenario.name}.yaml"
+    cli = subprocess.run(
+        [sys.executable, "-m", "sim", "choose", str(path), *request.cli_options(), "--workers", "1",
+         "--out", str(tmp_path / "cli")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    for name in ("search.csv", "robustness.csv"):
+        assert (job.search_folder / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
+
+
+def test_psa_draws_on_a_scenario_without_a_psa_section_fail_with_one_line(base, short_base, tmp_path):
+    no_psa = short_base.scenario.model_copy(
+        update={"psa": short_base.scenario.psa.model_copy(update={"parameters": []})}
+    )
+    request = SearchRequest(TWO[:1], max_new=1, psa_draws=2)
+    job = SearchJob(ScenarioFile(no_psa, short_base.yaml), request, base, root=tmp_path / "app").start()
+    status = job.wait(120)
+    assert status.state == FAILED, status
+    assert status.error.startswith("psa.parameters: expected at least one"), status.error
+    assert status.done == 0  # refused before any replication

@@ -27,6 +27,7 @@ KEY = "choose:"  # the tab's widgets
 MAX_NEW = 6  # as `occisim choose --max-new`
 DEFAULTS = SearchRequest(())  # the CLI's defaults
 MAPS_PER_ROW = 3
+MAX_PSA_DRAWS = 100  # each draw repeats the whole search
 
 
 def had_names() -> dict[str, str]:
@@ -93,13 +94,20 @@ def _settings(base: ScenarioFile) -> SearchRequest:
     first = right.number_input(
         t("choose_first_stage"), 2, MAX_REPLICATIONS, DEFAULTS.first_stage, key=KEY + "first_stage"
     )
-    budget = st.number_input(
+    left, right = st.columns(2)
+    budget = left.number_input(
         t("choose_budget"), 2, MAX_REPLICATIONS, DEFAULTS.max_replications, key=KEY + "budget"
     )
+    has_psa = bool(base.scenario.psa.parameters)
+    draws = right.number_input(
+        t("choose_psa_draws"), 0, MAX_PSA_DRAWS, DEFAULTS.psa_draws, key=KEY + "psa_draws",
+        disabled=not has_psa, help=t("choose_psa_help") if has_psa else t("choose_psa_none"),
+    )  # fmt: skip
     st.caption(t("choose_years", years=num(base.scenario.run.years, "g"), seed=base.scenario.run.seed))
     return SearchRequest(
-        tuple(candidates), int(max_new), objective, float(delta), float(alpha), int(first), int(budget), cost
-    )
+        tuple(candidates), int(max_new), objective, float(delta), float(alpha), int(first), int(budget), cost,
+        int(draws) if has_psa else 0,
+    )  # fmt: skip
 
 
 def _start(base: ScenarioFile, request: SearchRequest) -> None:
@@ -146,6 +154,8 @@ def _results(job: SearchJob) -> None:
     apart = [name for name in (selection.survivors if selection else []) if name != result.best]
     st.markdown(t("choose_apart", sets=" ; ".join(map(set_label, apart)) if apart else t("choose_none")))
     st.dataframe(numbers_styled(*_difference_table(result)), hide_index=True, key="choose_table")
+    if result.robustness is not None:
+        _robustness(result.robustness, job.request.psa_draws)
     _figures(job)
     _downloads(job)
 
@@ -180,6 +190,19 @@ def _difference_table(result: SearchResult) -> tuple[pd.DataFrame, dict[str, str
     )
     specs = {t("choose_no_had"): ",.0f", t("choose_replications"): ",.0f", t("choose_mean"): fmt}
     return shown, specs
+
+
+def _robustness(robust: pd.DataFrame, draws: int) -> None:
+    """Each set's share of the PSA draws where it is the best, as ``occisim choose --psa-draws``."""
+    st.markdown(f"**{t('choose_robust_title', draws=draws)}**")
+    shown = pd.DataFrame(
+        {
+            t("choose_set"): [set_label(n) for n in robust["set"]],
+            t("choose_share_best"): robust["probability_best"],
+            t("choose_best_under"): robust["best_under"].str.replace("psa draw", t("choose_draw")),
+        }
+    )
+    st.dataframe(numbers_styled(shown, {t("choose_share_best"): ".0%"}), hide_index=True, key="choose_robust")
 
 
 def _figures(job: SearchJob) -> None:

@@ -1,8 +1,9 @@
 """Which HADs next, from the page: ``occisim choose``'s search run in a background thread.
 
 The job makes the same library calls as ``occisim choose`` (``Objective.parse``, ``SelectionSettings``,
-``search``, ``write_search``) on the scenario the page stands for, so the same scenario, candidates,
-settings and seed give the same ``search.csv``. Its folder, ``results/app/<name>-choose-<time>/``,
+``search``, ``robustness`` on draws of the scenario's ``psa`` section, ``write_search``) on the scenario
+the page stands for, so the same scenario, candidates, settings and seed give the same ``search.csv``
+and ``robustness.csv``. Its folder, ``results/app/<name>-choose-<time>/``,
 holds ``scenarios/`` (the base scenario as run, with its source comments) and ``search/`` (the folder
 ``occisim choose`` writes: search.csv, report.html, manifest.json).
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from sim.app.jobs import APP_RESULTS, REPORTING, BackgroundJob, ScenarioFile, save_scenario
 from sim.measures.selection import SelectionSettings
 from sim.outputs.choice import write_search
+from sim.runs.robustness import psa_variants, robustness
 from sim.runs.search import (
     Objective,
     SearchResult,
@@ -49,6 +51,7 @@ class SearchRequest:
     first_stage: int = 10
     max_replications: int = 100
     cost_per_authorisation: float = 0.0
+    psa_draws: int = 0  # --psa-draws: the choice repeated on draws of the scenario's psa section
 
     def settings(self) -> SelectionSettings:
         """The selection settings, as ``occisim choose`` makes them (the budget at least the first stage)."""
@@ -62,7 +65,8 @@ class SearchRequest:
         options += [f"--max-new={self.max_new}", f"--objective={self.objective}", f"--delta={self.delta!r}"]
         options += [f"--alpha={self.alpha!r}", f"--first-stage={self.first_stage}"]
         options += [f"--max-replications={self.max_replications}"]
-        return [*options, f"--cost-per-authorisation={self.cost_per_authorisation!r}"]
+        options.append(f"--cost-per-authorisation={self.cost_per_authorisation!r}")
+        return [*options, f"--psa-draws={self.psa_draws}"] if self.psa_draws else options
 
 
 def candidate_hads(scenario: Scenario, base: Territory) -> list[str]:
@@ -71,10 +75,13 @@ def candidate_hads(scenario: Scenario, base: Territory) -> list[str]:
 
 
 def replication_budget(scenario: Scenario, request: SearchRequest, base: Territory) -> int:
-    """At most this many replications: every set left by the coverage screen, its whole budget."""
+    """At most this many replications: every set left by the coverage screen, its whole budget, in the
+    search and in each of its repetitions on PSA draws (as the base scenario's screen keeps them: an
+    estimate if a draw's parameters change the coverage)."""
     sets = authorisation_sets(list(request.candidates), request.max_new)
     _, kept = screen(scenario, sets, base)
-    return len(kept) * request.settings().max_replications if len(kept) > 1 else 0
+    one_search = len(kept) * request.settings().max_replications if len(kept) > 1 else 0
+    return one_search * (1 + request.psa_draws)
 
 
 class SearchJob(BackgroundJob):
@@ -109,20 +116,16 @@ class SearchJob(BackgroundJob):
             raise ValueError("no candidate HAD chosen")
         goal = Objective.parse(request.objective)
         settings = request.settings()  # refuses a bad δ or α before any replication
+        variants = psa_variants(scenario, request.psa_draws) if request.psa_draws else []
         budget = replication_budget(scenario, request, self.territory)
         with self._lock:
             self.total = budget
-        result = search(
-            scenario,
-            goal,
-            settings,
-            request.max_new,
-            list(request.candidates),
-            request.cost_per_authorisation,
-            self.workers,
-            self._advance,
-            territory=self.territory,
-        )
+        shared = (goal, settings, request.max_new, list(request.candidates), request.cost_per_authorisation)
+        result = search(scenario, *shared, self.workers, self._advance, territory=self.territory)
+        if variants:
+            result.robustness = robustness(
+                scenario, variants, *shared, self.workers, self._advance, territory=self.territory
+            )
         self._set(REPORTING)
         write_search(result, scenario, self.territory, folder / SEARCH_FOLDER, lang=self.lang)
         self.result = result

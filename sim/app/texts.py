@@ -157,6 +157,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Chaque réplication simule {years} an(s) (graine {seed}) : réglages de l'onglet « Comparer ».",
         "en": "Each replication simulates {years} year(s) (seed {seed}): settings of the 'Compare' tab.",
     },
+    "choose_psa_draws": {
+        "fr": "Répéter le choix sur des tirages PSA (0 : non)",
+        "en": "Repeat the choice on PSA draws (0: no)",
+    },
+    "choose_psa_help": {
+        "fr": "Chaque tirage des paramètres incertains de la section « psa » du scénario (hypercube latin, "
+        "comme `occisim psa`) refait toute la recherche ; le tableau dit dans quelle part des tirages "
+        "chaque ensemble est le meilleur. Autant de fois plus de réplications.",
+        "en": "Each draw of the uncertain parameters of the scenario's 'psa' section (Latin hypercube, as "
+        "`occisim psa`) runs the whole search again; the table tells in what share of the draws each set "
+        "is the best. As many times more replications.",
+    },
+    "choose_psa_none": {
+        "fr": "Le scénario n'a pas de section « psa » avec des paramètres à tirer.",
+        "en": "The scenario has no 'psa' section with parameters to draw.",
+    },
+    "choose_robust_title": {
+        "fr": "Robustesse : le meilleur ensemble sur {draws} tirages des paramètres incertains",
+        "en": "Robustness: the best set over {draws} draws of the uncertain parameters",
+    },
+    "choose_share_best": {"fr": "Part des tirages où il est le meilleur", "en": "Share of draws where best"},
+    "choose_best_under": {"fr": "Meilleur sous", "en": "Best under"},
+    "choose_draw": {"fr": "tirage PSA", "en": "PSA draw"},
     "choose_run": {"fr": "Chercher les HAD à autoriser", "en": "Search the HADs to authorise"},
     "choose_cli": {
         "fr": "La même recherche en ligne de commande : `occisim choose <scénario> {options}`",
