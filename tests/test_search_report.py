@@ -3,16 +3,18 @@ section joins a comparison's report (or makes the report alone), in English and 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
 from sim.measures.selection import SelectionSettings
-from sim.outputs.choice import read_search, search_page, write_search
+from sim.outputs.choice import pareto_figure, read_search, search_page, set_label, write_search
 from sim.outputs.i18n import TEXTS
 from sim.runs.robustness import assumption_variants, robustness
 from sim.runs.search import Objective, search
@@ -147,3 +149,25 @@ def test_choose_speaks_french_in_the_terminal(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "meilleur ensemble" in done.stdout and "statu quo" in done.stdout
     assert "best set" not in done.stdout and "\\xa0" not in done.stdout
+
+
+def test_sets_on_one_point_of_the_pareto_chart_share_one_readable_label(searched):
+    """Sets that simulate alike sit on the same point: their names were written one over the other."""
+    result, _ = searched
+    table = result.table.copy()
+    simulated = table.index[table["objective"].notna()][:2]
+    assert len(simulated) == 2
+    table.loc[simulated, "pareto"] = True
+    for column in ("cost_common", "objective_common"):
+        table.loc[simulated[1], column] = table.loc[simulated[0], column]
+    names = {had: had.upper() for had in (GERS, UDSMA)}
+    fig = pareto_figure(dataclasses.replace(result, table=table), names, "fr")
+    try:
+        labels = [child.get_text() for child in fig.axes[0].texts]
+        both = [set_label(table.loc[i, "set"], names, "fr") for i in simulated]
+        assert "\n".join(both) in labels  # one label, one name a line
+        assert not any(label in (both[0], both[1]) for label in labels)
+        ticks = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+        assert len(set(ticks)) == len(ticks)
+    finally:
+        plt.close(fig)

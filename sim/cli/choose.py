@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,6 +26,10 @@ from sim.outputs.terminal import console, plain, progress_bar
 from sim.outputs.writing import SEARCH, OutputError
 from sim.scenario.bounds import MAX_EUR, MAX_REPLICATIONS
 from sim.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from sim.runs.search import SearchResult
+    from sim.scenario.schema import Scenario
 
 DEFAULT_OBJECTIVE = "blina_bed_days_per_year"
 
@@ -83,10 +87,8 @@ def choose(
 ) -> None:
     """Which HADs to authorise next: screen every set on coverage, simulate the rest, select by KN++."""
     from sim.measures.selection import SelectionSettings
-    from sim.outputs.choice import search_lines, search_table, write_search
-    from sim.outputs.i18n import text
     from sim.runs.band import read_band
-    from sim.runs.replications import base_territory, with_run_settings
+    from sim.runs.replications import with_run_settings
     from sim.runs.robustness import assumption_variants, band_variants, psa_variants, robustness
     from sim.runs.search import Objective, search
 
@@ -104,7 +106,6 @@ def choose(
         raise fail(str(exc)) from None
     language = readable(scenario, lang).lang
     target = output_dir(out or Path("results") / f"choose-{scenario.name}", SEARCH, no_overwrite)
-    territory = base_territory()
     with progress_bar("replications", None) as advance:
         try:
             shared = (goal, settings, max_new, among, cost_per_authorisation, workers, advance)
@@ -113,6 +114,18 @@ def choose(
                 result.robustness = robustness(scenario, variants, *shared, scheduler=scheduler)
         except ScenarioError as exc:
             raise fail_file(base, exc.messages) from None
+    _show_and_write_search(result, scenario, target, language, no_overwrite)
+
+
+def _show_and_write_search(
+    result: SearchResult, scenario: Scenario, target: Path, language: str, no_overwrite: bool
+) -> None:
+    """The verdict, the table and the robustness on the terminal, then the search's folder."""
+    from sim.outputs.choice import search_lines, search_table, write_search
+    from sim.outputs.i18n import text
+    from sim.runs.replications import base_territory
+
+    territory = base_territory()
     had_names = dict(zip(territory.hads.index, territory.hads["name"]))
     verdict, *robust = search_lines(result, had_names, language)
     console.print(plain(verdict))

@@ -6,8 +6,9 @@ Each loads its scenario files and checks its output folder before the first repl
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -45,6 +46,10 @@ from sim.scenario.bounds import (
     MAX_SEED,
 )
 from sim.scenario.errors import ScenarioError, one_line
+
+if TYPE_CHECKING:
+    from sim.outputs.excel import Readable
+    from sim.runs.compare import ComparisonResult
 
 BandFile = Annotated[
     Path | None,
@@ -190,7 +195,6 @@ def compare(
 
     Writes results/compare-<base>-vs-<others>/ (or --out): never over another comparison.
     """
-    from sim.outputs.folders import write_comparison
     from sim.runs.compare import run_comparison
 
     others = list(others or [])
@@ -227,6 +231,15 @@ def compare(
             )
         except (ScenarioError, ValueError) as exc:
             raise fail(*getattr(exc, "messages", [str(exc)])) from None
+    _show_and_write_comparison(comparison, target, files, people, no_overwrite)
+
+
+def _show_and_write_comparison(
+    comparison: ComparisonResult, target: Path, files: Sequence[Path], people: Readable, no_overwrite: bool
+) -> None:
+    """The comparison's summary and tables on the terminal, its folder, its warnings, where it went."""
+    from sim.outputs.folders import write_comparison
+
     console.print(*terminal.comparison_summary(comparison, people.lang), sep="\n")
     console.print(*terminal.comparison_tables(comparison, people.lang))
     console.print(text("significance_note", people.lang))

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from sim.measures.selection import SelectionResult, SelectionSettings
+from sim.outputs.figures import thousands
 from sim.outputs.i18n import kpi_label, number, text
 from sim.outputs.maps import plot_territory
 from sim.outputs.report import CSS, HEAD, _img
@@ -62,20 +63,20 @@ def pareto_figure(result: SearchResult, had_names: dict[str, str], lang: str = "
         color="#d35400",
         label=text("search_selected", lang),
     )
-    for _, row in front.iterrows():
-        ax.annotate(
-            set_label(row["set"], had_names, lang),
-            (row["cost_common"] / 1e3, row["objective_common"]),
-            fontsize=8,
-            xytext=(6, 4),
-            textcoords="offset points",
-        )
+    # One label per point: sets that simulate alike (the same options for every resident) sit on
+    # the same point, and their names written one over the other could not be read.
+    at_point: dict[tuple[float, float], list[str]] = {}
+    for name, cost, objective in zip(front["set"], front["cost_common"], front["objective_common"]):
+        at_point.setdefault((cost / 1e3, objective), []).append(set_label(name, had_names, lang))
+    for point, labels in at_point.items():
+        text_at = "\n".join(labels)
+        ax.annotate(text_at, point, fontsize=8, xytext=(6, 4), textcoords="offset points", va="bottom")
     ax.set_xlabel(
         text("search_cost_axis_priced" if result.cost_per_authorisation else "search_cost_axis", lang)
     )
     ax.set_ylabel(objective_label(result, lang))
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, ",.0f", lang)))
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: number(v, ",.1f", lang)))
+    ax.xaxis.set_major_formatter(thousands(lang))  # k€ with the decimals the ticks need
+    ax.yaxis.set_major_formatter(thousands(lang))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(text("search_pareto_title", lang, n=n), fontsize=10)
