@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -391,3 +392,22 @@ def test_sensitivity_warnings_in_french():
         study_warning("unstable_note", "fr"),
     ]
     assert one_way_warnings(table)[1] == "beds.capacity = 1.5: unstable"
+
+
+def test_the_run_table_brackets_its_intervals_as_the_comparison_does(result):
+    """'-545 - 20 781' read as a subtraction: each interval is written '[low ; high]' (French) or
+    '[low, high]', a negative low with its minus sign."""
+    from rich.console import Console
+
+    from sim.outputs.terminal import experiment_table
+
+    summary = result.summary.copy()
+    cost = summary["kpi"] == "cost_total_per_year"
+    summary.loc[cost, ["mean", "ci_low", "ci_high"]] = [10_118.0, -545.0, 20_781.0]
+    shown = dataclasses.replace(result, summary=summary)
+    for lang, expected in (("fr", "[-545 ; 20\u00a0781]"), ("en", "[-545, 20,781]")):
+        with open(os.devnull, "w", encoding="utf-8") as nowhere:
+            console = Console(width=200, record=True, file=nowhere)
+            console.print(experiment_table(shown, lang))
+        lines = [line for line in console.export_text().splitlines() if "10" in line and ("118" in line)]
+        assert any(expected in line for line in lines), lines

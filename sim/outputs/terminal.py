@@ -269,8 +269,14 @@ def experiment_table(result: ExperimentResult, lang: str = "en") -> Table:
             continue
         row = indexed.loc[key]
         mean = number(row["mean"], fmt, lang)
-        low, high = number(row["ci_low"], fmt, lang), number(row["ci_high"], fmt, lang)
-        ci = (f"{low} - {high}", f"{low} -\n{high}", f"{low} -\n{high}")
+        # "[low ; high]" as the comparison writes it: "low - high" read as a minus with a negative low
+        parts = _interval_parts(row["ci_low"], row["ci_high"], fmt, lang)
+        if parts is None:
+            ci = ("", "", "")
+        else:
+            low, separator, high = parts
+            split = f"[{low}{separator.rstrip()}\n{high}]"
+            ci = (f"[{low}{separator}{high}]", split, split)
         rows.append((kpi_label(key, lang), [((mean, mean, mean), ""), (ci, "")]))
     return fitted_table(title, text("kpi", lang), [text("mean", lang), text("ci", lang)], rows)
 
