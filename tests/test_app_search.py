@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -57,6 +58,16 @@ def test_the_budget_counts_the_sets_left_by_the_screen(base, short_base):
     )  # the budget is at least the first stage
 
 
+def choose_on_the_command_line(path: Path, request: SearchRequest, out: Path) -> None:
+    """``occisim choose`` with the options the page shows for ``request``, into ``out``."""
+    cli = subprocess.run(
+        [sys.executable, "-m", "sim", "choose", str(path), *request.cli_options(), "--workers", "1",
+         "--out", str(out)],
+        capture_output=True, text=True, cwd=out.parent,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+
+
 def test_a_search_gives_the_search_csv_of_occisim_choose(base, short_base, tmp_path):
     request = SearchRequest(TWO, max_new=1, delta=50.0, first_stage=2, max_replications=4)
     job = SearchJob(short_base, request, base, root=tmp_path / "app", workers=2).start()
@@ -66,12 +77,7 @@ def test_a_search_gives_the_search_csv_of_occisim_choose(base, short_base, tmp_p
     assert status.done == sum(job.result.table["replications"].fillna(0))
     path = status.folder / "scenarios" / f"{short_base.scenario.name}.yaml"
     assert load_scenario(path) == short_base.scenario
-    cli = subprocess.run(
-        [sys.executable, "-m", "sim", "choose", str(path), *request.cli_options(), "--workers", "1",
-         "--out", str(tmp_path / "cli")],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
-    assert cli.returncode == 0, cli.stderr
+    choose_on_the_command_line(path, request, tmp_path / "cli")
     app_csv = (job.search_folder / "search.csv").read_bytes()
     assert app_csv == (tmp_path / "cli" / "search.csv").read_bytes()
     assert (job.search_folder / "report.html").stat().st_size > 10_000
@@ -118,12 +124,7 @@ def test_a_search_repeated_on_psa_draws_gives_the_robustness_of_occisim_choose(b
     assert robust is not None and robust["probability_best"].sum() == pytest.approx(1.0)
     assert sorted(", ".join(robust["best_under"]).split(", ")) == ["psa draw 1", "psa draw 2"]
     path = status.folder / "scenarios" / f"{short_base.scenario.name}.yaml"
-    cli = subprocess.run(
-        [sys.executable, "-m", "sim", "choose", str(path), *request.cli_options(), "--workers", "1",
-         "--out", str(tmp_path / "cli")],
-        capture_output=True, text=True, cwd=tmp_path,
-    )  # fmt: skip
-    assert cli.returncode == 0, cli.stderr
+    choose_on_the_command_line(path, request, tmp_path / "cli")
     for name in ("search.csv", "robustness.csv"):
         assert (job.search_folder / name).read_bytes() == (tmp_path / "cli" / name).read_bytes(), name
 
