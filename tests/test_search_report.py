@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from sim.measures.selection import SelectionSettings
-from sim.outputs.choice import pareto_figure, read_search, search_page, set_label, write_search
+from sim.outputs.choice import pareto_figure, read_search, search_page, set_label, variant_names, write_search
 from sim.outputs.i18n import TEXTS
 from sim.runs.robustness import assumption_variants, robustness
 from sim.runs.search import Objective, search
@@ -171,3 +171,10 @@ def test_sets_on_one_point_of_the_pareto_chart_share_one_readable_label(searched
         assert len(set(ticks)) == len(ticks)
     finally:
         plt.close(fig)
+
+
+def test_robustness_variants_are_named_in_the_readers_language():
+    written = "psa draw 1, band member 3, home_care.derogation_max_km=50"
+    french = "tirage PSA 1, membre de la bande 3, home_care.derogation_max_km=50"
+    assert variant_names(written, "fr") == french
+    assert variant_names(written) == "PSA draw 1, band member 3, home_care.derogation_max_km=50"

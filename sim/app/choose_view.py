@@ -199,7 +199,7 @@ def _robustness(robust: pd.DataFrame, draws: int) -> None:
         {
             t("choose_set"): [set_label(n) for n in robust["set"]],
             t("choose_share_best"): robust["probability_best"],
-            t("choose_best_under"): robust["best_under"].str.replace("psa draw", t("choose_draw")),
+            t("choose_best_under"): [choice.variant_names(v, lang()) for v in robust["best_under"]],
         }
     )
     st.dataframe(numbers_styled(shown, {t("choose_share_best"): ".0%"}), hide_index=True, key="choose_robust")

@@ -179,7 +179,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "choose_share_best": {"fr": "Part des tirages où il est le meilleur", "en": "Share of draws where best"},
     "choose_best_under": {"fr": "Meilleur sous", "en": "Best under"},
-    "choose_draw": {"fr": "tirage PSA", "en": "PSA draw"},
     "choose_run": {"fr": "Chercher les HAD à autoriser", "en": "Search the HADs to authorise"},
     "choose_cli": {
         "fr": "La même recherche en ligne de commande : `occisim choose <scénario> {options}`",

@@ -84,6 +84,14 @@ def pareto_figure(result: SearchResult, had_names: dict[str, str], lang: str = "
     return fig
 
 
+def variant_names(variants: str, lang: str = "en") -> str:
+    """Robustness variants as people read them (``psa draw 2`` -> ``tirage PSA 2``); a varied assumption
+    stays as written (``home_care.derogation_max_km=50``)."""
+    for written, key in (("psa draw", "search_psa_draw"), ("band member", "search_band_member")):
+        variants = variants.replace(written, text(key, lang))
+    return variants
+
+
 def objective_label(result: SearchResult, lang: str = "en") -> str:
     """The objective as people read it: a KPI's label, or the weighted sum as written."""
     terms = result.objective.terms
@@ -279,7 +287,7 @@ def search_section(
                 text("search_share_best", lang): robust["probability_best"].map(
                     lambda v: number(v, ".0%", lang)
                 ),
-                text("search_variants", lang): robust["best_under"],
+                text("search_variants", lang): [variant_names(v, lang) for v in robust["best_under"]],
             }
         )
         parts += [f"<{sub}>{text('search_robustness', lang)}</{sub}>", _table_html(shown)]

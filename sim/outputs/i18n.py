@@ -238,6 +238,9 @@ TEXTS.update(
         ),
         "search_share_best": ("share of variants where best", "part des variantes où il est le meilleur"),
         "search_variants": ("variants", "variantes"),
+        # the robustness variants' names as sim.runs.robustness writes them (robustness.csv keeps those)
+        "search_psa_draw": ("PSA draw", "tirage PSA"),
+        "search_band_member": ("band member", "membre de la bande"),
         "search_stress": ("Experimentation (STRESS-DES)", "Expérimentation (STRESS-DES)"),
         "search_stop_identified": (
             "the best identified (one set left)",
