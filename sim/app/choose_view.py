@@ -18,7 +18,7 @@ from sim.app.search_job import OBJECTIVES, SEARCH_FOLDER, SearchJob, SearchReque
 from sim.app.session import base_territory, lang, num, numbers_styled, t
 from sim.outputs import choice
 from sim.outputs.choice import pareto_figure, top_set_maps
-from sim.outputs.i18n import kpi_label
+from sim.outputs.i18n import kpi_title
 from sim.runs.search import SearchResult
 from sim.scenario.bounds import MAX_EUR, MAX_REPLICATIONS
 
@@ -79,7 +79,7 @@ def _settings(base: ScenarioFile) -> SearchRequest:
         t("choose_objective"),
         OBJECTIVES,
         key=KEY + "objective",
-        format_func=lambda k: kpi_label(k, lang(), indent=False),
+        format_func=lambda k: kpi_title(k, lang()),
     )
     cost = right.number_input(
         t("choose_cost"), 0.0, float(MAX_EUR), DEFAULTS.cost_per_authorisation, step=1000.0, key=KEY + "cost"

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from sim.measures.catalogue import TERMINAL_KPIS
 from sim.outputs.folders import _provenance, _write_manifest
-from sim.outputs.i18n import kpi_label, number, text
+from sim.outputs.i18n import kpi_title, number, text
 from sim.outputs.terminal import fmt_ci, plain
 from sim.outputs.text import format_interval
 from sim.outputs.writing import BAND, CALIBRATION, atomic_output_dir, ownership
@@ -126,7 +126,7 @@ def design_figure(calibration: BandCalibration, lang: str = "en") -> Figure:
 def _target_name(kpi: str, lang: str) -> str:
     """A target KPI as the calibration shows it: by its key in English (as --target takes it), by its
     label in French."""
-    return kpi if lang == "en" else kpi_label(kpi, lang, indent=False)
+    return kpi if lang == "en" else kpi_title(kpi, lang)
 
 
 def calibration_table(calibration: BandCalibration, lang: str = "en") -> Table:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from sim.measures.selection import SelectionResult, SelectionSettings
 from sim.outputs.figures import thousands
-from sim.outputs.i18n import kpi_label, number, text
+from sim.outputs.i18n import kpi_title, number, text
 from sim.outputs.maps import plot_territory
 from sim.outputs.report import CSS, HEAD, _img
 from sim.outputs.text import format_interval
@@ -96,7 +96,7 @@ def objective_label(result: SearchResult, lang: str = "en") -> str:
     """The objective as people read it: a KPI's label, or the weighted sum as written."""
     terms = result.objective.terms
     if len(terms) == 1 and terms[0][0] == 1.0:
-        return kpi_label(terms[0][1], lang, indent=False)
+        return kpi_title(terms[0][1], lang)
     return result.objective.text
 
 

@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter
 from sim.measures.catalogue import KPI_CATALOGUE
 from sim.measures.statistics import interval_by_row
 from sim.outputs.figures import THREE_WEEKS, WAIT_KINDS, _colours, localise, thousands
-from sim.outputs.i18n import kpi_label, number, text
+from sim.outputs.i18n import kpi_title, number, text
 from sim.outputs.summary import DIAGNOSTICS
 
 LABEL_WIDTH = 60  # characters of a KPI label per line: long (French) labels wrap, the plot keeps its width
@@ -46,7 +46,7 @@ def differences_figure(
         low, high = rows["diff_ci_low"].to_numpy(float) / scale, rows["diff_ci_high"].to_numpy(float) / scale
         error = np.nan_to_num(np.vstack([mean - low, high - mean]), nan=0.0).clip(min=0)
         ax.errorbar(mean, y, xerr=error, fmt="o", color=colour, capsize=3, label=f"{name} - {base}", ms=4)
-    labels = [textwrap.fill(kpi_label(k, lang, indent=False), LABEL_WIDTH) for k in keys]
+    labels = [textwrap.fill(kpi_title(k, lang), LABEL_WIDTH) for k in keys]
     ax.set_yticks(np.arange(len(keys)), labels, fontsize=8)
     ax.invert_yaxis()
     spans = np.abs(table[["diff_ci_low", "diff_ci_high"]].to_numpy(float) / table[["mid"]].to_numpy(float))

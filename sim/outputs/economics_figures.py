@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from sim.outputs.figures import kilo_euros, localise, thousands
-from sim.outputs.i18n import kpi_label, number, text
+from sim.outputs.i18n import kpi_title, number, text
 
 if TYPE_CHECKING:
     from sim.runs.sensitivity import PSAResult
@@ -93,7 +93,7 @@ def tornado_figure(table: pd.DataFrame, kpi: str, lang: str = "en") -> plt.Figur
     the 95 % CI of each effect (paired by replication) where the table has it."""
     rows = table[table["kpi"] == kpi].sort_values("swing")
     base = float(rows["kpi_base"].iloc[0]) if len(rows) else 0.0
-    label, money = kpi_label(kpi, lang, indent=False), kpi.startswith("cost_")
+    label, money = kpi_title(kpi, lang), kpi.startswith("cost_")
     fig, ax = plt.subplots(figsize=(10, 0.6 * len(rows) + 1.8), dpi=110)
     y = np.arange(len(rows))
     for side, colour, legend in (
@@ -130,8 +130,9 @@ def tornado_figure(table: pd.DataFrame, kpi: str, lang: str = "en") -> plt.Figur
     else:
         base_text = number(base, ",.0f", lang) if abs(base) >= 100 else number(base, ".3g", lang)
     # Wrapped: a long KPI name (French ones are) would run off the figure.
-    ax.set_xlabel(textwrap.fill(text("fig_tornado_x", lang, label=label, base=base_text), 75))
-    ax.set_title(textwrap.fill(text("fig_tornado_title", lang, label=label), 60))
+    x_label = text("fig_tornado_x", lang, label=label, base=base_text)
+    ax.set_xlabel(textwrap.fill(x_label, 75, break_on_hyphens=False))
+    ax.set_title(textwrap.fill(text("fig_tornado_title", lang, label=label), 60, break_on_hyphens=False))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
@@ -154,9 +155,9 @@ def ce_plane_figure(
     )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.axvline(0, color="black", linewidth=0.8)
-    cost = kpi_label(result.cost, lang, indent=False)
+    cost = kpi_title(result.cost, lang)
     ax.set_xlabel(
-        textwrap.fill(text("fig_ce_x", lang, effect=kpi_label(effect_label, lang, indent=False)), 70)
+        textwrap.fill(text("fig_ce_x", lang, effect=kpi_title(effect_label, lang)), 70)
     )
     ax.set_ylabel(text("fig_ce_y", lang, cost=cost if "EUR" in cost else f"{cost} (EUR)"))
     ax.yaxis.set_major_formatter(thousands(lang))
@@ -173,7 +174,7 @@ def ceac_figure(result: PSAResult, names: tuple[str, str], effect_label: str, la
     ax.plot(result.wtp, result.acceptability, color="#1b4f72", linewidth=2)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(
-        textwrap.fill(text("fig_ceac_x", lang, effect=kpi_label(effect_label, lang, indent=False)), 70)
+        textwrap.fill(text("fig_ceac_x", lang, effect=kpi_title(effect_label, lang)), 70)
     )
     ax.set_ylabel(text("fig_ceac_y", lang, other=names[1]))
     ax.xaxis.set_major_formatter(thousands(lang))

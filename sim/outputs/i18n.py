@@ -365,6 +365,28 @@ def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:
     return key
 
 
+def kpi_title(key: str, lang: str = "en") -> str:
+    """The KPI's label where it stands alone (a figure's title or axis, a choice in a list): a sub-item
+    after the items it belongs to, since its own words need them ('on Mon', 'transport', 'deferred')."""
+    separator = " : " if lang == "fr" else ": "
+    return separator.join(kpi_label(k, lang, indent=False) for k in (*_kpi_parents().get(key, ()), key))
+
+
+@functools.cache
+def _kpi_parents() -> dict[str, tuple[str, ...]]:
+    """Each sub-item of the catalogue -> the keys of the items above it, outermost first."""
+    parents: dict[str, tuple[str, ...]] = {}
+    above: list[tuple[int, str]] = []  # (depth, key) of the items a next row may belong to
+    for key, label, _, _ in KPI_CATALOGUE:
+        depth = len(label) - len(label.lstrip())
+        while above and above[-1][0] >= depth:
+            above.pop()
+        if above:
+            parents[key] = tuple(k for _, k in above)
+        above.append((depth, key))
+    return parents
+
+
 def method_text(method: str, lang: str = "en") -> str:
     """How differences were computed (``sim.outputs.report.kpi_table`` says it in English)."""
     for key in ("method_paired", "method_welch"):

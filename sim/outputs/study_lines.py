@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from sim.outputs.i18n import kpi_label, number, text, text_list
+from sim.outputs.i18n import kpi_title, number, text, text_list
 from sim.outputs.terminal import num, plain
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str], lang: str = "en
     for name in kpis:
         rows = table[table["kpi"] == name].sort_values("swing", ascending=False)
         base = num(rows["kpi_base"].iloc[0], lang)
-        title = text("sens_title", lang, label=kpi_label(name, lang, indent=False), kpi=name, base=base)
+        title = text("sens_title", lang, label=kpi_title(name, lang), kpi=name, base=base)
         view = Table(title=plain(title), title_justify="left", header_style="bold")
         cells = [
             [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.measures.catalogue import KPI_CATALOGUE, PLACE_CATALOGUE
-from sim.outputs.i18n import kpi_label, number
+from sim.outputs.i18n import kpi_label, kpi_title, number
 from sim.outputs.text import format_difference
 
 if TYPE_CHECKING:  # types only: pandas loads when a comparison is summed up, not for --help
@@ -188,7 +188,7 @@ def findings(table: pd.DataFrame, base: str, other: str) -> list[Finding]:
 def _sentence(f: Finding, lang: str = "en") -> str:
     words = texts(lang)
     return words["finding"].format(
-        label=_label(kpi_label(f.kpi, lang, indent=False)),
+        label=_label(kpi_title(f.kpi, lang)),
         direction=words["rises" if f.diff > 0 else "falls"],
         base_value=_value(f.base, f.fmt, lang),
         other_value=_value(f.other, f.fmt, lang),
@@ -261,7 +261,7 @@ def summary_lines(
         lines.append(TEXTS["negligible"].format(count=len(trivial)))
     unclear = [f for f in judged if f.verdict == "unclear" and f.weight >= 0.5]
     if unclear:
-        names = ", ".join(_label(kpi_label(f.kpi, lang, indent=False)) for f in unclear[:4])
+        names = ", ".join(_label(kpi_title(f.kpi, lang)) for f in unclear[:4])
         names += ", ..." if len(unclear) > 4 else ""
         lines.append(TEXTS["unclear"].format(count=len(unclear), kpis=names))
     return lines

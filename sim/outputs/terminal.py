@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.measures.catalogue import TERMINAL_KPIS
-from sim.outputs.i18n import had_names, kpi_label, number, text, text_list
+from sim.outputs.i18n import had_names, kpi_label, kpi_title, number, text, text_list
 from sim.outputs.summary import summary_lines
 from sim.outputs.text import POINTS
 from sim.scenario.errors import printable
@@ -364,7 +364,7 @@ def missed_precision(worst: pd.DataFrame, target: float, lang: str = "en", most:
     named = []
     for quantity, half_width in over.itertuples(index=False):
         where, _, key = str(quantity).rpartition(": ")
-        named.append(f"{where}: {kpi_label(key, lang, indent=False)} ({number(half_width, '.1%', lang)})")
+        named.append(f"{where}: {kpi_title(key, lang)} ({number(half_width, '.1%', lang)})")
     more = len(named) - most
     return "; ".join(named[:most]) + (f"; +{more}" if more > 0 else "")
 
