@@ -5,6 +5,7 @@ of (taken from the code's own English tables), and each English output is as it 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import matplotlib.figure
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 from matplotlib.text import Text
 from rich.console import Console
@@ -319,3 +321,25 @@ def test_the_report_says_how_numbers_were_drawn_in_french(tmp_path):
     assert "flux : 0 autres patients des lits" in pages["fr"]
     manifest = (tmp_path / "run" / "manifest.json").read_text()
     assert english_sentence.replace('"', '\\"') in manifest  # the manifest stays in English
+
+
+def test_the_sensitivity_table_writes_ranges_as_the_language_does():
+    """'2628 - 2880' had no thousands separator and read as a subtraction with a negative bound."""
+    from rich.console import Console
+
+    from sim.outputs.study_lines import sensitivity_tables
+
+    results = {"kpi_base": 2.0e6, "kpi_at_low": 1.9e6, "kpi_at_high": 2.1e6, "swing": 2.0e5}
+    table = pd.DataFrame(
+        [
+            {"parameter": "costs.drug.vial_price_eur", "low_value": 2628.0, "high_value": 2880.0, **results},
+            {"parameter": "costs.shift", "low_value": -5.0, "high_value": 5.0, **results},
+        ]
+    ).assign(kpi="cost_total_per_year")
+    expected = {"fr": ["2\u00a0628 à 2\u00a0880", "-5 à 5"], "en": ["2,628 to 2,880", "-5 to 5"]}
+    for lang, cells in expected.items():
+        with open(os.devnull, "w", encoding="utf-8") as nowhere:
+            console = Console(width=200, record=True, file=nowhere)
+            console.print(*sensitivity_tables(table, ["cost_total_per_year"], lang))
+        shown = console.export_text()
+        assert all(cell in shown for cell in cells), shown

@@ -110,9 +110,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     # --- sensitivity and PSA in the terminal ---
     "sens_title": ("{label} ({kpi}): base {base}", "{label} ({kpi}) : référence {base}"),  # kpi: as in --kpi
     "sens_columns": (
-        "parameter|low - high|at low|at high|swing",
-        "paramètre|bas - haut|au bas|au haut|écart",
+        "parameter|low to high|at low|at high|swing",
+        "paramètre|de bas à haut|au bas|au haut|écart",
     ),
+    "sens_range": ("{low} to {high}", "{low} à {high}"),  # a parameter's range (a minus sign stays one)
     "sens_progress": ("{name}: one-way sensitivity", "{name} : sensibilité univariée"),
     "sens_written": ("tornado plots and sensitivity.csv", "diagrammes en tornade et sensitivity.csv"),
     "psa_progress": ("PSA {other} vs {base}", "analyse probabiliste {other} contre {base}"),

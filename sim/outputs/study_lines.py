@@ -28,7 +28,7 @@ def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str], lang: str = "en
         view = Table(title=plain(title), title_justify="left", header_style="bold")
         cells = [
             [
-                f"{number(r.low_value, 'g', lang)} - {number(r.high_value, 'g', lang)}",
+                _range(r.low_value, r.high_value, lang),
                 *(num(value, lang) for value in (r.kpi_at_low, r.kpi_at_high, r.swing)),
             ]
             for r in rows.itertuples()
@@ -42,6 +42,11 @@ def sensitivity_tables(table: pd.DataFrame, kpis: Sequence[str], lang: str = "en
             view.add_row(plain(r.parameter), *row)
         views.append(view)
     return views
+
+
+def _range(low: float, high: float, lang: str) -> str:
+    """A parameter's range, 'low to high' ('-5 to 5': a minus sign is not read as 'to')."""
+    return text("sens_range", lang, low=number(low, ",g", lang), high=number(high, ",g", lang))
 
 
 def psa_lines(result: PSAResult, names: tuple[str, str], lang: str = "en") -> list[str]:
