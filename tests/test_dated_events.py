@@ -18,7 +18,8 @@ from scipy.integrate import quad
 
 from sim.measures.care import Window
 from sim.measures.dated import dated_kpis
-from sim.measures.frames import admission_columns, admissions_frame, day_hospital_load
+from sim.measures.day_hospital_tables import day_hospital_load
+from sim.measures.frames import admission_columns, admissions_frame
 from sim.model.calendar import Calendar
 from sim.model.draws import DemandChanges, dated_arrival_time
 from sim.model.engine import simulate

@@ -20,7 +20,7 @@ import pytest
 import simpy
 from scenario_variants import variant
 
-from sim.measures.frames import day_hospital_load
+from sim.measures.day_hospital_tables import day_hospital_load
 from sim.model.bags import BagChanges, CycleBags
 from sim.model.calendar import Calendar, bag_schedule, weekday_set
 from sim.model.day_hospital import DayHospital, sessions_open

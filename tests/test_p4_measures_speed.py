@@ -279,7 +279,7 @@ def test_back_to_back_stays_hold_one_pump_and_overlapping_ones_two():
 
 def test_background_columns_write_minus_one_for_a_request_with_no_session():
     """No session at all (a day None, held sessions only): -1, the other rows as recorded."""
-    from sim.measures.frames import background_columns
+    from sim.measures.day_hospital_tables import background_columns
     from sim.model.records import DayHospitalDays, Recorder
 
     no_days = np.zeros(0, dtype=int)

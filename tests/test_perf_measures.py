@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.measures import frames, kpis
+from sim.measures import day_hospital_tables, frames, kpis
 from sim.measures.catalogue import COST_ITEMS
 from sim.measures.columns import group_count, group_sum, record_columns
 from sim.model.engine import simulate
@@ -79,7 +79,7 @@ def test_tables_keep_their_columns_and_types(territory):
         "kind", "request", "admit", "discharge", "episode", "start_type", "wait",
     ]  # fmt: skip
     assert admissions["episode"].dtype == np.int64
-    load = frames.day_hospital_load(record)
+    load = day_hospital_tables.day_hospital_load(record)
     assert list(load.columns) == ["weekday", "capacity", "background", "blinatumomab", "overflow"]
     assert load["background"].sum() == sum(
         1 for day in record.background_bookings.day if day is not None and day < len(load)

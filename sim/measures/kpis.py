@@ -15,13 +15,15 @@ from sim.measures.bags import bag_columns, bridge_bags
 from sim.measures.care import Window, emergency_kpis, home_care_day_kpis, home_care_kpis, interruption_kpis
 from sim.measures.columns import Columns, columns, percentile
 from sim.measures.dated import available_bed_days, dated_kpis
+from sim.measures.day_hospital_tables import (
+    background_columns,
+    blina_bookings_columns,
+    day_hospital_load_columns,
+)
 from sim.measures.frames import (
     admission_columns,
-    background_columns,
     bed_levels,
-    blina_bookings_columns,
     clipped_overlap,
-    day_hospital_load_columns,
     episode_table,
     step_integral,
 )

@@ -10,7 +10,8 @@ import pandas as pd
 
 from sim.measures.care import Window
 from sim.measures.columns import Columns
-from sim.measures.frames import daily_beds_occupied, day_hospital_load_columns
+from sim.measures.day_hospital_tables import day_hospital_load_columns
+from sim.measures.frames import daily_beds_occupied
 from sim.model.records import Recorder
 
 FULL_TOLERANCE = 1e-6  # beds: a day's mean level within this of the capacity is a day with every bed taken

@@ -29,6 +29,7 @@ import pandas as pd
 
 from sim.measures import frames, kpis
 from sim.measures.columns import forget_measured
+from sim.measures.day_hospital_tables import day_hospital_load_columns
 from sim.measures.statistics import summarise
 from sim.model.engine import simulate, without_cyclic_gc
 from sim.model.records import Recorder
@@ -79,7 +80,7 @@ def measure_replication(
     episodes = frames.episode_table(record, territory, scenario.costs)
     values = kpis.compute(record, scenario, territory, episodes)
     horizon_days = scenario.run.horizon_whole_days
-    load = frames.day_hospital_load_columns(record)  # the columns, not a table built to be read
+    load = day_hospital_load_columns(record)  # the columns, not a table built to be read
     daily = pd.DataFrame(
         {
             "replication": replication,
