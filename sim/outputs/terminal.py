@@ -197,9 +197,14 @@ def _layouts(mean: str, interval: tuple[str, str, str] | None) -> tuple[str, str
     """A number cell written on one, two or three lines (``interval``: low, separator, high)."""
     if interval is None:
         return (mean, mean, mean)
+    whole, split = _bracketed(interval)
+    return (f"{mean} {whole}", f"{mean}\n{whole}", f"{mean}\n{split}")
+
+
+def _bracketed(interval: tuple[str, str, str]) -> tuple[str, str]:
+    """An interval as ``[low ; high]`` on one line, and split after its separator."""
     low, separator, high = interval
-    whole = f"[{low}{separator}{high}]"
-    return (f"{mean} {whole}", f"{mean}\n{whole}", f"{mean}\n[{low}{separator.rstrip()}\n{high}]")
+    return f"[{low}{separator}{high}]", f"[{low}{separator.rstrip()}\n{high}]"
 
 
 def _widest_line(cells: Sequence[str]) -> int:
@@ -271,12 +276,8 @@ def experiment_table(result: ExperimentResult, lang: str = "en") -> Table:
         mean = number(row["mean"], fmt, lang)
         # "[low ; high]" as the comparison writes it: "low - high" read as a minus with a negative low
         parts = _interval_parts(row["ci_low"], row["ci_high"], fmt, lang)
-        if parts is None:
-            ci = ("", "", "")
-        else:
-            low, separator, high = parts
-            split = f"[{low}{separator.rstrip()}\n{high}]"
-            ci = (f"[{low}{separator}{high}]", split, split)
+        whole, split = _bracketed(parts) if parts is not None else ("", "")
+        ci = (whole, split, split)
         rows.append((kpi_label(key, lang), [((mean, mean, mean), ""), (ci, "")]))
     return fitted_table(title, text("kpi", lang), [text("mean", lang), text("ci", lang)], rows)
 
