@@ -28,7 +28,7 @@ from sim.measures.frames import (
     step_integral,
 )
 from sim.measures.indications import indication_kpis
-from sim.measures.language import number
+from sim.measures.language import number, say
 from sim.measures.planner import planner_kpis
 from sim.measures.seasons import seasonal_wait_kpis
 from sim.model.calendar import Calendar, weekday_set
@@ -429,7 +429,6 @@ def run_warnings(table: pd.DataFrame, beds: int, lang: str = "en") -> list[str]:
     n = len(table)
     if n == 0 or "unstable" not in table:
         return []
-    say = lambda key, **values: RUN_WARNINGS[key][lang == "fr"].format(n=n, **values)  # noqa: E731
     warnings = []
     growing = _grows(table["bed_queue_growth"], beds)
     if growing.any():
@@ -438,13 +437,16 @@ def run_warnings(table: pd.DataFrame, beds: int, lang: str = "en") -> list[str]:
             ward_beds = f"les {beds} lits du service" if beds != 1 else "le lit du service"
         else:
             ward_beds = f"the ward's {beds} bed{'s' if beds != 1 else ''}"
-        warnings.append(say("queue_grows", growing=growing.sum(), growth=growth, ward_beds=ward_beds))
+        counts = {"n": n, "growing": growing.sum()}
+        warnings.append(say(RUN_WARNINGS, "queue_grows", lang, **counts, growth=growth, ward_beds=ward_beds))
     never = table["episodes_never_started_share"] > NEVER_STARTED_SHARE
     if never.any():
         share = number(table["episodes_never_started_share"].mean(), ".0%", lang)
         limit = number(NEVER_STARTED_SHARE, ".0%", lang)
-        warnings.append(say("never_started", share=share, limit=limit, never=never.sum()))
+        counts = {"n": n, "never": never.sum()}
+        warnings.append(say(RUN_WARNINGS, "never_started", lang, **counts, share=share, limit=limit))
     censored = sum(table[f"{label}_waits_censored"].sum() for _, label in WAIT_KINDS)
     if warnings and censored:
-        warnings.append(say("censored", censored=number(float(censored), ",.0f", lang)))
+        written = number(float(censored), ",.0f", lang)
+        warnings.append(say(RUN_WARNINGS, "censored", lang, censored=written))
     return warnings

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from sim.measures.language import number
+from sim.measures.language import number, say
 from sim.measures.statistics import t_interval
 from sim.model.draws import latin_hypercube, psa_iteration_seeds
 from sim.runs.checks import check_kpi_names, check_parameters  # noqa: F401 - re-exported
@@ -55,7 +55,7 @@ STUDY_WARNINGS: dict[str, tuple[str, str]] = {
 
 def study_warning(key: str, lang: str = "en", **values: object) -> str:
     """The warning ``key`` of STUDY_WARNINGS in ``lang``, its fields filled with ``values``."""
-    return STUDY_WARNINGS[key][lang == "fr"].format(**values)
+    return say(STUDY_WARNINGS, key, lang, **values)
 
 
 def split_range(text: str, option: str, form: str, example: str) -> tuple[str, float, float]:
