@@ -79,8 +79,12 @@ def test_no_bag_change_on_a_holiday(runs):
 
 def test_no_cycle_starts_on_a_holiday(runs):
     _, calendar, records, _ = runs
-    day1s = [min(b.start for b in e.bags if b.cycle == c) for r in records for e in r.episodes
-             for c in {b.cycle for b in e.bags}]
+    day1s = [
+        min(b.start for b in e.bags if b.cycle == c)
+        for r in records
+        for e in r.episodes
+        for c in {b.cycle for b in e.bags}
+    ]
     assert len(day1s) > 200
     assert [d for d in day1s if calendar.is_holiday(int(d))] == []
 
@@ -113,8 +117,10 @@ def test_waiting_for_a_home_care_day_is_counted(runs, territory):
     assert waited > 1.0
     # Home care every day and no holiday: nobody waits for a day, and returns home fall at weekends.
     anyday = baseline_variant(
-        **{"calendar.public_holidays": "none",
-           "calendar.home_care_start_weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}
+        **{
+            "calendar.public_holidays": "none",
+            "calendar.home_care_start_weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        }
     )
     record = simulate(anyday, scenario_territory(anyday, territory), 0)
     assert compute(record, anyday, terr)["blina_bed_days_waiting_home_care_day_per_year"] == 0

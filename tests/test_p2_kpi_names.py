@@ -31,6 +31,8 @@ def produced_kpi_names(scenario, territory) -> set[str]:
     """The KPI names a short run of the scenario (no warm-up) produces: the reference."""
     run = scenario.run.model_copy(update={"years": PROBE_DAYS / 365.0, "warmup_days": 0.0})
     return set(run_replication(scenario.model_copy(update={"run": run}), territory, 0).kpis)
+
+
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 

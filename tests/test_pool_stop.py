@@ -52,4 +52,3 @@ def ends(how: str, tmp_path) -> bool:
 def test_a_pool_stopped_mid_send_lets_the_process_end(tmp_path):
     """(Run with "terminate_only" instead, the script hung at exit here: the reference.)"""
     assert ends("stop_now", tmp_path)
-

@@ -283,4 +283,3 @@ def refuse_another_comparison(target: Path, names: list[str]) -> None:
             f"{target}: holds another comparison ({one_line(shown, 200)}); "
             "compare replaces only the same comparison: choose another --out"
         )
-

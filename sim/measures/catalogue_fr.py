@@ -191,4 +191,3 @@ KPI_LABELS_FR: dict[str, str] = {
     "episodes_never_started_share": "épisodes adressés n'ayant jamais commencé de cycle",
     "unstable": "réplications signalées instables",
 }
-

@@ -156,9 +156,7 @@ def ce_plane_figure(
     ax.axhline(0, color="black", linewidth=0.8)
     ax.axvline(0, color="black", linewidth=0.8)
     cost = kpi_title(result.cost, lang)
-    ax.set_xlabel(
-        textwrap.fill(text("fig_ce_x", lang, effect=kpi_title(effect_label, lang)), 70)
-    )
+    ax.set_xlabel(textwrap.fill(text("fig_ce_x", lang, effect=kpi_title(effect_label, lang)), 70))
     ax.set_ylabel(text("fig_ce_y", lang, cost=cost if "EUR" in cost else f"{cost} (EUR)"))
     ax.yaxis.set_major_formatter(thousands(lang))
     title = text("fig_ce_title", lang, other=names[1], base=names[0], draws=len(d))
@@ -173,9 +171,7 @@ def ceac_figure(result: PSAResult, names: tuple[str, str], effect_label: str, la
     fig, ax = plt.subplots(figsize=(6.5, 4.5), dpi=110)
     ax.plot(result.wtp, result.acceptability, color="#1b4f72", linewidth=2)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(
-        textwrap.fill(text("fig_ceac_x", lang, effect=kpi_title(effect_label, lang)), 70)
-    )
+    ax.set_xlabel(textwrap.fill(text("fig_ceac_x", lang, effect=kpi_title(effect_label, lang)), 70))
     ax.set_ylabel(text("fig_ceac_y", lang, other=names[1]))
     ax.xaxis.set_major_formatter(thousands(lang))
     ax.set_title(text("fig_ceac_title", lang, other=names[1], base=names[0]), fontsize=10)

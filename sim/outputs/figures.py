@@ -59,6 +59,8 @@ def localise(fig: plt.Figure, lang: str = "en") -> plt.Figure:
                 if type(axis.get_major_formatter()) is ScalarFormatter:
                     axis.set_major_formatter(FuncFormatter(lambda x, _: _plain_tick(x, lang)))
     return fig
+
+
 PALETTE = ["#1b4f72", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#16a085", "#7f8c8d", "#d4ac0d", "#2e86c1"]
 
 

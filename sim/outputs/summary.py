@@ -51,8 +51,7 @@ TEXTS_FR: dict[str, str] = {
     "rises": "passe",
     "falls": "passe",
     "finding": "{label} : {direction} de {base_value} à {other_value}, soit {difference} (IC 95 %).",
-    "none": "Sur la région, aucun indicateur ne change autant que sa plus petite différence "
-    "importante.",
+    "none": "Sur la région, aucun indicateur ne change autant que sa plus petite différence importante.",
     "negligible": "{count} autre(s) différence(s) sont réelles (leur IC exclut 0) mais plus petites "
     "que ce qui compte.",
     "unclear": "{count} différence(s) ne peuvent être départagées de leur plus petite différence "
