@@ -10,20 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pydeck as pdk
-import shapely
 import streamlit as st
 import streamlit.components.v1 as components
 
-from sim.app import MAP_VIEW
 from sim.app import choices as ch
 from sim.app.choose_view import choose_tab
 from sim.app.jobs import CANCELLED, DONE, FAILED, ComparisonJob, ScenarioFile, folder_files
-from sim.app.session import base_territory, lang, num, numbers_styled, t
+from sim.app.map_view import hads_map
+from sim.app.session import AUTHORISED_KEY, base_territory, lang, num, numbers_styled, t
 from sim.app.texts import LANGUAGES
 from sim.measures.catalogue import TERMINAL_KPIS
 from sim.outputs.i18n import kpi_label
-from sim.outputs.maps import zone_outlines
 from sim.outputs.text import format_difference
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
@@ -32,34 +29,11 @@ from sim.scenario.sources import parameter_sources
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
 
-AUTHORISED_KEY = "authorised_select"  # the multiselect's state: the one record of the chosen HADs
 LEVER_KEY = "lever:"
-COLOURS = {"all": [46, 139, 87, 170], "some": [70, 130, 180, 170], "none": [190, 190, 190, 150]}
-SIMPLIFY_DEGREES = 0.002  # about 200 m: outlines light enough for the page, shapes unchanged
 MIME = {".html": "text/html", ".csv": "text/csv", ".yaml": "application/x-yaml"}
 BROWSER_MAX_INT = 2**53 - 1
 FLOAT_STEP = 0.1
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@st.cache_resource
-def zone_shapes(merges: tuple[tuple[str, str], ...], overrides: str) -> list[dict]:
-    """The zones' polygons (one row per polygon of each set of covering HADs), simplified."""
-    base = Territory.load(overrides_file=Path(overrides)) if overrides else base_territory()
-    territory = base.with_merges(dict(merges))
-    rows = []
-    for zone, geometry in zone_outlines(territory).itertuples(index=False):
-        shape = shapely.simplify(geometry, SIMPLIFY_DEGREES, preserve_topology=True)
-        for polygon in getattr(shape, "geoms", [shape]):
-            rings = [polygon.exterior, *polygon.interiors]
-            rows.append(
-                {
-                    "zone": zone,
-                    "hads": zone.split(" + "),
-                    "polygon": [[list(point) for point in ring.coords] for ring in rings],
-                }
-            )
-    return rows
 
 
 class Loaded:
@@ -123,87 +97,6 @@ def sidebar() -> None:
 def current_choices() -> ch.Choices:
     values = {key: st.session_state[LEVER_KEY + key] for key in ch.lever_keys(_loaded().scenario)}
     return ch.Choices(frozenset(st.session_state[AUTHORISED_KEY]), values)
-
-
-def _map_key() -> str:
-    return f"map-{st.session_state.get('map_version', 0)}"
-
-
-def _on_map_click() -> None:
-    """A click on a zone (or a site) toggles its HAD; a new map key clears the selection."""
-    event = st.session_state.get(_map_key()) or {}
-    objects = (event.get("selection") or {}).get("objects") or {}
-    chosen = set(st.session_state[AUTHORISED_KEY])
-    for items in objects.values():
-        for item in items:
-            hads = item.get("hads") or []
-            if len(hads) == 1:
-                chosen ^= {hads[0]}
-            elif hads:
-                st.session_state["map_note"] = t("shared_click", hads=", ".join(hads))
-    st.session_state[AUTHORISED_KEY] = sorted(chosen)
-    st.session_state["map_version"] = st.session_state.get("map_version", 0) + 1
-
-
-def hads_map(territory: Territory) -> None:
-    loaded = _loaded()
-    spec = loaded.scenario.territory
-    features = zone_shapes(tuple(sorted(spec.merge.items())), str(spec.overrides_file or ""))
-    authorised = set(st.session_state[AUTHORISED_KEY])
-    shown = []
-    for row in features:
-        count = sum(h in authorised for h in row["hads"])
-        status = "none" if count == 0 else "all" if count == len(row["hads"]) else "some"
-        shown.append({**row, "fill": COLOURS[status], "label": row["zone"]})
-    hads = territory.hads
-    sites = pd.DataFrame(
-        {
-            "had": [[h] for h in hads.index],
-            "label": hads["name"].to_numpy(),
-            "lon": hads["site_lon"].to_numpy(),
-            "lat": hads["site_lat"].to_numpy(),
-        }
-    ).rename(columns={"had": "hads"})
-    layers = [
-        # Filled zones without strokes: Streamlit's click selection did not reach the page from a
-        # stroked polygon layer (Chromium, Streamlit 1.67); the outlines are a layer of their own.
-        pdk.Layer(
-            "PolygonLayer",
-            shown,
-            id="zones",
-            pickable=True,
-            stroked=False,
-            filled=True,
-            get_polygon="polygon",
-            get_fill_color="fill",
-        ),
-        pdk.Layer(
-            "PathLayer",
-            [{"path": ring} for row in features for ring in row["polygon"]],
-            id="outlines",
-            pickable=False,
-            get_path="path",
-            get_color=[60, 60, 60, 200],
-            width_min_pixels=1,
-        ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            sites,
-            id="sites",
-            pickable=True,
-            get_position=["lon", "lat"],
-            get_radius=3000,
-            radius_min_pixels=5,
-            get_fill_color=[20, 20, 20, 220],
-        ),
-    ]
-    deck = pdk.Deck(
-        layers=layers,
-        initial_view_state=pdk.ViewState(**MAP_VIEW),
-        map_provider=None,
-        tooltip={"text": "{label}"},
-    )
-    st.pydeck_chart(deck, on_select=_on_map_click, selection_mode="single-object", key=_map_key(), height=460)
 
 
 def coverage_panel(territory: Territory) -> None:
@@ -410,7 +303,7 @@ def compare_tab() -> None:
     with left:
         st.subheader(t("map"))
         st.caption(t("map_help"))
-        hads_map(territory)
+        hads_map(territory, loaded.scenario.territory)
         if note := st.session_state.pop("map_note", None):
             st.info(note)
         names = territory.hads["name"]

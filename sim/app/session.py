@@ -10,6 +10,8 @@ from sim.app.texts import text
 from sim.outputs.i18n import number
 from sim.territory.catchment import Territory
 
+AUTHORISED_KEY = "authorised_select"  # the multiselect's state: the one record of the chosen HADs
+
 
 @st.cache_resource
 def base_territory() -> Territory:
