@@ -181,6 +181,8 @@ class DayHospital:
                 yield env.timeout(requested - now)
                 now = env.now
             day = due
+            if day in full_until:  # its day was found full: the day found free then, free still mostly
+                day = full_until[day]
             if (
                 day in full_until
                 or not 0 <= day < known_days
