@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 import simpy
-from simpy.resources.resource import PriorityRequest, SortedQueue
+from simpy.resources.resource import PriorityRequest, Release, SortedQueue
 
 from sim.model.calendar import Calendar
 from sim.model.draws import BackgroundAdmissions
@@ -73,7 +73,13 @@ class StartWindow:
 
 
 class BedRequest(PriorityRequest):
-    """A request for a bed, with the record of its admission; leaving its ``with`` block frees the bed."""
+    """A request for a bed, with the record of its admission; leaving its ``with`` block frees the bed.
+
+    It is SimPy's ``PriorityRequest``, built in one step: the ward asks for ~1,300 beds a replication,
+    and SimPy's chain of constructors (``PriorityRequest``, ``Request``, ``Put``, ``Event``) costs as
+    much again as the rest of the request. It sets the same attributes, and asks ``Beds`` for the bed
+    as ``Put`` does (queued, then admitted if a bed allows: ``Beds.ask``).
+    """
 
     def __init__(
         self,
@@ -84,19 +90,56 @@ class BedRequest(PriorityRequest):
         window: StartWindow | None = None,
         from_home: bool = True,
     ) -> None:
+        beds = ward.beds
+        env = beds._env
+        now = env.now
         self.episode = episode
         self.window = window
         self.from_home = from_home  # False: transferred from another hospital (that journey is its own)
         self.closed_until = -math.inf  # before then its window is known to be shut (see Beds)
         self.admission = Admission(
             kind,
-            ward.env.now,
+            now,
             episode=None if episode is None else episode.profile.index,
             start_type=start_type,
         )
         ward.record.admissions.append(self.admission)
-        priority = ward.start_priority[start_type] if kind == BLINA_START else ward.priority[kind]
-        super().__init__(ward.beds, priority)
+        # What SimPy's constructors set (Event, Put, then PriorityRequest's sorting key), less Put's
+        # callback to the get queue: ``Beds.release`` frees a bed at once and never queues.
+        self.env = env
+        self.callbacks = []
+        self.resource = beds
+        self.proc = env.active_process
+        self.priority = ward.start_priority[start_type] if kind == BLINA_START else ward.priority[kind]
+        self.preempt = True
+        self.time = now
+        self.key = (self.priority, now, False)  # (priority, request time, not preempt), as SimPy's
+        beds.ask(self)
+
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
+        """SimPy's ``Request.__exit__``: out of the queue if still waiting, and the bed released (unless
+        the generator is being closed, as SimPy)."""
+        self.cancel()
+        if exc_type is not GeneratorExit:
+            self.resource.release(self)
+
+
+class BedRelease(Release):
+    """SimPy's ``Release`` of a bed, built in one step: the bed is freed at once and the release is
+    scheduled now, its processing looking at the queue (``Beds._trigger_put``), as SimPy's does through
+    its get queue, which a release always leaves at once."""
+
+    def __init__(self, beds: Beds, request: PriorityRequest) -> None:
+        self.request = request
+        self.env = beds._env
+        self.callbacks = [beds._trigger_put]
+        self.resource = beds
+        self.proc = self.env.active_process
+        try:
+            beds.users.remove(request)
+        except ValueError:
+            pass  # never admitted (withdrawn from the queue): SimPy's release succeeds all the same
+        self.succeed()
 
 
 # Where a request waits in the ``BedQueue``'s parts (see there).
@@ -258,6 +301,8 @@ class Beds(simpy.PriorityResource):
         skipping what cannot change: requests whose window is known shut are not looked at, and the
         ripe windows of one shape are looked at once (all shut, or the first in line admitted)."""
         queue = self.put_queue
+        if not queue:
+            return  # nobody waiting (the parts' heaps then hold only requests gone, dropped later)
         if not isinstance(queue, BedQueue):
             super()._trigger_put(get_event)
             return
@@ -291,6 +336,23 @@ class Beds(simpy.PriorityResource):
                     queue.remove(request)
             if not proceed:
                 return
+
+    def ask(self, request: BedRequest) -> None:
+        """What SimPy's ``Put`` does with a new request: queue it, then admit what the beds allow. With
+        nobody waiting and no window, that pass would look at this request alone: done here directly."""
+        queue = self.put_queue
+        if request.window is None and not queue:
+            if len(self.users) < self._capacity:
+                simpy.PriorityResource._do_put(self, request)  # admitted now, as the pass would
+            else:
+                queue.append(request)  # first in line; the pass would stop at it
+            return
+        queue.append(request)
+        self._trigger_put(None)
+
+    def release(self, request: PriorityRequest) -> BedRelease:
+        """Free ``request``'s bed (SimPy's ``Resource.release``)."""
+        return BedRelease(self, request)
 
     def _wake_up_at(self, t: float) -> None:
         if t not in self._wake_ups:
