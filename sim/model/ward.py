@@ -135,10 +135,8 @@ class BedRelease(Release):
         self.callbacks = [beds._trigger_put]
         self.resource = beds
         self.proc = self.env.active_process
-        try:
+        if request in beds.users:  # else never admitted (withdrawn): SimPy's release succeeds all the same
             beds.users.remove(request)
-        except ValueError:
-            pass  # never admitted (withdrawn from the queue): SimPy's release succeeds all the same
         self.succeed()
 
 
