@@ -306,6 +306,8 @@ class Beds(simpy.PriorityResource):
             return
         now = self._env.now
         queue.wake(now)
+        if len(self.users) >= self._capacity and queue[0].window is None:
+            return  # no bed free, and the first in line (so next_in_line's) takes any: the pass stops at it
         index, passed = 0, set()
         while True:
             request, shape = queue.next_in_line(index, passed)
