@@ -342,8 +342,10 @@ class Beds(simpy.PriorityResource):
         nobody waiting and no window, that pass would look at this request alone: done here directly."""
         queue = self.put_queue
         if request.window is None and not queue:
-            if len(self.users) < self._capacity:
-                simpy.PriorityResource._do_put(self, request)  # admitted now, as the pass would
+            if len(self.users) < self._capacity:  # admitted now, as the pass would (SimPy's _do_put)
+                self.users.append(request)
+                request.usage_since = self._env.now
+                request.succeed()
             else:
                 queue.append(request)  # first in line; the pass would stop at it
             return
@@ -435,9 +437,13 @@ class Ward:
 
     def other_patients(self, admissions: BackgroundAdmissions):
         """Other acute-leukemia inpatients sharing the beds (M3, docs/sources.md; all assumptions)."""
-        for t, stay, urgent in zip(admissions.times, admissions.stays, admissions.emergency):
-            yield self.env.timeout(t - self.env.now)
-            self.env.process(self._other_stay(EMERGENCY if urgent else PLANNED, float(stay)))
+        env = self.env
+        # Python floats, not numpy scalars: the same values, but every time computed from them (and
+        # the clock itself, once it has reached one) would be a numpy scalar, each sum several times slower.
+        times, stays = admissions.times.tolist(), admissions.stays.tolist()
+        for t, stay, urgent in zip(times, stays, admissions.emergency.tolist()):
+            yield env.timeout(t - env.now)
+            env.process(self._other_stay(EMERGENCY if urgent else PLANNED, stay))
 
     def _other_stay(self, kind: int, days: float):
         with self.request(kind) as bed:
