@@ -75,11 +75,8 @@ class StartWindow:
 class BedRequest(PriorityRequest):
     """A request for a bed, with the record of its admission; leaving its ``with`` block frees the bed.
 
-    It is SimPy's ``PriorityRequest``, built in one step: the ward asks for ~1,300 beds a replication,
-    and SimPy's chain of constructors (``PriorityRequest``, ``Request``, ``Put``, ``Event``) costs as
-    much again as the rest of the request. It sets the same attributes, and asks ``Beds`` for the bed
-    as ``Put`` does (queued, then admitted if a bed allows: ``Beds.ask``).
-    """
+    SimPy's ``PriorityRequest`` built in one step (its chain of constructors cost as much again as the
+    rest of the request), with the same attributes; it asks ``Beds`` for the bed as ``Put`` does."""
 
     def __init__(
         self,
@@ -125,9 +122,8 @@ class BedRequest(PriorityRequest):
 
 
 class BedRelease(Release):
-    """SimPy's ``Release`` of a bed, built in one step: the bed is freed at once and the release is
-    scheduled now, its processing looking at the queue (``Beds._trigger_put``), as SimPy's does through
-    its get queue, which a release always leaves at once."""
+    """SimPy's ``Release`` of a bed in one step: the bed freed at once, the release scheduled now and,
+    when processed, the queue looked at (SimPy goes through a get queue that a release leaves at once)."""
 
     def __init__(self, beds: Beds, request: PriorityRequest) -> None:
         self.request = request
