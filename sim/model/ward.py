@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 import simpy
-from simpy.resources.resource import PriorityRequest, SortedQueue
+from simpy.resources.resource import PriorityRequest, Release, SortedQueue
 
 from sim.model.calendar import Calendar
 from sim.model.draws import BackgroundAdmissions
@@ -73,7 +73,10 @@ class StartWindow:
 
 
 class BedRequest(PriorityRequest):
-    """A request for a bed, with the record of its admission; leaving its ``with`` block frees the bed."""
+    """A request for a bed, with the record of its admission; leaving its ``with`` block frees the bed.
+
+    SimPy's ``PriorityRequest`` built in one step (its chain of constructors cost as much again as the
+    rest of the request), with the same attributes; it asks ``Beds`` for the bed as ``Put`` does."""
 
     def __init__(
         self,
@@ -84,19 +87,53 @@ class BedRequest(PriorityRequest):
         window: StartWindow | None = None,
         from_home: bool = True,
     ) -> None:
+        beds = ward.beds
+        env = beds._env
+        now = env.now
         self.episode = episode
         self.window = window
         self.from_home = from_home  # False: transferred from another hospital (that journey is its own)
         self.closed_until = -math.inf  # before then its window is known to be shut (see Beds)
         self.admission = Admission(
             kind,
-            ward.env.now,
+            now,
             episode=None if episode is None else episode.profile.index,
             start_type=start_type,
         )
         ward.record.admissions.append(self.admission)
-        priority = ward.start_priority[start_type] if kind == BLINA_START else ward.priority[kind]
-        super().__init__(ward.beds, priority)
+        # What SimPy's constructors set (Event, Put, then PriorityRequest's sorting key), less Put's
+        # callback to the get queue: ``Beds.release`` frees a bed at once and never queues.
+        self.env = env
+        self.callbacks = []
+        self.resource = beds
+        self.proc = env.active_process
+        self.priority = ward.start_priority[start_type] if kind == BLINA_START else ward.priority[kind]
+        self.preempt = True
+        self.time = now
+        self.key = (self.priority, now, False)  # (priority, request time, not preempt), as SimPy's
+        beds.ask(self)
+
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
+        """SimPy's ``Request.__exit__``: out of the queue if still waiting, and the bed released (unless
+        the generator is being closed, as SimPy)."""
+        self.cancel()
+        if exc_type is not GeneratorExit:
+            self.resource.release(self)
+
+
+class BedRelease(Release):
+    """SimPy's ``Release`` of a bed in one step: the bed freed at once, the release scheduled now and,
+    when processed, the queue looked at (SimPy goes through a get queue that a release leaves at once)."""
+
+    def __init__(self, beds: Beds, request: PriorityRequest) -> None:
+        self.request = request
+        self.env = beds._env
+        self.callbacks = [beds._trigger_put]
+        self.resource = beds
+        self.proc = self.env.active_process
+        if request in beds.users:  # else never admitted (withdrawn): SimPy's release succeeds all the same
+            beds.users.remove(request)
+        self.succeed()
 
 
 # Where a request waits in the ``BedQueue``'s parts (see there).
@@ -258,11 +295,15 @@ class Beds(simpy.PriorityResource):
         skipping what cannot change: requests whose window is known shut are not looked at, and the
         ripe windows of one shape are looked at once (all shut, or the first in line admitted)."""
         queue = self.put_queue
+        if not queue:
+            return  # nobody waiting (the parts' heaps then hold only requests gone, dropped later)
         if not isinstance(queue, BedQueue):
             super()._trigger_put(get_event)
             return
         now = self._env.now
         queue.wake(now)
+        if len(self.users) >= self._capacity and queue[0].window is None:
+            return  # no bed free, and the first in line (so next_in_line's) takes any: the pass stops at it
         index, passed = 0, set()
         while True:
             request, shape = queue.next_in_line(index, passed)
@@ -291,6 +332,25 @@ class Beds(simpy.PriorityResource):
                     queue.remove(request)
             if not proceed:
                 return
+
+    def ask(self, request: BedRequest) -> None:
+        """What SimPy's ``Put`` does with a new request: queue it, then admit what the beds allow. With
+        nobody waiting and no window, that pass would look at this request alone: done here directly."""
+        queue = self.put_queue
+        if request.window is None and not queue:
+            if len(self.users) < self._capacity:  # admitted now, as the pass would (SimPy's _do_put)
+                self.users.append(request)
+                request.usage_since = self._env.now
+                request.succeed()
+            else:
+                queue.append(request)  # first in line; the pass would stop at it
+            return
+        queue.append(request)
+        self._trigger_put(None)
+
+    def release(self, request: PriorityRequest) -> BedRelease:
+        """Free ``request``'s bed (SimPy's ``Resource.release``)."""
+        return BedRelease(self, request)
 
     def _wake_up_at(self, t: float) -> None:
         if t not in self._wake_ups:
@@ -373,9 +433,13 @@ class Ward:
 
     def other_patients(self, admissions: BackgroundAdmissions):
         """Other acute-leukemia inpatients sharing the beds (M3, docs/sources.md; all assumptions)."""
-        for t, stay, urgent in zip(admissions.times, admissions.stays, admissions.emergency):
-            yield self.env.timeout(t - self.env.now)
-            self.env.process(self._other_stay(EMERGENCY if urgent else PLANNED, float(stay)))
+        env = self.env
+        # Python floats, not numpy scalars: the same values, but every time computed from them (and
+        # the clock itself, once it has reached one) would be a numpy scalar, each sum several times slower.
+        times, stays = admissions.times.tolist(), admissions.stays.tolist()
+        for t, stay, urgent in zip(times, stays, admissions.emergency.tolist()):
+            yield env.timeout(t - env.now)
+            env.process(self._other_stay(EMERGENCY if urgent else PLANNED, stay))
 
     def _other_stay(self, kind: int, days: float):
         with self.request(kind) as bed:
