@@ -60,6 +60,9 @@ class Calendar:
     _holidays: _Holidays = field(default_factory=lambda: _Holidays(), compare=False, repr=False)
     # The weekday of day 0, once: asked for every day a bag or a start could fall on.
     _weekday0: int = field(init=False, compare=False, repr=False)
+    # Each weekday set's open days from day 0 (``_open_table``): a bag's change day or a start day is
+    # then found by one search in C instead of a modulo, a set lookup and a holiday check per day.
+    _open_tables: dict[frozenset[int], bytearray] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_weekday0", self.start_date.weekday())
@@ -87,13 +90,49 @@ class Calendar:
 
     def next_day_in(self, t: float, weekdays: Iterable[int]) -> int:
         """First day boundary at or after time t whose weekday is in ``weekdays``, not a holiday."""
-        allowed = set(weekdays)
+        allowed = frozenset(weekdays)
         day = math.ceil(t - 1e-9)
-        for _ in range(MAX_CLOSED_RUN_DAYS):
-            if self.opens(day, allowed):
-                return day
-            day += 1
+        if day >= 0:
+            table = self._open_table(allowed, day + MAX_CLOSED_RUN_DAYS)
+            found = table.find(1, day, day + MAX_CLOSED_RUN_DAYS)
+            if found >= 0:
+                return found
+        else:  # before day 0, outside the tables: day by day
+            for later in range(day, day + MAX_CLOSED_RUN_DAYS):
+                if self.opens(later, allowed):
+                    return later
         raise ValueError(f"no allowed weekday in {sorted(allowed)} outside holidays")
+
+    def latest_open(self, weekdays: frozenset[int], first: int, last: int) -> int | None:
+        """The latest day of [first, last] whose weekday is in ``weekdays``, not a holiday; None if none."""
+        if first > last:
+            return None
+        if first < 0:  # before day 0, outside the tables: day by day
+            return next((day for day in range(last, first - 1, -1) if self.opens(day, weekdays)), None)
+        found = self._open_table(weekdays, last).rfind(1, first, last + 1)
+        return found if found >= 0 else None
+
+    def _open_table(self, weekdays: frozenset[int], last: int) -> bytearray:
+        """For each day from 0 to at least ``last``: 1 if it opens on ``weekdays`` (``opens``), else 0.
+
+        Grown by doubling as later days are asked for, so a run builds each table a few times at most.
+        """
+        table = self._open_tables.get(weekdays)
+        if table is not None and last < len(table):
+            return table
+        table = table if table is not None else bytearray()
+        first, end = len(table), max(last + 1, 2 * len(table), 512)
+        by_weekday = [1 if weekday in weekdays else 0 for weekday in range(7)]
+        week = bytes(by_weekday[(self._weekday0 + first + i) % 7] for i in range(7))
+        table += (week * ((end - first) // 7 + 1))[: end - first]
+        if self.public_holidays is not None:
+            self.is_holiday(first)  # reads the holidays of every year from first to end - 1
+            self.is_holiday(end - 1)
+            for day in self._holidays.days:
+                if first <= day < end:
+                    table[day] = 0
+        self._open_tables[weekdays] = table
+        return table
 
 
 def weekday_set(names: Iterable[str]) -> frozenset[int]:
@@ -137,49 +176,65 @@ def bag_schedule(
     close the pharmacy longer than a bag lasts, its on-call makes the bag (``_on_call_day``).
     """
     forced = sorted(d for d in forced_changes if start < d < end)
+    days = _ChangeDays(calendar, frozenset(home_change_days), frozenset(pharmacy_days), no_change)
     bags: list[Bag] = []
     t: float = start
     while t < end - 1e-9:
         limit = t + stability_days
-        if limit >= end - 1e-9:
-            next_forced = [d for d in forced if t < d]
-            if not next_forced:
-                bags.append(Bag(t, end))
-                break
-        due = [d for d in forced if t < d <= limit]
-        if due:
-            change = due[0]
+        next_forced = next((d for d in forced if t < d), None)
+        if limit >= end - 1e-9 and next_forced is None:
+            bags.append(Bag(t, end))
+            break
+        if next_forced is not None and next_forced <= limit:
+            change = next_forced
         else:
             first, last = math.floor(t) + 1, math.floor(limit + 1e-9)
-            candidates = [
-                d
-                for d in range(first, last + 1)
-                if d < end
-                and d not in no_change
-                and calendar.opens(d, home_change_days if d >= planned_discharge else pharmacy_days)
-            ]
-            if not candidates:
+            # Every day of the window is before ``end``: a window reaching ``end`` ends the infusion above.
+            found = days.latest_change_day(first, last, planned_discharge)
+            if found is None:
                 # Discharge falls where no home change day is reachable: bridge with a pharmacy-day bag.
-                candidates = [
-                    d
-                    for d in range(first, last + 1)
-                    if calendar.opens(d, pharmacy_days) and d not in no_change
-                ]
-            if not candidates and not any(calendar.opens(d, pharmacy_days) for d in range(first, last + 1)):
-                candidates = _on_call_day(calendar, first, last, pharmacy_days)
-            if not candidates:
+                found = days.latest(days.pharmacy_days, first, last)
+            if found is None and calendar.latest_open(days.pharmacy_days, first, last) is None:
+                found = _on_call_day(calendar, first, last, pharmacy_days)
+            if found is None:
                 raise ScheduleError(f"no change day between day {t:g} and day {limit:g}")
-            change = candidates[-1]
+            change = found
         bags.append(Bag(t, change))
         t = change
     return bags
 
 
-def _on_call_day(calendar: Calendar, first: int, last: int, pharmacy_days: frozenset[int]) -> list[int]:
+@dataclass(frozen=True, slots=True)
+class _ChangeDays:
+    """The latest day a bag can be changed in a window: open on its weekdays, not a day of ``no_change``."""
+
+    calendar: Calendar
+    home_change_days: frozenset[int]
+    pharmacy_days: frozenset[int]
+    no_change: Container[int]
+
+    def latest(self, weekdays: frozenset[int], first: int, last: int) -> int | None:
+        """The latest day of [first, last] open on ``weekdays`` and not in ``no_change``; None if none."""
+        while (day := self.calendar.latest_open(weekdays, first, last)) is not None and day in self.no_change:
+            last = day - 1
+        return day
+
+    def latest_change_day(self, first: int, last: int, planned_discharge: float) -> int | None:
+        """The latest day of [first, last] a bag can be changed on: a home change day from the planned
+        discharge on, a pharmacy day before it."""
+        if planned_discharge <= first:
+            at_home = first
+        else:  # the first day at or after the planned discharge (past ``last`` when inf)
+            at_home = math.ceil(planned_discharge) if planned_discharge <= last else last + 1
+        found = self.latest(self.home_change_days, at_home, last)
+        return found if found is not None else self.latest(self.pharmacy_days, first, at_home - 1)
+
+
+def _on_call_day(calendar: Calendar, first: int, last: int, pharmacy_days: frozenset[int]) -> int | None:
     """The change day when holidays close the pharmacy on every day a bag can reach: next to a
     weekend they can close it longer than a bag lasts (Ascension Thursday, then 8 May on the Friday,
     as in 2043). The pharmacy's on-call makes the bag on the last of those holidays, as for a restart
     after an interruption (an assumption). None when no pharmacy weekday is in reach at all: the
     weekly rules themselves cannot be met (ScheduleError).
     """
-    return [d for d in range(first, last + 1) if calendar.weekday(d) in pharmacy_days][-1:]
+    return next((day for day in range(last, first - 1, -1) if calendar.weekday(day) in pharmacy_days), None)
