@@ -176,26 +176,23 @@ def bag_schedule(
     close the pharmacy longer than a bag lasts, its on-call makes the bag (``_on_call_day``).
     """
     forced = sorted(d for d in forced_changes if start < d < end)
+    next_forced = iter([*forced, math.inf])  # changes are made later and later: each is passed once
+    forced_day = next(next_forced)
     days = _ChangeDays(calendar, frozenset(home_change_days), frozenset(pharmacy_days), no_change)
     bags: list[Bag] = []
     t: float = start
     while t < end - 1e-9:
         limit = t + stability_days
-        next_forced = next((d for d in forced if t < d), None)
-        if limit >= end - 1e-9 and next_forced is None:
+        while forced_day <= t:
+            forced_day = next(next_forced)
+        if limit >= end - 1e-9 and forced_day == math.inf:
             bags.append(Bag(t, end))
             break
-        if next_forced is not None and next_forced <= limit:
-            change = next_forced
+        if forced_day <= limit:
+            change = forced_day
         else:
-            first, last = math.floor(t) + 1, math.floor(limit + 1e-9)
             # Every day of the window is before ``end``: a window reaching ``end`` ends the infusion above.
-            found = days.latest_change_day(first, last, planned_discharge)
-            if found is None:
-                # Discharge falls where no home change day is reachable: bridge with a pharmacy-day bag.
-                found = days.latest(days.pharmacy_days, first, last)
-            if found is None and calendar.latest_open(days.pharmacy_days, first, last) is None:
-                found = _on_call_day(calendar, first, last, pharmacy_days)
+            found = days.latest(math.floor(t) + 1, math.floor(limit + 1e-9), planned_discharge)
             if found is None:
                 raise ScheduleError(f"no change day between day {t:g} and day {limit:g}")
             change = found
@@ -204,30 +201,53 @@ def bag_schedule(
     return bags
 
 
-@dataclass(frozen=True, slots=True)
 class _ChangeDays:
-    """The latest day a bag can be changed in a window: open on its weekdays, not a day of ``no_change``."""
+    """The latest day of a bag's window it can be changed on, by one search in the calendar's table of
+    open days (``Calendar._open_table``) of each weekday set: not a day of ``no_change``."""
 
-    calendar: Calendar
-    home_change_days: frozenset[int]
-    pharmacy_days: frozenset[int]
-    no_change: Container[int]
+    __slots__ = ("calendar", "home_change_days", "home_open", "no_change", "pharmacy_days", "pharmacy_open")
 
-    def latest(self, weekdays: frozenset[int], first: int, last: int) -> int | None:
-        """The latest day of [first, last] open on ``weekdays`` and not in ``no_change``; None if none."""
-        while (day := self.calendar.latest_open(weekdays, first, last)) is not None and day in self.no_change:
-            last = day - 1
-        return day
+    def __init__(
+        self,
+        calendar: Calendar,
+        home_change_days: frozenset[int],
+        pharmacy_days: frozenset[int],
+        no_change: Container[int],
+    ):
+        self.calendar, self.no_change = calendar, no_change
+        self.home_change_days, self.pharmacy_days = home_change_days, pharmacy_days
+        # The tables as they are: they only grow, in place (a window past them asks the calendar).
+        self.home_open = calendar._open_table(home_change_days, 0)
+        self.pharmacy_open = calendar._open_table(pharmacy_days, 0)
 
-    def latest_change_day(self, first: int, last: int, planned_discharge: float) -> int | None:
-        """The latest day of [first, last] a bag can be changed on: a home change day from the planned
-        discharge on, a pharmacy day before it."""
+    def latest(self, first: int, last: int, planned_discharge: float) -> int | None:
+        """The change day of the window [first, last]: the latest home change day from the planned
+        discharge on, else the latest pharmacy day before it; None if the rules allow no day."""
         if planned_discharge <= first:
             at_home = first
         else:  # the first day at or after the planned discharge (past ``last`` when inf)
             at_home = math.ceil(planned_discharge) if planned_discharge <= last else last + 1
-        found = self.latest(self.home_change_days, at_home, last)
-        return found if found is not None else self.latest(self.pharmacy_days, first, at_home - 1)
+        found = self._latest(self.home_change_days, self.home_open, at_home, last)
+        if found is None:
+            found = self._latest(self.pharmacy_days, self.pharmacy_open, first, at_home - 1)
+        if found is None:
+            # Discharge falls where no home change day is reachable: bridge with a pharmacy-day bag.
+            found = self._latest(self.pharmacy_days, self.pharmacy_open, first, last)
+        if found is None and self.calendar.latest_open(self.pharmacy_days, first, last) is None:
+            found = _on_call_day(self.calendar, first, last, self.pharmacy_days)
+        return found
+
+    def _latest(self, weekdays: frozenset[int], table: bytearray, first: int, last: int) -> int | None:
+        """The latest day of [first, last] open on ``weekdays`` (``table``), not in ``no_change``."""
+        while True:
+            if first >= 0 and last < len(table):
+                day = table.rfind(1, first, last + 1)
+                found = day if day >= 0 else None
+            else:  # before day 0, or past the table as it was: the calendar grows it
+                found = self.calendar.latest_open(weekdays, first, last)
+            if found is None or found not in self.no_change:
+                return found
+            last = found - 1
 
 
 def _on_call_day(calendar: Calendar, first: int, last: int, pharmacy_days: frozenset[int]) -> int | None:
