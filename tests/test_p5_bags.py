@@ -18,8 +18,13 @@ from itertools import pairwise
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scenario_variants import baseline_variant
 
+import sim.model.bags as bags_module
+from sim.model.bags import BagChanges, CycleBags
 from sim.model.calendar import MAX_CLOSED_RUN_DAYS, Bag, Calendar, ScheduleError, bag_schedule, weekday_set
+from sim.model.engine import Model
+from sim.model.records import BagChange
 
 PHARMACY = weekday_set(["mon", "tue", "wed", "thu", "fri"])
 MON_THU, TUE_FRI = weekday_set(["mon", "thu"]), weekday_set(["tue", "fri"])
@@ -230,3 +235,77 @@ def test_every_bag_within_its_stability(stability: float) -> None:
         bags = bag_schedule(calendar, *inputs)
         assert all(0 < b.days <= stability + 1e-9 for b in bags)
         assert all(a.end == b.start for a, b in pairwise(bags))
+
+
+# --- whole runs: the old bag planning (schedule, place and the calendar's scans) against the new ---
+
+
+def old_schedule(self, cycle, day1, infusion_end, planned_discharge, start=None):
+    options = []
+    for order, pattern in enumerate(self.patterns):
+        bags = bag_schedule(
+            self.calendar,
+            int(day1) if start is None else start,
+            infusion_end,
+            planned_discharge,
+            pattern,
+            self.pharmacy_days,
+            self.stability_days,
+            self._forced(cycle, day1),
+        )
+        home = [int(b.start) for b in bags if b.start > planned_discharge]
+        free = sum(self.day_hospital.free(day) for day in home) if self.policy == "day_hospital" else 0
+        first = home[0] if home else math.inf
+        options.append(((len(bags), -free, first, order), pattern, bags))
+    _, pattern, bags = min(options, key=lambda option: option[0])
+    return CycleBags(cycle, day1, infusion_end, pattern, bags)
+
+
+def old_ug(self, cycle, day1, start):
+    if cycle == 1 and start < self._step_up(day1):
+        return self.dose.cycle1_start_ug_per_day
+    return self.dose.target_ug_per_day
+
+
+def old_place(self, episode, planned, home, discharge, readmissions, stop):
+    bags, where = (planned.bags, {}) if home is None else (home.bags, home.where)
+    for bag in bags:
+        if bag.start >= stop - 1e-9:
+            break
+        on_ward = bag.start <= discharge or any(r.admit <= bag.start < r.discharge for r in readmissions)
+        first = bag.start == bags[0].start
+        place = "ward" if on_ward or first else where.get(bag.start, self.policy)
+        ug = self._ug(planned.cycle, planned.day1, bag.start)
+        made_until = bag.end if bag.end > stop + 1e-9 else None
+        end = min(bag.end, stop)
+        episode.bags.append(BagChange(planned.cycle, bag.start, end, ug, place, made_until))
+        if place != "ward":
+            self._away_from_ward(episode.profile, bag.start, place)
+
+
+def _what_happened(scenario, territory) -> str:
+    record = Model(scenario, territory, 3).run()
+    parts = [record.episodes, record.bridges, record.trips, record.deliveries, record.blina_bookings]
+    return repr((parts, record.interruptions, record.admissions, record.end_time))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {  # a saturated day hospital: no-slot days, ward visits, bridges
+            "blinatumomab.arrivals.episodes_per_year": 30.0,
+            "day_hospital.background.requests_per_day": 30.0,
+        },
+        {"run.start_date": "2043-01-05", "blinatumomab.arrivals.episodes_per_year": 20.0},  # May 2043
+        {"bags.stability_hours": 168, "bags.change_patterns": [["mon"], ["tue"]]},  # seven_day_bags
+    ],
+)
+def test_a_run_plans_and_places_the_bags_as_before(territory, monkeypatch, changes) -> None:
+    scenario = baseline_variant(**{"run.years": 2.0, "run.warmup_days": 0.0, **changes})
+    new = _what_happened(scenario, territory)
+    monkeypatch.setattr(bags_module, "bag_schedule", old_bag_schedule)
+    monkeypatch.setattr(Calendar, "next_day_in", old_next_day_in)
+    monkeypatch.setattr(BagChanges, "schedule", old_schedule)
+    monkeypatch.setattr(BagChanges, "_ug", old_ug)
+    monkeypatch.setattr(BagChanges, "place", old_place)
+    assert new == _what_happened(scenario, territory)

@@ -94,7 +94,9 @@ class Calendar:
         allowed = frozenset(weekdays)
         day = math.ceil(t - 1e-9)
         if day >= 0:
-            table = self._open_table(allowed, day + MAX_CLOSED_RUN_DAYS)
+            table = self._open_tables.get(allowed)
+            if table is None or day + MAX_CLOSED_RUN_DAYS >= len(table):
+                table = self._open_table(allowed, day + MAX_CLOSED_RUN_DAYS)
             found = table.find(1, day, day + MAX_CLOSED_RUN_DAYS)
             if found >= 0:
                 return found
