@@ -240,8 +240,10 @@ class BagChanges:
         already hung (made for its days), or the change is the C1 dose step-up.
         """
         running, change = bags[i - 1], int(bags[i].start)
+        if running.start <= discharge:
+            return None
         forced = self._forced(planned.cycle, planned.day1)
-        if change in forced or running.start <= discharge:
+        if change in forced:
             return None
         options = []
         for day in range(int(running.start) + 1, math.floor(running.start + self.stability_days + 1e-9) + 1):
@@ -305,20 +307,22 @@ class BagChanges:
         """
         bags, where = (planned.bags, {}) if home is None else (home.bags, home.where)
         target_dose_day = self._target_dose_day(planned.cycle, planned.day1)
-        for bag in bags:
-            if bag.start >= stop - 1e-9:
+        recorded = episode.bags
+        for start, planned_end in bags:
+            if start >= stop - 1e-9:
                 break
             # A change due on the day of discharge is done on the ward, before the patient leaves.
-            on_ward = bag.start <= discharge or any(r.admit <= bag.start < r.discharge for r in readmissions)
+            on_ward = start <= discharge or (
+                bool(readmissions) and any(r.admit <= start < r.discharge for r in readmissions)
+            )
             # The first bag: hung on day 1 in the bed, or at a restart in hospital (M13).
-            first = bag.start == bags[0].start
-            place = "ward" if on_ward or first else where.get(bag.start, self.policy)
-            ug = self._dose_from(bag.start, target_dose_day)
-            made_until = bag.end if bag.end > stop + 1e-9 else None  # taken down early: the rest is wasted
-            end = min(bag.end, stop)
-            episode.bags.append(BagChange(planned.cycle, bag.start, end, ug, place, made_until))
+            first = start == bags[0].start
+            place = "ward" if on_ward or first else where.get(start, self.policy)
+            ug = self._dose_from(start, target_dose_day)
+            made_until = planned_end if planned_end > stop + 1e-9 else None  # taken down early: rest wasted
+            recorded.append(BagChange(planned.cycle, start, min(planned_end, stop), ug, place, made_until))
             if place != "ward":
-                self._away_from_ward(episode.profile, bag.start, place)
+                self._away_from_ward(episode.profile, start, place)
 
     def _away_from_ward(self, profile: Profile, time: float, where: str) -> None:
         """The patient's round trip, or the courier's, for a change away from the ward."""
