@@ -19,6 +19,7 @@ import holidays
 import numpy as np
 
 MAX_CLOSED_RUN_DAYS = 60  # longer than any run of weeks whose allowed weekdays are all holidays
+DAYS_GROWN = 366  # days an open-day table grows by, at least (``Calendar._open_table``)
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
@@ -118,13 +119,14 @@ class Calendar:
     def _open_table(self, weekdays: frozenset[int], last: int) -> bytearray:
         """For each day from 0 to at least ``last``: 1 if it opens on ``weekdays`` (``opens``), else 0.
 
-        Grown by doubling as later days are asked for, so a run builds each table a few times at most.
+        Grown at least a year at a time as later days are asked for (a few times a run), reading no
+        more than a year of holidays past the days asked for.
         """
         table = self._open_tables.get(weekdays)
         if table is not None and last < len(table):
             return table
         table = table if table is not None else bytearray()
-        first, end = len(table), max(last + 1, 2 * len(table), 512)
+        first, end = len(table), max(last + 1, len(table) + DAYS_GROWN)
         by_weekday = [1 if weekday in weekdays else 0 for weekday in range(7)]
         week = bytes(by_weekday[(self._weekday0 + first + i) % 7] for i in range(7))
         table += (week * ((end - first) // 7 + 1))[: end - first]
