@@ -119,9 +119,15 @@ class BagChanges:
 
     def _ug(self, cycle: int, day1: float, start: float) -> float:
         """The bag's dose: the starting dose before the cycle-1 step-up, the target dose after."""
-        if cycle == 1 and start < self._step_up(day1):
-            return self.dose.cycle1_start_ug_per_day
-        return self.dose.target_ug_per_day
+        return self._dose_from(start, self._target_dose_day(cycle, day1))
+
+    def _target_dose_day(self, cycle: int, day1: float) -> float:
+        """From when bags carry the target dose: the cycle-1 step-up; from the start in later cycles."""
+        return self._step_up(day1) if cycle == 1 else -math.inf
+
+    def _dose_from(self, start: float, target_dose_day: float) -> float:
+        """The dose of a bag hung at ``start``: the starting dose before the target dose's day."""
+        return self.dose.cycle1_start_ug_per_day if start < target_dose_day else self.dose.target_ug_per_day
 
     def schedule(
         self,
@@ -135,9 +141,9 @@ class BagChanges:
 
         ``start``: when the infusion restarts after an interruption (None: day 1).
         """
-        options = []
-        for order, pattern in enumerate(self.patterns):
-            bags = bag_schedule(
+        forced = self._forced(cycle, day1)
+        plans = [
+            bag_schedule(
                 self.calendar,
                 int(day1) if start is None else start,  # type: ignore[arg-type]
                 infusion_end,
@@ -145,8 +151,15 @@ class BagChanges:
                 pattern,
                 self.pharmacy_days,
                 self.stability_days,
-                self._forced(cycle, day1),
+                forced,
             )
+            for pattern in self.patterns
+        ]
+        fewest = min(len(bags) for bags in plans)
+        options = []
+        for order, (pattern, bags) in enumerate(zip(self.patterns, plans, strict=True)):
+            if len(bags) > fewest:  # never chosen: the sessions free on its days need not be counted
+                continue
             home = [int(b.start) for b in bags if b.start > planned_discharge]
             free = sum(self.day_hospital.free(day) for day in home) if self.policy == "day_hospital" else 0
             first = home[0] if home else math.inf
@@ -227,8 +240,10 @@ class BagChanges:
         already hung (made for its days), or the change is the C1 dose step-up.
         """
         running, change = bags[i - 1], int(bags[i].start)
+        if running.start <= discharge:
+            return None
         forced = self._forced(planned.cycle, planned.day1)
-        if change in forced or running.start <= discharge:
+        if change in forced:
             return None
         options = []
         for day in range(int(running.start) + 1, math.floor(running.start + self.stability_days + 1e-9) + 1):
@@ -291,20 +306,23 @@ class BagChanges:
         wasted; the bags planned after it are never hung.
         """
         bags, where = (planned.bags, {}) if home is None else (home.bags, home.where)
-        for bag in bags:
-            if bag.start >= stop - 1e-9:
+        target_dose_day = self._target_dose_day(planned.cycle, planned.day1)
+        recorded = episode.bags
+        for start, planned_end in bags:
+            if start >= stop - 1e-9:
                 break
             # A change due on the day of discharge is done on the ward, before the patient leaves.
-            on_ward = bag.start <= discharge or any(r.admit <= bag.start < r.discharge for r in readmissions)
+            on_ward = start <= discharge or (
+                bool(readmissions) and any(r.admit <= start < r.discharge for r in readmissions)
+            )
             # The first bag: hung on day 1 in the bed, or at a restart in hospital (M13).
-            first = bag.start == bags[0].start
-            place = "ward" if on_ward or first else where.get(bag.start, self.policy)
-            ug = self._ug(planned.cycle, planned.day1, bag.start)
-            made_until = bag.end if bag.end > stop + 1e-9 else None  # taken down early: the rest is wasted
-            end = min(bag.end, stop)
-            episode.bags.append(BagChange(planned.cycle, bag.start, end, ug, place, made_until))
+            first = start == bags[0].start
+            place = "ward" if on_ward or first else where.get(start, self.policy)
+            ug = self._dose_from(start, target_dose_day)
+            made_until = planned_end if planned_end > stop + 1e-9 else None  # taken down early: rest wasted
+            recorded.append(BagChange(planned.cycle, start, min(planned_end, stop), ug, place, made_until))
             if place != "ward":
-                self._away_from_ward(episode.profile, bag.start, place)
+                self._away_from_ward(episode.profile, start, place)
 
     def _away_from_ward(self, profile: Profile, time: float, where: str) -> None:
         """The patient's round trip, or the courier's, for a change away from the ward."""

@@ -13,11 +13,13 @@ import functools
 import math
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import holidays
 import numpy as np
 
 MAX_CLOSED_RUN_DAYS = 60  # longer than any run of weeks whose allowed weekdays are all holidays
+DAYS_GROWN = 366  # days an open-day table grows by, at least (``Calendar._open_table``)
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
@@ -60,6 +62,9 @@ class Calendar:
     _holidays: _Holidays = field(default_factory=lambda: _Holidays(), compare=False, repr=False)
     # The weekday of day 0, once: asked for every day a bag or a start could fall on.
     _weekday0: int = field(init=False, compare=False, repr=False)
+    # Each weekday set's open days from day 0 (``_open_table``): a bag's change day or a start day is
+    # then found by one search in C instead of a modulo, a set lookup and a holiday check per day.
+    _open_tables: dict[frozenset[int], bytearray] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_weekday0", self.start_date.weekday())
@@ -87,21 +92,62 @@ class Calendar:
 
     def next_day_in(self, t: float, weekdays: Iterable[int]) -> int:
         """First day boundary at or after time t whose weekday is in ``weekdays``, not a holiday."""
-        allowed = set(weekdays)
+        allowed = frozenset(weekdays)
         day = math.ceil(t - 1e-9)
-        for _ in range(MAX_CLOSED_RUN_DAYS):
-            if self.opens(day, allowed):
-                return day
-            day += 1
+        if day >= 0:
+            table = self._open_tables.get(allowed)
+            if table is None or day + MAX_CLOSED_RUN_DAYS >= len(table):
+                table = self._open_table(allowed, day + MAX_CLOSED_RUN_DAYS)
+            found = table.find(1, day, day + MAX_CLOSED_RUN_DAYS)
+            if found >= 0:
+                return found
+        else:  # before day 0, outside the tables: day by day
+            for later in range(day, day + MAX_CLOSED_RUN_DAYS):
+                if self.opens(later, allowed):
+                    return later
         raise ValueError(f"no allowed weekday in {sorted(allowed)} outside holidays")
+
+    def latest_open(self, weekdays: frozenset[int], first: int, last: int) -> int | None:
+        """The latest day of [first, last] whose weekday is in ``weekdays``, not a holiday; None if none."""
+        if first > last:
+            return None
+        if first < 0:  # before day 0, outside the tables: day by day
+            return next((day for day in range(last, first - 1, -1) if self.opens(day, weekdays)), None)
+        found = self._open_table(weekdays, last).rfind(1, first, last + 1)
+        return found if found >= 0 else None
+
+    def _open_table(self, weekdays: frozenset[int], last: int) -> bytearray:
+        """For each day from 0 to at least ``last``: 1 if it opens on ``weekdays`` (``opens``), else 0.
+
+        Grown at least a year at a time as later days are asked for (a few times a run), reading no
+        more than a year of holidays past the days asked for.
+        """
+        table = self._open_tables.get(weekdays)
+        if table is not None and last < len(table):
+            return table
+        table = table if table is not None else bytearray()
+        first, end = len(table), max(last + 1, len(table) + DAYS_GROWN)
+        by_weekday = [1 if weekday in weekdays else 0 for weekday in range(7)]
+        week = bytes(by_weekday[(self._weekday0 + first + i) % 7] for i in range(7))
+        table += (week * ((end - first) // 7 + 1))[: end - first]
+        if self.public_holidays is not None:
+            self.is_holiday(first)  # reads the holidays of every year from first to end - 1
+            self.is_holiday(end - 1)
+            for day in self._holidays.days:
+                if first <= day < end:
+                    table[day] = 0
+        self._open_tables[weekdays] = table
+        return table
 
 
 def weekday_set(names: Iterable[str]) -> frozenset[int]:
     return frozenset(WEEKDAY_INDEX[n] for n in names)
 
 
-@dataclass(frozen=True)
-class Bag:
+class Bag(NamedTuple):
+    """One bag of an infusion (a named tuple, immutable: made in the thousands a run, at half a frozen
+    dataclass's cost)."""
+
     start: float  # time the bag is hung
     end: float  # time it is taken down (next change, or end of infusion)
 
@@ -137,49 +183,85 @@ def bag_schedule(
     close the pharmacy longer than a bag lasts, its on-call makes the bag (``_on_call_day``).
     """
     forced = sorted(d for d in forced_changes if start < d < end)
+    next_forced = iter([*forced, math.inf])  # changes are made later and later: each is passed once
+    forced_day = next(next_forced)
+    days = _ChangeDays(calendar, frozenset(home_change_days), frozenset(pharmacy_days), no_change)
     bags: list[Bag] = []
     t: float = start
     while t < end - 1e-9:
         limit = t + stability_days
-        if limit >= end - 1e-9:
-            next_forced = [d for d in forced if t < d]
-            if not next_forced:
-                bags.append(Bag(t, end))
-                break
-        due = [d for d in forced if t < d <= limit]
-        if due:
-            change = due[0]
+        while forced_day <= t:
+            forced_day = next(next_forced)
+        if limit >= end - 1e-9 and forced_day == math.inf:
+            bags.append(Bag(t, end))
+            break
+        if forced_day <= limit:
+            change = forced_day
         else:
-            first, last = math.floor(t) + 1, math.floor(limit + 1e-9)
-            candidates = [
-                d
-                for d in range(first, last + 1)
-                if d < end
-                and d not in no_change
-                and calendar.opens(d, home_change_days if d >= planned_discharge else pharmacy_days)
-            ]
-            if not candidates:
-                # Discharge falls where no home change day is reachable: bridge with a pharmacy-day bag.
-                candidates = [
-                    d
-                    for d in range(first, last + 1)
-                    if calendar.opens(d, pharmacy_days) and d not in no_change
-                ]
-            if not candidates and not any(calendar.opens(d, pharmacy_days) for d in range(first, last + 1)):
-                candidates = _on_call_day(calendar, first, last, pharmacy_days)
-            if not candidates:
+            # Every day of the window is before ``end``: a window reaching ``end`` ends the infusion above.
+            found = days.latest(math.floor(t) + 1, math.floor(limit + 1e-9), planned_discharge)
+            if found is None:
                 raise ScheduleError(f"no change day between day {t:g} and day {limit:g}")
-            change = candidates[-1]
+            change = found
         bags.append(Bag(t, change))
         t = change
     return bags
 
 
-def _on_call_day(calendar: Calendar, first: int, last: int, pharmacy_days: frozenset[int]) -> list[int]:
+class _ChangeDays:
+    """The latest day of a bag's window it can be changed on, by one search in the calendar's table of
+    open days (``Calendar._open_table``) of each weekday set: not a day of ``no_change``."""
+
+    __slots__ = ("calendar", "home_change_days", "home_open", "no_change", "pharmacy_days", "pharmacy_open")
+
+    def __init__(
+        self,
+        calendar: Calendar,
+        home_change_days: frozenset[int],
+        pharmacy_days: frozenset[int],
+        no_change: Container[int],
+    ):
+        self.calendar, self.no_change = calendar, no_change
+        self.home_change_days, self.pharmacy_days = home_change_days, pharmacy_days
+        # The tables as they are: they only grow, in place (a window past them asks the calendar).
+        self.home_open = calendar._open_table(home_change_days, 0)
+        self.pharmacy_open = calendar._open_table(pharmacy_days, 0)
+
+    def latest(self, first: int, last: int, planned_discharge: float) -> int | None:
+        """The change day of the window [first, last]: the latest home change day from the planned
+        discharge on, else the latest pharmacy day before it; None if the rules allow no day."""
+        if planned_discharge <= first:
+            at_home = first
+        else:  # the first day at or after the planned discharge (past ``last`` when inf)
+            at_home = math.ceil(planned_discharge) if planned_discharge <= last else last + 1
+        found = self._latest(self.home_change_days, self.home_open, at_home, last)
+        if found is None:
+            found = self._latest(self.pharmacy_days, self.pharmacy_open, first, at_home - 1)
+        if found is None:
+            # Discharge falls where no home change day is reachable: bridge with a pharmacy-day bag.
+            found = self._latest(self.pharmacy_days, self.pharmacy_open, first, last)
+        if found is None and self.calendar.latest_open(self.pharmacy_days, first, last) is None:
+            found = _on_call_day(self.calendar, first, last, self.pharmacy_days)
+        return found
+
+    def _latest(self, weekdays: frozenset[int], table: bytearray, first: int, last: int) -> int | None:
+        """The latest day of [first, last] open on ``weekdays`` (``table``), not in ``no_change``."""
+        while True:
+            if first >= 0 and last < len(table):
+                day = table.rfind(1, first, last + 1)
+                found = day if day >= 0 else None
+            else:  # before day 0, or past the table as it was: the calendar grows it
+                found = self.calendar.latest_open(weekdays, first, last)
+            if found is None or found not in self.no_change:
+                return found
+            last = found - 1
+
+
+def _on_call_day(calendar: Calendar, first: int, last: int, pharmacy_days: frozenset[int]) -> int | None:
     """The change day when holidays close the pharmacy on every day a bag can reach: next to a
     weekend they can close it longer than a bag lasts (Ascension Thursday, then 8 May on the Friday,
     as in 2043). The pharmacy's on-call makes the bag on the last of those holidays, as for a restart
     after an interruption (an assumption). None when no pharmacy weekday is in reach at all: the
     weekly rules themselves cannot be met (ScheduleError).
     """
-    return [d for d in range(first, last + 1) if calendar.weekday(d) in pharmacy_days][-1:]
+    return next((day for day in range(last, first - 1, -1) if calendar.weekday(day) in pharmacy_days), None)
