@@ -69,16 +69,22 @@ class HomeCare:
         for had in self.spec.experienced_at_start:
             self.last_active[ids.index(merges.get(had, had))] = 0.0
         self.authorised = territory.authorised  # changed from a date by a dated event (authorise)
+        self._zone_hads: dict[int, np.ndarray] = {}  # by home commune, under ``authorised``
+        self.cantons = territory.communes["canton"].to_numpy()  # by commune (a column looked up once)
         self.convention_used: dict[str, float] = {}  # when a convention was last used, by canton
         self.options: dict[int, list[CareOption]] = {}  # by episode, in order of preference
 
     def zone_hads(self, home: int) -> np.ndarray:
-        """The authorised HADs of the zone of commune ``home``."""
-        return np.flatnonzero(self.territory.zones.covers[home] & self.authorised)
+        """The authorised HADs of the zone of commune ``home`` (not to be changed: kept for the next ask)."""
+        hads = self._zone_hads.get(home)
+        if hads is None:
+            hads = self._zone_hads[home] = np.flatnonzero(self.territory.zones.covers[home] & self.authorised)
+        return hads
 
     def authorise(self, authorised: np.ndarray) -> None:
         """The HADs authorised from now on (one bool per HAD): requests made from now are routed with them."""
         self.authorised = authorised
+        self._zone_hads.clear()
 
     # --- asking for home care ---
 
@@ -110,7 +116,7 @@ class HomeCare:
     def ask_convention(self, episode: Episode, cycle: int, reason: str) -> CareOption:
         """A new convention takes time (003:6013-6015); one in use in the same canton lately is reused."""
         p = episode.profile
-        canton = self.territory.communes["canton"].iat[p.home]
+        canton = self.cantons[p.home]
         now = self.env.now
         reused = now - self.convention_used.get(canton, -math.inf) <= self.spec.convention_reuse_days
         self.convention_used[canton] = now
