@@ -68,3 +68,24 @@ def test_the_collector_is_on_again_after_a_run_that_failed():
         assert not gc.isenabled()
         raise RuntimeError("the model stopped")
     assert gc.isenabled()
+
+
+def test_a_replication_leaves_no_record_behind(saturated):
+    """The runner empties the records once measured and collects what is left of the run: none of
+    them outlives its replication (else memory would grow with the replications of a worker)."""
+    from sim.model.records import Admission, BedLevel, BlinaBooking, Episode
+    from sim.runs.replications import run_replication
+
+    scenario, territory = saturated
+    short = scenario.model_copy(update={"run": scenario.run.model_copy(update={"years": 0.5})})
+    record_types = (Admission, BedLevel, BlinaBooking, Episode)
+    gc.collect()
+    before = sum(isinstance(o, record_types) for o in gc.get_objects())
+    output = run_replication(short, territory, 0)
+    assert len(output.admissions) > 100 and len(output.episodes) > 5  # a real replication
+    gc.disable()  # what the replication itself freed, not a later collection
+    try:
+        left = sum(isinstance(o, record_types) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    assert left == before, f"{left - before} records outlived their replication"

@@ -9,7 +9,7 @@ Time is in days from simulation day 0.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -399,3 +399,14 @@ class Recorder:
     interruptions: list[Interruption] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
     end_time: float = 0.0  # when the run stopped (after the referred episodes finished)
+
+    def discard(self) -> None:
+        """Empty every list of records (once measured): freed then by reference counts, where the run's
+        processes left alive at its end hold the recorder in a reference cycle, for the cyclic collector
+        to scan record by record."""
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if isinstance(value, list):
+                value.clear()
+        for column in fields(self.background_bookings):
+            getattr(self.background_bookings, column.name).clear()

@@ -57,20 +57,20 @@ def run_replication(scenario: Scenario, territory: Territory, replication: int) 
     until the records are freed: turned on between the simulation and the measures, it would scan
     every record once more (about 12 % of the time).
 
-    Some of the model's objects hold each other (an HAD's bookings and their HAD), so the records
-    they reach are freed by the collector, not by reference counts. Left to it, they would outlive
-    two collections and be found only by a full one, which scans every object of the process (about
-    60 ms, every few replications); collected here, while still the youngest, they cost about 10 ms.
+    The run's processes left alive at its end hold its objects in reference cycles, and so its
+    records, which only the collector would free: left to it, they would outlive two collections and
+    be found only by a full one, which scans every object of the process (about 60 ms, every few
+    replications). So, once measured, the records are emptied (freed by reference counts) and what
+    is left of the run collected here, while still the youngest.
     """
     with without_cyclic_gc():
-        output = _replicate(scenario, territory, replication)
+        record = simulate(scenario, territory, replication)
+        output = measure_replication(record, scenario, territory, replication)
         forget_measured()  # the columns kept for the replication's readers, and so its records
+        record.discard()
+        del record
         gc.collect(0)
     return output
-
-
-def _replicate(scenario: Scenario, territory: Territory, replication: int) -> ReplicationOutput:
-    return measure_replication(simulate(scenario, territory, replication), scenario, territory, replication)
 
 
 def measure_replication(
