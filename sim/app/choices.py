@@ -229,11 +229,17 @@ def apply_choices(scenario: Scenario, territory: Territory, choices: Choices) ->
     model_changes = [k for k in changed if k not in RUN_KEYS]
     if model_changes:
         raw["name"] = _app_name(scenario.name)
-        raw["description"] = one_line(
-            f"Made with occisim app from {scenario.name}: "
-            + "; ".join(_change_text(k, changed[k]) for k in model_changes),
-            2000,
-        )
+        # In both languages whatever the page's: the texts are the scenario's, for any reader.
+        for field, made_with, separator in (
+            ("description", "Made with occisim app from {}: ", "; "),
+            ("description_fr", "Fait avec l'app occisim à partir de {} : ", " ; "),
+        ):
+            lang = "fr" if field.endswith("_fr") else "en"
+            raw[field] = one_line(
+                made_with.format(scenario.name)
+                + separator.join(_change_text(k, changed[k], lang) for k in model_changes),
+                2000,
+            )
     # The same checks and one-line messages as any edited number (sensitivity, --set).
     return with_values(Scenario.model_validate(raw), numbers, origin="app")
 
@@ -255,10 +261,14 @@ def _app_name(name: str) -> str:
     return name if name.endswith(APP_SUFFIX) else name[: 100 - len(APP_SUFFIX)] + APP_SUFFIX
 
 
-def _change_text(key: str, change: tuple[object, object]) -> str:
+AUTHORISATION_VERBS = {"en": ("revoke", "authorise"), "fr": ("retirer l'autorisation :", "autoriser")}
+
+
+def _change_text(key: str, change: tuple[object, object], lang: str = "en") -> str:
     before, after = change
     if key.startswith("territory."):
-        return f"{'authorise' if after else 'revoke'} {key.removeprefix('territory.')}"
+        revoke, authorise = AUTHORISATION_VERBS[lang]
+        return f"{authorise if after else revoke} {key.removeprefix('territory.')}"
     return f"{key} {before} -> {after}"
 
 

@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping, Sequence
 
 from sim.outputs.folders import Results
-from sim.outputs.i18n import method_text, number, text, text_list
+from sim.outputs.i18n import method_text, number, scenario_text, text, text_list
 from sim.scenario.schema import Blinatumomab, Priorities, Scenario
 from sim.territory.catchment import Territory
 
@@ -195,8 +195,9 @@ def stress_des_rows(
     software = ", ".join(f"{k} {v}" for k, v in m["software"].items() if k != "python")
     base_logic, scenario_changes = scenario_logic(results, territories, lang)
     names = ", ".join(html.escape(r.manifest["scenario"]) for r in results)
+    question = scenario_text(results[0].scenario, "question", lang)
     texts = {
-        "1_1": text("stress_1_1", lang, question=html.escape(results[0].scenario.question or "")),
+        "1_1": text("stress_1_1", lang, question=html.escape(question)),
         "1_3": text("stress_1_3", lang, names=names),
         "2_2": base_logic,
         "2_3": text("stress_2_3", lang) + scenario_changes,

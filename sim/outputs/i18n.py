@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING
 
 from sim.measures.catalogue import KPI_CATALOGUE, PER_HAD_LABELS, PLACE_CATALOGUE
 from sim.measures.catalogue_fr import KPI_LABELS_FR, PLACE_LABELS_FR
 from sim.measures.language import NBSP, number  # noqa: F401  (here for the outputs)
 from sim.outputs.i18n_report import REPORT_TEXTS
 from sim.outputs.i18n_studies import STUDY_TEXTS
+
+if TYPE_CHECKING:  # (the schema loads pydantic: not for --help)
+    from sim.scenario.schema import Scenario
 
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 ENV_VAR = "OCCISIM_LANG"
@@ -319,6 +323,13 @@ def text(key: str, lang: str = "en", **values: object) -> str:
 def text_list(key: str, lang: str = "en") -> list[str]:
     """A text holding several short ones separated by ``|`` (table headers, weekday names)."""
     return text(key, lang).split("|")
+
+
+def scenario_text(scenario: Scenario, name: str, lang: str = "en") -> str:
+    """A scenario's own text (``question``, ``description``) in the reader's language: in French its
+    ``_fr`` twin when the file gives one, else the text as written."""
+    translated = getattr(scenario, f"{name}_fr") if lang == "fr" else ""
+    return translated or getattr(scenario, name)
 
 
 # --- numbers ------------------------------------------------------------------------------------

@@ -26,14 +26,14 @@ from sim.outputs import difference_figures
 from sim.outputs import figures as plots
 from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
-from sim.outputs.i18n import kpi_label, method_text, text, text_list
+from sim.outputs.i18n import kpi_label, method_text, scenario_text, text, text_list
 from sim.outputs.maps_report import maps_section
 from sim.outputs.places_report import had_load_section, places_section, report_places, summary_section
 from sim.outputs.text import format_difference, format_interval
 from sim.outputs.timeline import timeline_section
 from sim.outputs.webmap import leaflet_head
 from sim.runs.compare import judge_differences
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import SCENARIO_TEXTS, Scenario
 from sim.scenario.sources import parameter_sources
 from sim.territory.binding import scenario_territory
 from sim.territory.catchment import Territory
@@ -123,7 +123,7 @@ def run_parameter_sources(result: Results) -> dict[str, tuple[str, str]]:
 def parameters_table(scenario: Scenario, sources: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
     """Every parameter with its value, status and source; ``sources`` maps key paths to (comment, file)."""
     rows = []
-    for key, value in _flatten(scenario.model_dump(mode="json", exclude={"name", "description", "question"})):
+    for key, value in _flatten(scenario.model_dump(mode="json", exclude={"name", *SCENARIO_TEXTS})):
         parts = key.split(".")
         comment, origin = "", ""
         for depth in range(len(parts), 0, -1):  # the nearest ancestor set in a file, with its comment
@@ -225,9 +225,10 @@ def _question_section(results: Sequence[Results], lang: str = "en") -> list[str]
     for r in results:
         s = r.scenario
         parts.append(
-            f"<tr><td>{html.escape(s.name)}</td><td class='left'>{html.escape(s.question)}</td>"
-            f"<td class='left'>{html.escape(s.description)}</td><td>{s.run.replications}</td>"
-            f"<td>{s.run.seed}</td></tr>"
+            f"<tr><td>{html.escape(s.name)}</td>"
+            f"<td class='left'>{html.escape(scenario_text(s, 'question', lang))}</td>"
+            f"<td class='left'>{html.escape(scenario_text(s, 'description', lang))}</td>"
+            f"<td>{s.run.replications}</td><td>{s.run.seed}</td></tr>"
         )
     parts.append("</table>")
     return parts

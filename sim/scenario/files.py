@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.errors import RULE, ScenarioError, one_line, shown
 from sim.scenario.reading import EXPECTED_FILE, file_problem, key_text, read_yaml
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import TRANSLATED_TEXTS, Scenario
 
 MAX_MESSAGES = 20  # problems listed for one file; a mutilated file can have thousands
 MAX_EXTENDS = 20  # files in one extends: chain; the shipped scenarios use 2 (variant -> baseline)
@@ -105,6 +105,11 @@ def _merged(chain: list[tuple[Path, dict]]) -> dict:
             resolved = _resolved(file.parent / territory["overrides_file"])
             territory["overrides_file"] = territory["overrides_file"] if resolved is None else str(resolved)
         merged = _deep_merge(merged, data)
+        for text in TRANSLATED_TEXTS:
+            # A file that rewrites a text but not its French keeps none of its parent's French text
+            # (which would tell the parent's story): it reads in French as it reads in English.
+            if text in data and f"{text}_fr" not in data:
+                merged.pop(f"{text}_fr", None)
     return merged
 
 

@@ -217,6 +217,11 @@ class OutputConfig(_Section):
     )
 
 
+# A scenario's texts for its readers, each also in French (``question_fr``...): they change no number.
+TRANSLATED_TEXTS = ("question", "description")
+SCENARIO_TEXTS = (*TRANSLATED_TEXTS, *(f"{text}_fr" for text in TRANSLATED_TEXTS))
+
+
 class Scenario(_Section):
     name: str = Field(
         pattern=r"^[A-Za-z0-9_.-]+$",
@@ -225,6 +230,8 @@ class Scenario(_Section):
     )
     description: str = Field("", max_length=10_000)
     question: str = Field("", max_length=10_000)
+    description_fr: str = Field("", max_length=10_000, description="In French (empty: the English one).")
+    question_fr: str = Field("", max_length=10_000, description="In French (empty: the English one).")
     run: RunConfig = Field(default_factory=RunConfig)
     territory: TerritoryConfig = Field(default_factory=TerritoryConfig)
     beds: BedsConfig
@@ -286,9 +293,7 @@ class Scenario(_Section):
 
     def hash(self) -> str:
         """Content hash of the resolved scenario (name and texts excluded: same model, same hash)."""
-        data = self.model_dump(
-            mode="json", exclude={"name", "description", "question", "sensitivity", "psa", "output"}
-        )
+        data = self.model_dump(mode="json", exclude={"name", *SCENARIO_TEXTS, "sensitivity", "psa", "output"})
         for dated in ("capacity_calendar", "events"):  # not set: the hash of a scenario written before them
             if getattr(self, dated) == type(self).model_fields[dated].get_default(call_default_factory=True):
                 del data[dated]
@@ -299,6 +304,8 @@ class Scenario(_Section):
 __all__ = [
     "DAYS_PER_YEAR",
     "MAX_TOLERANCE_DAYS",
+    "SCENARIO_TEXTS",
+    "TRANSLATED_TEXTS",
     "WEEKDAYS",
     "AdverseEvent",
     "AdverseEventKind",

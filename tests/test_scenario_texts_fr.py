@@ -1,0 +1,104 @@
+"""A scenario's question and description in French (``question_fr``, ``description_fr``) for French
+readers: the report's question section, its STRESS-DES description and the app's scenarios.
+
+What a real bug would break: a French report quoting the English texts, or a parent's French text
+shown for a child that rewrote its English one (the French reader would be told another story);
+the texts moving the scenario's hash (same model, new results folder and no paired comparison).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from short_scenarios import write_short
+
+from sim.app import choices as ch
+from sim.outputs import report
+from sim.outputs.folders import result_folders, write_comparison
+from sim.outputs.i18n import scenario_text
+from sim.runs.compare import run_comparison
+from sim.scenario.files import load_scenario
+from sim.territory.binding import scenario_territory
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_shipped_scenario_asks_and_says_in_french_what_it_asks_in_english(path):
+    scenario = load_scenario(path)
+    assert scenario.question and scenario.description
+    assert scenario.question_fr.endswith("?") == scenario.question.endswith("?")
+    assert scenario.description_fr and scenario.description_fr != scenario.description
+    # the thesis's line references are the same in both languages
+    lines = re.compile(r"003:\d+(?:-\d+)?")
+    assert lines.findall(scenario.description_fr) == lines.findall(scenario.description)
+
+
+def test_the_french_texts_do_not_move_the_hash():
+    scenario = load_scenario(SCENARIOS / "beds_20.yaml")
+    untranslated = scenario.model_copy(update={"question_fr": "", "description_fr": ""})
+    assert untranslated.hash() == scenario.hash()
+    assert scenario_text(untranslated, "question", "fr") == scenario.question  # the English one, then
+    assert scenario_text(scenario, "question", "fr") == scenario.question_fr
+    assert scenario_text(scenario, "description", "en") == scenario.description
+
+
+def test_a_child_rewriting_its_description_keeps_none_of_its_parents_french_text(tmp_path):
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(
+        f"extends: {SCENARIOS / 'baseline.yaml'}\nname: parent\n"
+        "description: Twenty beds.\ndescription_fr: Vingt lits.\nquestion_fr: Et vingt lits ?\n",
+        encoding="utf-8",
+    )
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: parent.yaml\nname: child\ndescription: Twenty-two beds.\n", encoding="utf-8")
+    scenario = load_scenario(child)
+    assert scenario.description_fr == ""  # not the parent's "Vingt lits."
+    assert scenario_text(scenario, "description", "fr") == "Twenty-two beds."
+    assert scenario.question_fr == "Et vingt lits ?"  # the question was not rewritten: still the parent's
+    translated = tmp_path / "translated.yaml"
+    translated.write_text(
+        "extends: parent.yaml\nname: translated\n"
+        "description: Twenty-two beds.\ndescription_fr: Vingt-deux lits.\n",
+        encoding="utf-8",
+    )
+    assert load_scenario(translated).description_fr == "Vingt-deux lits."
+
+
+@pytest.fixture(scope="module")
+def compare_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("texts_fr")
+    files = [write_short(folder, shipped, shipped) for shipped in ("baseline", "beds_20")]
+    comparison = run_comparison([load_scenario(f) for f in files], workers=1)
+    return write_comparison(comparison, folder / "cmp", sources=files)
+
+
+def _question_section(document: str) -> str:
+    start = document.index("<h2 id='question'>")
+    return html.unescape(document[start : document.index("<h2", start + 1)])
+
+
+def test_the_french_report_asks_the_question_in_french(compare_folder):
+    folders = result_folders([compare_folder])
+    french = _question_section(report.build_report(folders, lang="fr"))
+    english = _question_section(report.build_report(folders, lang="en"))
+    beds = load_scenario(SCENARIOS / "beds_20.yaml")
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    assert beds.question_fr in french and beds.description_fr in french and baseline.question_fr in french
+    assert beds.question not in french and beds.description not in french
+    assert beds.question in english and beds.question_fr not in english
+
+
+def test_the_app_says_what_it_changed_in_both_languages(territory):
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    bound = scenario_territory(base, territory)
+    start = ch.choices_of(base, bound)
+    unauthorised = sorted(set(bound.hads.index) - set(start.authorised))[0]
+    chosen = ch.Choices(start.authorised | {unauthorised}, start.values)
+    made = ch.apply_choices(base, bound, chosen)
+    assert made.description == f"Made with occisim app from baseline: authorise {unauthorised}"
+    assert made.description_fr == f"Fait avec l'app occisim à partir de baseline : autoriser {unauthorised}"
