@@ -47,7 +47,8 @@ h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #1b
 table { border-collapse: collapse; font-size: 0.88em; margin: 0.6em 0 1em; }
 th, td { padding: 4px 9px; border-bottom: 1px solid #d5d8dc; text-align: right; vertical-align: top; }
 th { background: #eaf2f8; } td:first-child, th:first-child { text-align: left; }
-td.sig { font-weight: 600; color: #1b4f72; } td.left { text-align: left; }
+td.sig { font-weight: 600; color: #1b4f72; } td.left, th.left { text-align: left; }
+.interval { white-space: nowrap; }
 img { max-width: 100%; border: 1px solid #e5e8e8; margin: 0.5em 0; }
 .maps { display: grid; grid-template-columns: 1fr; gap: 12px; }
 .webmap { width: 100%; border: 1px solid #d5d8dc; margin: 0.5em 0 1.5em; }
@@ -162,6 +163,15 @@ def _sentence_case(label: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _unbroken_interval(value: str) -> str:
+    """A table cell's ``mean [low ; high] marks``, its interval never broken across lines (a narrow
+    column may put it under the mean, not cut it in two)."""
+    mean, bracket, rest = value.partition(" [")
+    if not bracket:
+        return html.escape(value)
+    return f"{html.escape(mean)} <span class='interval'>[{html.escape(rest)}</span>"
+
+
 def _kpi_html(long: pd.DataFrame, names: list[str], lang: str = "en") -> str:
     indexed = long.set_index(["scenario", "kpi"])
     head = (
@@ -189,12 +199,14 @@ def _kpi_html(long: pd.DataFrame, names: list[str], lang: str = "en") -> str:
         cells = [f"<td style='padding-left:{9 + 7 * indent}px'>{html.escape(shown)}</td>"]
         for i, name in enumerate(names):
             r = indexed.loc[(name, key)]
-            cells.append(f"<td>{format_interval(r['mean'], r['ci_low'], r['ci_high'], fmt, lang=lang)}</td>")
+            interval = format_interval(r["mean"], r["ci_low"], r["ci_high"], fmt, lang=lang)
+            cells.append(f"<td>{_unbroken_interval(interval)}</td>")
             if i:
                 diff = format_difference(r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], fmt, lang)
                 sig, important = bool(r["significant"]), r.get("verdict") == "important"
                 marks = (" *" if sig else "") + (" !" if important else "")
-                cells.append(f"<td class='{'sig' if important else ''}'>{diff}{marks}</td>")
+                shown_diff = _unbroken_interval(diff + marks)
+                cells.append(f"<td class='{'sig' if important else ''}'>{shown_diff}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table>{head}{''.join(body)}</table>"
 
@@ -215,12 +227,18 @@ SECTIONS = (
 
 
 QUESTION_HEADERS = ("scenario", "question", "what_changes", "n", "seed")
+TEXT_COLUMNS = ("question", "what_changes")  # read as text: headed on the left, as their cells
 
 
 def _question_section(results: Sequence[Results], lang: str = "en") -> list[str]:
     parts = [
         f"<h2 id='question'>{text('section_question', lang)}</h2>",
-        "<table><tr>" + "".join(f"<th>{text(k, lang)}</th>" for k in QUESTION_HEADERS) + "</tr>",
+        "<table><tr>"
+        + "".join(
+            f"<th class='left'>{text(k, lang)}</th>" if k in TEXT_COLUMNS else f"<th>{text(k, lang)}</th>"
+            for k in QUESTION_HEADERS
+        )
+        + "</tr>",
     ]
     for r in results:
         s = r.scenario
