@@ -90,17 +90,17 @@ class Model:
         Statistics keep to [warm-up, horizon]; running on lets every referred episode be followed
         and costed to its end, so per-episode figures are not biased towards short episodes.
         """
-        self.env.process(self.timeline.beds(self.ward))
-        territory = self.home_care.territory
-        authorised = lambda in_force: authorised_hads(territory, in_force)  # noqa: E731
-        self.env.process(self.timeline.events(self.home_care, self.bags, authorised))
-        self.env.process(self.ward.other_patients(self.draws.background_admissions()))
-        days = self.record.day_hospital_days
-        requests = self.draws.day_hospital_requests(days.weekday, days.closed)
-        self.env.process(self.day_hospital.other_patients(requests))
-        self.env.process(self.day_hospital.release_held())
-        self.arrivals()
-        with without_cyclic_gc():
+        with without_cyclic_gc():  # from the first draw: a run makes objects, and almost no garbage
+            self.env.process(self.timeline.beds(self.ward))
+            territory = self.home_care.territory
+            authorised = lambda in_force: authorised_hads(territory, in_force)  # noqa: E731
+            self.env.process(self.timeline.events(self.home_care, self.bags, authorised))
+            self.env.process(self.ward.other_patients(self.draws.background_admissions()))
+            days = self.record.day_hospital_days
+            requests = self.draws.day_hospital_requests(days.weekday, days.closed)
+            self.env.process(self.day_hospital.other_patients(requests))
+            self.env.process(self.day_hospital.release_held())
+            self.arrivals()
             self.env.run(until=self.scenario.run.horizon)
             unfinished = [p for p in self.episode_processes if p.is_alive]
             if unfinished:
