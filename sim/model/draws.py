@@ -292,7 +292,8 @@ class Draws:
             "ars_acceptance_u": draw("ars_acceptance"),
         }
         adverse = self._block_adverse_events(name, block, cycles)
-        rows = [{key: values[i].item() for key, values in columns.items()} for i in range(len(arrivals))]
+        listed = {key: values[: len(arrivals)].tolist() for key, values in columns.items()}  # Python scalars
+        rows = [{key: values[i] for key, values in listed.items()} for i in range(len(arrivals))]
         return [
             Profile(
                 index=-1,  # numbered once all indications are merged
