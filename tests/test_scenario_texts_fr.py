@@ -17,7 +17,8 @@ from short_scenarios import write_short
 
 from sim.app import choices as ch
 from sim.outputs import report
-from sim.outputs.folders import result_folders, write_comparison
+from sim.outputs.description import stress_des_rows
+from sim.outputs.folders import load_results, result_folders, write_comparison
 from sim.outputs.i18n import scenario_text
 from sim.runs.compare import run_comparison
 from sim.scenario.files import load_scenario
@@ -77,20 +78,18 @@ def compare_folder(tmp_path_factory) -> Path:
     return write_comparison(comparison, folder / "cmp", sources=files)
 
 
-def _question_section(document: str) -> str:
-    start = document.index("<h2 id='question'>")
-    return html.unescape(document[start : document.index("<h2", start + 1)])
-
-
 def test_the_french_report_asks_the_question_in_french(compare_folder):
-    folders = result_folders([compare_folder])
-    french = _question_section(report.build_report(folders, lang="fr"))
-    english = _question_section(report.build_report(folders, lang="en"))
+    folders = [load_results(path) for path in result_folders([compare_folder])]
+    french = html.unescape("".join(report._question_section(folders, "fr")))
+    english = html.unescape("".join(report._question_section(folders, "en")))
     beds = load_scenario(SCENARIOS / "beds_20.yaml")
     baseline = load_scenario(SCENARIOS / "baseline.yaml")
     assert beds.question_fr in french and beds.description_fr in french and baseline.question_fr in french
     assert beds.question not in french and beds.description not in french
     assert beds.question in english and beds.question_fr not in english
+    # the STRESS-DES checklist's first item quotes the leading scenario's question
+    first_item = stress_des_rows(folders, "t", lang="fr")[0][1]
+    assert html.escape(baseline.question_fr) in first_item
 
 
 def test_the_app_says_what_it_changed_in_both_languages(territory):
