@@ -209,10 +209,10 @@ def bag_schedule(
 
 
 class _ChangeDays:
-    """The latest day of a bag's window it can be changed on, by one search in the calendar's table of
-    open days (``Calendar._open_table``) of each weekday set: not a day of ``no_change``."""
+    """The latest day of a bag's window it can be changed on (``Calendar.latest_open``, one search in
+    the calendar's table of open days of each weekday set): not a day of ``no_change``."""
 
-    __slots__ = ("calendar", "home_change_days", "home_open", "no_change", "pharmacy_days", "pharmacy_open")
+    __slots__ = ("calendar", "home_change_days", "no_change", "pharmacy_days")
 
     def __init__(
         self,
@@ -223,9 +223,6 @@ class _ChangeDays:
     ):
         self.calendar, self.no_change = calendar, no_change
         self.home_change_days, self.pharmacy_days = home_change_days, pharmacy_days
-        # The tables as they are: they only grow, in place (a window past them asks the calendar).
-        self.home_open = calendar._open_table(home_change_days, 0)
-        self.pharmacy_open = calendar._open_table(pharmacy_days, 0)
 
     def latest(self, first: int, last: int, planned_discharge: float) -> int | None:
         """The change day of the window [first, last]: the latest home change day from the planned
@@ -234,24 +231,20 @@ class _ChangeDays:
             at_home = first
         else:  # the first day at or after the planned discharge (past ``last`` when inf)
             at_home = math.ceil(planned_discharge) if planned_discharge <= last else last + 1
-        found = self._latest(self.home_change_days, self.home_open, at_home, last)
+        found = self._latest(self.home_change_days, at_home, last)
         if found is None:
-            found = self._latest(self.pharmacy_days, self.pharmacy_open, first, at_home - 1)
+            found = self._latest(self.pharmacy_days, first, at_home - 1)
         if found is None:
             # Discharge falls where no home change day is reachable: bridge with a pharmacy-day bag.
-            found = self._latest(self.pharmacy_days, self.pharmacy_open, first, last)
+            found = self._latest(self.pharmacy_days, first, last)
         if found is None and self.calendar.latest_open(self.pharmacy_days, first, last) is None:
             found = _on_call_day(self.calendar, first, last, self.pharmacy_days)
         return found
 
-    def _latest(self, weekdays: frozenset[int], table: bytearray, first: int, last: int) -> int | None:
-        """The latest day of [first, last] open on ``weekdays`` (``table``), not in ``no_change``."""
+    def _latest(self, weekdays: frozenset[int], first: int, last: int) -> int | None:
+        """The latest day of [first, last] open on ``weekdays``, not in ``no_change``."""
         while True:
-            if first >= 0 and last < len(table):
-                day = table.rfind(1, first, last + 1)
-                found = day if day >= 0 else None
-            else:  # before day 0, or past the table as it was: the calendar grows it
-                found = self.calendar.latest_open(weekdays, first, last)
+            found = self.calendar.latest_open(weekdays, first, last)
             if found is None or found not in self.no_change:
                 return found
             last = found - 1
