@@ -230,11 +230,10 @@ def apply_choices(scenario: Scenario, territory: Territory, choices: Choices) ->
     if model_changes:
         raw["name"] = _app_name(scenario.name)
         # In both languages whatever the page's: the texts are the scenario's, for any reader.
-        for field, made_with, separator in (
-            ("description", "Made with occisim app from {}: ", "; "),
-            ("description_fr", "Fait avec l'app occisim à partir de {} : ", " ; "),
+        for field, lang, made_with, separator in (
+            ("description", "en", "Made with occisim app from {}: ", "; "),
+            ("description_fr", "fr", "Fait avec l'app occisim à partir de {} : ", " ; "),
         ):
-            lang = "fr" if field.endswith("_fr") else "en"
             raw[field] = one_line(
                 made_with.format(scenario.name)
                 + separator.join(_change_text(k, changed[k], lang) for k in model_changes),
