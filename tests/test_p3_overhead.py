@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from scenario_variants import BASELINE, baseline_variant
 from scipy import stats
 
+from sim.measures.catalogue import kpi_range
 from sim.measures.columns import group_mean
 from sim.measures.statistics import (
     comparison_table,
@@ -97,8 +98,9 @@ def reference_summary(values: pd.DataFrame) -> pd.DataFrame:
     for (level, unit, kpi), group in values.groupby(["level", "unit", "kpi"], sort=False):
         mean, half = _pandas_t_interval(group["value"].to_numpy(float))
         n = int(group["value"].notna().sum())
-        rows.append({"level": level, "unit": unit, "kpi": kpi, "mean": mean, "ci_low": mean - half,
-                     "ci_high": mean + half, "n": n})  # fmt: skip
+        low, high = np.clip([mean - half, mean + half], *kpi_range(kpi))  # cut to the KPI's range
+        rows.append({"level": level, "unit": unit, "kpi": kpi, "mean": mean, "ci_low": float(low),
+                     "ci_high": float(high), "n": n})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 # Items of the payer's bill with their labels, in report order. The economics sums the items in
 # this order (so the total is the same to the last bit), the figures and the KPI table show them.
 COST_LABELS: dict[str, str] = {
@@ -89,7 +91,7 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
             True,
         ),
         ("hdj_bridge_extra_bags_per_year", "extra bags from bridges per year", ".1f", True),
-        ("hdj_bridge_extra_vials_per_year", "extra vials from bridges per year", ".1f", True),
+        ("hdj_bridge_extra_vials_per_year", "net extra vials from bridges per year", ".1f", True),
         ("hdj_no_slot_extra_trips_per_year", "extra trips from no-slot policies per year", ".1f", False),
         ("hdj_visits_deferred_per_year", "visits past their tolerance per year", ".1f", False),
     )
@@ -289,6 +291,33 @@ def kpi_names(indications: list[str], hads: list[str], peripheral_hospitals: lis
     names |= {f"{kpi}_{h}" for kpi in PER_PERIPHERAL_HOSPITAL_KPIS for h in peripheral_hospitals}
     return names
 
+
+
+# --- the values a KPI can take: its confidence interval is cut to them -----------------------------
+# A replication's KPI is a count, a duration, a sum of euros, a rate or a share: never below 0, and a
+# share never above 1. The Student-t interval of its mean is symmetric, so with few replications of
+# a rare event (0 most years) its low end falls below 0: a negative waiting time or count that no
+# run can give. Cut at the range, the interval still holds the true mean whenever the uncut one did
+# (the mean lies in the range), so its coverage is unchanged. These can be below 0:
+SIGNED_KPIS: frozenset[str] = frozenset(
+    {
+        "bed_queue_growth",  # the bed queue at the window's end less at its start
+        "hdj_bridge_extra_bags_per_year",  # a bridge's bags less those it replaced
+        "hdj_bridge_extra_vials_per_year",  # the same in vials: a bridge can use fewer
+        "hdj_no_slot_extra_trips_per_year",  # extra bags less the changes HAD nurses make at home
+    }
+)
+
+
+def kpi_range(name: str) -> tuple[float, float]:
+    """Lowest and highest value of KPI ``name`` (a share: its name holds ``_share``, or ``unstable``,
+    a replication's 0 or 1). tests/test_kpi_ranges.py runs scenarios of every policy against it."""
+    base = name.split("_before_event")[0].split("_from_event")[0]
+    if base in SIGNED_KPIS:
+        return -math.inf, math.inf
+    if "_share" in base or base == "unstable":
+        return 0.0, 1.0
+    return 0.0, math.inf
 
 # --- minimal important differences (MID): the smallest change of a KPI a planner acts on ---------
 # A difference "matters" when its 95 % CI excludes 0 AND its mean is at least the KPI's MID (two marks,

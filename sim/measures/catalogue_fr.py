@@ -148,7 +148,7 @@ KPI_LABELS_FR: dict[str, str] = {
     ),
     "hdj_bag_changes_overbook_per_year": "changements de poche sans séance : en surréservation, par an",
     "hdj_bridge_extra_bags_per_year": "poches supplémentaires dues aux relais par an",
-    "hdj_bridge_extra_vials_per_year": "flacons supplémentaires dus aux relais par an",
+    "hdj_bridge_extra_vials_per_year": "flacons en plus (solde) dus aux relais par an",
     "hdj_no_slot_extra_trips_per_year": "trajets supplémentaires dus à l'absence de séance par an",
     "hdj_visits_deferred_per_year": "visites au-delà de leur tolérance par an",
     "bag_changes_away_from_ward_per_year": "changements de poche hors du service par an",

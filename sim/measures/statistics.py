@@ -15,24 +15,40 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.measures.catalogue import kpi_range
+
 
 def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean, Student-t confidence interval, standard deviation and n of every KPI column."""
+    """Mean, Student-t confidence interval (within the KPI's range), standard deviation and n of
+    every KPI column."""
     return pd.DataFrame(
         [
-            {"kpi": column, **mean_with_interval(replications[column], confidence)}
+            {"kpi": column, **mean_with_interval(replications[column], confidence, kpi_range(column))}
             for column in replications.columns
             if column != "replication"
         ]
     )
 
 
-def mean_with_interval(values: Sequence[float] | np.ndarray | pd.Series, confidence: float = 0.95) -> dict:
-    """Mean, Student-t confidence interval, standard deviation and n of the values that are not NaN."""
+def mean_with_interval(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    confidence: float = 0.95,
+    within: tuple[float, float] = (-math.inf, math.inf),
+) -> dict:
+    """Mean, Student-t confidence interval, standard deviation and n of the values that are not NaN.
+
+    ``within``: the values a replication can take (``kpi_range``); the interval is cut to them."""
     values = np.asarray(values, dtype=float)
     values = values[~np.isnan(values)]
     mean, half, std = t_interval(values, confidence)
-    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "std": std, "n": len(values)}
+    low, high = interval_within(mean - half, mean + half, within)
+    return {"mean": mean, "ci_low": low, "ci_high": high, "std": std, "n": len(values)}
+
+
+def interval_within(low: float, high: float, within: tuple[float, float]) -> tuple[float, float]:
+    """A confidence interval of a mean cut to the range its values can take: the mean lies in that
+    range, so the cut interval holds it whenever the whole one did (NaN ends stay NaN)."""
+    return (max(low, within[0]) if low == low else low, min(high, within[1]) if high == high else high)
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -181,7 +197,8 @@ def comparison_table(results: dict[str, pd.DataFrame], base: str, paired: bool =
         columns = _float_columns(table)
         for kpi in kpis:
             values = columns.get(kpi, [])
-            rows.append({"scenario": name, "kpi": kpi, **mean_with_interval(values), **diffs.get(kpi, {})})
+            interval = mean_with_interval(values, within=kpi_range(kpi))
+            rows.append({"scenario": name, "kpi": kpi, **interval, **diffs.get(kpi, {})})
     return pd.DataFrame(rows)
 
 

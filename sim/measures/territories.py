@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.measures.catalogue import kpi_range
 from sim.measures.columns import group_mean
-from sim.measures.statistics import t_interval
+from sim.measures.statistics import interval_within, t_interval
 from sim.model.records import ROUTES
 from sim.scenario.schema import Scenario
 from sim.territory.catchment import Territory
@@ -149,7 +150,8 @@ def _groups(table: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.n
 
 
 def summarise_places(values: pd.DataFrame) -> pd.DataFrame:
-    """Per level, place and KPI: mean over replications with its 95 % CI and n (NaN values left out)."""
+    """Per level, place and KPI: mean over replications with its 95 % CI (within the KPI's range) and
+    n (NaN values left out)."""
     keys = ["level", "unit", "kpi"]
     firsts, members = _groups(values, keys)
     value = values["value"].to_numpy(float)
@@ -158,12 +160,13 @@ def summarise_places(values: pd.DataFrame) -> pd.DataFrame:
     for i, rows_of_group in enumerate(members):
         group = value[rows_of_group]
         mean, half, _ = t_interval(group)
+        low, high = interval_within(mean - half, mean + half, kpi_range(labels["kpi"][i]))
         rows.append(
             {
                 **{key: labels[key][i] for key in keys},
                 "mean": mean,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
+                "ci_low": low,
+                "ci_high": high,
                 "n": int(np.sum(~np.isnan(group))),
             }
         )
