@@ -16,7 +16,9 @@ both sides of each ratio alike:
    5 to 50 years: flat within +-20 % means the cost grows linearly with the work. Then the cost of
    each added episode between successive demands: events are not the only work (the day hospital's
    other patients are booked without one, and a busier day hospital makes each booking look further),
-   so this tells apart a change of mix from a cost that grows faster than the work.
+   so this tells apart a change of mix from a cost that grows faster than the work;
+5. where a replication's time goes: the model timed beside itself with one part left out (the day
+   hospital's other patients, the other inpatients, the blinatumomab episodes).
 """
 
 from __future__ import annotations
@@ -273,6 +275,45 @@ def main() -> None:
             points.append((name, work_of(variant, territory)[1], runs))
         if label == "demand":
             marginal_cost(points)
+
+    # 5. where a replication's time goes
+    where_the_time_goes(scenario, territory, replay_t, n)
+
+
+def _nothing(*_: object):
+    """A process that ends at once: stands in for a part of the model left out of a timing."""
+    return
+    yield
+
+
+def without(scenario: Scenario, territory: Territory, part: str) -> Callable[[], object]:
+    """A run of the model with one part's process left out (in this bench only): the day hospital's
+    other patients (their requests drawn, none booked), the other inpatients (drawn, none admitted),
+    or the blinatumomab episodes (none referred)."""
+
+    def run() -> object:
+        model = Model(scenario, territory, 0)
+        if part == "day-hospital other patients":
+            model.day_hospital.other_patients = _nothing
+        elif part == "other inpatients":
+            model.ward.other_patients = _nothing
+        else:
+            model.arrivals = lambda: None
+        return model.run()
+
+    return run
+
+
+def where_the_time_goes(scenario: Scenario, territory: Territory, replay_s: float, rounds: int) -> None:
+    """The model's time less each part's, timed beside the whole model: what each part costs, and
+    what the model would cost against the bed-queue replay without the day hospital's other patients
+    (the largest part, about 44,000 requests a replication, booked without an event each)."""
+    whole = lambda: Model(scenario, territory, 0).run()  # noqa: E731
+    for part in ("day-hospital other patients", "other inpatients", "blinatumomab episodes"):
+        model_t, rest_t, _ = interleaved(whole, without(scenario, territory, part), rounds)
+        row(f"share of the model: {part}", f"{1 - rest_t / model_t:8.2f}   ({model_t - rest_t:.3f} s)")
+        if part == "day-hospital other patients":
+            row("  the model without them / bed-queue replay", f"{rest_t / replay_s:8.2f}")
 
 
 if __name__ == "__main__":
