@@ -109,3 +109,19 @@ def test_the_report_in_french(short_base, tmp_path):
     assert f"{NBSP}%" in french
     english = build_report([out])
     assert "Key performance indicators" in english and "Indicateurs clés" not in english
+
+
+def test_compare_and_report_in_french_say_what_they_wrote_in_french(short_base, tmp_path):
+    other = write_short(tmp_path / "s", "gers_pasteur", "gers_fr")
+    out = tmp_path / "cmp"
+    compared = _run(
+        ["compare", str(short_base), str(other), "--workers", "1", "--out", str(out), "--lang", "fr"]
+    )
+    assert compared.exit_code == 0, compared.output
+    reported = _run(["report", str(out), "--lang", "fr"])
+    assert reported.exit_code == 0, reported.output
+    said = " ".join((compared.output + reported.output).split())  # lines folded to the terminal's width
+    assert "manifest.json, un dossier de résultats par scénario)" in said
+    assert "rapport : " in said and " Mo, autonome)" in said
+    for english in ("one result folder each", "replications", "report written to", "building the report"):
+        assert english not in said, english

@@ -104,9 +104,11 @@ def choose(
         raise fail_file(base, exc.messages) from None
     except ValueError as exc:
         raise fail(str(exc)) from None
+    from sim.outputs.i18n import text
+
     language = readable(scenario, lang).lang
     target = output_dir(out or Path("results") / f"choose-{scenario.name}", SEARCH, no_overwrite)
-    with progress_bar("replications", None) as advance:
+    with progress_bar(text("progress_replications", language), None) as advance:
         try:
             shared = (goal, settings, max_new, among, cost_per_authorisation, workers, advance)
             result = search(scenario, *shared, scheduler=scheduler)

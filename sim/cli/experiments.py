@@ -98,7 +98,7 @@ def run(
     people = readable(scenario, lang, excel_csv)
     target = output_dir(out or default_output_dir(scenario), RUN, no_overwrite)
     n = replications or scenario.run.replications
-    with progress_bar(f"{scenario.name}: replications", n) as advance:
+    with progress_bar(text("progress_run", people.lang, name=scenario.name), n) as advance:
         try:
             result = run_experiment(
                 scenario, replications, seed, workers, progress=advance, scheduler=scheduler
@@ -136,7 +136,8 @@ def _run_across_band(
         raise fail(exc.messages[0]) from None
     target = output_dir(out or Path("results") / f"band-{scenarios[0].name}", BAND, no_overwrite)
     n = replications or scenarios[0].run.replications
-    with progress_bar("band members x scenarios x replications", len(band) * len(scenarios) * n) as advance:
+    members = len(band) * len(scenarios) * n
+    with progress_bar(text("progress_band", language), members) as advance:
         try:
             result = run_band_comparison(scenarios, band, replications, seed, workers, progress=advance)
         except (ScenarioError, ValueError) as exc:
@@ -217,7 +218,7 @@ def compare(
     target = out or Path("results") / comparison_folder_name(names)
     refuse_another_comparison(target, names)
     target = output_dir(target, COMPARISON, no_overwrite)
-    with progress_bar("replications", None) as advance:
+    with progress_bar(text("progress_replications", people.lang), None) as advance:
         try:
             comparison = run_comparison(
                 scenarios,
@@ -254,7 +255,7 @@ def _show_and_write_comparison(
     say_written(
         text("written_comparison", people.lang),
         target,
-        "(comparison.csv, comparison.xlsx, readable_comparison.csv, manifest.json, one result folder each)",
+        text("comparison_files", people.lang),
         people.lang,
     )
 

@@ -138,9 +138,10 @@ def report(
 
     Search folders (`occisim choose`) add a "Which HADs next?" section; alone, they make the report.
     """
+    from sim.measures.language import number
     from sim.outputs.choice import search_report
     from sim.outputs.folders import result_folders
-    from sim.outputs.i18n import LanguageError, choose_language
+    from sim.outputs.i18n import LanguageError, choose_language, text
     from sim.outputs.report import HEAD, build_report
     from sim.outputs.writing import check_output_file, folder_kind, read_manifest, write_text_atomically
     from sim.territory.catchment import Territory
@@ -169,7 +170,7 @@ def report(
         check_output_file(target, HEAD, overwrite=not no_overwrite)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    with progress_bar("building the report", None):
+    with progress_bar(text("progress_report", language), None):
         try:
             if folders:
                 document = build_report(folders, lang=language, searches=searches)
@@ -181,5 +182,5 @@ def report(
         write_text_atomically(target, document, begins=HEAD, overwrite=not no_overwrite)
     except OutputError as exc:
         raise fail(str(exc)) from None
-    size = f" ({target.stat().st_size / 1e6:.1f} MB, self-contained)"
-    console.print("report written to ", plain(str(target)), size, sep="")
+    size = text("written_report_size", language, size=number(target.stat().st_size / 1e6, ".1f", language))
+    console.print(text("written_report", language), plain(str(target)), " ", size, sep="")

@@ -158,6 +158,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "written_comparison": ("comparison", "comparaison"),
     "written_search": ("search", "recherche"),
     "written_band": ("band results", "résultats de la bande"),
+    "written_report": ("report written to ", "rapport : "),
+    "written_report_size": ("({size} MB, self-contained)", "({size} Mo, autonome)"),
+    "comparison_files": (
+        "(comparison.csv, comparison.xlsx, readable_comparison.csv, manifest.json, one result folder each)",
+        "(comparison.csv, comparison.xlsx, readable_comparison.csv, manifest.json, un dossier de "
+        "résultats par scénario)",
+    ),
+    "progress_replications": ("replications", "réplications"),
+    "progress_run": ("{name}: replications", "{name} : réplications"),
+    "progress_band": (
+        "band members x scenarios x replications",
+        "membres de la bande x scénarios x réplications",
+    ),
+    "progress_report": ("building the report", "construction du rapport"),
 }
 if TEXTS.keys() & REPORT_TEXTS.keys():  # one text per key: a key written twice is a mistake
     raise KeyError(f"texts defined twice: {sorted(TEXTS.keys() & REPORT_TEXTS.keys())}")
