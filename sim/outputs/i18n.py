@@ -91,10 +91,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav_parameters": ("Parameters", "Paramètres"),
     "nav_stress": ("Model reporting (STRESS-DES)", "Description du modèle (STRESS-DES)"),
     "kpi_note": (
-        "Mean over replications with 95 % confidence interval; differences {method}. "
+        "Mean over replications with 95 % confidence interval (cut to what the KPI can be: never "
+        "below 0, a share never above 100 %); differences {method}. "
         "* marks a difference whose interval excludes 0; ! one that also reaches the KPI's minimal "
         "important difference. Statistics exclude the warm-up.",
-        "Moyenne des réplications avec intervalle de confiance à 95 % ; différences {method}. "
+        "Moyenne des réplications avec intervalle de confiance à 95 % (borné à ce que l'indicateur "
+        "peut valoir : jamais sous 0, une part jamais au-dessus de 100 %) ; différences {method}. "
         "* signale une différence dont l'intervalle exclut 0 ; ! une différence qui atteint aussi la plus "
         "petite différence importante de l'indicateur. Les statistiques excluent la mise en régime.",
     ),
