@@ -101,3 +101,54 @@ def test_the_app_says_what_it_changed_in_both_languages(territory):
     made = ch.apply_choices(base, bound, chosen)
     assert made.description == f"Made with occisim app from baseline: authorise {unauthorised}"
     assert made.description_fr == f"Fait avec l'app occisim à partir de baseline : autoriser {unauthorised}"
+
+
+# --- a variant that does not say what it asks ------------------------------------------------------
+
+
+def _child(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "child.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: child\n{body}", encoding="utf-8")
+    return path
+
+
+def test_a_variant_without_texts_asks_what_it_changes_not_its_parents_question(tmp_path):
+    scenario = load_scenario(
+        _child(tmp_path, "territory:\n  authorise: [croix_rouge_gers]\nbeds:\n  capacity: 20\n")
+    )
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    said = "territory.authorise = [croix_rouge_gers]; beds.capacity = 20"
+    assert scenario.question == f"What if {said}?" and scenario.question_fr == f"Et si {said} ?"
+    assert (
+        scenario.description == f"baseline with {said}."
+        and scenario.description_fr == f"baseline avec {said}."
+    )
+    assert baseline.question not in (scenario.question, scenario.question_fr)
+    # the texts are words only: the same parameters, the same hash
+    assert scenario.hash() == scenario.model_copy(update={"question": "", "description": ""}).hash()
+
+
+def test_a_variant_that_only_changes_how_it_runs_keeps_its_parents_question(tmp_path):
+    scenario = load_scenario(_child(tmp_path, "run:\n  years: 2\n  replications: 3\noutput:\n  lang: fr\n"))
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    assert (scenario.question, scenario.question_fr) == (baseline.question, baseline.question_fr)
+    assert scenario.description_fr == baseline.description_fr
+
+
+def test_a_variant_that_writes_its_question_keeps_it_and_gets_a_description_of_its_changes(tmp_path):
+    scenario = load_scenario(_child(tmp_path, "question: Twenty beds?\nbeds:\n  capacity: 20\n"))
+    assert scenario.question == "Twenty beds?" and scenario.question_fr == ""  # French: the English one
+    assert scenario.description == "baseline with beds.capacity = 20."
+
+
+def test_set_asks_what_it_sets_unless_it_only_changes_how_the_scenario_runs():
+    from sim.scenario.edit import with_settings
+
+    baseline = load_scenario(SCENARIOS / "gers_pasteur.yaml")
+    varied = with_settings(baseline, ["beds.capacity=20", "run.years=2"])
+    assert varied.question == "What if beds.capacity = 20?"
+    assert varied.description_fr == "gers_pasteur avec beds.capacity = 20."
+    shorter = with_settings(baseline, ["run.years=2"])
+    assert (shorter.question, shorter.question_fr) == (baseline.question, baseline.question_fr)
+    asked = with_settings(baseline, ["beds.capacity=20", "question=Twenty beds?"])
+    assert asked.question == "Twenty beds?"

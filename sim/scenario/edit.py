@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from sim.scenario.errors import ScenarioError, one_line, shown
 from sim.scenario.files import _describe, _key_path, _location, load_scenario
 from sim.scenario.reading import _Refused, _ScenarioLoader
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import TRANSLATED_TEXTS, Scenario
+from sim.scenario.variant_texts import HOW_RUN, shown_value, variant_texts
 
 WARMUP_NOTE = "   # set by occisim warmup (MSER-5)"
 
@@ -131,8 +132,14 @@ def with_settings(scenario: Scenario, settings: Sequence[str]) -> Scenario:
             if depth < len(parts) - 1:
                 node = node[part]
         node[parts[-1]] = value
-    if "name" not in {key for key, _ in parsed}:
+    keys = {key for key, _ in parsed}
+    if "name" not in keys:
         raw["name"] = _variant_name(scenario.name, settings)
+    changes = [f"{key} = {shown_value(value)}" for key, value in parsed if key.split(".")[0] not in HOW_RUN]
+    made = variant_texts(scenario.name, changes) if changes else {}
+    for text in TRANSLATED_TEXTS:  # what the settings ask, not the scenario's own question
+        if made and text not in keys:
+            raw[text], raw[f"{text}_fr"] = made[text], made[f"{text}_fr"]
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
