@@ -75,26 +75,30 @@ def _report(folder: Path, lang: str, monkeypatch) -> tuple[str, list[str]]:
         end = document.find("<h2", start + 1)
         parts.append(document[start : end if end > 0 else None])
     shown = re.sub(r"<script>.*?</script>|src=\"data:[^\"]*\"", " ", "".join(parts), flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", shown)), drawn
+    return html.unescape(re.sub(r"<[^>]+>", " ", shown)), drawn, document
 
 
 def test_english_phrases_are_found_in_the_english_report(compare_folder, monkeypatch):
-    page, drawn = _report(compare_folder, "en", monkeypatch)
+    page, drawn, document = _report(compare_folder, "en", monkeypatch)
     found = {p for p in english_phrases() if p in page or any(p in t for t in drawn)}
     assert len(found) >= 40  # the check below can fail: the English report is full of them
     assert {"Results by place of residence", "HAD zone boundary", "share admitted within"} <= found
+    assert "<body lang='en'>" in document and re.search(r"<h1>occisim report: \S+ vs \S+</h1>", document)
 
 
 def test_no_english_phrase_is_left_in_the_french_report(compare_folder, monkeypatch):
-    page, drawn = _report(compare_folder, "fr", monkeypatch)
+    page, drawn, document = _report(compare_folder, "fr", monkeypatch)
     left_in_page = sorted(p for p in english_phrases() if p in page)
     left_in_figures = sorted(p for p in english_phrases() if any(p in t for t in drawn))
     assert left_in_page == [] and left_in_figures == []
     assert "Résultats par lieu de résidence" in page and "limite de zone d'HAD" in drawn
+    # the page says it is French (browsers, screen readers), its title in French typography
+    assert "<body lang='fr'>" in document
+    assert re.search(r"<h1>rapport occisim : \S+ contre \S+</h1>", document)
 
 
 def test_french_numbers_in_the_tables_and_the_figures(compare_folder, monkeypatch):
-    page, drawn = _report(compare_folder, "fr", monkeypatch)
+    page, drawn, _ = _report(compare_folder, "fr", monkeypatch)
     assert ENGLISH_NUMBER.findall(page) == []
     assert [t for t in drawn if ENGLISH_NUMBER.search(t)] == []
     assert any("\u00a0k€" in t for t in drawn)  # the cost chart's axis: 1 000 k€

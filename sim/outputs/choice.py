@@ -304,7 +304,7 @@ def search_section(
 
 def search_page(result: SearchResult, scenario: Scenario, base: Territory, lang: str = "en") -> str:
     """The self-contained HTML page of a search."""
-    return _page(search_section(result, scenario, base, lang, level=1))
+    return _page(search_section(result, scenario, base, lang, level=1), lang)
 
 
 def search_report(folders: list[Path], base: Territory, lang: str = "en") -> str:
@@ -314,12 +314,12 @@ def search_report(folders: list[Path], base: Territory, lang: str = "en") -> str
     parts = [f"<h1>{text('search_title', lang)}</h1>"]
     for folder in folders:
         parts += search_section(*read_search(folder), base, lang)
-    return _page(parts)
+    return _page(parts, lang)
 
 
-def _page(parts: list[str]) -> str:
-    """A page as every report begins (``occisim report`` replaces only such a file)."""
-    return f"{HEAD}<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"
+def _page(parts: list[str], lang: str) -> str:
+    """A page as every report begins (``occisim report`` replaces only such a file), its body in ``lang``."""
+    return f"{HEAD}<style>{CSS}</style></head><body lang='{lang}'><main>{''.join(parts)}</main></body></html>"
 
 
 def write_search(

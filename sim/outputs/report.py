@@ -414,8 +414,9 @@ def build_report(
     long, method = kpi_table(results)
     places = report_places(results, "paired" in method, territories[names[0]])
     replications = results[0].scenario.run.replications
+    compared = text("report_title_joint", lang).join(map(html.escape, names))
     parts = [
-        f"<h1>{text('report_title', lang)}: {' vs '.join(html.escape(n) for n in names)}</h1>",
+        f"<h1>{text('report_title', lang, names=compared)}</h1>",
         *_warnings_banner(results, lang),
         f"<p class='lead'>{text('generated', lang, when=f'{dt.datetime.now():%Y-%m-%d %H:%M}')} "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
@@ -437,4 +438,6 @@ def build_report(
         *_search_sections(searches, base_territory, lang),
     ]
     head = f"{HEAD}<style>{CSS}</style>{leaflet_head()}</head>"
-    return f"{head}<body><main>{''.join(parts)}</main></body></html>"
+    # The language on the body: the head begins as every occisim report does (the mark of a file
+    # ``occisim report`` may replace), whatever the language.
+    return f"{head}<body lang='{lang}'><main>{''.join(parts)}</main></body></html>"
