@@ -21,7 +21,7 @@ from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import load_results, result_folders, write_comparison
 from sim.outputs.i18n import scenario_text
 from sim.runs.compare import run_comparison
-from sim.scenario.files import load_scenario
+from sim.scenario.files import load_scenario, resolve_raw
 from sim.territory.binding import scenario_territory
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -101,6 +101,8 @@ def test_the_app_says_what_it_changed_in_both_languages(territory):
     made = ch.apply_choices(base, bound, chosen)
     assert made.description == f"Made with occisim app from baseline: authorise {unauthorised}"
     assert made.description_fr == f"Fait avec l'app occisim à partir de baseline : autoriser {unauthorised}"
+    assert made.question == f"baseline, changed (authorise {unauthorised}): what happens?"
+    assert made.question_fr == f"baseline, modifié (autoriser {unauthorised}) : que se passe-t-il ?"
 
 
 # --- a variant that does not say what it asks ------------------------------------------------------
@@ -118,11 +120,11 @@ def test_a_variant_without_texts_asks_what_it_changes_not_its_parents_question(t
     )
     baseline = load_scenario(SCENARIOS / "baseline.yaml")
     said = "territory.authorise = [croix_rouge_gers]; beds.capacity = 20"
-    assert scenario.question == f"What if {said}?" and scenario.question_fr == f"Et si {said} ?"
-    assert (
-        scenario.description == f"baseline with {said}."
-        and scenario.description_fr == f"baseline avec {said}."
-    )
+    assert scenario.question == f"baseline: what if {said}?"
+    assert scenario.question_fr == f"baseline : et si {said} ?"
+    # the parent's description is recalled as the parent's, not as the variant's
+    assert scenario.description == f"baseline with {said}. baseline: {baseline.description}"
+    assert scenario.description_fr == f"baseline avec {said}. baseline : {baseline.description_fr}"
     assert baseline.question not in (scenario.question, scenario.question_fr)
     # the texts are words only: the same parameters, the same hash
     assert scenario.hash() == scenario.model_copy(update={"question": "", "description": ""}).hash()
@@ -135,20 +137,59 @@ def test_a_variant_that_only_changes_how_it_runs_keeps_its_parents_question(tmp_
     assert scenario.description_fr == baseline.description_fr
 
 
-def test_a_variant_that_writes_its_question_keeps_it_and_gets_a_description_of_its_changes(tmp_path):
+def test_a_variant_keeps_every_text_it_writes_itself(tmp_path):
     scenario = load_scenario(_child(tmp_path, "question: Twenty beds?\nbeds:\n  capacity: 20\n"))
     assert scenario.question == "Twenty beds?" and scenario.question_fr == ""  # French: the English one
-    assert scenario.description == "baseline with beds.capacity = 20."
+    assert scenario.description.startswith("baseline with beds.capacity = 20.")
+    french = load_scenario(_child(tmp_path, "question_fr: Et vingt lits ?\nbeds:\n  capacity: 20\n"))
+    assert (
+        french.question_fr == "Et vingt lits ?" and french.question == "baseline: what if beds.capacity = 20?"
+    )
 
 
-def test_set_asks_what_it_sets_unless_it_only_changes_how_the_scenario_runs():
+def test_a_nameless_parent_is_named_by_its_file_and_paths_are_shown_as_written(tmp_path):
+    parent = tmp_path / "my_base.yaml"
+    parent.write_text(
+        "\n".join(
+            line
+            for line in (SCENARIOS / "baseline.yaml").read_text(encoding="utf-8").splitlines()
+            if not line.startswith("name:")
+        ),
+        encoding="utf-8",
+    )
+    child = tmp_path / "c3.yaml"
+    child.write_text("extends: my_base.yaml\nname: c3\nbeds:\n  capacity: 16\n", encoding="utf-8")
+    raw = resolve_raw(child)
+    assert raw["question"] == "my_base: what if beds.capacity = 16?"
+    overrides = tmp_path / "zones.csv"
+    overrides.write_text("insee,had\n", encoding="utf-8")
+    child.write_text(
+        f"extends: {SCENARIOS / 'baseline.yaml'}\nname: c4\nterritory:\n  overrides_file: zones.csv\n",
+        encoding="utf-8",
+    )
+    raw = resolve_raw(child)
+    assert raw["question"] == "baseline: what if territory.overrides_file = zones.csv?"  # not the full path
+    assert raw["territory"]["overrides_file"] == str(overrides.resolve())
+
+
+def test_set_asks_what_it_sets_unless_it_only_changes_how_the_scenario_runs_or_its_texts():
     from sim.scenario.edit import with_settings
 
-    baseline = load_scenario(SCENARIOS / "gers_pasteur.yaml")
-    varied = with_settings(baseline, ["beds.capacity=20", "run.years=2"])
-    assert varied.question == "What if beds.capacity = 20?"
-    assert varied.description_fr == "gers_pasteur avec beds.capacity = 20."
-    shorter = with_settings(baseline, ["run.years=2"])
-    assert (shorter.question, shorter.question_fr) == (baseline.question, baseline.question_fr)
-    asked = with_settings(baseline, ["beds.capacity=20", "question=Twenty beds?"])
-    assert asked.question == "Twenty beds?"
+    pasteur = load_scenario(SCENARIOS / "gers_pasteur.yaml")
+    varied = with_settings(pasteur, ["beds.capacity=20", "run.years=2"])
+    assert varied.question == "gers_pasteur: what if beds.capacity = 20?"
+    assert (
+        varied.description_fr
+        == f"gers_pasteur avec beds.capacity = 20. gers_pasteur : {pasteur.description_fr}"
+    )
+    shorter = with_settings(pasteur, ["run.years=2"])
+    assert (shorter.question, shorter.question_fr) == (pasteur.question, pasteur.question_fr)
+    renamed = with_settings(pasteur, ["name=mine"])
+    assert (renamed.question, renamed.description) == (pasteur.question, pasteur.description)
+    asked = with_settings(pasteur, ["beds.capacity=20", "question=Twenty beds?"])
+    assert asked.question == "Twenty beds?" and asked.question_fr == ""  # not the parent's French one
+    french = with_settings(pasteur, ["beds.capacity=20", "question_fr=Et vingt lits ?"])
+    assert (
+        french.question_fr == "Et vingt lits ?"
+        and french.question == "gers_pasteur: what if beds.capacity = 20?"
+    )

@@ -230,15 +230,15 @@ def apply_choices(scenario: Scenario, territory: Territory, choices: Choices) ->
     if model_changes:
         raw["name"] = _app_name(scenario.name)
         # In both languages whatever the page's: the texts are the scenario's, for any reader.
+        # The question too: not the start scenario's, which the changes no longer ask.
         for field, lang, made_with, separator in (
-            ("description", "en", "Made with occisim app from {}: ", "; "),
-            ("description_fr", "fr", "Fait avec l'app occisim à partir de {} : ", " ; "),
+            ("description", "en", "Made with occisim app from {}: {}", "; "),
+            ("description_fr", "fr", "Fait avec l'app occisim à partir de {} : {}", " ; "),
+            ("question", "en", "{}, changed ({}): what happens?", "; "),
+            ("question_fr", "fr", "{}, modifié ({}) : que se passe-t-il ?", " ; "),
         ):
-            raw[field] = one_line(
-                made_with.format(scenario.name)
-                + separator.join(_change_text(k, changed[k], lang) for k in model_changes),
-                2000,
-            )
+            said = separator.join(_change_text(k, changed[k], lang) for k in model_changes)
+            raw[field] = one_line(made_with.format(scenario.name, said), 2000)
     # The same checks and one-line messages as any edited number (sensitivity, --set).
     return with_values(Scenario.model_validate(raw), numbers, origin="app")
 

@@ -47,8 +47,15 @@ def mean_with_interval(
 
 def interval_within(low: float, high: float, within: tuple[float, float]) -> tuple[float, float]:
     """A confidence interval of a mean cut to the range its values can take: the mean lies in that
-    range, so the cut interval holds it whenever the whole one did (NaN ends stay NaN)."""
-    return (max(low, within[0]) if low == low else low, min(high, within[1]) if high == high else high)
+    range, so the cut interval holds it whenever the whole one did (NaN ends stay NaN). A mean a
+    rounding outside the range (a waste of -1e-10 µg) stays inside its interval: the cut stops at
+    the interval's middle; ``+ 0.0`` writes a cut at zero as 0, not -0."""
+    middle = (low + high) / 2
+    if low == low:
+        low = max(low, min(within[0], middle)) + 0.0
+    if high == high:
+        high = min(high, max(within[1], middle)) + 0.0
+    return low, high
 
 
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.measures.statistics import t_interval
+from sim.measures.catalogue import kpi_range
+from sim.measures.statistics import interval_within, t_interval
 from sim.measures.warmup import suggest_warmup_days, welch_moving_average
 from sim.model.draws import latin_hypercube
 from sim.runs.replications import Progress, Scheduler, WorkerPool, run_experiment, with_run_settings
@@ -170,6 +171,7 @@ def _assess(block: pd.DataFrame, targets: Sequence[Target]) -> dict[str, float |
     for target in targets:
         mean, half, _ = t_interval(block[target.kpi].to_numpy(dtype=float))
         low, high = (mean - half, mean + half) if half == half else (mean, mean)
+        low, high = interval_within(low, high, kpi_range(target.kpi))  # (a target lies in the range)
         met = bool(high >= target.low and low <= target.high)
         width = max(target.high - target.low, 1e-9)
         distance += max(target.low - mean, mean - target.high, 0.0) / width

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from sim.scenario.errors import ScenarioError, one_line, shown
 from sim.scenario.files import _describe, _key_path, _location, load_scenario
 from sim.scenario.reading import _Refused, _ScenarioLoader
-from sim.scenario.schema import TRANSLATED_TEXTS, Scenario
-from sim.scenario.variant_texts import HOW_RUN, shown_value, variant_texts
+from sim.scenario.schema import Scenario
+from sim.scenario.variant_texts import HOW_RUN, NOT_CHANGES, shown_value, with_variant_texts
 
 WARMUP_NOTE = "   # set by occisim warmup (MSER-5)"
 
@@ -135,11 +135,15 @@ def with_settings(scenario: Scenario, settings: Sequence[str]) -> Scenario:
     keys = {key for key, _ in parsed}
     if "name" not in keys:
         raw["name"] = _variant_name(scenario.name, settings)
-    changes = [f"{key} = {shown_value(value)}" for key, value in parsed if key.split(".")[0] not in HOW_RUN]
-    made = variant_texts(scenario.name, changes) if changes else {}
-    for text in TRANSLATED_TEXTS:  # what the settings ask, not the scenario's own question
-        if made and text not in keys:
-            raw[text], raw[f"{text}_fr"] = made[text], made[f"{text}_fr"]
+    # What the settings ask, not the scenario's own question (unless they set the texts themselves).
+    top = {key.split(".")[0] for key in keys}
+    changes = [
+        f"{key} = {shown_value(value)}"
+        for key, value in parsed
+        if key.split(".")[0] not in (*HOW_RUN, *NOT_CHANGES)
+    ]
+    told = {"description": scenario.description, "description_fr": scenario.description_fr}
+    with_variant_texts(raw, scenario.name, changes, top, told)
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:

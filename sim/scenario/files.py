@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.errors import RULE, ScenarioError, one_line, shown
 from sim.scenario.reading import EXPECTED_FILE, file_problem, key_text, read_yaml
-from sim.scenario.schema import TRANSLATED_TEXTS, Scenario
-from sim.scenario.variant_texts import own_changes, variant_texts
+from sim.scenario.schema import Scenario
+from sim.scenario.variant_texts import own_changes, with_variant_texts
 
 MAX_MESSAGES = 20  # problems listed for one file; a mutilated file can have thousands
 MAX_EXTENDS = 20  # files in one extends: chain; the shipped scenarios use 2 (variant -> baseline)
@@ -98,26 +98,22 @@ def resolve_raw(path: Path, named: str | None = None) -> dict:
 
 def _merged(chain: list[tuple[Path, dict]]) -> dict:
     merged: dict = {}
+    parent = None  # the file extended so far: its name (its file's stem if it has none)
     for file, data in reversed(chain):
+        changes = own_changes(data) if parent is not None else []  # before paths are made absolute
         territory = data.get("territory")
         if isinstance(territory, dict) and isinstance(territory.get("overrides_file"), str):
             # A relative path means relative to the file that names it, wherever it is extended from.
             # A path that cannot be resolved is left as written: load_scenario refuses it.
             resolved = _resolved(file.parent / territory["overrides_file"])
             territory["overrides_file"] = territory["overrides_file"] if resolved is None else str(resolved)
-        parent = merged.get("name") if merged else None
+        told = {key: merged.get(key) for key in ("description", "description_fr")}
         merged = _deep_merge(merged, data)
-        # A variant that changes what is simulated and does not say what it asks gets texts made of
-        # its changes, not its parent's (which would tell the parent's story).
-        changes = own_changes(data) if parent is not None else []
-        made = variant_texts(str(parent), changes) if changes else {}
-        for text in TRANSLATED_TEXTS:
-            if text not in data and made:
-                merged[text], merged[f"{text}_fr"] = made[text], made[f"{text}_fr"]
-            # A file that rewrites a text but not its French keeps none of its parent's French text:
-            # it reads in French as it reads in English.
-            if text in data and f"{text}_fr" not in data:
-                merged.pop(f"{text}_fr", None)
+        if parent is not None:
+            # A variant that changes what is simulated and does not say what it asks gets texts made
+            # of its changes, not its parent's (which would tell the parent's story).
+            with_variant_texts(merged, parent, changes, set(data), told)
+        parent = str(merged.get("name") or file.stem)
     return merged
 
 

@@ -44,14 +44,35 @@ def shown_value(value: Any) -> str:
     return str(value)
 
 
-def variant_texts(parent: str, changes: Iterable[str]) -> dict[str, str]:
-    """The question and description of ``parent`` with ``changes``, in English and French."""
+def variant_texts(parent: str, changes: Iterable[str], parent_texts: dict | None = None) -> dict[str, str]:
+    """The question and description of ``parent`` with ``changes``, in English and French; the
+    description recalls the parent's own (``parent_texts``: its description and description_fr)."""
     said = "; ".join(changes)
     if len(said) > MAX_CHARS:
         said = said[: MAX_CHARS - 1].rstrip() + "…"
+    told = parent_texts or {}
+    english, french = (
+        told.get("description") or "",
+        told.get("description_fr") or told.get("description") or "",
+    )
     return {
-        "question": f"What if {said}?",
-        "question_fr": f"Et si {said} ?",
-        "description": f"{parent} with {said}.",
-        "description_fr": f"{parent} avec {said}.",
+        "question": f"{parent}: what if {said}?",
+        "question_fr": f"{parent} : et si {said} ?",
+        "description": f"{parent} with {said}." + (f" {parent}: {english}" if english else ""),
+        "description_fr": f"{parent} avec {said}." + (f" {parent} : {french}" if french else ""),
     }
+
+
+def with_variant_texts(
+    raw: dict, parent: str, changes: list[str], written: set[str], parent_texts: dict
+) -> None:
+    """Give ``raw`` (a merged scenario) the texts of a variant of ``parent`` with ``changes``, except
+    those ``written`` by the variant itself; a variant that wrote only the English of a text keeps
+    none of its parent's French (which would tell the parent's story): it reads in English then."""
+    made = variant_texts(parent, changes, parent_texts) if changes else {}
+    for text in ("question", "description"):
+        for key in (text, f"{text}_fr"):
+            if made and key not in written and text not in written:
+                raw[key] = made[key]
+        if text in written and f"{text}_fr" not in written:
+            raw.pop(f"{text}_fr", None)
