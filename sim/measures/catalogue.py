@@ -292,7 +292,6 @@ def kpi_names(indications: list[str], hads: list[str], peripheral_hospitals: lis
     return names
 
 
-
 # --- the values a KPI can take: its confidence interval is cut to them -----------------------------
 # A replication's KPI is a count, a duration, a sum of euros, a rate or a share: never below 0, and a
 # share never above 1. The Student-t interval of its mean is symmetric, so with few replications of
@@ -318,6 +317,7 @@ def kpi_range(name: str) -> tuple[float, float]:
     if "_share" in base or base == "unstable":
         return 0.0, 1.0
     return 0.0, math.inf
+
 
 # --- minimal important differences (MID): the smallest change of a KPI a planner acts on ---------
 # A difference "matters" when its 95 % CI excludes 0 AND its mean is at least the KPI's MID (two marks,

@@ -16,7 +16,7 @@ from sim.scenario.errors import ScenarioError, one_line, shown
 from sim.scenario.files import _describe, _key_path, _location, load_scenario
 from sim.scenario.reading import _Refused, _ScenarioLoader
 from sim.scenario.schema import Scenario
-from sim.scenario.variant_texts import HOW_RUN, NOT_CHANGES, shown_value, with_variant_texts
+from sim.scenario.variant_texts import asks, shown_value, with_variant_texts
 
 WARMUP_NOTE = "   # set by occisim warmup (MSER-5)"
 
@@ -137,11 +137,7 @@ def with_settings(scenario: Scenario, settings: Sequence[str]) -> Scenario:
         raw["name"] = _variant_name(scenario.name, settings)
     # What the settings ask, not the scenario's own question (unless they set the texts themselves).
     top = {key.split(".")[0] for key in keys}
-    changes = [
-        f"{key} = {shown_value(value)}"
-        for key, value in parsed
-        if key.split(".")[0] not in (*HOW_RUN, *NOT_CHANGES)
-    ]
+    changes = [f"{key} = {shown_value(value)}" for key, value in parsed if asks(key)]
     told = {"description": scenario.description, "description_fr": scenario.description_fr}
     with_variant_texts(raw, scenario.name, changes, top, told)
     try:

@@ -12,17 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-# How a scenario is run and shown, not what it asks: changing only these keeps the parent's texts.
-HOW_RUN = ("run", "output")
-NOT_CHANGES = ("name", "extends", "question", "description", "question_fr", "description_fr")
+from sim.scenario.schema import SCENARIO_TEXTS, TRANSLATED_TEXTS
+
+# Keys that do not change what a scenario asks: its name and texts, and how it is run and shown
+# (changing only these keeps the parent's texts).
+NOT_ASKED = ("name", "extends", *SCENARIO_TEXTS, "run", "output")
 MAX_CHARS = 400  # the texts are read in a table: a long list of changes is cut
+
+
+def asks(key: str) -> bool:
+    """Whether setting ``key`` (a dotted path) changes what the scenario asks."""
+    return key.split(".")[0] not in NOT_ASKED
 
 
 def own_changes(data: dict) -> list[str]:
     """``key.path = value`` of each leaf a file sets itself, less its name, texts and run settings."""
     changes: list[str] = []
     for key, value in data.items():
-        if key not in NOT_CHANGES and key not in HOW_RUN:
+        if asks(str(key)):
             changes += _leaves(str(key), value)
     return changes
 
@@ -70,7 +77,7 @@ def with_variant_texts(
     those ``written`` by the variant itself; a variant that wrote only the English of a text keeps
     none of its parent's French (which would tell the parent's story): it reads in English then."""
     made = variant_texts(parent, changes, parent_texts) if changes else {}
-    for text in ("question", "description"):
+    for text in TRANSLATED_TEXTS:
         for key in (text, f"{text}_fr"):
             if made and key not in written and text not in written:
                 raw[key] = made[key]
