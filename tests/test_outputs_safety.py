@@ -26,7 +26,7 @@ from sim.cli import app
 from sim.model.records import PLANNED
 from sim.outputs.excel import Readable
 from sim.outputs.folders import load_results, write_comparison, write_results
-from sim.outputs.report import build_report
+from sim.outputs.report import EARLIER_HEAD, REPORT_MARK, build_report
 from sim.outputs.study_folders import write_psa, write_sensitivity, write_territory, write_warmup
 from sim.outputs.writing import (
     COMPARISON,
@@ -245,6 +245,27 @@ def test_a_report_never_replaces_another_file(tmp_path):
         check_output_file(mine, "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>occisim")
     with pytest.raises(OutputError, match="not a regular file"):
         check_output_file(tmp_path, "<!DOCTYPE")
+
+
+def test_a_report_in_either_language_or_of_an_earlier_version_is_replaced_and_nothing_else(
+    tmp_path, result
+):
+    folder = write_results(result, tmp_path / "run")
+    target = tmp_path / "report.html"
+    for lang in ("fr", "en", "fr"):  # each replaces the one before, whatever their languages
+        outcome = runner.invoke(app, ["report", str(folder), "--lang", lang, "--out", str(target)])
+        assert outcome.exit_code == 0, outcome.output
+        assert f"<html lang='{lang}'>" in target.read_text(encoding="utf-8")
+    # as reports began before their language was on <html>: still ours
+    target.write_text(EARLIER_HEAD + "</head><body>an old report</body></html>", encoding="utf-8")
+    outcome = runner.invoke(app, ["report", str(folder), "--out", str(target)])
+    assert outcome.exit_code == 0 and "an old report" not in target.read_text(encoding="utf-8")
+    # a page that merely looks like one (the mark not at its beginning) is somebody else's
+    theirs = tmp_path / "theirs.html"
+    theirs.write_text(f"<!-- my notes -->{REPORT_MARK}<html lang='fr'></html>", encoding="utf-8")
+    outcome = runner.invoke(app, ["report", str(folder), "--out", str(theirs)])
+    assert outcome.exit_code == 2 and "not written by occisim" in outcome.output
+    assert theirs.read_text(encoding="utf-8").startswith("<!-- my notes -->")
 
 
 # --- folders follow the umask; leftovers of a killed run are cleaned -----------------------------------

@@ -83,7 +83,9 @@ def test_english_phrases_are_found_in_the_english_report(compare_folder, monkeyp
     found = {p for p in english_phrases() if p in page or any(p in t for t in drawn)}
     assert len(found) >= 40  # the check below can fail: the English report is full of them
     assert {"Results by place of residence", "HAD zone boundary", "share admitted within"} <= found
-    assert "<body lang='en'>" in document and re.search(r"<h1>occisim report: \S+ vs \S+</h1>", document)
+    assert document.count("lang=") == 1 and "<html lang='en'>" in document
+    assert re.search(r"<h1>occisim report: \S+ vs \S+</h1>", document)
+    assert re.search(r"<title>occisim report: \S+ vs \S+</title>", document)
 
 
 def test_no_english_phrase_is_left_in_the_french_report(compare_folder, monkeypatch):
@@ -93,8 +95,9 @@ def test_no_english_phrase_is_left_in_the_french_report(compare_folder, monkeypa
     assert left_in_page == [] and left_in_figures == []
     assert "Résultats par lieu de résidence" in page and "limite de zone d'HAD" in drawn
     # the page says it is French (browsers, screen readers), its title in French typography
-    assert "<body lang='fr'>" in document
+    assert document.count("lang=") == 1 and "<html lang='fr'>" in document
     assert re.search(r"<h1>rapport occisim : \S+ contre \S+</h1>", document)
+    assert re.search(r"<title>rapport occisim : \S+ contre \S+</title>", document)
 
 
 def test_french_numbers_in_the_tables_and_the_figures(compare_folder, monkeypatch):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Self
 
 from sim.outputs.folders import result_folders, write_comparison
-from sim.outputs.report import HEAD, build_report
+from sim.outputs.report import REPORT_BEGINNINGS, build_report
 from sim.outputs.writing import REPORT, write_text_atomically
 from sim.runs.compare import run_comparison
 from sim.scenario.errors import one_line
@@ -161,7 +161,7 @@ class ComparisonJob(BackgroundJob):
         target = folder / "comparison"
         write_comparison(comparison, target, paths)
         document = build_report(result_folders([target]), self.territory, lang=self.lang)
-        write_text_atomically(target / REPORT, document, begins=HEAD)
+        write_text_atomically(target / REPORT, document, begins=REPORT_BEGINNINGS)
 
 
 def save_scenario(folder: Path, file: ScenarioFile) -> Path:

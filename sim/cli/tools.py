@@ -142,7 +142,7 @@ def report(
     from sim.outputs.choice import search_report
     from sim.outputs.folders import result_folders
     from sim.outputs.i18n import LanguageError, choose_language, text
-    from sim.outputs.report import HEAD, build_report
+    from sim.outputs.report import REPORT_BEGINNINGS, build_report
     from sim.outputs.writing import check_output_file, folder_kind, read_manifest, write_text_atomically
     from sim.territory.catchment import Territory
     from sim.territory.geodata import TerritoryDataError
@@ -167,7 +167,7 @@ def report(
         raise fail(str(exc)) from None
     target = out or (result_dirs[0] / "report.html")
     try:
-        check_output_file(target, HEAD, overwrite=not no_overwrite)
+        check_output_file(target, REPORT_BEGINNINGS, overwrite=not no_overwrite)
     except OutputError as exc:
         raise fail(str(exc)) from None
     with progress_bar(text("progress_report", language), None):
@@ -179,7 +179,7 @@ def report(
         except (ValueError, ScenarioError, TerritoryDataError, OSError) as exc:
             raise fail(str(exc)) from None
     try:
-        write_text_atomically(target, document, begins=HEAD, overwrite=not no_overwrite)
+        write_text_atomically(target, document, begins=REPORT_BEGINNINGS, overwrite=not no_overwrite)
     except OutputError as exc:
         raise fail(str(exc)) from None
     size = text("written_report_size", language, size=number(target.stat().st_size / 1e6, ".1f", language))

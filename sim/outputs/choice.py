@@ -19,7 +19,7 @@ from sim.measures.selection import SelectionResult, SelectionSettings
 from sim.outputs.figures import thousands
 from sim.outputs.i18n import kpi_title, number, text
 from sim.outputs.maps import plot_territory
-from sim.outputs.report import CSS, HEAD, _img
+from sim.outputs.report import CSS, _img, page_head
 from sim.outputs.text import format_interval
 from sim.outputs.writing import MANIFEST, SEARCH, atomic_output_dir, folder_kind, ownership, read_manifest
 from sim.runs.search import COST_KPI, OPENS_NOTHING, SAME_OPTIONS, STATUS_QUO, Objective, SearchResult
@@ -318,8 +318,9 @@ def search_report(folders: list[Path], base: Territory, lang: str = "en") -> str
 
 
 def _page(parts: list[str], lang: str) -> str:
-    """A page as every report begins (``occisim report`` replaces only such a file), its body in ``lang``."""
-    return f"{HEAD}<style>{CSS}</style></head><body lang='{lang}'><main>{''.join(parts)}</main></body></html>"
+    """A page as every report begins (``occisim report`` replaces only such a file), in ``lang``."""
+    head = page_head(lang, text("search_title", lang))
+    return f"{head}<style>{CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"
 
 
 def write_search(

@@ -59,8 +59,17 @@ figure { margin: 0; } figcaption { font-size: 0.85em; color: #566573; }
 nav a { margin-right: 14px; font-size: 0.9em; }
 .warning { background: #fdebd0; border-left: 5px solid #d35400; padding: 6px 14px; margin: 1em 0; }
 """
-# How every report begins: `occisim report --out` replaces only a file that begins so.
-HEAD = "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>occisim report</title>"
+# How every report begins, whatever its language: `occisim report --out` replaces only a file that
+# begins so, or as reports written before the language was on <html> began (EARLIER_HEAD).
+REPORT_MARK = "<!DOCTYPE html><!-- occisim report -->"
+EARLIER_HEAD = "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>occisim report</title>"
+REPORT_BEGINNINGS = (REPORT_MARK, EARLIER_HEAD)
+
+
+def page_head(lang: str, title: str) -> str:
+    """A report's beginning to its <title> (``title``: plain text), in ``lang`` for browsers and screen
+    readers, after the mark ``occisim report`` looks for before replacing a file."""
+    return f"{REPORT_MARK}<html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
 
 
 def _png(fig: plt.Figure) -> str:
@@ -414,9 +423,9 @@ def build_report(
     long, method = kpi_table(results)
     places = report_places(results, "paired" in method, territories[names[0]])
     replications = results[0].scenario.run.replications
-    compared = text("report_title_joint", lang).join(map(html.escape, names))
+    title = text("report_title", lang, names=text("report_title_joint", lang).join(names))
     parts = [
-        f"<h1>{text('report_title', lang, names=compared)}</h1>",
+        f"<h1>{html.escape(title)}</h1>",
         *_warnings_banner(results, lang),
         f"<p class='lead'>{text('generated', lang, when=f'{dt.datetime.now():%Y-%m-%d %H:%M}')} "
         + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in result_dirs)
@@ -437,7 +446,5 @@ def build_report(
         *_stress_section(results, method, territories, lang),
         *_search_sections(searches, base_territory, lang),
     ]
-    head = f"{HEAD}<style>{CSS}</style>{leaflet_head()}</head>"
-    # The language on the body: the head begins as every occisim report does (the mark of a file
-    # ``occisim report`` may replace), whatever the language.
-    return f"{head}<body lang='{lang}'><main>{''.join(parts)}</main></body></html>"
+    head = f"{page_head(lang, title)}<style>{CSS}</style>{leaflet_head()}</head>"
+    return f"{head}<body><main>{''.join(parts)}</main></body></html>"

@@ -291,9 +291,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def check_output_file(target: Path, begins: str, overwrite: bool = True) -> None:
+def check_output_file(target: Path, begins: str | tuple[str, ...], overwrite: bool = True) -> None:
     """Raise OutputError unless a file may be written at ``target``: it replaces only a file that
-    begins with ``begins`` (one occisim wrote, e.g. a report), never a folder or another file."""
+    begins with ``begins`` (or one of them: one occisim wrote, e.g. a report), never a folder or
+    another file."""
     target = Path(target)
     named = _named(target)
     try:
@@ -304,9 +305,10 @@ def check_output_file(target: Path, begins: str, overwrite: bool = True) -> None
         if target.exists():
             if not overwrite:
                 raise OutputError(f"{named}: exists, and --no-overwrite was given")
-            expected = begins.encode()
+            marks = [mark.encode() for mark in ((begins,) if isinstance(begins, str) else begins)]
             with target.open("rb") as existing:
-                if existing.read(len(expected)) != expected:
+                beginning = existing.read(max(map(len, marks)))
+                if not any(beginning.startswith(mark) for mark in marks):
                     raise OutputError(
                         f"{named}: exists and was not written by occisim; it is never replaced: "
                         "choose another --out"
@@ -316,7 +318,9 @@ def check_output_file(target: Path, begins: str, overwrite: bool = True) -> None
         raise OutputError(f"{named}: cannot write there ({exc.strerror or exc})") from None
 
 
-def write_text_atomically(target: Path, text: str, begins: str | None = None, overwrite: bool = True) -> Path:
+def write_text_atomically(
+    target: Path, text: str, begins: str | tuple[str, ...] | None = None, overwrite: bool = True
+) -> Path:
     """Write a text file that appears complete or not at all (``begins``: see ``check_output_file``)."""
     target = Path(target)
     check_output_file(target, text[:200] if begins is None else begins, overwrite)
