@@ -247,9 +247,7 @@ def test_a_report_never_replaces_another_file(tmp_path):
         check_output_file(tmp_path, "<!DOCTYPE")
 
 
-def test_a_report_in_either_language_or_of_an_earlier_version_is_replaced_and_nothing_else(
-    tmp_path, result
-):
+def test_a_report_in_either_language_or_of_an_earlier_version_is_replaced_and_nothing_else(tmp_path, result):
     folder = write_results(result, tmp_path / "run")
     target = tmp_path / "report.html"
     for lang in ("fr", "en", "fr"):  # each replaces the one before, whatever their languages

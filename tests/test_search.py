@@ -153,6 +153,11 @@ def test_objectives_parse_and_bad_ones_are_refused(short, territory):
         {"blina_bed_days_per_year": [10, 0], "travel_km_per_year": [1000, 0], "episodes_per_year": [1, 3]}
     )
     assert objective.values(rows).tolist() == [9, -6]
+    # the values an objective can take, as its CI in search.csv is cut to (as every KPI's is)
+    assert objective.value_range == (-np.inf, np.inf)
+    assert Objective.parse("blina_bed_days_per_year + 0.001*travel_km_per_year").value_range == (0, np.inf)
+    assert Objective.parse("2*beds_full_day_share - unstable").value_range == (-1, 2)
+    assert Objective.parse("-1*blina_bed_days_per_year").value_range == (-np.inf, 0)
     for bad in ("", "2*", "bed days", "a + + b"):
         with pytest.raises(ValueError, match="--objective"):
             Objective.parse(bad)

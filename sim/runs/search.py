@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.measures.catalogue import kpi_range
 from sim.measures.selection import SelectionResult, SelectionSettings, kn_plus_plus, pareto_front
-from sim.measures.statistics import t_interval
+from sim.measures.statistics import interval_within, t_interval
 from sim.runs.checks import scenario_kpi_names
 from sim.runs.replications import (
     Progress,
@@ -80,6 +81,18 @@ class Objective:
     @property
     def kpis(self) -> list[str]:
         return [kpi for _, kpi in self.terms]
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """The values a replication's objective can take: each term's KPI range (``kpi_range``)
+        weighted, and added (a negative weight turns its range round; one unbounded side, unbounded)."""
+        low = high = 0.0
+        for weight, kpi in self.terms:
+            if weight == 0:
+                continue
+            ends = [weight * end for end in kpi_range(kpi)]
+            low, high = low + min(ends), high + max(ends)
+        return low, high
 
     def values(self, replications: pd.DataFrame) -> np.ndarray:
         """The objective of every row (replication) of a KPI table, term by term."""
@@ -299,14 +312,15 @@ def _ranked(
             continue
         values = objectives[name]
         mean, half, _ = t_interval(values)
+        low, high = interval_within(mean - half, mean + half, objective.value_range)  # as every KPI's CI is
         n = min(len(values), len(best_values))  # the replications both have: paired (common random numbers)
         d_mean, d_half, _ = t_interval(values[:n] - best_values[:n]) if name != best else (0.0, 0.0, 0.0)
         extra.append(
             {
                 "replications": len(values),
                 "objective": mean,
-                "objective_ci_low": mean - half,
-                "objective_ci_high": mean + half,
+                "objective_ci_low": low,
+                "objective_ci_high": high,
                 "minus_best": d_mean,
                 "minus_best_ci_low": d_mean - d_half,
                 "minus_best_ci_high": d_mean + d_half,
