@@ -18,7 +18,10 @@ both sides of each ratio alike:
    other patients are booked without one, and a busier day hospital makes each booking look further),
    so this tells apart a change of mix from a cost that grows faster than the work;
 5. where a replication's time goes: the model timed beside itself with one part left out (the day
-   hospital's other patients, the other inpatients, the blinatumomab episodes).
+   hospital's other patients, the other inpatients, the blinatumomab episodes);
+6. over ``bench_compare.py``'s nine scenarios, a replication as a user runs it (model, tables and
+   KPIs) with and without the day hospital's other patients: how much a comparison could gain from
+   booking them at no cost at all.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from collections.abc import Callable
 
 import numpy as np
 import simpy
+from bench_compare import SCENARIOS as COMPARED
 from bench_engine import BASELINE, CountingEnvironment, count_mm_c, counting_model, mm_c
 
 from sim.measures.columns import forget_measured
@@ -279,6 +283,9 @@ def main() -> None:
     # 5. where a replication's time goes
     where_the_time_goes(scenario, territory, replay_t, n)
 
+    # 6. the same, over bench_compare.py's nine scenarios, as a user runs them
+    comparison_bound(territory, max(2, n // 2))
+
 
 def _nothing(*_: object):
     """A process that ends at once: stands in for a part of the model left out of a timing."""
@@ -314,6 +321,30 @@ def where_the_time_goes(scenario: Scenario, territory: Territory, replay_s: floa
         row(f"share of the model: {part}", f"{1 - rest_t / model_t:8.2f}   ({model_t - rest_t:.3f} s)")
         if part == "day-hospital other patients":
             row("  the model without them / bed-queue replay", f"{rest_t / replay_s:8.2f}")
+
+
+def comparison_bound(base: Territory, rounds: int) -> None:
+    """The nine scenarios of ``bench_compare.py``, a replication each as ``run_replication`` runs it
+    (the model, then its tables and KPIs), beside the same without the day hospital's other patients:
+    what the comparison would cost if booking them cost nothing, a bound on any faster way to book
+    them (a compiled kernel)."""
+    whole_s = rest_s = 0.0
+    for name in COMPARED:
+        scenario = load_scenario(BASELINE.with_name(f"{name}.yaml"))
+        territory = scenario_territory(scenario, base)
+
+        def whole(scenario: Scenario = scenario, territory: Territory = territory) -> None:
+            measure(Model(scenario, territory, 0).run(), scenario, territory)
+
+        def rest(scenario: Scenario = scenario, territory: Territory = territory) -> None:
+            measure(without(scenario, territory, "day-hospital other patients")(), scenario, territory)
+
+        whole_t, rest_t, _ = interleaved(whole, rest, rounds)
+        whole_s, rest_s = whole_s + whole_t, rest_s + rest_t
+    row(
+        "9 compared scenarios: replication without / with other patients",
+        f"{rest_s / whole_s:8.2f}   ({whole_s / len(COMPARED):.3f} s a replication, model and measures)",
+    )
 
 
 if __name__ == "__main__":
