@@ -99,7 +99,8 @@ def test_validate_baseline_says_ok():
 
 # --- extends: ---------------------------------------------------------------------------------------
 
-WORDS = set(SCENARIO_TEXTS)  # a variant's question and description (tests/test_scenario_texts_fr.py)
+# A variant's name (its file's, below) and its question and description (tests/test_scenario_texts_fr.py)
+WORDS = {"name", *SCENARIO_TEXTS}
 
 
 def test_variant_overrides_only_what_changes(tmp_path: Path, baseline: Scenario):
@@ -108,6 +109,20 @@ def test_variant_overrides_only_what_changes(tmp_path: Path, baseline: Scenario)
     expected = baseline.model_dump(exclude=WORDS)
     expected["beds"]["capacity"] = 20
     assert variant.model_dump(exclude=WORDS) == expected  # every parameter; the texts say what changed
+
+
+def test_a_variant_that_writes_no_name_is_named_after_its_file(tmp_path: Path, baseline: Scenario):
+    """Else it would take its parent's name, and `occisim run` would write over the parent's results."""
+    parent = tmp_path / "Gers autorisé.yaml"
+    parent.write_text(f"extends: {BASELINE}\nterritory: {{authorise: [udsma]}}\n", encoding="utf-8")
+    assert load_scenario(parent).name == "Gers_autorise"  # accents dropped, a space made a _
+    longer = tmp_path / "gers_long.yaml"
+    longer.write_text(f"extends: {parent.name}\nrun: {{years: 10}}\n", encoding="utf-8")
+    assert load_scenario(longer).name == "gers_long"  # even when only its run settings change
+    named = tmp_path / "named.yaml"
+    named.write_text(f"extends: {parent.name}\nname: my_own\n", encoding="utf-8")
+    assert load_scenario(named).name == "my_own"
+    assert baseline.name == "baseline"  # a file that extends none names itself
 
 
 def test_nested_mapping_merge_keeps_sibling_keys(tmp_path: Path, baseline: Scenario):

@@ -11,6 +11,8 @@ parent file is reported against the parent, not the child that extends it.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -113,8 +115,18 @@ def _merged(chain: list[tuple[Path, dict]]) -> dict:
             # A variant that changes what is simulated and does not say what it asks gets texts made
             # of its changes, not its parent's (which would tell the parent's story).
             with_variant_texts(merged, parent, changes, set(data), told)
+            if "name" not in data:  # its results go to results/<its file>/, never over its parent's
+                merged["name"] = name_of_file(file)
         parent = str(merged.get("name") or file.stem)
     return merged
+
+
+def name_of_file(file: Path) -> str:
+    """A scenario name made of a file's stem: accents dropped, any other character that may not be in
+    a name (letters, digits, _ . -) made a _: 'Gers autorisé.yaml' -> 'Gers_autorise'."""
+    ascii_stem = unicodedata.normalize("NFKD", file.stem).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", ascii_stem)[:100]
+    return name if name.strip(".") else f"scenario{name}"[:100]
 
 
 def _unwrap(annotation: Any) -> Any:
