@@ -18,10 +18,11 @@ import pytest
 from scenario_variants import variant
 
 from sim.measures.catalogue import SIGNED_KPIS, kpi_range
+from sim.measures.dated import kpi_ranges
 from sim.measures.statistics import comparison_table, mean_with_interval, summarise
 from sim.measures.territories import summarise_places
 from sim.runs.replications import run_experiment
-from sim.scenario.files import resolve_raw
+from sim.scenario.files import load_scenario, resolve_raw
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SHORT = {"run.years": 2, "run.warmup_days": 60}
@@ -57,9 +58,10 @@ def run(request, territory):
 
 def test_every_kpi_of_every_replication_is_within_its_range(run):
     table = run.replications.drop(columns="replication")
+    ranges = kpi_ranges(run.scenario)  # bed occupancy at most 1 where beds never close
     outside = []
     for kpi in table.columns:
-        low, high = kpi_range(kpi)
+        low, high = ranges(kpi)
         values = table[kpi].to_numpy(float)
         values = values[~np.isnan(values)]
         if ((values < low) | (values > high)).any():
@@ -68,8 +70,9 @@ def test_every_kpi_of_every_replication_is_within_its_range(run):
 
 
 def test_every_interval_of_the_summary_is_within_the_kpis_range(run):
+    ranges = kpi_ranges(run.scenario)
     for row in run.summary.itertuples():
-        low, high = kpi_range(row.kpi)
+        low, high = ranges(row.kpi)
         if row.n >= 2:
             assert low <= row.ci_low <= row.mean <= row.ci_high <= high, row
 
@@ -92,6 +95,21 @@ def test_a_share_is_cut_at_one_and_a_signed_kpi_not_at_zero():
     dated = kpi_range("planned_wait_mean_days_from_event")
     assert dated == (0.0, math.inf)
     assert all(kpi_range(kpi) == (-math.inf, math.inf) for kpi in SIGNED_KPIS)
+
+
+def test_bed_occupancy_is_cut_at_one_only_where_beds_never_close():
+    """Nobody is moved out when beds close: only then can the patients in bed outnumber the beds open."""
+    table = pd.DataFrame({"replication": [0, 1], "bed_occupancy": [0.80, 0.93]})  # 2 replications: wide
+    cut_at_one = {"baseline": True, "summer_closure": False, "gers_from_2027": True, "beds_20": True}
+    for name, cut in cut_at_one.items():
+        row = summarise(table, ranges=kpi_ranges(load_scenario(SCENARIOS / f"{name}.yaml"))).iloc[0]
+        assert bool(row["ci_high"] == 1.0) is cut and row["ci_low"] < 0.80, (name, row)
+    closing = variant(
+        resolve_raw(SCENARIOS / "baseline.yaml"),
+        events=[{"from": "2027-01-01", "set": {"beds.capacity": 16}}],
+    )
+    assert kpi_ranges(closing)("bed_occupancy") == (0.0, math.inf)
+    assert summarise(table).iloc[0]["ci_high"] > 1.0  # without the scenario: the safe range, uncut
 
 
 def test_one_replication_keeps_no_interval():

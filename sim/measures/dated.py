@@ -7,9 +7,13 @@ so that scenarios with and without dates compare KPI by KPI.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.measures.care import Window
+from sim.measures.catalogue import kpi_range
 from sim.measures.columns import Columns
 from sim.measures.frames import step_integral
 from sim.model.calendar import Calendar
@@ -85,3 +89,12 @@ def dated_kpis(record: Recorder, adm: Columns, scenario: Scenario, window: Windo
         applies = event is not None and chosen.any()
         kpi[f"home_care_zone_had_share_{label}"] = float(to_had[chosen].mean()) if applies else np.nan
     return kpi
+
+
+def kpi_ranges(scenario: Scenario) -> Callable[[str], tuple[float, float]]:
+    """``kpi_range`` of each KPI of ``scenario``'s replications: bed occupancy at most 1 unless its
+    open beds may drop (beds closed by its capacity calendar, or set by a dated event)."""
+    beds_close = bool(scenario.capacity_calendar.beds) or any(
+        "beds.capacity" in event.changes for event in scenario.events
+    )
+    return functools.partial(kpi_range, beds_close=beds_close)

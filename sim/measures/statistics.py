@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,12 +18,16 @@ import pandas as pd
 from sim.measures.catalogue import kpi_range
 
 
-def summarise(replications: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean, Student-t confidence interval (within the KPI's range), standard deviation and n of
-    every KPI column."""
+def summarise(
+    replications: pd.DataFrame,
+    confidence: float = 0.95,
+    ranges: Callable[[str], tuple[float, float]] = kpi_range,
+) -> pd.DataFrame:
+    """Mean, Student-t confidence interval (within the KPI's range: ``ranges``, the scenario's
+    ``sim.measures.dated.kpi_ranges``), standard deviation and n of every KPI column."""
     return pd.DataFrame(
         [
-            {"kpi": column, **mean_with_interval(replications[column], confidence, kpi_range(column))}
+            {"kpi": column, **mean_with_interval(replications[column], confidence, ranges(column))}
             for column in replications.columns
             if column != "replication"
         ]
@@ -187,11 +191,17 @@ def welch_difference(
     return pd.DataFrame(rows)
 
 
-def comparison_table(results: dict[str, pd.DataFrame], base: str, paired: bool = True) -> pd.DataFrame:
+def comparison_table(
+    results: dict[str, pd.DataFrame],
+    base: str,
+    paired: bool = True,
+    ranges: Mapping[str, Callable[[str], tuple[float, float]]] | None = None,
+) -> pd.DataFrame:
     """Long table: one row per (scenario, KPI) with the mean, its CI, and the difference to base.
 
     Differences are paired by replication (common random numbers), or with ``paired=False``
-    compared as independent samples (Welch).
+    compared as independent samples (Welch). ``ranges``: each scenario's ``kpi_ranges``, the values
+    its KPIs can take, that its intervals are cut to (differences are not).
     """
     kpis = [c for c in results[base].columns if c != "replication"]
     difference = paired_difference if paired else welch_difference
@@ -202,9 +212,10 @@ def comparison_table(results: dict[str, pd.DataFrame], base: str, paired: bool =
         if name != base:
             diffs = difference(results[base], table, kpis).set_index("kpi").to_dict("index")
         columns = _float_columns(table)
+        within = (ranges or {}).get(name, kpi_range)  # (the scenario's kpi_ranges; else the safe ones)
         for kpi in kpis:
             values = columns.get(kpi, [])
-            interval = mean_with_interval(values, within=kpi_range(kpi))
+            interval = mean_with_interval(values, within=within(kpi))
             rows.append({"scenario": name, "kpi": kpi, **interval, **diffs.get(kpi, {})})
     return pd.DataFrame(rows)
 

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim.measures.catalogue import KPI_CATALOGUE
+from sim.measures.dated import kpi_ranges
 from sim.measures.statistics import comparison_table
 from sim.outputs import difference_figures
 from sim.outputs import figures as plots
@@ -161,7 +162,8 @@ def kpi_table(results: Sequence[Results]) -> tuple[pd.DataFrame, str]:
     """Means with CIs and differences to the first result; paired when the seeds match."""
     tables = {r.manifest["scenario"]: r.replications for r in results}
     paired = len({r.manifest["seed"] for r in results}) == 1
-    long = judge_differences(comparison_table(tables, results[0].manifest["scenario"], paired=paired))
+    ranges = {r.manifest["scenario"]: kpi_ranges(r.scenario) for r in results}
+    long = judge_differences(comparison_table(tables, results[0].manifest["scenario"], paired, ranges))
     if paired:
         return long, "paired by replication (common random numbers)"
     return long, "independent samples (seeds differ; Welch interval)"

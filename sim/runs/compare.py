@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measures.catalogue import minimal_important_difference
+from sim.measures.dated import kpi_ranges
 from sim.measures.statistics import comparison_table, paired_difference, t_interval, t_quantile
 from sim.measures.territories import places_of_runs
 from sim.runs.replications import (
@@ -167,7 +168,11 @@ def run_comparison(
         workers = pool.workers  # a cluster's worker count is known once it has run
     elapsed = time.perf_counter() - start
     results = {s.name: assemble(s, outputs[s.name], elapsed, workers) for s in scenarios}
-    table = comparison_table({k: v.replications for k, v in results.items()}, names[0])
+    table = comparison_table(
+        {k: v.replications for k, v in results.items()},
+        names[0],
+        ranges={k: kpi_ranges(v.scenario) for k, v in results.items()},
+    )
     places = places_of_runs(
         {k: v.episodes for k, v in results.items()},
         {k: v.scenario for k, v in results.items()},

@@ -29,6 +29,7 @@ import pandas as pd
 
 from sim.measures import frames, kpis
 from sim.measures.columns import forget_measured
+from sim.measures.dated import kpi_ranges
 from sim.measures.day_hospital_tables import day_hospital_load_columns
 from sim.measures.statistics import summarise
 from sim.model.engine import simulate, without_cyclic_gc
@@ -142,7 +143,7 @@ def assemble(
     return ExperimentResult(
         scenario=with_run_settings(scenario, replications=len(outputs)),
         replications=table,
-        summary=summarise(table),
+        summary=summarise(table, ranges=kpi_ranges(scenario)),
         episodes=pd.concat([o.episodes for o in outputs], ignore_index=True),
         admissions=pd.concat([o.admissions for o in outputs], ignore_index=True),
         daily=pd.concat([o.daily for o in outputs], ignore_index=True),
