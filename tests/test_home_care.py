@@ -359,6 +359,18 @@ def test_a_takeover_merges_the_zone_into_the_absorbing_had(territory):
     assert gersois.ready_time == pytest.approx(gersois.profile.startup_delay)
 
 
+def test_an_had_taken_over_is_not_counted_full_every_day(territory):
+    """With no visit of its own to give, it was 'full' 365 days a year in the report's HAD table."""
+    scenario = with_values(load_scenario(SCENARIOS / "gers_pasteur.yaml"), {"run.years": 1})
+    terr = scenario_territory(scenario, territory)
+    kpi = compute(simulate(scenario, terr, 0), scenario, terr)
+    assert math.isnan(kpi["had_full_days_per_year_croix_rouge_gers"])
+    assert math.isnan(kpi["had_peak_pump_share_croix_rouge_gers"])
+    assert kpi["had_patient_days_per_year_croix_rouge_gers"] == 0.0
+    operating = [h for h in terr.hads.index if h != "croix_rouge_gers"]
+    assert all(0.0 <= kpi[f"had_full_days_per_year_{h}"] <= 366 for h in operating)
+
+
 def test_takeovers_are_checked(territory):
     with pytest.raises(ScenarioError, match="merge"):
         scenario_territory(make_scenario(**{"territory.merge": {"croix_rouge_gers": "nowhere"}}), territory)

@@ -6,6 +6,7 @@ One short comparison (1.5 years, 3 replications, one worker) and one report are 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import math
 import re
@@ -143,7 +144,9 @@ def test_report_on_a_missing_folder_exits_2_with_a_message(tmp_path):
 def fake_results(name: str, seed: int, values: list[float]) -> Results:
     table = pd.DataFrame({"replication": range(len(values)), "k": values})
     empty = pd.DataFrame()
-    return Results(Path(name), {"scenario": name, "seed": seed}, table, empty, empty, empty, empty)
+    scenario = load_scenario(BASELINE).model_dump(mode="json")  # its KPIs' ranges are read from it
+    manifest = {"scenario": name, "seed": seed, "resolved_scenario": scenario}
+    return Results(Path(name), manifest, table, empty, empty, empty, empty)
 
 
 def test_kpi_table_pairs_when_seeds_match_and_uses_welch_otherwise():
@@ -355,3 +358,24 @@ def test_an_older_manifest_without_sources_reads_the_scenario_file(tmp_path):
     assert run_parameter_sources(results) == parameter_sources(BASELINE)
     results.manifest["scenario_file"] = str(tmp_path / "gone.yaml")
     assert run_parameter_sources(results) == {}
+
+
+def test_the_had_load_table_leaves_out_an_had_taken_over(territory):
+    """An HAD merged into another has no pump and no visit: its row would read as always full."""
+    from sim.outputs.places_report import had_load_section
+
+    rows = []
+    for had in territory.hads.index:
+        gone = had == "croix_rouge_gers"
+        rows += [
+            {"kpi": f"had_max_concurrent_{had}", "mean": 0.0 if gone else 2.0},
+            {"kpi": f"had_peak_pump_share_{had}", "mean": math.nan if gone else 0.5},
+            {"kpi": f"had_full_days_per_year_{had}", "mean": math.nan if gone else 12.0},
+            {"kpi": f"had_patient_days_per_year_{had}", "mean": 0.0 if gone else 40.0},
+        ]
+    empty = pd.DataFrame()
+    result = Results(Path("g"), {"scenario": "gers_pasteur"}, empty, pd.DataFrame(rows), empty, empty, empty)
+    page = "".join(had_load_section([result], territory))
+    names = territory.hads["name"].map(html.escape)
+    assert names["croix_rouge_gers"] not in page
+    assert all(names[h] in page for h in territory.hads.index if h != "croix_rouge_gers")

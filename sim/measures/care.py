@@ -124,7 +124,10 @@ def _had_load(record: Recorder, territory: Territory, window: Window) -> dict[st
         peak = int(peaks[j])
         kpi[f"had_max_concurrent_{had}"] = float(peak)  # pumps in use at once
         kpi[f"had_peak_pump_share_{had}"] = peak / pumps[j] if pumps[j] else np.nan
-        kpi[f"had_full_days_per_year_{had}"] = float(full[j].sum()) / window.years
+        # An HAD with no visit to give (merged into another: its capacity is the other's) is not full
+        # every day: it is not there.
+        operating = bool(daily.visits_per_day[j].any())
+        kpi[f"had_full_days_per_year_{had}"] = float(full[j].sum()) / window.years if operating else np.nan
     return kpi
 
 

@@ -185,7 +185,12 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("had_rechoices_per_year", "re-choices: the zone's other HAD when one is full, per year", ".1f", True),
     ("fallbacks_for_full_had_per_year", "fallbacks asked as zone HADs were full, per year", ".1f", False),
     ("had_other_visits_deferred_per_year", "other HAD patients' visits displaced per year", ",.0f", False),
-    ("had_peak_pump_share_max", "HAD peak load: most pumps in use at once / pumps, busiest HAD", ".0%", True),
+    (
+        "had_peak_pump_share_max",
+        "HAD peak load: most pumps in use / pumps, busiest HAD of each replication",
+        ".0%",
+        True,
+    ),
     ("had_nurse_km_per_year", "HAD nurse km per year (daily visits from the nearest HAD site)", ",.0f", True),
     ("had_nurse_hours_per_year", "  HAD nurse hours driving per year", ",.0f", True),
     *_day_hospital_rows(),

@@ -71,7 +71,9 @@ KPI_LABELS_FR: dict[str, str] = {
     "home_care_zone_had_share_from_event": "adressages suivis par une HAD de la zone, après l'événement",
     "beds_full_day_share": "jours où tous les lits sont occupés (toute la journée)",
     "episodes_never_home_per_year": "épisodes jamais rentrés à domicile par an (toutes voies)",
-    "had_peak_pump_share_max": "pointe des HAD : pompes utilisées au plus / pompes (HAD la plus chargée)",
+    "had_peak_pump_share_max": (
+        "pointe des HAD : pompes utilisées au plus / pompes, HAD la plus chargée de chaque réplication"
+    ),
     "hdj_full_day_share": "jours d'hôpital de jour où toutes les séances sont prises",
     "hdj_over_capacity_day_share": "jours d'hôpital de jour au-delà de la capacité",
     "bed_occupancy": "taux d'occupation des lits",

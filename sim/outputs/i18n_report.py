@@ -252,10 +252,12 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "had_load_title": ("HAD load against capacity", "Charge des HAD face à leur capacité"),
     "had_load_intro": (
         "Per HAD establishment: most blinatumomab patients at once (pumps in use) against its pumps, days "
-        "a year with no visit left for a new patient, and patient-days a year.",
+        "a year with no visit left for a new patient, and patient-days a year (means over the replications; "
+        "an HAD merged into another is not shown).",
         "Par établissement d'HAD : le plus de patients sous blinatumomab en même temps (pompes en service) "
         "face à ses pompes, les jours par an sans passage disponible pour un nouveau patient, et les "
-        "journées-patients par an.",
+        "journées-patients par an (moyennes sur les réplications ; une HAD fusionnée dans une autre n'est "
+        "pas montrée).",
     ),
     "had_load_columns": (
         "HAD|peak pumps in use|peak / pumps|days full per year|patient-days per year",

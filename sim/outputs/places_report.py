@@ -182,6 +182,8 @@ def had_load_section(results: Sequence[Results], base_territory: Territory, lang
                 means.get(f"{k}_{had}", math.nan) for k in ("had_max_concurrent", "had_peak_pump_share")
             ]
             full = means.get(f"had_full_days_per_year_{had}", math.nan)
+            if math.isnan(full) and math.isnan(values[1]):  # no visit and no pump: merged into another
+                continue
             days = means.get(f"had_patient_days_per_year_{had}", math.nan)
             cells = [number(values[0], ".1f", lang), number(values[1], ".0%", lang)]
             cells += [number(full, ",.1f", lang), number(days, ",.0f", lang)]
