@@ -4,14 +4,16 @@ significance and importance marked apart, sentences with their CI, explanations,
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
+from rich.console import Console
 from scenario_variants import BASELINE
 
 from sim.measures.catalogue import RELATIVE_MID, minimal_important_difference
 from sim.outputs.summary import TEXTS, place_lines, summary_lines
-from sim.outputs.terminal import _difference_cell
+from sim.outputs.terminal import _difference_cell, sentence
 from sim.runs.compare import MID_FILE_VARIABLE, judge_differences, mid_overrides, run_comparison
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
@@ -195,3 +197,22 @@ def test_the_summary_speaks_french_with_french_numbers():
     assert len(french) == len(english)
     assert french[1].startswith("Jours dans un lit de l'IUCT-O par épisode : passe de 32,1 à 22,2")
     assert "32,1" in french[1] and "-9,9 [-11,0 ; -8,8]" in french[1]
+
+
+def test_a_wrapped_sentence_never_cuts_a_french_number():
+    """Rich wraps at any space, the no-break space of '19 788' too: the summary was printed
+    'passe de 19' / '788 à 5 371'."""
+    said = (
+        "- Km parcourus par an : passe de 19\u00a0788 à 5\u00a0371, "
+        "soit -14\u00a0417 [-16\u00a0002 ; -12\u00a0831] * !"
+    )
+    numbers = re.findall(r"-?\d{1,3}(?:\u00a0\d{3})+", said)
+    console = Console(width=200, record=True)
+    for width in range(20, 60):
+        console.print(sentence(said, width, indent="  "))
+        lines = console.export_text().splitlines()
+        assert all(len(line.rstrip()) <= width or " " not in line.strip() for line in lines)
+        assert sorted(n for line in lines for n in re.findall(r"-?\d{1,3}(?:\u00a0\d{3})+", line)) == sorted(
+            numbers
+        )
+        assert " ".join(line.strip() for line in lines) == said  # nothing lost, nothing added

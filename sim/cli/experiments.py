@@ -241,7 +241,7 @@ def _show_and_write_comparison(
     """The comparison's summary and tables on the terminal, its folder, its warnings, where it went."""
     from sim.outputs.folders import write_comparison
 
-    console.print(*terminal.comparison_summary(comparison, people.lang), sep="\n")
+    console.print(*terminal.comparison_summary(comparison, people.lang, console.width), sep="\n")
     console.print(*terminal.comparison_tables(comparison, people.lang))
     console.print(text("significance_note", people.lang))
     try:

@@ -9,6 +9,7 @@ as rich markup: ``plain`` wraps it.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,9 +37,23 @@ err_console = Console(stderr=True)
 
 
 def plain(text: str, style: str = "") -> Text:
-    """Text printed as it is, on one line: brackets in a path are not rich markup, a line break is \\n;
-    the no-break space of French numbers stays one (it keeps a number on one line)."""
+    """Text printed as it is, on one line: brackets in a path are not rich markup, a line break is \\n.
+    Rich wraps a long one at any space, the no-break space of French numbers too: ``sentence``
+    wraps a sentence with numbers."""
     return Text(printable(text), style=style)  # (printable keeps French no-break spaces)
+
+
+def sentence(text: str, width: int, style: str = "", indent: str = "") -> Text:
+    """A sentence wrapped to ``width`` at its ordinary spaces only (``textwrap`` breaks at no other),
+    its later lines after ``indent``: a French number ('19 788', '-4 927') is never cut in two."""
+    lines = textwrap.wrap(
+        printable(text),
+        width=max(width, 20),
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return Text("\n".join(lines), style=style, no_wrap=True, overflow="ignore")
 
 
 ERROR_CHARS = 1000  # longest error line: a path of 20,000 characters is shown by its ends
@@ -327,15 +342,16 @@ def _difference_cell(row: pd.Series, fmt: str, lang: str) -> tuple[tuple[str, st
     return tuple(f"{layout}{marks}" for layout in layouts), style  # type: ignore[return-value]
 
 
-def comparison_summary(comparison: ComparisonResult, lang: str = "en") -> list[Text]:
-    """The plain-language summary of each scenario against the base, one line per sentence."""
+def comparison_summary(comparison: ComparisonResult, lang: str = "en", width: int = 80) -> list[Text]:
+    """The plain-language summary of each scenario against the base, one sentence a line (wrapped to
+    ``width``, never inside a number)."""
     names = list(comparison.results)
     replications = comparison.results[names[0]].scenario.run.replications
     lines: list[Text] = []
     for other in names[1:]:
         sentences = summary_lines(comparison.table, names[0], other, replications, comparison.places, lang)
-        lines.append(plain(sentences[0], "bold"))
-        lines += [plain(f"- {sentence}") for sentence in sentences[1:]]
+        lines.append(sentence(sentences[0], width, "bold"))
+        lines += [sentence(f"- {said}", width, indent="  ") for said in sentences[1:]]
         lines.append(Text(""))
     return lines
 
