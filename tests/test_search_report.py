@@ -7,6 +7,7 @@ import dataclasses
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,7 +15,15 @@ import pandas as pd
 import pytest
 
 from sim.measures.selection import SelectionSettings
-from sim.outputs.choice import pareto_figure, read_search, search_page, set_label, variant_names, write_search
+from sim.outputs.choice import (
+    objective_label,
+    pareto_figure,
+    read_search,
+    search_page,
+    set_label,
+    variant_names,
+    write_search,
+)
 from sim.outputs.i18n import TEXTS
 from sim.runs.robustness import assumption_variants, robustness
 from sim.runs.search import Objective, search
@@ -178,3 +187,16 @@ def test_robustness_variants_are_named_in_the_readers_language():
     french = "tirage PSA 1, membre de la bande 3, home_care.derogation_max_km=50"
     assert variant_names(written, "fr") == french
     assert variant_names(written) == "PSA draw 1, band member 3, home_care.derogation_max_km=50"
+
+
+def test_the_objective_is_said_with_its_kpis_labels_in_either_language():
+    """'à minimiser : blina_bed_days_per_year' was a code name in a French sentence."""
+    one = types.SimpleNamespace(objective=Objective.parse("blina_bed_days_per_year"))
+    assert objective_label(one, "fr") == "journées de lit blinatumomab par an"
+    assert objective_label(one) == "blinatumomab bed-days per year"
+    weighted = types.SimpleNamespace(
+        objective=Objective.parse("blina_bed_days_per_year + 0.001*travel_km_per_year - 2*episodes_per_year")
+    )
+    said = objective_label(weighted, "fr")
+    assert said.startswith("journées de lit blinatumomab par an + 0,001 × ") and " − 2 × " in said
+    assert "_" not in said

@@ -93,11 +93,15 @@ def variant_names(variants: str, lang: str = "en") -> str:
 
 
 def objective_label(result: SearchResult, lang: str = "en") -> str:
-    """The objective as people read it: a KPI's label, or the weighted sum as written."""
-    terms = result.objective.terms
-    if len(terms) == 1 and terms[0][0] == 1.0:
-        return kpi_title(terms[0][1], lang)
-    return result.objective.text
+    """The objective as people read it: its KPIs' labels, each after its weight (if not 1)
+    ('blina bed-days per year + 0.001 × km …'), in ``lang``."""
+    said = []
+    for weight, kpi in result.objective.terms:
+        size = abs(weight)
+        term = kpi_title(kpi, lang) if size == 1 else f"{number(size, 'g', lang)} × {kpi_title(kpi, lang)}"
+        sign = "−" if weight < 0 else "+"
+        said.append(f"{sign} {term}" if said else (f"−{term}" if weight < 0 else term))
+    return " ".join(said)
 
 
 def top_set_maps(
@@ -119,7 +123,8 @@ def top_set_maps(
 
 def search_table(result: SearchResult, had_names: dict[str, str], rows: int = 10, lang: str = "en") -> Table:
     """The simulated sets, best first, for the terminal (labels wrap; numbers never cut)."""
-    table = Table(title=text("search_minimise", lang, objective=result.objective.text), title_justify="left")
+    title = text("search_minimise", lang, objective=objective_label(result, lang))
+    table = Table(title=title, title_justify="left")
     table.add_column(text("search_set", lang), overflow="fold", ratio=1)
     n = int(result.table["common_replications"].max())
     headers = (
@@ -193,12 +198,12 @@ def experimentation_text(result: SearchResult, lang: str = "en") -> list[tuple[s
             {
                 "candidates": len(result.candidates),
                 "max_new": result.max_new,
-                "objective": result.objective.text,
+                "objective": objective_label(result, lang),
             },
         ),
         ("scenarios", {"sets": len(result.table), "simulated": simulated}),
         ("procedure", {}),
-        ("delta", {"delta": f"{s.delta:g}", "objective": result.objective.text}),
+        ("delta", {"delta": number(s.delta, "g", lang), "objective": objective_label(result, lang)}),
         ("confidence", {"confidence": number(1 - s.alpha, ".0%", lang)}),
         (
             "replications",
@@ -268,7 +273,8 @@ def search_section(
     parts = [
         f"<{h} id='search'>{text('search_title', lang)} {html.escape(scenario.name)}</{h}>",
         f"<p class='lead'>{text('search_objective', lang)} "
-        f"<code>{html.escape(result.objective.text)}</code>. {verdict(result, had_names, lang)}</p>",
+        f"{html.escape(objective_label(result, lang))} (<code>{html.escape(result.objective.text)}</code>). "
+        f"{verdict(result, had_names, lang)}</p>",
         f"<{sub}>{text('search_sets_title', lang)}</{sub}>",
         f"<p class='small'>{text('search_sets_note', lang)}</p>",
         _table_html(_sets_frame(result, had_names, lang)),
