@@ -22,6 +22,7 @@ from sim.outputs.choice import (
     search_page,
     set_label,
     variant_names,
+    within_delta_note,
     write_search,
 )
 from sim.outputs.i18n import TEXTS
@@ -200,3 +201,21 @@ def test_the_objective_is_said_with_its_kpis_labels_in_either_language():
     said = objective_label(weighted, "fr")
     assert said.startswith("journées de lit blinatumomab par an + 0,001 × ") and " − 2 × " in said
     assert "_" not in said
+
+
+def _gaps(best: str, gaps: dict[str, float], delta: float = 5.0) -> types.SimpleNamespace:
+    table = pd.DataFrame({"set": list(gaps), "objective": 100.0, "minus_best": list(gaps.values())})
+    return types.SimpleNamespace(table=table, best=best, settings=SelectionSettings(delta=delta))
+
+
+def test_a_best_set_by_less_than_delta_is_said_so():
+    """A planner read 'best set: Moissac + Pays d'Ovalie' where the status quo was 3.1 bed-days a year
+    behind, with δ = 5: authorising gained less than what had been set as mattering."""
+    close = _gaps("moissac", {"moissac": 0.0, "udsma": 1.0, "status quo": 3.1, "albi": 9.0})
+    said = within_delta_note(close, "fr")
+    assert said.startswith("Le statu quo n'est qu'à 3,1 au-dessus du meilleur, moins que δ = 5")
+    spread = _gaps("moissac", {"moissac": 0.0, "status quo": 12.0, "udsma": 2.0, "albi": 4.5})
+    assert within_delta_note(spread) is None  # the status quo is far behind: the best gains
+    all_close = _gaps("moissac", {"moissac": 0.0, "udsma": 2.0, "albi": 4.5})  # (no status quo simulated)
+    assert within_delta_note(all_close).startswith("Every set simulated is within 4.5 of the best")
+    assert within_delta_note(_gaps("status quo", {"status quo": 0.0, "udsma": 1.0})) is None

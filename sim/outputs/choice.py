@@ -135,7 +135,10 @@ def search_table(result: SearchResult, had_names: dict[str, str], rows: int = 10
     for column in headers:
         table.add_column(column, justify="right", no_wrap=True)
     simulated = result.table[result.table["objective"].notna()]
-    for _, row in simulated.head(rows).iterrows():
+    shown = simulated.head(rows)
+    if STATUS_QUO not in set(shown["set"]):  # the reference a planner compares with, always shown
+        shown = pd.concat([shown, simulated[simulated["set"] == STATUS_QUO]])
+    for _, row in shown.iterrows():
         table.add_row(
             set_label(row["set"], had_names, lang),
             number(row["objective_common"], ",.1f", lang),
@@ -155,6 +158,7 @@ def search_lines(result: SearchResult, had_names: dict[str, str], lang: str = "e
     else:
         said = text("search_confidence_budget", lang)
     lines = [text("search_best_line", lang, confidence=said, best=set_label(result.best, had_names, lang))]
+    lines += [note] if (note := within_delta_note(result, lang)) else []
     if result.robustness is not None:
         for name, share in zip(result.robustness["set"], result.robustness["probability_best"]):
             share_text, label = number(share, ".0%", lang), set_label(name, had_names, lang)
@@ -184,6 +188,30 @@ def verdict(result: SearchResult, had_names: dict[str, str], lang: str = "en") -
         )
     others = ", ".join(set_label(n, had_names, lang) for n in (sel.survivors if sel else []))
     return text("search_verdict_budget", lang, best=best, others=others)
+
+
+def within_delta_note(result: SearchResult, lang: str = "en") -> str | None:
+    """When the status quo's objective is less than δ above the best's, or every set's is: the best
+    is best by less than what was set as mattering (δ), and the planner is told so. None otherwise."""
+    simulated = result.table[result.table["objective"].notna()]
+    if len(simulated) < 2 or result.best == STATUS_QUO:
+        return None
+    delta, gap = result.settings.delta, simulated.set_index("set")["minus_best"]
+    if STATUS_QUO in gap.index and gap[STATUS_QUO] < delta:
+        return text(
+            "search_status_quo_within_delta",
+            lang,
+            gap=number(float(gap[STATUS_QUO]), ",.1f", lang),
+            delta=number(delta, "g", lang),
+        )
+    if gap.max() < delta:
+        return text(
+            "search_all_within_delta",
+            lang,
+            gap=number(float(gap.max()), ",.1f", lang),
+            delta=number(delta, "g", lang),
+        )
+    return None
 
 
 def experimentation_text(result: SearchResult, lang: str = "en") -> list[tuple[str, str]]:
@@ -274,7 +302,7 @@ def search_section(
         f"<{h} id='search'>{text('search_title', lang)} {html.escape(scenario.name)}</{h}>",
         f"<p class='lead'>{text('search_objective', lang)} "
         f"{html.escape(objective_label(result, lang))} (<code>{html.escape(result.objective.text)}</code>). "
-        f"{verdict(result, had_names, lang)}</p>",
+        f"{verdict(result, had_names, lang)} {html.escape(within_delta_note(result, lang) or '')}</p>",
         f"<{sub}>{text('search_sets_title', lang)}</{sub}>",
         f"<p class='small'>{text('search_sets_note', lang)}</p>",
         _table_html(_sets_frame(result, had_names, lang)),

@@ -215,6 +215,18 @@ TEXTS.update(
             "<b>{best}</b> est le meilleur ensemble, avec une confiance de {confidence} "
             "(à δ = {delta} près).",
         ),
+        "search_status_quo_within_delta": (
+            "The status quo is only {gap} above the best, less than δ = {delta}: by this objective, no "
+            "authorisation gains what was set as mattering.",
+            "Le statu quo n'est qu'à {gap} au-dessus du meilleur, moins que δ = {delta} : selon cet "
+            "objectif, aucune autorisation ne gagne ce qui a été fixé comme important.",
+        ),
+        "search_all_within_delta": (
+            "Every set simulated is within {gap} of the best, less than δ = {delta}: they differ by less "
+            "than what was set as mattering.",
+            "Tous les ensembles simulés sont à moins de {gap} du meilleur, moins que δ = {delta} : ils "
+            "diffèrent de moins que ce qui a été fixé comme important.",
+        ),
         "search_verdict_budget": (
             "<b>{best}</b> is the best set among those the budget could not tell apart: {others}.",
             "<b>{best}</b> est le meilleur des ensembles que le budget n'a pas pu départager : {others}.",
