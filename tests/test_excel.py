@@ -145,9 +145,10 @@ def test_territory_tables_become_sheets(tmp_path):
     book = load_workbook(tmp_path / WORKBOOK)
     assert book.sheetnames == ["summary", "comparison", "by place of residence"]
     sheet = _sheet(book, "by place of residence")
-    assert list(sheet["unit"]) == ["32", "09"]  # department codes stay text
+    assert list(sheet["code"]) == ["32", "09"]  # department codes stay text
     assert list(sheet["mean"]) == [2240.5, 310.0]
     assert list(sheet["KPI"]) == ["km travelled per episode"] * 2
+    assert list(sheet["level"]) == ["department of residence"] * 2
 
 
 def test_readable_comparison_in_english_keeps_every_row():

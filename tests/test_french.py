@@ -125,3 +125,41 @@ def test_compare_and_report_in_french_say_what_they_wrote_in_french(short_base, 
     assert "rapport : " in said and " Mo, autonome)" in said
     for english in ("one result folder each", "replications", "report written to", "building the report"):
         assert english not in said, english
+
+
+def test_the_places_sheet_of_the_workbook_is_in_french():
+    """Its headers were places.csv's (scenario, level, unit_name, …) and its words English."""
+    import pandas as pd
+
+    from sim.outputs.excel import readable_places
+
+    places = pd.DataFrame(
+        {
+            "scenario": ["b", "b"],
+            "level": ["department", "had_zone"],
+            "unit": ["09", "udsma"],
+            "unit_name": ["Ariège (09)", "UDSMA"],
+            "kpi": ["episodes_per_year", "episodes_per_year"],
+            "mean": [0.4, 1.0],
+            "significant": ["True", "False"],  # as read back from the CSV
+            "important": [True, False],
+            "verdict": ["important", "negligible"],
+        }
+    )
+    sheet = readable_places(places, "fr")
+    assert list(sheet.columns[:6]) == [
+        "scénario",
+        "niveau",
+        "code",
+        "lieu",
+        "Indicateur",
+        "Clé de l'indicateur",
+    ]
+    assert sheet["niveau"].tolist() == ["département de résidence", "zone d'HAD de résidence"]
+    assert sheet["verdict"].tolist() == ["compte", "négligeable"]
+    assert sheet["l'IC de la différence exclut 0"].tolist() == ["oui", "non"]
+    assert sheet["la différence l'atteint"].tolist() == ["oui", "non"]
+    assert (
+        sheet["code"].tolist() == ["09", "udsma"]
+        and sheet["Clé de l'indicateur"].iloc[0] == "episodes_per_year"
+    )

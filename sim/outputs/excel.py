@@ -180,13 +180,49 @@ def _cell(value: object) -> object:
     return value
 
 
+def readable_places(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A places.csv (KPIs by place of residence) under KPI labels, headers and words in ``lang``: the
+    level, yes / no, the verdict; codes kept (the KPI key, the place's code)."""
+    words = {
+        "level": {level: text(f"places_level_{level}", lang) for level in ("department", "had_zone")},
+        "significant": {True: text("yes", lang), False: text("no", lang)},
+        "important": {True: text("yes", lang), False: text("no", lang)},
+        "verdict": {v: text(f"verdict_{v}", lang) for v in ("important", "negligible", "unclear")},
+    }
+    frame = table.copy()
+    for column, said in words.items():
+        if column in frame:
+            frame[column] = [said.get(_boolean(v), v) if pd.notna(v) else "" for v in frame[column]]
+    if "kpi" in frame:
+        frame.insert(0, "label", [kpi_label(str(k), lang, indent=False) for k in frame["kpi"]])
+    columns = {
+        "scenario": text("scenario", lang),
+        "level": text("places_level", lang),
+        "unit": text("places_code", lang),
+        "unit_name": text("places_place", lang),
+        **_summary_columns(lang),
+        "diff_mean": text("difference", lang),
+        "diff_ci_low": f"{text('difference', lang)}, {text('ci_low', lang)}",
+        "diff_ci_high": f"{text('difference', lang)}, {text('ci_high', lang)}",
+        "pairs": text("places_pairs", lang),
+        "significant": text("significant", lang),
+        "mid": text("places_mid", lang),
+        "important": text("places_important", lang),
+        "verdict": text("places_verdict", lang),
+    }
+    return frame[[c for c in columns if c in frame]].rename(columns=columns)
+
+
+def _boolean(value: object) -> object:
+    """True / False as a CSV read back writes them ('True'), else the value."""
+    return {"True": True, "False": False}.get(value, value) if isinstance(value, str) else value
+
+
 def territory_sheets(folder: Path, lang: str = "en") -> dict[str, pd.DataFrame]:
     """The folder's results by place of residence (``places*.csv``), one sheet each."""
     sheets = {}
     for path in sorted(Path(folder).glob(TERRITORY_TABLES)):
-        frame = pd.read_csv(path, dtype={column: str for column in CODE_COLUMNS})
-        if "kpi" in frame:
-            frame.insert(0, text("kpi", lang), [kpi_label(str(k), lang, indent=False) for k in frame["kpi"]])
+        frame = readable_places(pd.read_csv(path, dtype={column: str for column in CODE_COLUMNS}), lang)
         suffix = path.stem.removeprefix("places").strip("_-")
         sheets[text("sheet_territories", lang) + (f" {suffix}" if suffix else "")] = frame
     return sheets

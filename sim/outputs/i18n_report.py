@@ -244,6 +244,13 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "places_level_department": ("department of residence", "département de résidence"),
     "places_level_had_zone": ("HAD zone of residence", "zone d'HAD de résidence"),
     "places_place": ("place", "lieu"),
+    # places.csv's columns in comparison.xlsx (sim.outputs.excel.readable_places)
+    "places_level": ("level", "niveau"),
+    "places_code": ("code", "code"),
+    "places_pairs": ("paired replications", "réplications appariées"),
+    "places_mid": ("minimal important difference", "plus petite différence importante"),
+    "places_important": ("the difference reaches it", "la différence l'atteint"),
+    "places_verdict": ("verdict", "verdict"),
     "places_unpaired": (
         "The runs do not share their seed: differences by place are not paired and are not shown.",
         "Les simulations n'ont pas la même graine : les différences par lieu ne sont pas appariées et ne "
