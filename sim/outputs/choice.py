@@ -17,7 +17,7 @@ from rich.table import Table
 
 from sim.measures.selection import SelectionResult, SelectionSettings
 from sim.outputs.figures import thousands
-from sim.outputs.i18n import kpi_title, number, text
+from sim.outputs.i18n import NBSP, kpi_title, number, text
 from sim.outputs.maps import plot_territory
 from sim.outputs.report import CSS, _img, page_head
 from sim.outputs.text import format_interval
@@ -281,7 +281,7 @@ def _sets_frame(result: SearchResult, had_names: dict[str, str], lang: str) -> p
                 if row["best"]
                 else ""
                 if pd.isna(row["minus_best"])
-                else _difference(row, lang)
+                else _difference(row, lang).replace(" ", NBSP)  # (an interval never cut in two lines)
                 for _, row in table.iterrows()
             ],
             text("search_cost_k", lang): table["cost_common"].map(fmt(",.0f", 1e3)),
