@@ -112,14 +112,20 @@ def test_run_set_changes_the_scenario_and_names_the_folder_after_it(files, tmp_p
         ("beds.capacity=yes", "--set beds.capacity: expected a valid integer, found 'yes'"),
         ("run.years=.nan", "--set run.years: expected a finite number"),
         ("beds.capacity", "--set 'beds.capacity': expected key.path=value, e.g. beds.capacity=20"),
+        # a misspelt section: every key listed (territory was cut off at 12), the nearest one named
+        ("territoire.authorise=[udsma]", "--set territoire.authorise: expected a key of the scenario ("),
+        ("territoire.authorise=[udsma]", "territory), found 'territoire' (did you mean territory?)"),
+        # an HAD id checked against the territory: the value is the command line's, not the file's
+        ("territory.authorise=[gers]", "--set territory.authorise: expected an HAD id of geo/had.csv"),
     ],
 )
 def test_a_bad_setting_is_refused_in_one_line_naming_the_key(files, tmp_path, setting, message):
-    result = invoke("run", files["base"], "--set", setting, "--out", tmp_path / "x")
-    assert result.exit_code == 2
-    (line,) = result.stderr.strip().splitlines()
-    assert line.startswith(f"error: {message}"), line
-    assert not (tmp_path / "x").exists()
+    for command in ("run", "compare"):
+        result = invoke(command, files["base"], "--set", setting, "--out", tmp_path / "x")
+        assert result.exit_code == 2
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith("error: --set ") and message in line, line
+        assert not (tmp_path / "x").exists()
 
 
 def test_compare_with_settings_alone_compares_the_base_with_its_what_if(files, tmp_path):

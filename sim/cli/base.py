@@ -183,10 +183,27 @@ def fail(*lines: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def fail_file(path: Path, lines: Sequence[str]) -> typer.Exit:
-    """Like ``fail``, each line naming ``path`` unless it already names a file."""
-    print_file_errors(path, lines)
+def fail_file(path: Path, lines: Sequence[str], settings: Sequence[str] | None = None) -> typer.Exit:
+    """Like ``fail``, each line naming ``path`` unless it already names a file, or is about a value
+    given by ``--set`` (``settings``): that line names it."""
+    blamed = set_lines(lines, settings)
+    for line in lines:
+        if line in blamed:
+            print_error(blamed[line])
+        else:
+            print_file_errors(path, [line])
     return typer.Exit(code=2)
+
+
+def set_lines(lines: Sequence[str], settings: Sequence[str] | None) -> dict[str, str]:
+    """The error lines about a key ``--set`` gave (``territory.authorise: expected an HAD id …``),
+    each as ``--set territory.authorise: …``: the value is on the command line, not in the file."""
+    keys = [setting.partition("=")[0].strip() for setting in settings or []]
+    return {
+        line: f"--set {line}"
+        for line in lines
+        if any(line.startswith((f"{key}: ", f"{key}.")) for key in keys if key)
+    }
 
 
 def load(path: Path) -> Scenario:

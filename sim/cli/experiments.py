@@ -28,6 +28,7 @@ from sim.cli.base import (
     output_dir,
     readable,
     say_written,
+    set_lines,
     with_settings,
 )
 from sim.outputs import terminal
@@ -104,7 +105,7 @@ def run(
                 scenario, replications, seed, workers, progress=advance, scheduler=scheduler
             )
         except ScenarioError as exc:
-            raise fail_file(file, exc.messages) from None
+            raise fail_file(file, exc.messages, settings) from None
     try:
         write_results(result, target, source=file, overwrite=not no_overwrite, readable=people)
     except OutputError as exc:
@@ -231,7 +232,9 @@ def compare(
                 scheduler=scheduler,
             )
         except (ScenarioError, ValueError) as exc:
-            raise fail(*getattr(exc, "messages", [str(exc)])) from None
+            lines = getattr(exc, "messages", [str(exc)])
+            blamed = set_lines(lines, settings)
+            raise fail(*(blamed.get(line, line) for line in lines)) from None
     _show_and_write_comparison(comparison, target, files, people, no_overwrite)
 
 

@@ -3,6 +3,7 @@ a loaded scenario changed from the command line (``--set key.path=value``)."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from collections.abc import Sequence
@@ -126,8 +127,11 @@ def with_settings(scenario: Scenario, settings: Sequence[str]) -> Scenario:
         for depth, part in enumerate(parts):
             if not isinstance(node, dict) or part not in node:
                 where = ".".join(parts[:depth]) or "the scenario"
-                allowed = ", ".join(sorted(node)[:12]) if isinstance(node, dict) else "no keys"
-                found = f"expected a key of {where} ({allowed}), found {shown(part)}"
+                keys = sorted(node) if isinstance(node, dict) else []
+                allowed = ", ".join(keys[:40]) + (", …" if len(keys) > 40 else "") if keys else "no keys"
+                close = difflib.get_close_matches(part, keys, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                found = f"expected a key of {where} ({allowed}), found {shown(part)}{hint}"
                 raise ScenarioError([f"--set {one_line(key, 200)}: {found}"])
             if depth < len(parts) - 1:
                 node = node[part]
