@@ -379,3 +379,14 @@ def test_the_had_load_table_leaves_out_an_had_taken_over(territory):
     names = territory.hads["name"].map(html.escape)
     assert names["croix_rouge_gers"] not in page
     assert all(names[h] in page for h in territory.hads.index if h != "croix_rouge_gers")
+
+
+def test_parameter_values_read_as_values_in_either_language():
+    """psa.parameters was shown as a Python dict ({'dist': 'uniform', …}); French wrote 0.3."""
+    english = by_parameter(parameters_table(load_scenario(BASELINE), parameter_sources(BASELINE)))
+    french = by_parameter(parameters_table(load_scenario(BASELINE), parameter_sources(BASELINE), "fr"))
+    psa = english.loc["psa.parameters", "value"]
+    assert "'" not in psa and psa.startswith("[{key: ") and "distribution: {dist: " in psa
+    assert english.loc["beds.background.length_of_stay", "value"] == "dist: lognormal, mean: 28.0, cv: 0.5"
+    assert french.loc["beds.background.length_of_stay", "value"] == "dist: lognormal ; mean: 28,0 ; cv: 0,5"
+    assert french.loc["beds.capacity", "value"] == "18"

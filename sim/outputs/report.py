@@ -97,11 +97,19 @@ def _flatten(data: object, prefix: str = "") -> list[tuple[str, object]]:
     return [(prefix, data)]
 
 
-def _format_value(value: object) -> str:
+def _format_value(value: object, lang: str = "en", nested: bool = False) -> str:
+    """A parameter's value as its table shows it: a mapping as ``key: value`` pairs (in braces inside
+    another value), a list in brackets; in French a decimal comma, so items are parted by ' ; '."""
+    parted = " ; " if lang == "fr" else ", "
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
+        pairs = parted.join(f"{k}: {_format_value(v, lang, nested=True)}" for k, v in value.items())
+        return f"{{{pairs}}}" if nested else pairs
     if isinstance(value, list):
-        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+        return "[" + parted.join(_format_value(v, lang, nested=True) for v in value) + "]"
+    if isinstance(value, bool):
+        return text("yes" if value else "no", lang) if lang != "en" else str(value)
+    if isinstance(value, float) and lang == "fr":
+        return str(value).replace(".", ",")
     return str(value)
 
 
@@ -131,8 +139,11 @@ def run_parameter_sources(result: Results) -> dict[str, tuple[str, str]]:
     return {}
 
 
-def parameters_table(scenario: Scenario, sources: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
-    """Every parameter with its value, status and source; ``sources`` maps key paths to (comment, file)."""
+def parameters_table(
+    scenario: Scenario, sources: Mapping[str, tuple[str, str]], lang: str = "en"
+) -> pd.DataFrame:
+    """Every parameter with its value (as ``lang`` writes it), status and source; ``sources`` maps key
+    paths to (comment, file)."""
     rows = []
     for key, value in _flatten(scenario.model_dump(mode="json", exclude={"name", *SCENARIO_TEXTS})):
         parts = key.split(".")
@@ -146,7 +157,7 @@ def parameters_table(scenario: Scenario, sources: Mapping[str, tuple[str, str]])
         rows.append(
             {
                 "parameter": key,
-                "value": _format_value(value),
+                "value": _format_value(value, lang),
                 "status": status,
                 "source or note": comment,
                 "file": origin,
@@ -330,7 +341,7 @@ def _parameters_section(results: Sequence[Results], lang: str = "en") -> list[st
     parts = [f"<h2 id='parameters'>{text('section_parameters', lang)}</h2>"]
     base_table = None
     for r in results:
-        table = parameters_table(r.scenario, run_parameter_sources(r))
+        table = parameters_table(r.scenario, run_parameter_sources(r), lang)
         if base_table is None:
             base_table = table
             counts = table["status"].value_counts().to_dict()
