@@ -12,7 +12,7 @@ from rich.console import Console
 from scenario_variants import BASELINE
 
 from sim.measures.catalogue import RELATIVE_MID, minimal_important_difference
-from sim.outputs.summary import TEXTS, place_lines, summary_lines
+from sim.outputs.summary import TEXTS, of, place_lines, summary_lines
 from sim.outputs.terminal import _difference_cell, sentence
 from sim.runs.compare import MID_FILE_VARIABLE, judge_differences, mid_overrides, run_comparison
 from sim.scenario.errors import ScenarioError
@@ -127,7 +127,7 @@ def test_summary_tells_what_matters_with_its_interval_largest_first():
     order = [lines.index(line) for line in lines if line.startswith(("Days in an", "Days at home", "Trips"))]
     assert order == sorted(order) and len(order) == 3
     assert not any(line.startswith("Bed occupancy") for line in lines)  # trivial: not told
-    assert any("1 other difference(s) are real" in line for line in lines)
+    assert any(line.startswith("1 other difference is real (its CI excludes 0)") for line in lines)
     # more time at home and more trips: the counter-intuitive result is explained
     assert TEXTS["explain_home_trips"] in lines
 
@@ -216,3 +216,10 @@ def test_a_wrapped_sentence_never_cuts_a_french_number():
             numbers
         )
         assert " ".join(line.strip() for line in lines) == said  # nothing lost, nothing added
+
+
+def test_french_says_of_a_place_as_french_does():
+    assert of("HAD Croix-Rouge Française", "fr") == "de l'HAD Croix-Rouge Française"
+    assert of("UDSMA", "fr") == "d'UDSMA"
+    assert of("Gers (32)", "fr") == "de Gers (32)"
+    assert of("UDSMA") == "of UDSMA"

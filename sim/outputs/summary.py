@@ -26,13 +26,16 @@ TEXTS: dict[str, str] = {
     "falls": "falls",
     "finding": "{label} {direction} from {base_value} to {other_value}: {difference} (95 % CI).",
     "none": "Region-wide, no KPI changes by as much as its minimal important difference.",
-    "negligible": "{count} other difference(s) are real (their CI excludes 0) but smaller than what matters.",
-    "unclear": "{count} difference(s) cannot be told from their minimal important difference with this many "
+    "negligible": "{count} other differences are real (their CI excludes 0) but smaller than what matters.",
+    "negligible_one": "1 other difference is real (its CI excludes 0) but smaller than what matters.",
+    "unclear_one": "1 difference cannot be told from its minimal important difference with this many "
+    "replications (more replications, or --target-precision, would settle it): {kpis}.",
+    "unclear": "{count} differences cannot be told from their minimal important difference with this many "
     "replications (more replications, or --target-precision, would settle them): {kpis}.",
     "more_findings": "{count} more differences that matter are in the table below.",
     "places": "Where people live, the change matters most for: {places}.",
     "place_department": "{name} ({items})",
-    "place_had_zone": "the zone of {name} ({items})",
+    "place_had_zone": "the zone {of_name} ({items})",
     "place_item": "{label} {base_value} to {other_value}",
     "no_places": "No department or HAD zone of residence changes by as much as the minimal important "
     "difference.",
@@ -52,15 +55,18 @@ TEXTS_FR: dict[str, str] = {
     "falls": "passe",
     "finding": "{label} : {direction} de {base_value} à {other_value}, soit {difference} (IC 95 %).",
     "none": "Sur la région, aucun indicateur ne change autant que sa plus petite différence importante.",
-    "negligible": "{count} autre(s) différence(s) sont réelles (leur IC exclut 0) mais plus petites "
+    "negligible": "{count} autres différences sont réelles (leur IC exclut 0) mais plus petites "
     "que ce qui compte.",
-    "unclear": "{count} différence(s) ne peuvent être départagées de leur plus petite différence "
+    "negligible_one": "1 autre différence est réelle (son IC exclut 0) mais plus petite que ce qui compte.",
+    "unclear_one": "1 différence ne peut être départagée de sa plus petite différence importante avec ce "
+    "nombre de réplications (davantage de réplications, ou --target-precision, trancheraient) : {kpis}.",
+    "unclear": "{count} différences ne peuvent être départagées de leur plus petite différence "
     "importante avec ce nombre de réplications (davantage de réplications, ou --target-precision, "
     "trancheraient) : {kpis}.",
     "more_findings": "{count} autres différences qui comptent sont dans le tableau ci-dessous.",
     "places": "Selon le lieu de résidence, le changement compte surtout pour : {places}.",
     "place_department": "{name} ({items})",
-    "place_had_zone": "la zone de {name} ({items})",
+    "place_had_zone": "la zone {of_name} ({items})",
     "place_item": "{label} de {base_value} à {other_value}",
     "no_places": "Aucun département ni aucune zone d'HAD ne change autant que la plus petite différence "
     "importante.",
@@ -205,6 +211,16 @@ def explanations(judged: Sequence[Finding], lang: str = "en") -> list[str]:
     ]
 
 
+def of(name: str, lang: str = "en") -> str:
+    """'of <name>' as the language says it: in French 'de l'HAD …' (HAD is a noun, elided), 'd'UDSMA'
+    before a vowel, else 'de …'."""
+    if lang != "fr":
+        return f"of {name}"
+    if name.startswith("HAD "):
+        return f"de l'{name}"
+    return f"d'{name}" if name[:1].upper() in "AEIOUYÉÈÊÂÎÔ" else f"de {name}"
+
+
 def place_lines(places: pd.DataFrame | None, base: str, other: str, lang: str = "en") -> list[str]:
     """The places of residence where the change matters, largest change first (department, zone)."""
     TEXTS = texts(lang)  # the language's texts
@@ -233,7 +249,9 @@ def place_lines(places: pd.DataFrame | None, base: str, other: str, lang: str = 
                 )
             )
         name = rows["unit_name"].iloc[0]
-        described.append(TEXTS[f"place_{level}"].format(name=name, items="; ".join(items)))
+        described.append(
+            TEXTS[f"place_{level}"].format(name=name, of_name=of(name, lang), items="; ".join(items))
+        )
     return [TEXTS["places"].format(places=", ".join(described))]
 
 
@@ -257,10 +275,14 @@ def summary_lines(
     lines += explanations(judged, lang)
     trivial = [f for f in judged if f.verdict == "negligible" and (f.low > 0 or f.high < 0)]
     if trivial:
-        lines.append(TEXTS["negligible"].format(count=len(trivial)))
+        lines.append(
+            TEXTS["negligible_one" if len(trivial) == 1 else "negligible"].format(count=len(trivial))
+        )
     unclear = [f for f in judged if f.verdict == "unclear" and f.weight >= 0.5]
     if unclear:
         names = ", ".join(_label(kpi_title(f.kpi, lang)) for f in unclear[:4])
         names += ", ..." if len(unclear) > 4 else ""
-        lines.append(TEXTS["unclear"].format(count=len(unclear), kpis=names))
+        lines.append(
+            TEXTS["unclear_one" if len(unclear) == 1 else "unclear"].format(count=len(unclear), kpis=names)
+        )
     return lines
