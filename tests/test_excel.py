@@ -180,3 +180,22 @@ def test_the_scenario_output_section_chooses_language_and_convention(monkeypatch
     assert readable_for(baseline_variant()).csv == "standard"
     assert readable_for(baseline_variant(), excel_csv=True).csv == EXCEL_FR
     assert scenario.hash() == baseline_variant().hash()  # how results are written is not the model
+
+
+def test_readable_comparison_says_whether_a_difference_matters():
+    """The terminal's '!' (the difference reaches the KPI's MID) had no column."""
+    table = pd.DataFrame(
+        {
+            "scenario": ["a", "b", "c"],
+            "kpi": ["bed_occupancy"] * 3,
+            "mean": [0.8, 0.9, 0.81],
+            "diff_mean": [np.nan, 0.1, 0.01],
+            "significant": [np.nan, True, True],
+            "mid": [0.02] * 3,
+            "important": [False, True, False],
+        }
+    )
+    sheet = readable_comparison(table, "fr")
+    assert sheet["la différence l'atteint"].tolist() == ["", "oui", "non"]  # the base: no difference
+    assert sheet["l'IC de la différence exclut 0"].tolist() == ["", "oui", "oui"]
+    assert sheet["plus petite différence importante"].tolist() == [0.02] * 3

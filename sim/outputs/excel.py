@@ -79,11 +79,13 @@ def readable_summary(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 def readable_comparison(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """comparison.csv under KPI labels and headers in ``lang``; 'significant' as yes / no."""
-    significant = table["significant"].map(
-        lambda v: "" if pd.isna(v) else text("yes" if bool(v) else "no", lang)
-    )
+    def yes_no(column: str) -> pd.Series:  # (blank where no difference was judged: the base's rows)
+        said = table[column].map(lambda v: "" if pd.isna(v) else text("yes" if bool(v) else "no", lang))
+        return said.where(table["significant"].notna(), "") if column == "important" else said
+
     frame = table.assign(label=[kpi_label(key, lang, indent=False) for key in table["kpi"]])
-    frame = frame.assign(significant=significant)
+    # the terminal's and the report's two marks: * (significant) and ! (important: it matters)
+    frame = frame.assign(**{c: yes_no(c) for c in ("significant", "important") if c in table})
     columns = {
         "scenario": text("scenario", lang),
         **_summary_columns(lang),
@@ -91,6 +93,8 @@ def readable_comparison(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         "diff_ci_low": f"{text('difference', lang)}, {text('ci_low', lang)}",
         "diff_ci_high": f"{text('difference', lang)}, {text('ci_high', lang)}",
         "significant": text("significant", lang),
+        "mid": text("places_mid", lang),
+        "important": text("places_important", lang),
     }
     return frame[[c for c in columns if c in frame]].rename(columns=columns)
 
