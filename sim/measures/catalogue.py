@@ -136,8 +136,18 @@ KPI_CATALOGUE: tuple[tuple[str, str, str, bool], ...] = (
     ("planned_wait_p95_days", "planned admission wait, p95 (days, incl. still waiting)", ".1f", True),
     ("planned_wait_max_days", "planned admission wait, max (days, incl. still waiting)", ".1f", False),
     # "up to 3 weeks depending on the period of the year" (003:6168-6170), sim.measures.seasons
-    ("planned_wait_peak_season_p95_days", "planned wait, p95 of the peak 3-month season (days)", ".1f", True),
-    ("planned_wait_low_season_p95_days", "planned wait, p95 of the low 3-month season (days)", ".1f", False),
+    (
+        "planned_wait_peak_season_p95_days",
+        "planned wait, p95 of the peak 3-month season, a typical year (days)",
+        ".1f",
+        True,
+    ),
+    (
+        "planned_wait_low_season_p95_days",
+        "planned wait, p95 of the low 3-month season, a typical year (days)",
+        ".1f",
+        False,
+    ),
     ("planned_wait_yearly_max_days", "planned wait, longest of the year (days)", ".1f", True),
     # A cycle start waits from referral (cycle 1) or from its booked day (later cycles) to its bed.
     (

@@ -84,10 +84,10 @@ KPI_LABELS_FR: dict[str, str] = {
     "planned_wait_p95_days": "attente d'une admission programmée, p95 (jours, attentes en cours incluses)",
     "planned_wait_max_days": "attente d'une admission programmée, max (jours, attentes en cours incluses)",
     "planned_wait_peak_season_p95_days": (
-        "attente programmée, p95 de la saison de 3 mois la plus chargée (jours)"
+        "attente programmée, p95 de la saison de 3 mois la plus chargée, année type (jours)"
     ),
     "planned_wait_low_season_p95_days": (
-        "attente programmée, p95 de la saison de 3 mois la moins chargée (jours)"
+        "attente programmée, p95 de la saison de 3 mois la moins chargée, année type (jours)"
     ),
     "planned_wait_yearly_max_days": "attente programmée, la plus longue de l'année (jours)",
     "blina_cycle_start_wait_mean_days": (
