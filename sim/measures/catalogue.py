@@ -55,7 +55,7 @@ def _day_hospital_rows() -> tuple[tuple[str, str, str, bool], ...]:
             ".2f",
             True,
         ),
-        ("hdj_background_requests_per_year", "other patients' day-hospital requests per year", ",.0f", False),
+        ("hdj_background_requests_per_year", "other patients' day-hospital requests per year", ",.0f", True),
         ("hdj_background_deferred_per_year", "  deferred (displaced, or past their tolerance)", ",.0f", True),
         ("hdj_background_displaced_per_year", "    of which displaced (blinatumomab)", ",.0f", True),
         ("hdj_background_deferral_mean_days", "  days of deferral, mean (from the due day)", ".2f", True),
