@@ -163,3 +163,18 @@ def test_the_places_sheet_of_the_workbook_is_in_french():
         sheet["code"].tolist() == ["09", "udsma"]
         and sheet["Clé de l'indicateur"].iloc[0] == "episodes_per_year"
     )
+
+
+def test_counts_agree_with_their_noun():
+    """'1 paramètre(s) modifié(s)', '5 an(s)': French says 1 paramètre, 0 an, 2 ans; English 0 years."""
+    from sim.outputs.i18n import plural, text
+
+    said = text("params_changed", "fr", name="a", count=1, s=plural(1, "fr"), base="b")
+    assert said == "a : 1 paramètre modifié par rapport à b"
+    assert text("params_changed", "fr", name="a", count=3, s=plural(3, "fr"), base="b").endswith(
+        "3 paramètres modifiés par rapport à b"
+    )
+    assert text("stress_4_2", "fr", years="5", s=plural(5, "fr")).startswith("5 ans après")
+    assert text("stress_4_2", "en", years="1", s=plural(1)).startswith("1 year after")
+    assert [plural(n, "fr") for n in (0, 1, 1.5, 2)] == ["", "", "", "s"]
+    assert [plural(n) for n in (0, 1, 2)] == ["s", "", "s"]

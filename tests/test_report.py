@@ -121,7 +121,7 @@ def test_report_marks_parameters_as_source_or_assumption(report_html):
     row = re.search(r"<tr><td>beds\.background\.length_of_stay</td>.*?</tr>", report_html)
     assert row and "tag-assumption'>assumption<" in row.group(0)
     # the variant's table lists what it changes, with the comment of the file that changes it
-    marker = "gers_short: 1 parameter(s) changed from base_short"
+    marker = "gers_short: 1 parameter changed from base_short"
     assert marker in report_html
     variant_part = report_html.split(marker, 1)[1].split("</details>", 1)[0]
     row = re.search(r"<tr><td>territory\.merge[.a-z_]*</td>.*?</tr>", variant_part)

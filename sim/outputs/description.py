@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping, Sequence
 
 from sim.outputs.folders import Results
-from sim.outputs.i18n import method_text, number, scenario_text, text, text_list
+from sim.outputs.i18n import method_text, number, plural, scenario_text, text, text_list
 from sim.scenario.schema import Blinatumomab, Priorities, Scenario
 from sim.territory.catchment import Territory
 
@@ -202,7 +202,7 @@ def stress_des_rows(
         "2_2": base_logic,
         "2_3": text("stress_2_3", lang) + scenario_changes,
         "4_1": text("stress_4_1", lang, warmup=number(m["warmup_days"], "g", lang)),
-        "4_2": text("stress_4_2", lang, years=number(m["years"], "g", lang)),
+        "4_2": text("stress_4_2", lang, years=number(m["years"], "g", lang), s=plural(m["years"], lang)),
         "4_3": text(
             "stress_4_3", lang, replications=m["replications"], method=html.escape(method_text(method, lang))
         ),

@@ -349,6 +349,13 @@ def text(key: str, lang: str = "en", **values: object) -> str:
     return template.format(**values) if values else template
 
 
+def plural(count: float, lang: str = "en") -> str:
+    """The ``{s}`` of a text after ``count``: 's' for more than one (French: 0 and 1 are singular;
+    English: only 1)."""
+    singular = abs(count) < 2 if lang == "fr" else count == 1
+    return "" if singular else "s"
+
+
 def text_list(key: str, lang: str = "en") -> list[str]:
     """A text holding several short ones separated by ``|`` (table headers, weekday names)."""
     return text(key, lang).split("|")

@@ -49,8 +49,8 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "{name} : les {count} paramètres ({summary})",
     ),
     "params_changed": (
-        "{name}: {count} parameter(s) changed from {base}",
-        "{name} : {count} paramètre(s) modifié(s) par rapport à {base}",
+        "{name}: {count} parameter{s} changed from {base}",
+        "{name} : {count} paramètre{s} modifié{s} par rapport à {base}",
     ),
     "param_headers": (
         "parameter|value|status|source or note|file",
@@ -82,7 +82,7 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
     "timeline_from": ("from {date}", "à partir du {date}"),
     "timeline_closure": (
         "{what}: {closed} closed from {start} to {end}",
-        "{what} : {closed} fermé(s) du {start} au {end}",
+        "{what} : {closed} en moins du {start} au {end}",
     ),
     "timeline_every_year": (" every year", " chaque année"),
     "timeline_beds": ("beds", "lits"),
@@ -424,8 +424,8 @@ REPORT_TEXTS: dict[str, tuple[str, str]] = {
         "Système vide au jour 0 ; mise en régime de {warmup} jours exclue des statistiques.",
     ),
     "stress_4_2": (
-        "{years} years after the warm-up per replication.",
-        "{years} an(s) après la mise en régime par réplication.",
+        "{years} year{s} after the warm-up per replication.",
+        "{years} an{s} après la mise en régime par réplication.",
     ),
     "stress_4_3": (
         "{replications} independent replications; Student-t 95 % CIs; differences {method}.",

@@ -27,7 +27,7 @@ from sim.outputs import difference_figures
 from sim.outputs import figures as plots
 from sim.outputs.description import stress_des_rows
 from sim.outputs.folders import Results, load_results
-from sim.outputs.i18n import kpi_label, method_text, scenario_text, text, text_list
+from sim.outputs.i18n import kpi_label, method_text, plural, scenario_text, text, text_list
 from sim.outputs.maps_report import maps_section
 from sim.outputs.places_report import had_load_section, places_section, report_places, summary_section
 from sim.outputs.text import format_difference, format_interval
@@ -364,6 +364,7 @@ def _parameters_section(results: Sequence[Results], lang: str = "en") -> list[st
                 lang,
                 name=html.escape(r.manifest["scenario"]),
                 count=len(table),
+                s=plural(len(table), lang),
                 base=names[0],
             )
         rows = "".join(
