@@ -244,7 +244,7 @@ COMMANDS = {
     "warmup": ["--replications", "--days", "--window", "--workers", "--out"],
     "report": ["--out", "--no-overwrite"],
     "territory": ["--authorise", "--revoke", "--out", "--overrides", "--scenario"],
-    "validate": [],
+    "validate": ["--lang"],
 }
 FLAGS = {"--no-overwrite"}
 NUMBERS = [

@@ -4,6 +4,7 @@ headers and the report, with French number formats; every catalogue KPI has a Fr
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pytest
 from short_scenarios import write_short
@@ -178,3 +179,17 @@ def test_counts_agree_with_their_noun():
     assert text("stress_4_2", "en", years="1", s=plural(1)).startswith("1 year after")
     assert [plural(n, "fr") for n in (0, 1, 1.5, 2)] == ["", "", "", "s"]
     assert [plural(n) for n in (0, 1, 2)] == ["s", "", "s"]
+
+
+def test_validate_speaks_the_language_chosen(monkeypatch):
+    runner = CliRunner()
+    monkeypatch.delenv("OCCISIM_LANG", raising=False)
+    baseline = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml")
+    said = runner.invoke(app, ["validate", baseline, "--lang", "fr"])
+    assert said.exit_code == 0 and "(baseline, empreinte " in said.stdout
+    monkeypatch.setenv("OCCISIM_LANG", "fr")
+    assert "empreinte" in runner.invoke(app, ["validate", baseline]).stdout
+    english = runner.invoke(app, ["validate", baseline, "--lang", "en"])
+    assert "(baseline, hash " in english.stdout
+    wrong = runner.invoke(app, ["validate", baseline, "--lang", "de"])
+    assert wrong.exit_code == 2 and "--lang: expected one of en, fr, found 'de'" in wrong.output

@@ -76,13 +76,16 @@ def territory(
 
 
 @app.command()
-def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")]) -> None:
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")], lang: Lang = None
+) -> None:
     """Check scenario files against the schema (and HAD ids against geo/had.csv); exit 2 on any error.
 
     The 'sensitivity' and 'psa' parameters must name numbers of the scenario, and their KPIs names a
     run produces (known without a run: the KPI catalogue, the scenario's indications, geo/'s HADs and
     hospitals). The territory is loaded only for a scenario with its own zone overrides file.
     """
+    from sim.outputs.i18n import LanguageError, choose_language
     from sim.runs.checks import check_kpi_names, check_parameters
     from sim.scenario.files import load_scenario
     from sim.territory.binding import check_had_ids, scenario_territory
@@ -106,7 +109,11 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files to
             continue
         except TerritoryDataError as exc:
             raise fail(str(exc)) from None
-        console.print(terminal.ok_line(path, scenario.name, scenario.hash()))
+        try:
+            language = choose_language(lang, scenario.output.lang)
+        except LanguageError as exc:
+            raise fail(str(exc)) from None
+        console.print(terminal.ok_line(path, scenario.name, scenario.hash(), language))
     if failed:
         raise typer.Exit(code=2)
 

@@ -40,6 +40,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "difference_ci": ("difference [95% CI]", "différence [IC 95 %]"),
     "significant": ("CI of the difference excludes 0", "l'IC de la différence exclut 0"),
     "yes": ("yes", "oui"),
+    "hash": ("hash", "empreinte"),  # a scenario's content hash (occisim validate)
     "no": ("no", "non"),
     "significance_note": (
         "* the 95% confidence interval of the paired difference excludes 0; ! the difference also reaches "

@@ -84,9 +84,9 @@ def print_warnings(warnings: Sequence[str], prefix: str = "", lang: str = "en") 
         )
 
 
-def ok_line(path: Path, name: str, digest: str) -> Text:
+def ok_line(path: Path, name: str, digest: str, lang: str = "en") -> Text:
     """A scenario file that passed validation."""
-    return Text.assemble(("ok", "green"), printable(f" {path} ({name}, hash {digest})"))
+    return Text.assemble(("ok", "green"), printable(f" {path} ({name}, {text('hash', lang)} {digest})"))
 
 
 @contextmanager
