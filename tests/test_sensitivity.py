@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import types
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -502,6 +503,40 @@ def test_percentile_interval_and_incremental_summary_by_hand():
     assert s.probability_dominant == 0.5  # the first two draws save money and gain effect
     assert s.cost_interval == pytest.approx(tuple(np.percentile(cost, [2.5, 97.5])))
     assert math.isnan(incremental_summary(cost, pd.Series([1.0, -1.0, 1.0, -1.0])).ratio_of_means)
+
+
+@pytest.mark.parametrize(
+    "cost, effect, quadrant, said",
+    [
+        (-39_536.0, 95.9, "dominant", "none to quote: on average it dominates (costs less and does more)"),
+        (8_402.0, -1.62, "dominated", "none to quote: on average it is dominated (costs more and does less)"),
+        (1_000.0, 4.0, "more_for_more", "250 EUR per unit of effect gained (costs more, does more)"),
+        (
+            -1_000.0,
+            -4.0,
+            "less_for_less",
+            "250 EUR saved per unit of effect given up (costs less, does less)",
+        ),
+        (1_000.0, 0.0, "no_effect", "undefined (the mean effect is 0)"),
+    ],
+)
+def test_a_negative_ratio_is_never_quoted_the_quadrant_is_said(cost, effect, quadrant, said):
+    """'-412 EUR per unit of effect' was printed for an option that saved and did more, and '-5,180'
+    for one that cost more and did less (a health economist's review)."""
+    s = incremental_summary(pd.Series([cost, cost]), pd.Series([effect, effect]))
+    assert s.quadrant == quadrant
+    draws = pd.DataFrame({"incremental_cost": [cost] * 2, "incremental_effect": [effect] * 2})
+    result = types.SimpleNamespace(
+        draws=draws,
+        iterations=2,
+        replications=1,
+        cost="cost",
+        effect="effect",
+        outcome="o",
+        outcome_unchanged=False,
+    )
+    lines = psa_lines(result, ("a", "b"))
+    assert lines[3] == f"  ratio of means: {said}"
 
 
 def test_psa_cli_with_no_parameters_exits_2(tmp_path):

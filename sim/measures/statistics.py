@@ -238,6 +238,19 @@ class IncrementalSummary:
     ratio_of_means: float  # cost per unit of effect; NaN when the mean effect is 0
     probability_dominant: float  # share of draws both cost-saving and more effective
 
+    @property
+    def quadrant(self) -> str:
+        """Where the mean lies on the cost-effectiveness plane. A negative ratio means two opposite
+        things (dominant: saves and does more; dominated: costs more and does less), so only the two
+        trade-off quadrants have a ratio to quote: 'more_for_more' (EUR per unit gained) and
+        'less_for_less' (EUR saved per unit given up); 'no_effect' when the mean effect is 0."""
+        cost, effect = self.cost_mean, self.effect_mean
+        if not effect:
+            return "no_effect"
+        if effect > 0:
+            return "dominant" if cost <= 0 else "more_for_more"
+        return "dominated" if cost >= 0 else "less_for_less"
+
 
 def incremental_summary(incremental_cost: pd.Series, incremental_effect: pd.Series) -> IncrementalSummary:
     """Summary of PSA draws of the incremental cost and effect of one scenario against another."""

@@ -150,8 +150,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         "(par ex. --outcome trips_per_year --outcome-direction decrease)",
     ),
     "psa_ratio": ("  ratio of means: {ratio}", "  ratio des moyennes : {ratio}"),
-    "psa_ratio_value": ("{value} EUR per unit of effect", "{value} EUR par unité d'effet"),
-    "psa_ratio_undefined": ("undefined (the mean effect is 0)", "non défini (l'effet moyen est 0)"),
+    "psa_ratio_more_for_more": (
+        "{value} EUR per unit of effect gained (costs more, does more)",
+        "{value} EUR par unité d'effet gagnée (coûte plus, fait plus)",
+    ),
+    "psa_ratio_less_for_less": (
+        "{value} EUR saved per unit of effect given up (costs less, does less)",
+        "{value} EUR économisés par unité d'effet perdue (coûte moins, fait moins)",
+    ),
+    "psa_ratio_dominant": (
+        "none to quote: on average it dominates (costs less and does more)",
+        "aucun à citer : en moyenne elle domine (coûte moins et fait plus)",
+    ),
+    "psa_ratio_dominated": (
+        "none to quote: on average it is dominated (costs more and does less)",
+        "aucun à citer : en moyenne elle est dominée (coûte plus et fait moins)",
+    ),
+    "psa_ratio_no_effect": ("undefined (the mean effect is 0)", "non défini (l'effet moyen est 0)"),
     "psa_dominant": (
         "  probability cost-saving and more effective: {share}",
         "  probabilité d'une économie avec plus d'effet : {share}",

@@ -79,11 +79,10 @@ def psa_lines(result: PSAResult, names: tuple[str, str], lang: str = "en") -> li
             text("psa_unchanged", lang, outcome=result.outcome, saving=number(saving, ".0%", lang)),
             text("psa_choose_outcome", lang, other=other),
         ]
-    ratio = (
-        text("psa_ratio_value", lang, value=number(s.ratio_of_means, ",.0f", lang))
-        if math.isfinite(s.ratio_of_means)
-        else text("psa_ratio_undefined", lang)
-    )
+    # The quadrant of the mean, said in words: a negative ratio would read the same for an option that
+    # saves and does more as for one that costs more and does less.
+    value = number(abs(s.ratio_of_means), ",.0f", lang) if math.isfinite(s.ratio_of_means) else ""
+    ratio = text(f"psa_ratio_{s.quadrant}", lang, value=value)
     return [
         *lines,
         text("psa_ratio", lang, ratio=ratio),
