@@ -559,3 +559,21 @@ def test_psa_parameter_ranges_in_baseline_come_with_bounds(base):
             assert one_way_ranges[p.key] == (p.distribution.low, p.distribution.high), p.key
     gamma = next(p.distribution for p in base.psa.parameters if p.distribution.dist == "gamma")
     assert gamma.cv == pytest.approx(1 / math.sqrt(32), abs=0.01)  # 32 episodes observed
+
+
+def test_a_whole_number_parameters_draws_are_recorded_as_run(tmp_path):
+    """Pumps drawn uniform(1, 3) were run as 1, 2 or 3 but saved as 2.194, 1.771…: psa_draws.csv
+    must say what the model ran."""
+    folder = tmp_path / "s"
+    psa_section = (
+        "psa:\n  iterations: 4\n  replications: 1\n  parameters:\n"
+        "    - key: home_care.pumps\n      distribution: {dist: uniform, low: 1, high: 3}\n"
+        "    - key: costs.had_day_eur\n      distribution: {dist: uniform, low: 150, high: 350}\n"
+    )
+    base = load_scenario(write_short(folder, "base_short", BASELINE, psa_section))
+    other = load_scenario(write_short(folder, "gers_short", SCENARIOS / "gers_pasteur.yaml"))
+    result = psa(base, other, workers=1)
+    pumps = result.draws["home_care.pumps"]
+    assert (pumps == pumps.round()).all() and pumps.between(1, 3).all()
+    euros = result.draws["costs.had_day_eur"]
+    assert (euros != euros.round()).any()  # a continuous parameter keeps its draw

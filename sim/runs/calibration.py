@@ -29,7 +29,7 @@ from sim.model.draws import latin_hypercube
 from sim.runs.replications import Progress, Scheduler, WorkerPool, run_experiment, with_run_settings
 from sim.runs.sensitivity import parse_parameter, split_range
 from sim.scenario.errors import ScenarioError, one_line
-from sim.scenario.files import with_values
+from sim.scenario.files import value_at, with_values
 from sim.scenario.schema import DAYS_PER_YEAR, Scenario, SensitivityParameter
 from sim.territory.catchment import Territory
 
@@ -93,18 +93,6 @@ def design_points(
     design = pd.concat([pd.DataFrame([own]), drawn], ignore_index=True)
     design.insert(0, MEMBER, np.arange(len(design)))
     return design
-
-
-def value_at(scenario: Scenario, key: str) -> float:
-    """The number at a dotted key path of the scenario (ScenarioError if there is none)."""
-    node: object = scenario.model_dump(mode="json")
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise ScenarioError([f"--param {key}: expected a key path of the scenario, found no {part!r}"])
-        node = node[part]
-    if isinstance(node, bool) or not isinstance(node, int | float):
-        raise ScenarioError([f"--param {key}: expected a number there, found {node!r}"])
-    return float(node)
 
 
 def member_scenario(scenario: Scenario, member: pd.Series | dict, origin: str) -> Scenario:

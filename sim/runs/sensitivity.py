@@ -30,7 +30,7 @@ from sim.runs.replications import (
     with_run_settings,
 )
 from sim.scenario.errors import ScenarioError, one_line
-from sim.scenario.files import with_values
+from sim.scenario.files import value_at, with_values
 from sim.scenario.schema import Scenario, SensitivityParameter
 
 # The warnings of sensitivity studies, in English and French.
@@ -82,13 +82,6 @@ def parse_parameter(text: str) -> SensitivityParameter:
         raise ScenarioError([f"--param {shown_text}: {where}: {one_line(error['msg'], 120)}"]) from None
 
 
-def _value_at(scenario: Scenario, key: str) -> float:
-    node = scenario.model_dump(mode="json")
-    for part in key.split("."):
-        node = node[part]
-    return float(node)
-
-
 def one_way(
     scenario: Scenario,
     parameters: Sequence[SensitivityParameter],
@@ -127,7 +120,7 @@ def one_way(
             rows.append(
                 {
                     "parameter": p.key,
-                    "base_value": _value_at(scenario, p.key),
+                    "base_value": value_at(scenario, p.key),
                     "low_value": p.low,
                     "high_value": p.high,
                     "kpi": kpi,
@@ -255,12 +248,14 @@ def psa(
     values = {p.key: p.distribution.ppf(u[:, j]) for j, p in enumerate(spec.parameters)}
     jobs = []
     iteration_seeds = psa_iteration_seeds(seed, n)
+    ran: list[dict[str, float]] = []  # each draw as run: a whole-number parameter's draw is rounded
     for i in range(n):
         updates = {key: float(v[i]) for key, v in values.items()}
         # Both scenarios get the same parameter draw and the same inner seed (common random numbers).
         for scenario in (base, other):
             drawn = with_run_settings(with_values(scenario, updates, origin="psa"), seed=iteration_seeds[i])
             jobs += [(drawn, rep) for rep in range(r)]
+        ran.append({key: value_at(drawn, key, "psa") for key in values})
     results = _run_checking_kpis(
         jobs,
         [spec.cost, spec.outcome],
@@ -274,7 +269,7 @@ def psa(
     for i in range(n):
         block = pd.DataFrame(results[2 * i * r : 2 * (i + 1) * r])
         a, b = block.iloc[:r], block.iloc[r:]
-        row = {key: float(v[i]) for key, v in values.items()}
+        row = dict(ran[i])  # the values run (psa_draws.csv), not the unrounded draws
         row.update(
             {
                 "iteration": i,

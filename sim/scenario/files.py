@@ -280,6 +280,18 @@ def load_scenario(path: Path | str) -> Scenario:
     return scenario
 
 
+def value_at(scenario: Scenario, key: str, origin: str = "--param") -> float:
+    """The number at a dotted key path of the scenario (ScenarioError, naming ``origin``, if none)."""
+    node: object = scenario.model_dump(mode="json")
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise ScenarioError([f"{origin} {key}: expected a key path of the scenario, found no {part!r}"])
+        node = node[part]
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        raise ScenarioError([f"{origin} {key}: expected a number there, found {node!r}"])
+    return float(node)
+
+
 def with_values(scenario: Scenario, updates: dict[str, Any], origin: str = "parameter") -> Scenario:
     """The scenario with numbers at dotted key paths replaced, validated again (ScenarioError if not)."""
     raw = scenario.model_dump(mode="json")
