@@ -653,3 +653,32 @@ def test_validate_refuses_kpi_names_a_run_does_not_produce(tmp_path):
     assert "sensitivity.kpis: expected a KPI name of replications.csv, found 'nope_per_year'" in lines[0]
     assert "psa.outcome: expected a KPI name of replications.csv, found 'trips_per_yer'" in lines[1]
     assert "cost_total_per_year" not in result.output  # a real KPI name is not refused
+
+
+@pytest.mark.parametrize(
+    "distribution, reach",
+    [("{dist: uniform, low: 0.5, high: 1.5}", "1.5"), ("{dist: gamma, mean: 0.8, cv: 0.1}", "1.6")],
+)
+def test_validate_refuses_a_psa_distribution_reaching_values_its_key_refuses(tmp_path, distribution, reach):
+    """validate said ok, then psa stopped mid-study on a draw above 1 (a health economist's review)."""
+    path = tmp_path / "psa_prob.yaml"
+    key = "home_care.derogation_acceptance_probability"
+    path.write_text(
+        f"extends: {BASELINE}\nname: p\npsa:\n  parameters:\n"
+        f"    - {{key: {key}, distribution: {distribution}}}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    (line,) = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert (
+        f"psa: {key}: expected less than or equal to 1 (its distribution's highest draws reach {reach})"
+        in line
+    )
+    fine = tmp_path / "psa_fine.yaml"
+    fine.write_text(
+        f"extends: {BASELINE}\nname: f\npsa:\n  parameters:\n"
+        f"    - {{key: {key}, distribution: {{dist: uniform, low: 0.5, high: 0.9}}}}\n",
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(app, ["validate", str(fine)]).exit_code == 0

@@ -31,10 +31,16 @@ def check_parameters(scenario: Scenario) -> None:
                 messages += exc.messages
                 break
     for q in scenario.psa.parameters:
-        try:
-            with_values(scenario, {q.key: q.distribution.mean_value}, origin="psa")
-        except ScenarioError as exc:
-            messages += exc.messages
+        # Its mean, and the lowest and highest values its draws reach (``reach``): what the psa
+        # command would run, refused now, not mid-run.
+        lowest, highest = q.distribution.reach
+        for value, which in ((q.distribution.mean_value, ""), (lowest, "lowest"), (highest, "highest")):
+            try:
+                with_values(scenario, {q.key: value}, origin="psa")
+            except ScenarioError as exc:
+                reach = f" (its distribution's {which} draws reach {value:g})" if which else ""
+                messages += [f"{message}{reach}" for message in exc.messages]
+                break
     if messages:
         raise ScenarioError(messages)
 

@@ -41,6 +41,14 @@ class _Dist(BaseModel):
         """Quantile function: values at probabilities u (for Latin hypercube sampling)."""
         raise NotImplementedError
 
+    @property
+    def reach(self) -> tuple[float, float]:
+        """The lowest and highest values ``occisim validate`` checks a PSA parameter at: the ends of a
+        bounded distribution; for one unbounded above (its mean and CV), its mean and 10 standard
+        deviations above it (closed form: no scipy for validate)."""
+        spread = getattr(self, "cv", 1.0)  # an exponential's CV is 1
+        return self.mean_value, self.mean_value * (1 + 10 * spread)
+
 
 class Fixed(_Dist):
     dist: Literal["fixed"]
@@ -52,6 +60,10 @@ class Fixed(_Dist):
     @property
     def mean_value(self) -> float:
         return self.value
+
+    @property
+    def reach(self) -> tuple[float, float]:
+        return self.value, self.value
 
 
 class Exponential(_Dist):
@@ -136,6 +148,10 @@ class Triangular(_Dist):
     def mean_value(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
+    @property
+    def reach(self) -> tuple[float, float]:
+        return self.low, self.high
+
 
 class Uniform(_Dist):
     dist: Literal["uniform"]
@@ -154,6 +170,10 @@ class Uniform(_Dist):
     @property
     def mean_value(self) -> float:
         return (self.low + self.high) / 2
+
+    @property
+    def reach(self) -> tuple[float, float]:
+        return self.low, self.high
 
 
 class Empirical(_Dist):
@@ -190,6 +210,10 @@ class Empirical(_Dist):
     @property
     def mean_value(self) -> float:
         return float(np.dot(self.values, self.probabilities))
+
+    @property
+    def reach(self) -> tuple[float, float]:
+        return float(min(self.values)), float(max(self.values))
 
 
 Distribution = Annotated[
