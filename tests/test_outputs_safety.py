@@ -430,3 +430,17 @@ def test_the_run_table_brackets_its_intervals_as_the_comparison_does(result):
             console.print(experiment_table(shown, lang))
         lines = [line for line in console.export_text().splitlines() if "10" in line and ("118" in line)]
         assert any(expected in line for line in lines), lines
+
+
+def test_report_of_a_study_folder_says_what_it_is_and_where_its_figures_are(tmp_path, result):
+    """A sensitivity folder was 'not a result folder of a run or a search: …; run occisim run first'."""
+    from sim.outputs.writing import CREATED_BY
+
+    study = tmp_path / "sens"
+    study.mkdir()
+    (study / "manifest.json").write_text(json.dumps({"created_by": CREATED_BY, "kind": SENSITIVITY}))
+    run = write_results(result, tmp_path / "run")
+    outcome = runner.invoke(app, ["report", str(run), str(study), "--out", str(tmp_path / "r.html")])
+    assert outcome.exit_code == 2 and not (tmp_path / "r.html").exists()
+    (line,) = outcome.output.strip().splitlines()
+    assert f"{study} (sensitivity): expected result folders of `occisim run`, `compare` or `choose`" in line

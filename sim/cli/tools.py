@@ -160,6 +160,13 @@ def report(
         raise fail(str(exc)) from None
     searches = [p for p in folders if folder_kind(p) == SEARCH]
     folders = [p for p in folders if p not in searches]
+    studies = [(p, kind) for p in folders if (kind := folder_kind(p)) not in (RUN, None)]
+    if studies:  # a sensitivity, PSA, calibration… folder: occisim wrote it, the report does not show it
+        shown = ", ".join(f"{p} ({kind})" for p, kind in studies)
+        raise fail(
+            f"{one_line(shown)}: expected result folders of `occisim run`, `compare` or `choose`; the "
+            "report does not show this kind of study, whose tables and figures are in its folder"
+        )
     missing = [str(p) for p in folders if folder_kind(p) != RUN]
     if missing:
         raise fail(
