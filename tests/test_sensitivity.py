@@ -416,6 +416,11 @@ def test_sensitivity_cli_writes_table_and_tornados(tmp_path, table):
     expected = table[table["kpi"].isin(["cost_total_per_year", "travel_km_per_year"])]
     pd.testing.assert_frame_equal(written, expected.reset_index(drop=True), check_exact=False, rtol=1e-12)
     assert "cost_total_per_year" in result.stdout
+    # what reproduces it (it had no seed, no replications, no hash)
+    manifest = json.loads((out / "manifest.json").read_text())
+    run = load_scenario(scenario)
+    assert (manifest["seed"], manifest["replications"]) == (run.run.seed, 2)
+    assert manifest["scenario_hash"] == run.hash()
 
 
 def test_sensitivity_cli_uses_the_file_section_and_is_worker_independent(tmp_path, base):

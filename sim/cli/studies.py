@@ -251,7 +251,15 @@ def sensitivity(
         except ScenarioError as exc:
             raise fail_file(file, exc.messages) from None
     try:
-        write_sensitivity(table, kpis, target, scenario, overwrite=not no_overwrite, lang=language)
+        write_sensitivity(
+            table,
+            kpis,
+            target,
+            scenario,
+            overwrite=not no_overwrite,
+            lang=language,
+            replications=replications,
+        )
     except OutputError as exc:
         raise fail(str(exc)) from None
     console.print(*sensitivity_tables(table, kpis, language))

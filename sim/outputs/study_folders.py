@@ -71,9 +71,10 @@ def write_sensitivity(
     scenario: Scenario | None = None,
     overwrite: bool = True,
     lang: str = "en",
+    replications: int | None = None,
 ) -> Path:
     """Write a one-way sensitivity folder: sensitivity.csv, one tornado_<kpi>.png per KPI (in ``lang``),
-    manifest."""
+    manifest (with what reproduces it: the scenario's hash and seed, the replications)."""
     import matplotlib.pyplot as plt
 
     from sim.outputs.economics_figures import tornado_figure
@@ -82,6 +83,9 @@ def write_sensitivity(
     info = {
         **ownership(SENSITIVITY),
         "scenario": None if scenario is None else scenario.name,
+        "scenario_hash": None if scenario is None else scenario.hash(),
+        "seed": None if scenario is None else scenario.run.seed,  # every run's, low, base and high alike
+        "replications": replications,
         "parameters": list(dict.fromkeys(table["parameter"])),
         "kpis": list(kpis),
         "warnings": one_way_warnings(table, lang),
