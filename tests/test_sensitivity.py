@@ -582,3 +582,20 @@ def test_a_whole_number_parameters_draws_are_recorded_as_run(tmp_path):
     assert (pumps == pumps.round()).all() and pumps.between(1, 3).all()
     euros = result.draws["costs.had_day_eur"]
     assert (euros != euros.round()).any()  # a continuous parameter keeps its draw
+
+
+def test_a_reversed_range_and_a_zero_willingness_to_pay_axis_are_refused(tmp_path):
+    """350:150 ran with 'at low' the 350 value (the tornado's colours swapped); --wtp-max 0 drew a
+    curve of 201 points at 0."""
+    result = invoke("sensitivity", BASELINE, "--param", "costs.had_day_eur=350:150", "--out", tmp_path / "x")
+    assert result.exit_code == 2 and not (tmp_path / "x").exists()
+    (line,) = result.stderr.strip().splitlines()
+    assert (
+        line == "error: --param 'costs.had_day_eur=350:150': expected low < high, found low 350 and high 150"
+    )
+    with pytest.raises(ScenarioError, match="expected low < high, found low 2 and high 2"):
+        parse_parameter("beds.capacity=2:2")
+    other = SCENARIOS / "beds_20.yaml"
+    result = invoke("psa", BASELINE, other, "--wtp-max", 0, "--out", tmp_path / "p")
+    assert result.exit_code == 2 and "expected a number above 0, found 0" in result.output
+    assert not (tmp_path / "p").exists()

@@ -102,6 +102,14 @@ def finite(value: float | None) -> float | None:
     return value
 
 
+def positive(value: float | None) -> float | None:
+    """An option callback: a finite number above 0 (a willingness-to-pay axis ending at 0 is no axis)."""
+    value = finite(value)
+    if value is not None and value <= 0:
+        raise typer.BadParameter(f"expected a number above 0, found {value:g}")
+    return value
+
+
 Workers = Annotated[
     int | None,
     typer.Option(

@@ -21,9 +21,9 @@ from sim.cli.base import (
     app,
     fail,
     fail_file,
-    finite,
     load,
     output_dir,
+    positive,
     readable,
     say_written,
 )
@@ -283,7 +283,7 @@ def psa(
     seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED)] = None,
     wtp_max: Annotated[
         float | None,
-        typer.Option(min=0, max=MAX_EUR, callback=finite, help="Largest willingness to pay on the curve."),
+        typer.Option(min=0, max=MAX_EUR, callback=positive, help="Largest willingness to pay on the curve."),
     ] = None,
     outcome: Annotated[
         str | None,

@@ -78,8 +78,9 @@ def parse_parameter(text: str) -> SensitivityParameter:
         return SensitivityParameter(key=key, low=low, high=high)
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise ScenarioError([f"--param {shown_text}: {where}: {one_line(error['msg'], 120)}"]) from None
+        where = "".join(f"{part}: " for part in error["loc"])  # (none for a rule on the whole range)
+        said = one_line(error["msg"].removeprefix("Value error, "), 120)
+        raise ScenarioError([f"--param {shown_text}: {where}{said}"]) from None
 
 
 def one_way(

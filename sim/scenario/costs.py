@@ -92,6 +92,13 @@ class SensitivityParameter(_Section):
     low: float
     high: float
 
+    @model_validator(mode="after")
+    def _low_below_high(self) -> SensitivityParameter:
+        # Reversed, the tornado would colour the high value as the low one.
+        if not self.low < self.high:
+            raise ValueError(f"expected low < high, found low {self.low:g} and high {self.high:g}")
+        return self
+
 
 class SensitivitySpec(_Section):
     """One-way sensitivity analysis: each parameter at its low and high value, the others at base."""
