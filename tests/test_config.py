@@ -672,7 +672,7 @@ def test_validate_refuses_a_psa_distribution_reaching_values_its_key_refuses(tmp
     assert result.exit_code == 2
     (line,) = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert (
-        f"psa: {key}: expected less than or equal to 1 (its distribution's highest draws reach {reach})"
+        f"psa: {key}: expected less than or equal to 1, found {reach} (its distribution's highest draws)"
         in line
     )
     fine = tmp_path / "psa_fine.yaml"

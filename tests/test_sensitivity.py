@@ -447,7 +447,18 @@ def test_sensitivity_cli_uses_the_file_section_and_is_worker_independent(tmp_pat
         (("--param", "costs.had_day_eur"), "expected key=low:high"),
         (("--param", "costs.had_day_eur=150"), "expected key=low:high"),
         (("--param", "costs.nope=1:2"), "costs.nope: expected a key path of the scenario"),
-        (("--param", "costs.had_day_eur=1:2", "--kpi", "no_such_kpi"), "expected KPI names"),
+        (
+            ("--param", "costs.had_day_eur=1:2", "--kpi", "no_such_kpi"),
+            "--kpi 'no_such_kpi': expected a KPI name",
+        ),
+        (
+            ("--param", "costs.had_day_euro=1:2"),
+            "--param: costs.had_day_euro: expected a key path of the scenario",
+        ),
+        (
+            ("--param", "costs.had_day_eur=-100:350"),
+            "--param: costs.had_day_eur: expected greater than or equal",
+        ),
     ],
 )
 def test_sensitivity_cli_bad_input_exits_2_without_traceback(tmp_path, args, message):
@@ -599,3 +610,7 @@ def test_a_reversed_range_and_a_zero_willingness_to_pay_axis_are_refused(tmp_pat
     result = invoke("psa", BASELINE, other, "--wtp-max", 0, "--out", tmp_path / "p")
     assert result.exit_code == 2 and "expected a number above 0, found 0" in result.output
     assert not (tmp_path / "p").exists()
+    # a KPI name given on the command line is blamed on its option, not on the base file
+    result = invoke("psa", BASELINE, other, "--outcome", "trips_per_yr", "--out", tmp_path / "p")
+    assert result.exit_code == 2 and not (tmp_path / "p").exists()
+    assert result.stderr.strip() == "error: --outcome 'trips_per_yr': expected a KPI name of replications.csv"

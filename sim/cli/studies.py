@@ -7,8 +7,9 @@ Each loads its scenario files and checks its output folder before the first repl
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -46,6 +47,9 @@ from sim.scenario.bounds import (
 from sim.scenario.common import DAYS_PER_YEAR
 from sim.scenario.errors import ScenarioError, one_line
 
+if TYPE_CHECKING:  # types only
+    from sim.scenario.schema import Scenario, SensitivityParameter
+
 
 class Direction(enum.StrEnum):
     increase = "increase"
@@ -54,6 +58,37 @@ class Direction(enum.StrEnum):
 
 MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
 MAX_DESIGN_POINTS = 1000  # parameter sets of a calibration design (the workload cap bounds the runs)
+
+
+def check_ranges(scenario: Scenario, parameters: Sequence[SensitivityParameter], option: str) -> None:
+    """Each bound of each range set on the scenario (exit 2, one line each naming ``option``, if not)."""
+    from sim.scenario.files import with_values
+
+    messages = []
+    for p in parameters:
+        for value in (p.low, p.high):
+            try:
+                with_values(scenario, {p.key: value}, origin=option)
+            except ScenarioError as exc:
+                messages += exc.messages
+                break
+    if messages:
+        raise fail(*messages)
+
+
+def check_named_kpis(scenario: Scenario, option: str, names: Sequence[str]) -> None:
+    """KPI names given by ``option`` that a run produces (exit 2, one line each, if not)."""
+    from sim.runs.checks import scenario_kpi_names
+
+    known = scenario_kpi_names(scenario) if names else set()
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise fail(
+            *(
+                f"{option} {one_line(repr(name), 80)}: expected a KPI name of replications.csv"
+                for name in unknown
+            )
+        )
 
 
 @app.command()
@@ -242,7 +277,10 @@ def sensitivity(
         raise fail(
             f"{file}: sensitivity.parameters: expected parameters here or --param key=low:high, found none"
         )
+    if param:  # the command line's ranges: refused naming --param, not the scenario file
+        check_ranges(scenario, parameters, "--param")
     kpis = list(kpi or scenario.sensitivity.kpis)
+    check_named_kpis(scenario, "--kpi", list(kpi or []))
     target = output_dir(out or Path("results") / f"sensitivity-{scenario.name}", SENSITIVITY, no_overwrite)
     runs = (1 + 2 * len(parameters)) * replications
     with progress_bar(text("sens_progress", language, name=scenario.name), runs) as advance:
@@ -314,6 +352,7 @@ def psa(
         raise fail(f"--outcome {one_line(repr(outcome), 80)}: expected a KPI name, e.g. trips_per_year")
     scenario_base, scenario_other = load(base), load(other)
     language = readable(scenario_base, lang).lang
+    check_named_kpis(scenario_base, "--outcome", [outcome] if outcome else [])
     spec = scenario_base.psa
     n, r = iterations or spec.iterations, replications or spec.replications
     default = Path("results") / f"psa-{scenario_other.name}-vs-{scenario_base.name}"

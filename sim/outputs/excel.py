@@ -79,6 +79,7 @@ def readable_summary(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 def readable_comparison(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """comparison.csv under KPI labels and headers in ``lang``; 'significant' as yes / no."""
+
     def yes_no(column: str) -> pd.Series:  # (blank where no difference was judged: the base's rows)
         said = table[column].map(lambda v: "" if pd.isna(v) else text("yes" if bool(v) else "no", lang))
         return said.where(table["significant"].notna(), "") if column == "important" else said

@@ -38,7 +38,7 @@ def check_parameters(scenario: Scenario) -> None:
             try:
                 with_values(scenario, {q.key: value}, origin="psa")
             except ScenarioError as exc:
-                reach = f" (its distribution's {which} draws reach {value:g})" if which else ""
+                reach = f" (its distribution's {which} draws)" if which else ""
                 messages += [f"{message}{reach}" for message in exc.messages]
                 break
     if messages:

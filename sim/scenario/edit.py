@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.scenario.errors import ScenarioError, one_line, shown
-from sim.scenario.files import _describe, _key_path, _location, load_scenario
+from sim.scenario.files import _key_path, _location, load_scenario, said
 from sim.scenario.reading import _Refused, _ScenarioLoader
 from sim.scenario.schema import Scenario
 from sim.scenario.variant_texts import asks, shown_value, with_variant_texts
@@ -152,10 +152,7 @@ def with_settings(scenario: Scenario, settings: Sequence[str]) -> Scenario:
 
 def _setting_problem(error: Any) -> str:
     """One line naming the key, what was expected and what was found."""
-    message = _describe(error)[0]
-    if "found" not in message and "input" in error:
-        message += f", found {shown(error['input'])}"
-    return f"--set {one_line(f'{_key_path(_location(error))}: {message}')}"
+    return f"--set {one_line(f'{_key_path(_location(error))}: {said(error)}')}"
 
 
 def _variant_name(name: str, settings: Sequence[str]) -> str:

@@ -176,6 +176,12 @@ def _allowed_keys(loc: tuple) -> list[str]:
     return []
 
 
+def said(error: dict) -> str:
+    """What a validation error expected and what it found, in one phrase (files, --set, ranges)."""
+    message, says_found = _describe(error)
+    return message if says_found or "input" not in error else f"{message}, found {shown(error['input'])}"
+
+
 def _describe(error: dict) -> tuple[str, bool]:
     """Message for one validation error, and whether it already says what was found."""
     message, kind, context = error["msg"], error["type"], error.get("ctx") or {}
@@ -253,10 +259,8 @@ def _messages(exc: ValidationError, chain: list[tuple[Path, dict]], named: str) 
     lines = []
     for error in errors[:MAX_MESSAGES]:
         loc = _location(error)
-        message, says_found = _describe(error)
-        found = "" if says_found else f", found {shown(error.get('input'))}"
         file = _setter(chain, _owner(error), named)
-        lines.append(f"{file}: {one_line(f'{_key_path(loc)}: {message}{found}')}")
+        lines.append(f"{file}: {one_line(f'{_key_path(loc)}: {said(error)}')}")
     if len(errors) > MAX_MESSAGES:
         lines.append(f"{named}: (more): expected at most {MAX_MESSAGES} problems, found {len(errors)} in all")
     return lines
@@ -317,7 +321,7 @@ def with_values(scenario: Scenario, updates: dict[str, Any], origin: str = "para
         return Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(
-            [f"{origin}: {one_line(f'{_key_path(_location(e))}: {_describe(e)[0]}')}" for e in exc.errors()]
+            [f"{origin}: {one_line(f'{_key_path(_location(e))}: {said(e)}')}" for e in exc.errors()]
         ) from None
 
 
