@@ -77,7 +77,7 @@ def test_a_refused_value_is_one_line_naming_the_key(baseline):
         ch.apply_choices(
             scenario, territory, ch.choices_of(scenario, territory).with_value("beds.capacity", 0)
         )
-    assert caught.value.messages == ["app: beds.capacity: expected greater than or equal to 1"]
+    assert caught.value.messages == ["app: beds.capacity: expected greater than or equal to 1, found 0"]
 
 
 def test_coverage_moves_with_the_gers_authorisation(baseline):

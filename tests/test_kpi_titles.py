@@ -14,10 +14,32 @@ from sim.outputs.i18n import kpi_label, kpi_title
 def test_a_sub_item_is_named_after_the_items_it_belongs_to():
     assert kpi_title("hdj_utilisation_mon") == "day-hospital utilisation (sessions used / open): on Mon"
     assert kpi_title("cost_drug_unused_bags_per_year", "fr") == (
-        "coût par an, total (EUR) : blinatumomab : dont contenu de flacon perdu : "
+        "coût par an (EUR) : blinatumomab : dont contenu de flacon perdu : "
         "dont dans des poches retirées avant la fin"
     )
-    assert kpi_title("cost_transport_per_year").startswith("cost per year, total (EUR): ")
+    # a cost item is not titled under 'cost per year, total', which read as the total (a review)
+    assert kpi_title("cost_transport_per_year") == "cost per year (EUR): transport"
+    assert kpi_title("cost_total_per_year") == "cost per year, total (EUR)"
+
+
+def test_every_kpi_of_a_run_has_a_label_in_both_languages():
+    """62 KPIs (costs per episode, per peripheral hospital, per indication…) were shown by their keys
+    in readable_comparison.csv and the workbook."""
+    from sim.measures.catalogue import kpi_names
+    from sim.territory.geodata import had_ids, peripheral_hospital_ids
+
+    names = kpi_names(["phi_neg_rr", "mrd_pos"], had_ids(), peripheral_hospital_ids())
+    for lang in ("en", "fr"):
+        unlabelled = sorted(key for key in names if kpi_label(key, lang, indent=False) == key)
+        assert unlabelled == [], (lang, unlabelled)
+    assert kpi_label("cost_had_per_episode", "fr", indent=False) == "coût par épisode (EUR) : journées d'HAD"
+    assert kpi_label("peripheral_bed_days_per_year_ch_auch", indent=False).endswith(
+        ": Centre hospitalier d'Auch"
+    )
+    assert (
+        kpi_label("indication_mrd_pos_cycles_per_episode", indent=False)
+        == "mrd_pos: cycles started per episode"
+    )
 
 
 def test_every_title_starts_with_a_top_level_item_and_ends_with_its_own_label():
@@ -29,8 +51,8 @@ def test_every_title_starts_with_a_top_level_item_and_ends_with_its_own_label():
             assert title.endswith(kpi_label(key, lang, indent=False))
             if key in top:
                 assert title == kpi_label(key, lang, indent=False)
-            elif lang == "en":
-                assert title.split(separator)[0] in labels, title
+            elif lang == "en":  # (a cost item: under the cost per year, not the total)
+                assert title.split(separator)[0] in {*labels, "cost per year (EUR)"}, title
 
 
 def test_a_tornado_of_a_sub_item_names_its_parent():

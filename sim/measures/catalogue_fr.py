@@ -193,3 +193,36 @@ KPI_LABELS_FR: dict[str, str] = {
     "episodes_never_started_share": "épisodes adressés n'ayant jamais commencé de cycle",
     "unstable": "réplications signalées instables",
 }
+
+# The labels of the KPIs by indication (catalogue.INDICATION_LABELS), after the indication's name.
+INDICATION_LABELS_FR: dict[str, str] = {
+    "episodes_per_year": "épisodes par an",
+    "cycles_per_episode": "cycles commencés par épisode",
+    "bed_days_per_episode": "jours dans un lit de l'IUCT-O par épisode",
+    "home_days_per_episode": "jours à domicile par épisode",
+}
+
+# KPIs kept for analysts (catalogue.UNLISTED_KPIS, no table shows them), with their labels in the two
+# languages, for the readable CSVs and the workbook (their costs per episode are labelled from the
+# per-year items).
+UNLISTED_LABELS: dict[str, tuple[str, str]] = {
+    "admissions_not_yet_admitted": (
+        "admissions asked for and not yet admitted at the end",
+        "admissions demandées et pas encore faites à la fin",
+    ),
+    "emergency_wait_mean_days": ("emergency wait, mean (days)", "attente d'une urgence, moyenne (jours)"),
+    "blina_cycle_start_wait_p90_days": (
+        "blinatumomab cycle-start wait, p90 (days)",
+        "attente d'un début de cycle de blinatumomab, p90 (jours)",
+    ),
+    "blina_cycle_start_wait_max_days": (
+        "blinatumomab cycle-start wait, max (days)",
+        "attente d'un début de cycle de blinatumomab, max (jours)",
+    ),
+    "bag_deliveries_per_year": ("bags delivered by courier per year", "poches livrées par coursier par an"),
+    "hospital_journeys_per_year": ("journeys to a hospital per year", "trajets vers un hôpital par an"),
+    "bridge_bags_per_year": ("bridge bags per year", "poches relais par an"),
+    "vials_per_episode": ("vials per episode", "flacons par épisode"),
+    "nurse_visits_per_episode": ("nurse visits per episode", "passages infirmiers par épisode"),
+    "drug_wasted_share": ("share of the vials' content wasted", "part du contenu des flacons perdue"),
+}

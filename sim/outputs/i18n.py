@@ -13,8 +13,14 @@ import functools
 import os
 from typing import TYPE_CHECKING
 
-from sim.measures.catalogue import KPI_CATALOGUE, PER_HAD_LABELS, PLACE_CATALOGUE
-from sim.measures.catalogue_fr import KPI_LABELS_FR, PLACE_LABELS_FR
+from sim.measures.catalogue import (
+    INDICATION_LABELS,
+    KPI_CATALOGUE,
+    PER_HAD_LABELS,
+    PER_PERIPHERAL_HOSPITAL_KPIS,
+    PLACE_CATALOGUE,
+)
+from sim.measures.catalogue_fr import INDICATION_LABELS_FR, KPI_LABELS_FR, PLACE_LABELS_FR, UNLISTED_LABELS
 from sim.measures.language import NBSP, number  # noqa: F401  (here for the outputs)
 from sim.outputs.i18n_report import REPORT_TEXTS
 from sim.outputs.i18n_studies import STUDY_TEXTS
@@ -41,6 +47,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "significant": ("CI of the difference excludes 0", "l'IC de la différence exclut 0"),
     "yes": ("yes", "oui"),
     "hash": ("hash", "empreinte"),  # a scenario's content hash (occisim validate)
+    "cost_per_year_of": ("cost per year (EUR)", "coût par an (EUR)"),  # a cost item's title
+    "cost_per_episode_of": ("cost per episode (EUR)", "coût par épisode (EUR)"),
     "no": ("no", "non"),
     "significance_note": (
         "* the 95% confidence interval of the paired difference excludes 0; ! the difference also reaches "
@@ -426,12 +434,60 @@ def kpi_label(key: str, lang: str = "en", indent: bool = True) -> str:
         if key.startswith(prefix):
             had = key[len(prefix) :]
             return f"{labels[LANGUAGES.index(lang)]}: {had_names().get(had, had)}"
-    return key
+    return _derived_label(key, lang) or key
+
+
+def _derived_label(key: str, lang: str) -> str | None:
+    """The label of a KPI the catalogue lists by a pattern: an item's cost per episode (its cost per
+    year's label), a KPI of each peripheral hospital (named), of each indication, or one kept for
+    analysts (UNLISTED_LABELS). None if there is none."""
+    separator = " : " if lang == "fr" else ": "
+    if key.startswith("cost_") and key.endswith("_per_episode"):
+        item = cost_item_title(key.removesuffix("_per_episode") + "_per_year", lang, "cost_per_episode_of")
+        if item is not None:
+            return item
+    for kpi in PER_PERIPHERAL_HOSPITAL_KPIS:
+        if key.startswith(f"{kpi}_"):
+            hospital = key[len(kpi) + 1 :]
+            return f"{kpi_title(kpi, lang)}{separator}{hospital_names().get(hospital, hospital)}"
+    if key.startswith("indication_"):
+        for suffix, (label, _) in INDICATION_LABELS.items():
+            if key.endswith(f"_{suffix}"):
+                name = key.removeprefix("indication_").removesuffix(f"_{suffix}")
+                return f"{name}{separator}{label if lang == 'en' else INDICATION_LABELS_FR[suffix]}"
+    if key in UNLISTED_LABELS:
+        return UNLISTED_LABELS[key][LANGUAGES.index(lang)]
+    return None
+
+
+def cost_item_title(key: str, lang: str = "en", per: str = "cost_per_year_of") -> str | None:
+    """A cost item's title where it stands alone: 'cost per year (EUR): HAD days' (``per``: or per
+    episode), not under 'cost per year, total', which reads as the total. None if ``key`` is none."""
+    above = _kpi_parents().get(key, ())
+    if "cost_total_per_year" not in above:  # not an item of the cost per year
+        return None
+    parents = [k for k in above if k != "cost_total_per_year"]
+    separator = " : " if lang == "fr" else ": "
+    return separator.join([text(per, lang), *(kpi_label(k, lang, indent=False) for k in (*parents, key))])
+
+
+@functools.cache
+def hospital_names() -> dict[str, str]:
+    """Hospital id -> name, from geo/hospitals.csv; empty if the file cannot be read."""
+    from sim.territory.geodata import geo_dir, table_column
+
+    path = geo_dir() / "hospitals.csv"
+    try:
+        return dict(zip(table_column(path, "id"), table_column(path, "name")))
+    except (OSError, ValueError):
+        return {}
 
 
 def kpi_title(key: str, lang: str = "en") -> str:
     """The KPI's label where it stands alone (a figure's title or axis, a choice in a list): a sub-item
     after the items it belongs to, since its own words need them ('on Mon', 'transport', 'deferred')."""
+    if (cost := cost_item_title(key, lang)) is not None:
+        return cost
     separator = " : " if lang == "fr" else ": "
     return separator.join(kpi_label(k, lang, indent=False) for k in (*_kpi_parents().get(key, ()), key))
 
