@@ -547,12 +547,13 @@ def test_a_negative_ratio_is_never_quoted_the_quadrant_is_said(cost, effect, qua
         iterations=2,
         replications=1,
         cost="cost",
-        effect="effect",
-        outcome="o",
+        outcome="trips_per_year",
+        outcome_direction="decrease",
         outcome_unchanged=False,
     )
     lines = psa_lines(result, ("a", "b"))
     assert lines[3] == f"  ratio of means: {said}"
+    assert "trips_per_year" not in " ".join(lines)  # the effect said in words, not by its key
 
 
 def test_psa_cli_with_no_parameters_exits_2(tmp_path):

@@ -47,6 +47,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "significant": ("CI of the difference excludes 0", "l'IC de la différence exclut 0"),
     "yes": ("yes", "oui"),
     "hash": ("hash", "empreinte"),  # a scenario's content hash (occisim validate)
+    "effect_avoided": ("{outcome}, avoided", "{outcome}, en moins"),  # a PSA's effect, when less is better
     "cost_per_year_of": ("cost per year (EUR)", "coût par an (EUR)"),  # a cost item's title
     "cost_per_episode_of": ("cost per episode (EUR)", "coût par épisode (EUR)"),
     "no": ("no", "non"),
@@ -458,6 +459,13 @@ def _derived_label(key: str, lang: str) -> str | None:
     if key in UNLISTED_LABELS:
         return UNLISTED_LABELS[key][LANGUAGES.index(lang)]
     return None
+
+
+def effect_title(outcome: str, direction: str, lang: str = "en") -> str:
+    """What a PSA's incremental effect counts, in words: the outcome KPI's title, or that of the
+    outcome avoided (``direction`` 'decrease'), not its key ('trips_per_year avoided')."""
+    title = kpi_title(outcome, lang)
+    return title if direction == "increase" else text("effect_avoided", lang, outcome=title)
 
 
 def cost_item_title(key: str, lang: str = "en", per: str = "cost_per_year_of") -> str | None:

@@ -31,6 +31,7 @@ def write_psa(
     import matplotlib.pyplot as plt
 
     from sim.outputs.economics_figures import ce_plane_figure, ceac_figure
+    from sim.outputs.i18n import effect_title
 
     names = (base.name, other.name)
     spec = base.psa
@@ -39,9 +40,10 @@ def write_psa(
         pd.DataFrame({"wtp": result.wtp, "probability_cost_effective": result.acceptability}).to_csv(
             folder / "ceac.csv", index=False
         )
+        effect = effect_title(result.outcome, result.outcome_direction, lang)
         for name, fig in (
-            ("ce_plane.png", ce_plane_figure(result, names, result.effect, lang)),
-            ("ceac.png", ceac_figure(result, names, result.effect, lang)),
+            ("ce_plane.png", ce_plane_figure(result, names, effect, lang)),
+            ("ceac.png", ceac_figure(result, names, effect, lang)),
         ):
             fig.savefig(folder / name)
             plt.close(fig)

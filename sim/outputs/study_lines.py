@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from sim.outputs.i18n import kpi_title, number, text, text_list
+from sim.outputs.i18n import effect_title, kpi_title, number, text, text_list
 from sim.outputs.terminal import num, plain
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def psa_lines(result: PSAResult, names: tuple[str, str], lang: str = "en") -> li
         text(
             "psa_effect",
             lang,
-            effect=result.effect,
+            effect=effect_title(result.outcome, result.outcome_direction, lang),
             **{k: number(v, ",.2f", lang) for k, v in effects.items()},
         ),
     ]

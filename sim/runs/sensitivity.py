@@ -214,11 +214,6 @@ class PSAResult:
         """The outcome is the same in both scenarios in every draw: no ratio, no effect to buy."""
         return bool((self.draws["incremental_effect"] == 0).all())
 
-    @property
-    def effect(self) -> str:
-        """What the incremental effect counts, for labels: the outcome, or the outcome avoided."""
-        return self.outcome if self.outcome_direction == "increase" else f"{self.outcome} avoided"
-
 
 def psa(
     base: Scenario,
