@@ -154,7 +154,7 @@ def test_psa_says_when_its_outcome_never_changes_and_takes_another(files, tmp_pa
     other = invoke("psa", files["base"], files["home"], *short, *trips, "--out", tmp_path / "b")
     assert other.exit_code == 0, other.output
     said = words(other.stdout)
-    assert "incremental effect (trips_per_year avoided)" in said
+    assert "incremental effect (trips from home per year (bag changes, visits), avoided)" in said
     assert "ratio of means:" in said and "nan" not in said
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert (manifest["outcome"], manifest["outcome_direction"]) == ("trips_per_year", "decrease")

@@ -64,7 +64,12 @@ def psa_lines(result: PSAResult, names: tuple[str, str], lang: str = "en") -> li
     )
     lines = [
         heading,
-        text("psa_cost", lang, cost=result.cost, **{k: number(v, ",.0f", lang) for k, v in euros.items()}),
+        text(
+            "psa_cost",
+            lang,
+            cost=kpi_title(result.cost, lang),
+            **{k: number(v, ",.0f", lang) for k, v in euros.items()},
+        ),
         text(
             "psa_effect",
             lang,
