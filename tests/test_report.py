@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.outputs.description import model_logic, scenario_logic
 from sim.outputs.folders import Results, load_results, write_comparison, write_results
-from sim.outputs.report import kpi_table, parameters_table, run_parameter_sources
+from sim.outputs.parameters_report import parameters_table, run_parameter_sources
+from sim.outputs.report import kpi_table
 from sim.runs.compare import run_comparison
 from sim.runs.replications import run_experiment
 from sim.scenario.files import load_scenario
