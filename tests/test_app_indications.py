@@ -87,7 +87,7 @@ def test_a_refused_indication_value_is_one_line_naming_its_key(base):
     key = "blinatumomab.indications.mrd_pos.share"
     with pytest.raises(ScenarioError) as caught:
         ch.apply_choices(scenario, territory, ch.choices_of(scenario, territory).with_value(key, -3.0))
-    assert caught.value.messages == [f"app: {key}: expected greater than or equal to 0"]
+    assert caught.value.messages == [f"app: {key}: expected greater than or equal to 0, found -3.0"]
 
 
 def test_the_yaml_carries_the_indication_and_occisim_run_accepts_it(base, tmp_path):
