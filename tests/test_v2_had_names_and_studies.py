@@ -105,7 +105,7 @@ def test_psa_in_french(short_files, tmp_path):
     result = CliRunner(env={"COLUMNS": "120"}).invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "all_v2 contre base_v2, 2 tirages x 1 réplications" in result.stdout
-    assert "coût incrémental (cost_total_per_year) : moyenne" in result.stdout
+    assert "coût incrémental (coût par an, total (EUR)) : moyenne" in result.stdout  # its label, not its key
     assert "intervalle à 95 % de" in result.stdout and "incremental" not in result.stdout
     wrong = CliRunner().invoke(app, [*args[:-1], "de"])
     assert wrong.exit_code == 2 and "--lang: expected one of en, fr, found 'de'" in wrong.stderr
