@@ -77,26 +77,34 @@ def readable_summary(summary: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return table[[c for c in columns if c in table]].rename(columns=columns)
 
 
-def readable_comparison(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """comparison.csv under KPI labels and headers in ``lang``; 'significant' as yes / no."""
-
-    def yes_no(column: str) -> pd.Series:  # (blank where no difference was judged: the base's rows)
-        said = table[column].map(lambda v: "" if pd.isna(v) else text("yes" if bool(v) else "no", lang))
-        return said.where(table["significant"].notna(), "") if column == "important" else said
-
-    frame = table.assign(label=[kpi_label(key, lang, indent=False) for key in table["kpi"]])
-    # the terminal's and the report's two marks: * (significant) and ! (important: it matters)
-    frame = frame.assign(**{c: yes_no(c) for c in ("significant", "important") if c in table})
-    columns = {
-        "scenario": text("scenario", lang),
-        **_summary_columns(lang),
+def _difference_columns(lang: str) -> dict[str, str]:
+    """Headers of a difference to the base, its CI and the two marks: * (its CI excludes 0, the
+    'significant' column) and ! (it reaches the KPI's minimal important difference, 'important')."""
+    return {
         "diff_mean": text("difference", lang),
         "diff_ci_low": f"{text('difference', lang)}, {text('ci_low', lang)}",
         "diff_ci_high": f"{text('difference', lang)}, {text('ci_high', lang)}",
+        "pairs": text("places_pairs", lang),
         "significant": text("significant", lang),
         "mid": text("places_mid", lang),
         "important": text("places_important", lang),
     }
+
+
+def _yes_no(values: pd.Series, lang: str) -> list[str]:
+    """True / False (or 'True' / 'False', as a CSV read back writes them) as yes / no; NaN blank."""
+    said = {True: text("yes", lang), False: text("no", lang)}
+    return [said.get({"True": True, "False": False}.get(v, v), v) if pd.notna(v) else "" for v in values]
+
+
+def readable_comparison(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """comparison.csv under KPI labels and headers in ``lang``; 'significant' and 'important' as yes / no."""
+    frame = table.assign(label=[kpi_label(key, lang, indent=False) for key in table["kpi"]])
+    frame = frame.assign(**{c: _yes_no(table[c], lang) for c in ("significant", "important") if c in table})
+    if "important" in table:  # blank where no difference was judged (the base's rows)
+        frame["important"] = frame["important"].where(table["significant"].notna(), "")
+    columns = {"scenario": text("scenario", lang), **_summary_columns(lang), **_difference_columns(lang)}
+    columns.pop("pairs")  # (not in readable_comparison.csv: each row's n says its replications)
     return frame[[c for c in columns if c in frame]].rename(columns=columns)
 
 
@@ -190,14 +198,15 @@ def readable_places(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     level, yes / no, the verdict; codes kept (the KPI key, the place's code)."""
     words = {
         "level": {level: text(f"places_level_{level}", lang) for level in ("department", "had_zone")},
-        "significant": {True: text("yes", lang), False: text("no", lang)},
-        "important": {True: text("yes", lang), False: text("no", lang)},
         "verdict": {v: text(f"verdict_{v}", lang) for v in ("important", "negligible", "unclear")},
     }
     frame = table.copy()
     for column, said in words.items():
         if column in frame:
-            frame[column] = [said.get(_boolean(v), v) if pd.notna(v) else "" for v in frame[column]]
+            frame[column] = [said.get(v, v) if pd.notna(v) else "" for v in frame[column]]
+    for column in ("significant", "important"):
+        if column in frame:
+            frame[column] = _yes_no(frame[column], lang)
     if "kpi" in frame:
         frame.insert(0, "label", [kpi_label(str(k), lang, indent=False) for k in frame["kpi"]])
     columns = {
@@ -206,21 +215,10 @@ def readable_places(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         "unit": text("places_code", lang),
         "unit_name": text("places_place", lang),
         **_summary_columns(lang),
-        "diff_mean": text("difference", lang),
-        "diff_ci_low": f"{text('difference', lang)}, {text('ci_low', lang)}",
-        "diff_ci_high": f"{text('difference', lang)}, {text('ci_high', lang)}",
-        "pairs": text("places_pairs", lang),
-        "significant": text("significant", lang),
-        "mid": text("places_mid", lang),
-        "important": text("places_important", lang),
+        **_difference_columns(lang),
         "verdict": text("places_verdict", lang),
     }
     return frame[[c for c in columns if c in frame]].rename(columns=columns)
-
-
-def _boolean(value: object) -> object:
-    """True / False as a CSV read back writes them ('True'), else the value."""
-    return {"True": True, "False": False}.get(value, value) if isinstance(value, str) else value
 
 
 def territory_sheets(folder: Path, lang: str = "en") -> dict[str, pd.DataFrame]:
