@@ -48,7 +48,7 @@ from sim.scenario.common import DAYS_PER_YEAR
 from sim.scenario.errors import ScenarioError, one_line
 
 if TYPE_CHECKING:  # types only
-    from sim.scenario.schema import Scenario, SensitivityParameter
+    from sim.scenario.schema import Scenario
 
 
 class Direction(enum.StrEnum):
@@ -58,22 +58,6 @@ class Direction(enum.StrEnum):
 
 MAX_WARMUP_PROBE_DAYS = int(MAX_YEARS * DAYS_PER_YEAR)
 MAX_DESIGN_POINTS = 1000  # parameter sets of a calibration design (the workload cap bounds the runs)
-
-
-def check_ranges(scenario: Scenario, parameters: Sequence[SensitivityParameter], option: str) -> None:
-    """Each bound of each range set on the scenario (exit 2, one line each naming ``option``, if not)."""
-    from sim.scenario.files import with_values
-
-    messages = []
-    for p in parameters:
-        for value in (p.low, p.high):
-            try:
-                with_values(scenario, {p.key: value}, origin=option)
-            except ScenarioError as exc:
-                messages += exc.messages
-                break
-    if messages:
-        raise fail(*messages)
 
 
 def check_named_kpis(scenario: Scenario, option: str, names: Sequence[str]) -> None:
@@ -265,6 +249,7 @@ def sensitivity(
     """One-way sensitivity: each parameter at low and high, others at base; tornado plots and a table."""
     from sim.outputs.study_folders import write_sensitivity
     from sim.outputs.study_lines import sensitivity_tables
+    from sim.runs.checks import range_problems
     from sim.runs.sensitivity import one_way, one_way_warnings, parse_parameter
 
     scenario = load(file)
@@ -277,8 +262,9 @@ def sensitivity(
         raise fail(
             f"{file}: sensitivity.parameters: expected parameters here or --param key=low:high, found none"
         )
-    if param:  # the command line's ranges: refused naming --param, not the scenario file
-        check_ranges(scenario, parameters, "--param")
+    problems = range_problems(scenario, parameters, "--param") if param else []
+    if problems:  # the command line's ranges: refused naming --param, not the scenario file
+        raise fail(*problems)
     kpis = list(kpi or scenario.sensitivity.kpis)
     check_named_kpis(scenario, "--kpi", list(kpi or []))
     target = output_dir(out or Path("results") / f"sensitivity-{scenario.name}", SENSITIVITY, no_overwrite)

@@ -7,29 +7,37 @@ import (no pandas, no territory: the KPI names are known from the catalogue and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sim.measures.catalogue import kpi_names
 from sim.scenario.errors import ScenarioError, one_line
 from sim.scenario.files import with_values
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, SensitivityParameter
 from sim.territory.geodata import had_ids, peripheral_hospital_ids
 
 if TYPE_CHECKING:
     from sim.territory.catchment import Territory
 
 
-def check_parameters(scenario: Scenario) -> None:
-    """Refuse (ScenarioError) the parameters of the 'sensitivity' and 'psa' sections that name no
-    number of the scenario, or a one-way bound the scenario refuses: checked without a run."""
+def range_problems(scenario: Scenario, parameters: Sequence[SensitivityParameter], origin: str) -> list[str]:
+    """One line per one-way range whose key names no number of the scenario, or whose low or high
+    value the scenario refuses (``origin``: the file's section, or the command line's option)."""
     messages = []
-    for p in scenario.sensitivity.parameters:
+    for p in parameters:
         for value in (p.low, p.high):
             try:
-                with_values(scenario, {p.key: value}, origin="sensitivity")
+                with_values(scenario, {p.key: value}, origin=origin)
             except ScenarioError as exc:
                 messages += exc.messages
                 break
+    return messages
+
+
+def check_parameters(scenario: Scenario) -> None:
+    """Refuse (ScenarioError) the parameters of the 'sensitivity' and 'psa' sections that name no
+    number of the scenario, or a one-way bound the scenario refuses: checked without a run."""
+    messages = range_problems(scenario, scenario.sensitivity.parameters, "sensitivity")
     for q in scenario.psa.parameters:
         # Its mean, and the lowest and highest values its draws reach (``reach``): what the psa
         # command would run, refused now, not mid-run.
